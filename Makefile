@@ -1,0 +1,144 @@
+# senti - sentiment classification and evaluation with real language models.
+#
+#   make            build libsenti (static + shared) and the senti CLI into $(BUILD)/
+#   make check      install what is missing, fetch the default model, run the test suite
+#   make asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       install, fetch, classify the demo set and write reports/demo/
+#   make bench      speed side by side with the llama.cpp peer (ratios)
+#   make install    PREFIX=/usr/local, with a pkg-config file
+#
+# Variables: BUILD (object dir), OPT, WERROR=1 (default under CI), PREFIX.
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -march=native
+PYTHON  ?= python3
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wno-unused-parameter
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -DSENTI_VERSION='"$(VERSION)"'
+CFLAGS   += -std=c11 $(OPT) -g -fPIC $(WARN) -fopenmp
+LDLIBS   += -lcsv -lgsl -lopenblas -ljansson -lnettle -lutf8proc -lpcre2-8 -lm -lpthread
+LDFLAGS  += -fopenmp
+
+CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
+TEST_SRC := $(wildcard tests/*.c)
+
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test/%.o)
+
+LIB_A   := $(BUILD)/libsenti.a
+LIB_SO  := $(BUILD)/libsenti.so
+SENTI   := $(BUILD)/senti
+TESTBIN := $(BUILD)/check_senti
+
+MODEL_DIR ?= models
+DEFAULT_MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+
+.PHONY: all lib check test asan demo bench install uninstall clean deps models models-all fixtures format
+
+all: $(LIB_A) $(LIB_SO) $(SENTI)
+
+lib: $(LIB_A) $(LIB_SO)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/test/%.o: tests/%.c $(BUILD)/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(BUILD) -Itests $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Every tests/check_<name>.c defines `Suite *<name>_suite(void)`; the runner
+# includes this generated list, so adding a test file is all it takes.
+$(BUILD)/suites.inc: $(wildcard tests/check_*.c)
+	@mkdir -p $(BUILD)
+	@for f in $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c))); do \
+	    n=$$(basename $$f .c); echo "SUITE($${n#check_})"; done > $@.tmp && mv $@.tmp $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SENTI): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB_A) -lcheck -lsubunit $(LDLIBS) -lrt
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+# ---- dependencies and models ----------------------------------------------
+
+# Installs the Debian packages when a header or tool is missing (needs root).
+deps:
+	@tools/deps.sh
+
+models: deps
+	@tools/fetch-models.sh $(MODEL_DIR) smollm2
+
+models-all: deps
+	@tools/fetch-models.sh $(MODEL_DIR) smollm2 gemma3
+
+# ---- tests -------------------------------------------------------------------
+
+# The whole suite: unit tests, both real models, CLI end-to-end.
+check: models-all
+	@$(MAKE) --no-print-directory all $(TESTBIN)
+	SENTI_BUILD=$(BUILD) SENTI_MODEL_DIR=$(MODEL_DIR) $(TESTBIN)
+	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tests/cli/run.sh
+
+test: check
+
+asan: models-all
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fopenmp -fsanitize=address,undefined" all build-asan/check_senti
+	SENTI_BUILD=build-asan SENTI_MODEL_DIR=$(MODEL_DIR) CK_FORK=no \
+	    ASAN_OPTIONS=detect_leaks=1 build-asan/check_senti
+	SENTI=build-asan/senti MODEL_DIR=$(MODEL_DIR) tests/cli/run.sh
+
+# ---- demo, bench, install ----------------------------------------------------------
+
+demo: models
+	@$(MAKE) --no-print-directory all
+	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tools/demo.sh
+
+bench: models-all
+	@$(MAKE) --no-print-directory all
+	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tools/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/senti \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(SENTI) $(DESTDIR)$(PREFIX)/bin/senti
+	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/senti.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/senti/*.h $(DESTDIR)$(PREFIX)/include/senti/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/lib/libsenti.* \
+	    $(DESTDIR)$(PREFIX)/include/senti.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/senti
+
+format:
+	clang-format -i src/*.c include/senti/*.h include/senti.h tests/*.c tests/*.h
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,72 @@
+/*
+ * senti/common.h - status codes, error reports and small shared types.
+ *
+ * Contract (applies to the whole library):
+ *   - Every fallible function returns a senti_status. SENTI_OK is 0.
+ *   - Most take a trailing `senti_err *err` that may be NULL. On failure it is
+ *     filled with the status and a one-line message naming what failed and where
+ *     (file, offset/line, key). On success it is left untouched.
+ *   - The library never prints, never calls exit() or abort().
+ *   - `x_free(NULL)` / `x_close(NULL)` is always a no-op.
+ */
+#ifndef SENTI_COMMON_H
+#define SENTI_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    SENTI_OK = 0,
+    SENTI_ERR_IO,          /* open/read/write/mmap failed */
+    SENTI_ERR_FORMAT,      /* malformed input file or value */
+    SENTI_ERR_UNSUPPORTED, /* valid input we do not handle (architecture, type) */
+    SENTI_ERR_NOMEM,       /* allocation failed */
+    SENTI_ERR_ARG,         /* bad argument from the caller */
+    SENTI_ERR_RANGE,       /* value out of range (context full, index too big) */
+    SENTI_ERR_NOTFOUND,    /* key, tensor, column or label not found */
+    SENTI_ERR_NUMERIC,     /* NaN/Inf or a failed numerical routine */
+    SENTI_ERR_STATE        /* call out of order */
+} senti_status;
+
+#define SENTI_ERR_MSG_MAX 512
+
+typedef struct {
+    senti_status code;
+    char msg[SENTI_ERR_MSG_MAX];
+} senti_err;
+
+/* A static English description of a status code. Never NULL. */
+const char *senti_strerror(senti_status s);
+
+/* Fill `err` (if non-NULL) with `code` and a printf-style message; returns `code`
+ * so that callers can write `return senti_err_set(err, SENTI_ERR_IO, "...")`. */
+senti_status senti_err_set(senti_err *err, senti_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* A non-owning view of bytes that are not NUL-terminated (GGUF strings). */
+typedef struct {
+    const char *ptr;
+    size_t len;
+} senti_str;
+
+/* SHA-256 of a buffer (nettle), written as 64 lowercase hex digits + NUL. */
+void senti_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Set the number of threads used by BLAS and by our own kernels (>= 1). */
+void senti_set_threads(int n);
+int senti_get_threads(void);
+
+/* Library version string, e.g. "0.1.0". */
+const char *senti_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_COMMON_H */

@@ -1,0 +1,79 @@
+/*
+ * senti/quant.h - ggml tensor types: block layouts, row dequantization and
+ * dot products.
+ *
+ * A row of n elements of a block-quantized type is n / block_size blocks laid
+ * end to end; senti_type_row_size() gives its byte size. Every kernel has a
+ * scalar reference (`_ref`) that follows the format's definition literally,
+ * and a fast path (SIMD where the CPU has it) that the tests hold to the
+ * reference.
+ */
+#ifndef SENTI_QUANT_H
+#define SENTI_QUANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ggml type ids (numbering fixed by the GGUF format). */
+enum {
+    SENTI_TYPE_F32 = 0,
+    SENTI_TYPE_F16 = 1,
+    SENTI_TYPE_Q4_0 = 2,
+    SENTI_TYPE_Q4_1 = 3,
+    SENTI_TYPE_Q5_0 = 6,
+    SENTI_TYPE_Q5_1 = 7,
+    SENTI_TYPE_Q8_0 = 8,
+    SENTI_TYPE_Q8_1 = 9,
+    SENTI_TYPE_Q2_K = 10,
+    SENTI_TYPE_Q3_K = 11,
+    SENTI_TYPE_Q4_K = 12,
+    SENTI_TYPE_Q5_K = 13,
+    SENTI_TYPE_Q6_K = 14,
+    SENTI_TYPE_Q8_K = 15,
+    SENTI_TYPE_BF16 = 30,
+    SENTI_TYPE_COUNT = 40 /* ids below this may be known by name */
+};
+
+typedef struct {
+    const char *name;   /* "Q4_K" */
+    int block_size;     /* elements per block (1 for F32/F16/BF16) */
+    size_t type_size;   /* bytes per block */
+    bool supported;     /* we can dequantize and dot it */
+} senti_type_traits;
+
+/* Traits of a type id; NULL when the id is not a known ggml type. */
+const senti_type_traits *senti_type_info(int type);
+/* Name of a type id ("Q4_K"), or "unknown". */
+const char *senti_type_name(int type);
+/* Bytes in a row of n elements; 0 when n is not a multiple of the block size
+ * or the type is unknown. */
+size_t senti_type_row_size(int type, int64_t n);
+
+/* Dequantize one row of n elements (n a multiple of the block size). */
+void senti_dequant_row(int type, const void *src, float *dst, int64_t n);
+void senti_dequant_row_ref(int type, const void *src, float *dst, int64_t n);
+
+/* Dot product of one quantized row of n elements with an f32 vector. */
+float senti_dot_row(int type, const void *row, const float *x, int64_t n);
+float senti_dot_row_ref(int type, const void *row, const float *x, int64_t n);
+
+/* fp16/bf16 scalar conversions (IEEE half, round to nearest even). */
+float senti_fp16_to_f32(uint16_t h);
+uint16_t senti_f32_to_fp16(float f);
+float senti_bf16_to_f32(uint16_t h);
+uint16_t senti_f32_to_bf16(float f);
+
+/* Quantize a row of floats into `type` (reference quantizers, used by the tests
+ * to build tiny models of every type, and by LoRA merging). Supported for every
+ * type that senti_dequant_row supports. Returns bytes written, 0 if unsupported. */
+size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_QUANT_H */

@@ -1,0 +1,69 @@
+/*
+ * main.c - `senti <subcommand> [options]`: dispatch to the subcommands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli.h"
+#include "senti/common.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"model", senti_cmd_model, "inspect a GGUF model (senti model info -m FILE)"},
+    {"tokenize", senti_cmd_tokenize, "print the token ids of a text"},
+    {"logits", senti_cmd_logits, "print the top next tokens after a text"},
+    {"classify", senti_cmd_classify, "label distributions for every row of a CSV file"},
+    {"eval", senti_cmd_eval, "accuracy and calibration metrics of a predictions file"},
+    {"compare", senti_cmd_compare, "paired comparison of two or more predictions files"},
+};
+
+const char *senti_cli_default_model(void)
+{
+    static char path[4096];
+    const char *env = getenv("SENTI_MODEL");
+    if (env && *env)
+        return env;
+    const char *dir = getenv("SENTI_MODEL_DIR");
+    snprintf(path, sizeof path, "%s/SmolLM2-135M-Instruct.Q4_1.gguf", dir && *dir ? dir : "models");
+    return path;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "senti %s - sentiment classification and evaluation with language models\n\n"
+               "usage: senti <command> [options]   (senti <command> --help for details)\n\n",
+            senti_version());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nexit codes: 0 ok, 1 gate failed, 2 usage/input error, 3 model error, 4 internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        usage(stderr);
+        return SENTI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return SENTI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("senti %s\n", senti_version());
+        return SENTI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "senti: unknown command '%s' (try senti --help)\n", argv[1]);
+    return SENTI_EXIT_USAGE;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# End-to-end tests of the senti CLI: every tests/cli/t_*.sh is run with
+# $SENTI (the binary) and $MODEL_DIR set; each exits non-zero on failure.
+set -u
+cd "$(dirname "$0")/../.."
+pass=0; fail=0
+for t in tests/cli/t_*.sh; do
+    [ -e "$t" ] || continue
+    if out=$(bash "$t" 2>&1); then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL $t"; echo "$out" | tail -20 | sed 's/^/    /'
+    fi
+done
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,67 @@
+/*
+ * testutil.c - helpers shared by the test suites.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *tu_model_path(const char *file)
+{
+    static char buf[4096];
+    const char *dir = getenv("SENTI_MODEL_DIR");
+    snprintf(buf, sizeof buf, "%s/%s", dir && *dir ? dir : "models", file);
+    return buf;
+}
+
+const char *tu_data_path(const char *rel)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "tests/data/%s", rel);
+    return buf;
+}
+
+char *tu_tmpfile(const char *suffix)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    size_t n = strlen(dir) + strlen(suffix) + 32;
+    char *path = malloc(n);
+    if (!path)
+        return NULL;
+    strcpy(path, dir);
+    strcat(path, "/senti-test-XXXXXX");
+    strcat(path, suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    if (fd < 0) {
+        free(path);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = (size_t)n;
+    }
+    return buf;
+}

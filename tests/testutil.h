@@ -1,0 +1,25 @@
+/*
+ * testutil.h - helpers shared by the test suites.
+ */
+#ifndef SENTI_TESTUTIL_H
+#define SENTI_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Path of a real model under $SENTI_MODEL_DIR (default "models"); static storage.
+ * `make check` fetches the models first, so a missing file is a test failure. */
+const char *tu_model_path(const char *file);
+#define TU_SMOLLM2 "SmolLM2-135M-Instruct.Q4_1.gguf"
+#define TU_GEMMA3 "gemma-3-270m-q4_k_m.gguf"
+
+/* Path of a committed fixture under tests/data/ (the runner is started from
+ * the repository root); static storage. */
+const char *tu_data_path(const char *rel);
+
+/* A fresh temporary file path (mkstemp) in $TMPDIR; caller frees with free(). */
+char *tu_tmpfile(const char *suffix);
+
+/* Read a whole file; caller frees. NULL on error. */
+char *tu_read_file(const char *path, size_t *len);
+
+#endif
