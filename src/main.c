@@ -21,8 +21,10 @@ static const command commands[] = {
     {"tokenize", senti_cmd_tokenize, "print the token ids of a text"},
     {"logits", senti_cmd_logits, "print the top next tokens after a text"},
     {"classify", senti_cmd_classify, "label distributions for every row of a CSV file"},
+    {"finetune", senti_cmd_finetune, "train a head or LoRA adapters from labelled rows"},
     {"eval", senti_cmd_eval, "accuracy and calibration metrics of a predictions file"},
     {"compare", senti_cmd_compare, "paired comparison of two or more predictions files"},
+    {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)"},
 };
 
 const char *senti_cli_default_model(void)

@@ -8,9 +8,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#define SUITE(name) Suite *name##_suite(void);
-#include "suites.inc"
-#undef SUITE
+#include "testutil.h"
 
 int main(void)
 {

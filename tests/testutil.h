@@ -4,7 +4,13 @@
 #ifndef SENTI_TESTUTIL_H
 #define SENTI_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
+
+/* Declarations of every suite constructor (generated list, see the Makefile). */
+#define SUITE(name) Suite *name##_suite(void);
+#include "suites.inc"
+#undef SUITE
 
 /* Path of a real model under $SENTI_MODEL_DIR (default "models"); static storage.
  * `make check` fetches the models first, so a missing file is a test failure. */

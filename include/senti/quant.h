@@ -54,11 +54,16 @@ const char *senti_type_name(int type);
  * or the type is unknown. */
 size_t senti_type_row_size(int type, int64_t n);
 
-/* Dequantize one row of n elements (n a multiple of the block size). */
+/* Dequantize one row of n elements (n a multiple of the block size).
+ * An unknown/unsupported type or a bad n writes NaN to dst[0..n) (and the dot
+ * functions return NaN), so that misuse is loud. Reentrant, no allocation;
+ * src needs no alignment. The fast path is bit-identical to the reference. */
 void senti_dequant_row(int type, const void *src, float *dst, int64_t n);
 void senti_dequant_row_ref(int type, const void *src, float *dst, int64_t n);
 
-/* Dot product of one quantized row of n elements with an f32 vector. */
+/* Dot product of one quantized row of n elements with an f32 vector. The
+ * reference dequantizes and accumulates in double; the fast path keeps x in
+ * f32 and differs only by summation order (relative to sum |w_i x_i|, ~1e-6). */
 float senti_dot_row(int type, const void *row, const float *x, int64_t n);
 float senti_dot_row_ref(int type, const void *row, const float *x, int64_t n);
 

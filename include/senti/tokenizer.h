@@ -13,10 +13,28 @@
  *     senti_tokenize(tok, "great movie", 11, SENTI_TOK_ADD_SPECIAL, ids, 256, &n, &err);
  *     senti_tokenizer_free(tok);
  *
- * Invalid UTF-8 input: each byte that does not start a valid sequence is
- * treated as a one-byte "character" of its own (for byte-level BPE it maps to
- * its byte token; for SentencePiece it takes the byte-fallback token <0xNN>),
- * as llama.cpp does. Tokenizing is deterministic for every byte string.
+ * Invalid UTF-8 input is handled as llama.cpp handles it, deterministically
+ * for every byte string:
+ *   - byte-level BPE: the text is decoded leniently (a lead byte followed by
+ *     the continuation bytes it announces is one code point, overlong forms
+ *     and surrogates included); each byte that does not start such a sequence
+ *     becomes U+FFFD, and the code points are re-encoded before
+ *     pre-tokenization. So invalid bytes come back as "\xEF\xBF\xBD" when
+ *     decoding, and e.g. the overlong "\xC0\xAF" as "/". Code points above
+ *     U+10FFFF (on which llama.cpp aborts) also become U+FFFD.
+ *   - SentencePiece: bytes are kept as they are; characters are delimited by
+ *     the lead byte's announced length, and any piece that is not a
+ *     vocabulary token falls back to one <0xNN> token per byte, so decoding
+ *     gives the input bytes back.
+ * Special-token texts are matched on raw bytes before any of this.
+ *
+ * Decoding (senti_token_to_piece, senti_detokenize) is llama.cpp's
+ * llama_token_to_piece; senti_detokenize concatenates the pieces (dropping
+ * the leading space an SPM add_space_prefix introduced, as llama_detokenize
+ * does) but does not apply llama_detokenize's clean-up of spaces before
+ * punctuation. So decoding the tokens of a valid UTF-8 text gives the text
+ * back (plus the BOS/EOS texts when `special`), except that a literal U+2581
+ * in SentencePiece input comes back as a space, as in llama.cpp.
  */
 #ifndef SENTI_TOKENIZER_H
 #define SENTI_TOKENIZER_H

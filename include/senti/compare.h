@@ -1,0 +1,86 @@
+/*
+ * senti/compare.h - paired comparison of two runs over the same rows, and
+ * summaries of many runs.
+ *
+ * Contract:
+ *   - Two predictions files describe the same rows when both have ids and the
+ *     id sets are equal (each id once), or, without ids, when they have the same
+ *     row count; in both cases the gold labels must agree row by row and the
+ *     label sets must be equal (B's columns are reordered to A's label order).
+ *     Anything else is refused with a message naming the first offending row.
+ *   - McNemar's test on the discordant pairs b (A right, B wrong) and c (A
+ *     wrong, B right): exact two-sided binomial p = min(1, 2 P[X <= min(b,c)]),
+ *     X ~ Bin(b + c, 1/2), when b + c < 25; otherwise the chi-square statistic
+ *     with continuity correction (|b - c| - 1)^2 / (b + c) on 1 degree of freedom.
+ *   - Paired bootstrap: the same resamples for both runs; CIs of B - A.
+ */
+#ifndef SENTI_COMPARE_H
+#define SENTI_COMPARE_H
+
+#include <stddef.h>
+
+#include "senti/common.h"
+#include "senti/metrics.h"
+#include "senti/predfile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SENTI_MCNEMAR_EXACT_BELOW 25
+
+typedef struct {
+    size_t b, c;      /* discordant pairs: A right & B wrong, A wrong & B right */
+    int exact;        /* 1: exact binomial, 0: chi-square */
+    double statistic; /* chi-square statistic (NaN when exact) */
+    double p_value;   /* two-sided */
+} senti_mcnemar;
+
+senti_mcnemar senti_mcnemar_test(size_t b, size_t c);
+
+typedef struct {
+    size_t n;
+    int k;
+    int matched_by_id;               /* 1 by id, 0 by position */
+    senti_mcnemar mcnemar;
+    double value_a[SENTI_M_COUNT];   /* metrics of A and B */
+    double value_b[SENTI_M_COUNT];
+    senti_ci diff[SENTI_M_COUNT];    /* paired bootstrap CIs of B - A (NaN without bootstrap) */
+    double ci_level;
+    int bootstrap;
+} senti_comparison;
+
+/* Match, test and bootstrap (params: bins, bootstrap, seed, level, threads;
+ * NULL = defaults). */
+senti_status senti_compare_runs(const senti_predfile *a, const senti_predfile *b,
+                                const senti_eval_params *params, senti_comparison *out,
+                                senti_err *err);
+
+/* One plain-language sentence about metric m (accuracy for the verdict line),
+ * e.g. "B is better than A: accuracy +0.031 (95% CI +0.012 to +0.050), McNemar
+ * p = 0.0021 (exact)". Writes at most size bytes. */
+void senti_compare_verdict(const senti_comparison *c, const char *name_a, const char *name_b,
+                           double alpha, char *buf, size_t size);
+
+/* ---- many runs ------------------------------------------------------------------ */
+
+typedef struct {
+    char *group;                   /* owned group value */
+    size_t runs;
+    double mean[SENTI_M_COUNT], sd[SENTI_M_COUNT]; /* sd: sample (n - 1); NaN for one run */
+    double min[SENTI_M_COUNT], max[SENTI_M_COUNT];
+    double worst[SENTI_M_COUNT];   /* min for higher-is-better metrics, max otherwise */
+} senti_run_group;
+
+/* Group runs by their group string (in order of first appearance) and
+ * summarise each metric over the finite values. values: [n_runs * SENTI_M_COUNT].
+ * *out: [*n_groups], free with senti_run_groups_free. */
+senti_status senti_compare_aggregate(const double *values, const char *const *groups,
+                                     size_t n_runs, senti_run_group **out, size_t *n_groups,
+                                     senti_err *err);
+void senti_run_groups_free(senti_run_group *g, size_t n_groups);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_COMPARE_H */

@@ -1,0 +1,166 @@
+/*
+ * senti/experiment.h - experiment files and their grid of cells.
+ *
+ * An experiment is a JSON file (format: docs/experiments.md) naming models,
+ * datasets, verbalizers and strategies. Expanding it gives the grid: every
+ * combination model x dataset x verbalizer x strategy x shots x seed x
+ * calibration is one *cell*, run and reported on its own.
+ *
+ * Contract:
+ *   - Parsing is strict: unknown keys, wrong types, duplicate names, names
+ *     outside [A-Za-z0-9_-], empty lists and out-of-range numbers fail with
+ *     SENTI_ERR_FORMAT and a message "<file>:<line>:<col>: ..." for JSON syntax
+ *     errors, "<file>: <json path>: ..." for content errors (e.g.
+ *     "cbu.json: strategies[1].shots[2]: must be an integer in 0..64").
+ *   - Paths in the file may use ${VAR} and ${VAR:-default}; relative paths are
+ *     relative to the working directory of the process (like every path given
+ *     to the CLI and like $SENTI_MODEL_DIR); run experiments from the
+ *     repository root.
+ *   - Grid order is fixed: models, datasets, verbalizers, strategies, shots,
+ *     seeds, calibrations (innermost). Cells differing only by calibration are
+ *     adjacent, so the second one finds every row in the score cache.
+ *   - A zero-shot cell (and a few-shot cell with 0 shots) has no seed: its
+ *     seeds collapse to one cell with seed 0.
+ *   - Cell names are "<model>.<dataset>.<verbalizer>.<strategy>.k<shots>[.s<seed>].<calibration>"
+ *     and are unique. The cell hash is the first 16 hex digits of the SHA-256
+ *     of the cell's canonical JSON (sorted keys, compact, paths as resolved):
+ *     the same configuration always gives the same hash.
+ *
+ * Basic usage:
+ *     senti_experiment *x; senti_err e;
+ *     if (senti_experiment_load("experiments/cbu-sst2.json", &x, &e)) { ... e.msg ... }
+ *     for (size_t i = 0; i < senti_experiment_n_cells(x); i++)
+ *         run(senti_experiment_cell(x, i));
+ *     senti_experiment_free(x);
+ */
+#ifndef SENTI_EXPERIMENT_H
+#define SENTI_EXPERIMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "senti/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SENTI_EXP_MAX_SHOTS 64
+
+typedef enum { SENTI_STRATEGY_ZERO_SHOT = 0, SENTI_STRATEGY_FEW_SHOT, SENTI_STRATEGY_ADAPTER } senti_strategy_kind;
+
+/* Stable names: "zero-shot", "few-shot", "adapter". */
+const char *senti_strategy_kind_name(senti_strategy_kind k);
+
+typedef struct {
+    char *name;   /* [A-Za-z0-9_-]+ */
+    char *path;   /* resolved GGUF path */
+    char *chat;   /* "auto" (default), "on", "off": wrap prompts in the chat template */
+} senti_exp_model;
+
+/* Columns and selection of a CSV file. */
+typedef struct {
+    char *path;      /* resolved */
+    char *text_col;  /* NULL: dataset default ("text", then "sentence") */
+    char *label_col; /* NULL: "label" */
+    char *id_col;    /* NULL: none */
+} senti_exp_csv;
+
+typedef struct {
+    char *name;
+    char *split;        /* informational ("test", "dev"); NULL if absent */
+    senti_exp_csv eval; /* the rows classified */
+    senti_exp_csv train; /* demonstration pool; path NULL when absent */
+    size_t limit;       /* 0 = all rows */
+    size_t sample;      /* 0 = all rows; else a seeded sample */
+    uint64_t sample_seed;
+} senti_exp_dataset;
+
+typedef struct {
+    char *name;
+    char *path; /* resolved verbalizer JSON */
+} senti_exp_verbalizer;
+
+typedef struct {
+    char *name;
+    senti_strategy_kind kind;
+    int *shots;          /* [n_shots]; {0} for zero-shot and adapter */
+    size_t n_shots;
+    uint64_t *seeds;     /* [n_seeds]; {0} when the strategy has no randomness */
+    size_t n_seeds;
+    char **calibrations; /* [n_calibrations]; default {"none"} */
+    size_t n_calibrations;
+    char *adapter;       /* resolved adapter path (kind adapter), else NULL */
+} senti_exp_strategy;
+
+/* Evaluation settings applied to every cell. */
+typedef struct {
+    int bootstrap;   /* resamples (default 1000) */
+    uint32_t seed;   /* bootstrap seed (default 20240917) */
+    int n_bins;      /* reliability bins (default 15) */
+    double ci_level; /* default 0.95 */
+} senti_exp_eval;
+
+/* One cell of the grid. Pointers point into the experiment (not owned). */
+typedef struct {
+    const char *name;           /* unique, see the contract */
+    char hash[17];              /* 16 hex digits + NUL */
+    size_t index;               /* position in the grid */
+    const senti_exp_model *model;
+    const senti_exp_dataset *dataset;
+    const senti_exp_verbalizer *verbalizer;
+    const senti_exp_strategy *strategy;
+    int shots;
+    uint64_t seed;
+    const char *calibration;
+    /* Cells that share everything but the calibration share `score_group`
+     * (the index of the first such cell). */
+    size_t score_group;
+} senti_cell;
+
+typedef struct senti_experiment senti_experiment;
+
+/* Load, validate and expand an experiment file. *out is owned by the caller:
+ * senti_experiment_free(). */
+senti_status senti_experiment_load(const char *path, senti_experiment **out, senti_err *err);
+/* The same from JSON text; `origin` names it in messages and relative paths
+ * are resolved against `base_dir` (NULL: the current directory). */
+senti_status senti_experiment_parse(const char *json, size_t len, const char *origin, const char *base_dir,
+                                    senti_experiment **out, senti_err *err);
+void senti_experiment_free(senti_experiment *x);
+
+/* All strings are owned by the experiment. */
+const char *senti_experiment_name(const senti_experiment *x);
+const char *senti_experiment_description(const senti_experiment *x); /* NULL if absent */
+const char *senti_experiment_origin(const senti_experiment *x);      /* the path or origin */
+const char *senti_experiment_sha256(const senti_experiment *x);      /* of the file bytes */
+const senti_exp_eval *senti_experiment_eval(const senti_experiment *x);
+int senti_experiment_threads(const senti_experiment *x); /* 0 = not set */
+
+size_t senti_experiment_n_models(const senti_experiment *x);
+const senti_exp_model *senti_experiment_model(const senti_experiment *x, size_t i);
+size_t senti_experiment_n_datasets(const senti_experiment *x);
+const senti_exp_dataset *senti_experiment_dataset(const senti_experiment *x, size_t i);
+size_t senti_experiment_n_verbalizers(const senti_experiment *x);
+const senti_exp_verbalizer *senti_experiment_verbalizer(const senti_experiment *x, size_t i);
+size_t senti_experiment_n_strategies(const senti_experiment *x);
+const senti_exp_strategy *senti_experiment_strategy(const senti_experiment *x, size_t i);
+
+size_t senti_experiment_n_cells(const senti_experiment *x);
+const senti_cell *senti_experiment_cell(const senti_experiment *x, size_t i);
+/* Index of the cell with this name, or -1. */
+long senti_experiment_find_cell(const senti_experiment *x, const char *name);
+
+/* The canonical JSON of a cell (sorted keys, compact), the text its hash is
+ * computed from. Caller frees with free(). NULL on allocation failure. */
+char *senti_cell_canonical_json(const senti_cell *c);
+
+/* Expand ${VAR} and ${VAR:-default} in `in` from the environment. Caller frees
+ * *out. An unset variable without default, or an unterminated ${, fails with
+ * SENTI_ERR_FORMAT naming the variable. */
+senti_status senti_expand_env(const char *in, char **out, senti_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_EXPERIMENT_H */

@@ -1,0 +1,240 @@
+/*
+ * senti/finetune.h - fine-tuned runs: a linear head on frozen features
+ * (`--method head`) and LoRA adapters trained by our own backward pass
+ * (`--method lora`), and the adapters that `senti classify --adapter` applies.
+ *
+ * Prompts are built exactly as senti_classify_run builds them (senti/prompt.h,
+ * senti/verbalizer.h, zero-shot): the scoring position is the last token of
+ * the prompt, right before the label word.
+ *
+ * Head (file format in docs/finetune.md, JSON):
+ *   features  x = final hidden state at the scoring position [n_embd]
+ *                 (+ the label scores log P(label word | prompt) [n_labels]
+ *                 with SENTI_HEAD_FEAT_HIDDEN_SCORES)
+ *   z         = (x - mean) / scale            (standardized on the training rows)
+ *   logits    = W z + b                       W [n_labels][n_feat], b [n_labels]
+ *   fit       minimize (1/n) sum_i -log softmax(logits_i)[y_i] + lambda/2 |W|^2
+ *             with GSL's vector_bfgs2; lambda chosen on a seeded stratified
+ *             validation split among a grid by validation log-loss, then the
+ *             head is refitted on all rows with that lambda.
+ *
+ * LoRA (GGUF tensor names in docs/finetune.md): for an adapted projection
+ * y = x W^T (W frozen [out][in], quantized), y += (alpha/r) (x A^T) B^T with
+ * A [r][in], B [out][r]. Loss: cross-entropy over the label scores at the
+ * scoring position, the same scores senti_classify_run computes (only
+ * single-token label words are supported for training).
+ */
+#ifndef SENTI_FINETUNE_H
+#define SENTI_FINETUNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "senti/common.h"
+#include "senti/dataset.h"
+#include "senti/model.h"
+#include "senti/scorer.h"
+#include "senti/verbalizer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- logistic-regression head -------------------------------------------------------- */
+
+#define SENTI_MAX_HEAD_LABELS 64
+
+typedef enum {
+    SENTI_HEAD_FEAT_HIDDEN = 0,       /* hidden state only */
+    SENTI_HEAD_FEAT_HIDDEN_SCORES = 1 /* hidden state then the label scores */
+} senti_head_features;
+
+/* A fitted head. Plain struct; every array is owned: senti_head_free(). */
+typedef struct {
+    int n_labels;
+    int n_feat;
+    senti_head_features features;
+    char **labels;      /* [n_labels] dataset label keys, verbalizer order */
+    double *mean;       /* [n_feat] */
+    double *scale;      /* [n_feat] (> 0) */
+    double *W;          /* [n_labels][n_feat] on standardized features */
+    double *b;          /* [n_labels] */
+    double lambda;      /* chosen L2 strength */
+    char model_sha256[65]; /* base model the features come from ("" unknown) */
+} senti_head;
+
+typedef struct {
+    const double *lambdas; /* grid; NULL: 1e-4 .. 10 in decades */
+    size_t n_lambdas;
+    double val_frac;       /* fraction of rows held out per class to choose lambda (default 0.25); 0 = use lambdas[0] */
+    uint64_t seed;         /* split seed (default 1) */
+    int max_iter;          /* BFGS iterations (default 500) */
+    double grad_tol;       /* stop when |grad| < grad_tol (default 1e-6) */
+} senti_head_fit_params;
+
+senti_head_fit_params senti_head_fit_default_params(void);
+
+/* What the fit did, for the training log. */
+typedef struct {
+    size_t n_train, n_val;   /* rows used for the lambda search */
+    double val_loss[16];     /* per grid lambda (first 16) */
+    double val_acc[16];
+    double train_loss;       /* final refit objective without the penalty */
+    double train_acc;
+    int iterations;          /* of the final refit */
+} senti_head_fit_info;
+
+/* The objective and its gradient on standardized features Z [n][d] with
+ * labels y [n] in 0..K-1, at theta = [W (K*d) | b (K)]. grad may be NULL.
+ * Returns the loss (mean cross-entropy + lambda/2 |W|^2). */
+double senti_logreg_loss(const double *theta, const double *Z, const int *y, size_t n, int d, int K, double lambda,
+                         double *grad);
+
+/* Fit a head on raw features X [n][d] (labels y in 0..n_labels-1). `labels`
+ * (may be NULL) are copied as the label keys. *out is owned by the caller. */
+senti_status senti_head_fit(const double *X, const int *y, size_t n, int d, int n_labels,
+                            const char *const *labels, const senti_head_fit_params *p, senti_head **out,
+                            senti_head_fit_info *info, senti_err *err);
+void senti_head_free(senti_head *h);
+
+/* logp[n_labels] = log softmax(W z + b) for raw features x [n_feat]. */
+void senti_head_predict(const senti_head *h, const double *x, double *logp);
+
+/* JSON file (docs/finetune.md). Load validates shapes, finiteness, format tag. */
+senti_status senti_head_save(const senti_head *h, const char *path, senti_err *err);
+senti_status senti_head_load(const char *path, senti_head **out, senti_err *err);
+
+/* ---- prompts for training (as classify builds them) ------------------------------------ */
+
+typedef struct {
+    const char *tmpl;        /* NULL: verbalizer's or default */
+    const char *instruction;
+    const char *separator;
+    int chat;                /* -1 auto, 0 off, 1 on */
+    const char *system;
+    senti_agg agg;           /* default logsumexp */
+    bool length_norm;
+    int n_ctx;               /* 0: min(n_ctx_train, 2048) */
+} senti_ft_prompt_params;
+
+senti_ft_prompt_params senti_ft_prompt_default_params(void);
+
+/* Head features of every example, computed once each: X [n][n_feat] (malloc,
+ * caller frees) and y [n] (verbalizer label indices; rows without a known
+ * label are an error). `progress` may be NULL. */
+typedef void (*senti_ft_progress_fn)(void *user, size_t done, size_t total, double loss);
+senti_status senti_head_features_compute(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
+                                         const senti_examples *ex, senti_head_features kind, double **X, int **y,
+                                         int *n_feat, senti_ft_progress_fn progress, void *user, senti_err *err);
+
+/* ---- adapters for classification (head JSON or LoRA GGUF) --------------------------------- */
+
+typedef struct senti_adapter senti_adapter;
+
+/* Load an adapter file (GGUF magic -> LoRA, else head JSON) for `m` and the
+ * verbalizer `v` (labels must match, in order). A LoRA adapter is merged into
+ * `m` at once (the adapted projections point at f32 copies owned by the
+ * adapter) and unmerged by senti_adapter_free(), which must come before
+ * senti_model_free(m). */
+senti_status senti_adapter_load(const char *path, senti_model *m, const senti_verbalizer *v, senti_adapter **out,
+                                senti_err *err);
+void senti_adapter_free(senti_adapter *a);
+const char *senti_adapter_kind(const senti_adapter *a); /* "head" or "lora" */
+/* True when senti_adapter_rescore needs the hidden state (heads). */
+bool senti_adapter_needs_hidden(const senti_adapter *a);
+/* Replace label scores[n_labels] (log space) by the head's log-probabilities,
+ * given the hidden state at the scoring position. No-op for LoRA. */
+void senti_adapter_rescore(const senti_adapter *a, const float *hidden, double *scores);
+
+/* ---- LoRA ---------------------------------------------------------------------------------- */
+
+/* Projections that can carry an adapter (bit flags). */
+enum {
+    SENTI_LORA_Q = 1, SENTI_LORA_K = 2, SENTI_LORA_V = 4, SENTI_LORA_O = 8,
+    SENTI_LORA_GATE = 16, SENTI_LORA_UP = 32, SENTI_LORA_DOWN = 64
+};
+#define SENTI_LORA_N_TARGETS 7
+
+/* Parse "q,v,o,mlp" style lists (mlp = gate,up,down; all = everything). */
+senti_status senti_lora_targets_parse(const char *s, unsigned *out, senti_err *err);
+/* GGUF tensor base name of target bit index i ("attn_q", ..., "ffn_down"). */
+const char *senti_lora_target_name(int i);
+
+/* Adapter weights. A[l][t] is [rank][in], B[l][t] is [out][rank]; NULL when
+ * layer l / target t is not adapted. Everything owned: senti_lora_free(). */
+typedef struct {
+    int n_layer;
+    int rank;
+    float alpha;
+    unsigned targets;
+    float **A;  /* [n_layer * SENTI_LORA_N_TARGETS] */
+    float **B;
+    int *in;    /* [SENTI_LORA_N_TARGETS] input size of each target */
+    int *out;   /* [SENTI_LORA_N_TARGETS] output size */
+    char model_sha256[65];
+} senti_lora;
+
+/* Adapters for every layer of `m`: A ~ U(-1/sqrt(in), 1/sqrt(in)) from `seed`, B = 0. */
+senti_status senti_lora_new(const senti_model *m, int rank, float alpha, unsigned targets, uint64_t seed,
+                            senti_lora **out, senti_err *err);
+void senti_lora_free(senti_lora *a);
+senti_status senti_lora_save(const senti_lora *a, const char *path, senti_err *err);
+senti_status senti_lora_load(const char *path, const senti_model *m, senti_lora **out, senti_err *err);
+
+/* Training options. */
+typedef struct {
+    int rank;            /* default 8 */
+    float alpha;         /* default 16 */
+    unsigned targets;    /* default Q|V */
+    int epochs;          /* default 8 */
+    int batch;           /* examples per optimizer step (default 8) */
+    float lr;            /* peak learning rate (default 1e-3) */
+    float weight_decay;  /* AdamW decoupled decay (default 0.0) */
+    float beta1, beta2, eps; /* default 0.9, 0.999, 1e-8 */
+    float clip;          /* global gradient-norm clip (default 1.0; 0 = off) */
+    float warmup_frac;   /* linear warmup over this fraction of steps (default 0.1) */
+    bool cosine;         /* cosine decay to 0 after warmup (default true), else linear */
+    int patience;        /* early stop after this many epochs without val improvement (default 3; 0 = off) */
+    bool cache_f32;      /* dequantize the frozen weights to f32 once (default true), else per use */
+    uint64_t seed;       /* init and shuffling (default 1) */
+} senti_lora_train_params;
+
+senti_lora_train_params senti_lora_train_default_params(void);
+
+/* One progress event: after every step (epoch_end false) and after every
+ * epoch's validation (epoch_end true). */
+typedef struct {
+    int epoch, step, n_steps;
+    bool epoch_end;
+    double loss;         /* mean train loss of this step / epoch */
+    double val_loss;     /* epoch_end: validation loss (NAN without validation rows) */
+    double val_acc;
+    double lr;
+    double grad_norm;    /* before clipping */
+    double tokens_per_s; /* training tokens (forward + backward) per second so far */
+    bool best;           /* epoch_end: this epoch's adapter is the best so far (kept) */
+} senti_lora_event;
+typedef void (*senti_lora_event_fn)(void *user, const senti_lora_event *ev);
+
+/* Summary of a training run. */
+typedef struct {
+    int steps;
+    int best_epoch;
+    double best_val_loss, best_val_acc;
+    double zero_val_loss, zero_val_acc; /* before training (adapter = identity) */
+    double seconds;
+    double tokens;                     /* tokens through forward + backward */
+} senti_lora_train_info;
+
+/* Train LoRA adapters for `m` on `train` (validation on `val`, may be NULL
+ * or empty): prompts as classify builds them. *out owned by the caller. */
+senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
+                              const senti_examples *train, const senti_examples *val,
+                              const senti_lora_train_params *tp, senti_lora_event_fn cb, void *user,
+                              senti_lora **out, senti_lora_train_info *info, senti_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_FINETUNE_H */

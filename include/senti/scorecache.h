@@ -1,0 +1,64 @@
+/*
+ * senti/scorecache.h - a content-addressed cache of per-prompt label scores.
+ *
+ * Used by `senti run` so that a rerun that only changes calibration, metrics
+ * or report options does no model work, and so that a killed run loses no
+ * scored row (every record is appended and flushed as it is computed).
+ *
+ * Key: SHA-256 over a domain tag, the model's SHA-256, the prompt prefix and
+ * suffix (exact text, lengths included) and a description of the label words
+ * and the scoring rule (continuation texts, aggregation, length normalization,
+ * tokenizer flags) chosen by the caller. Equal keys mean equal inputs to the
+ * scorer, hence equal scores.
+ * Value: the label scores (log space, as doubles, bit-exact) and the number of
+ * tokens of the prompt.
+ *
+ * File: DIR/<model sha256>.scores, append-only records
+ *     key[32] | u32 k | u32 n_tokens | f64 score[k] | "SREC"
+ * in little-endian byte order. On open, records are read until the first
+ * incomplete or damaged one; the file is truncated there (a torn last record
+ * from a killed process is dropped, never misread).
+ */
+#ifndef SENTI_SCORECACHE_H
+#define SENTI_SCORECACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "senti/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct senti_score_cache senti_score_cache;
+
+/* Open (creating DIR and the file when missing) the cache of one model.
+ * `model_sha256` is 64 hex digits. *out is owned: senti_score_cache_close(). */
+senti_status senti_score_cache_open(const char *dir, const char *model_sha256, senti_score_cache **out,
+                                    senti_err *err);
+void senti_score_cache_close(senti_score_cache *c);
+
+/* The key of one prompt (see above). `words_desc` is a NUL-terminated text. */
+void senti_score_cache_key(const senti_score_cache *c, const char *prefix, size_t prefix_len, const char *suffix,
+                           size_t suffix_len, const char *words_desc, uint8_t key[32]);
+
+/* Look a key up: true and scores[0..k) (and *n_tokens when non-NULL) filled
+ * when present with the same k. */
+bool senti_score_cache_get(senti_score_cache *c, const uint8_t key[32], int k, double *scores, uint32_t *n_tokens);
+
+/* Add a record and flush it to the file. A key already present is ignored. */
+senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], int k, const double *scores,
+                                   uint32_t n_tokens, senti_err *err);
+
+/* Counters since open: records loaded from the file, hits, misses, puts. */
+typedef struct {
+    size_t loaded, hits, misses, puts;
+} senti_score_cache_stats;
+senti_score_cache_stats senti_score_cache_get_stats(const senti_score_cache *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SENTI_SCORECACHE_H */

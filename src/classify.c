@@ -1,0 +1,817 @@
+/*
+ * classify.c - one classification run: CSV rows -> prompts -> label word
+ * scores -> calibrated label distributions -> predictions CSV + manifest.
+ * See include/senti/classify.h for the contract and calibration definitions.
+ *
+ * The run state lives in one `run` struct, set up step by step (open_model,
+ * open_data, build_scoring, calibrate_...), then the row loop, then finish().
+ * Every input row produces exactly one output row: ok, truncated, or (with
+ * on_error_skip) an error status; any other failure aborts the run and removes
+ * the temporary outputs, so nothing incomplete is left at the output path.
+ */
+#include "senti/classify.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "senti/tokenizer.h"
+#include "senti/verbalizer.h"
+#include "senti/finetune.h"
+
+static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
+
+const char *senti_calib_name(senti_calib_method m)
+{
+    switch (m) {
+    case SENTI_CALIB_NONE: return "none";
+    case SENTI_CALIB_CONTEXTUAL: return "contextual";
+    case SENTI_CALIB_PMI: return "pmi";
+    case SENTI_CALIB_BATCH: return "batch";
+    }
+    return "unknown";
+}
+
+int senti_calib_parse(const char *name)
+{
+    for (int m = SENTI_CALIB_NONE; m <= SENTI_CALIB_BATCH; m++)
+        if (!strcmp(name, senti_calib_name((senti_calib_method)m)))
+            return m;
+    return -1;
+}
+
+senti_classify_params senti_classify_default_params(void)
+{
+    senti_classify_params p;
+    memset(&p, 0, sizeof p);
+    p.data = senti_dataset_default_params();
+    p.train_data = senti_dataset_default_params();
+    p.demos = senti_demo_default_params();
+    p.chat = -1;
+    p.agg = SENTI_AGG_LOGSUMEXP;
+    p.calib = SENTI_CALIB_NONE;
+    p.reuse_prefix = true;
+    return p;
+}
+
+/* One scored (or failed) row, kept until it is written. */
+typedef struct {
+    char *id;       /* row id, or the row number as text */
+    char *gold;     /* NULL without a label column */
+    char *status;   /* "ok", "truncated" or "error: ..." */
+    size_t n_tokens;
+    double *raw;    /* [n_labels] raw distribution (NULL on error) */
+    double *score;  /* [n_labels] label scores (log space) */
+} row_record;
+
+typedef struct {
+    const senti_classify_params *p;
+    senti_model *model;
+    bool own_model;
+    const senti_tokenizer *tok;
+    senti_context *ctx;
+    senti_verbalizer *verb;
+    senti_chat_info chat;
+    senti_prompt *prompt;
+    senti_prompt *premise_prompt;   /* pmi: renders the domain premise as the row */
+    senti_examples *train;
+    senti_demo_sampler *sampler;
+    senti_verbalizer_tokens *vt;
+    int *word_label, *word_off;     /* flattened label words for the scorer */
+    int32_t *word_tokens;
+    senti_label_words words;
+    senti_scorer *sc;
+    int n_labels;
+    int tok_flags;
+    int32_t *ids;                   /* token buffer */
+    size_t cap_ids;
+    char *last_prefix;              /* text of the prefix now in the cache */
+    double *word_lp;                /* [n_words] */
+    double *bias;                   /* [n_labels] subtracted from label scores when calibrating */
+    row_record *held;               /* batch calibration: all rows */
+    size_t n_held, cap_held;
+    FILE *out, *jsonl;
+    char *out_tmp, *jsonl_tmp;
+    json_t *manifest;
+    senti_classify_summary sum;
+    double t0;
+    senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
+    float *hidden;                  /* [n_embd] hidden state for a head adapter */
+} run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- tokens ------------------------------------------------------------------ */
+
+/* Tokenize into r->ids, growing it as needed; *n receives the count. */
+static senti_status tokenize(run *r, const char *text, size_t len, int flags, size_t *n, senti_err *err)
+{
+    for (;;) {
+        senti_status s = senti_tokenize(r->tok, text, len, flags, r->ids, r->cap_ids, n, err);
+        if (s != SENTI_ERR_RANGE || *n <= r->cap_ids)
+            return s;
+        int32_t *ids = realloc(r->ids, *n * sizeof *ids);
+        if (!ids)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        r->ids = ids;
+        r->cap_ids = *n;
+    }
+}
+
+static size_t count_tokens(void *user, const char *text, size_t len)
+{
+    run *r = user;
+    size_t n;
+    return tokenize(r, text, len, r->tok_flags, &n, NULL) == SENTI_OK ? n : SIZE_MAX;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+/* Stream the input once: rows parse, gold labels are known to the verbalizer. */
+static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
+{
+    senti_dataset *d;
+    senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
+    if (s)
+        return s;
+    senti_row row;
+    bool have;
+    *n_rows = 0;
+    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
+        (*n_rows)++;
+        if (row.label && senti_verbalizer_find(r->verb, row.label) < 0) {
+            s = senti_err_set(err, SENTI_ERR_NOTFOUND,
+                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'",
+                              r->p->input_path, row.line, row.label, row.row, r->p->verbalizer_path);
+            break;
+        }
+    }
+    senti_dataset_close(d);
+    return s;
+}
+
+static senti_status open_model(run *r, senti_err *err)
+{
+    const senti_classify_params *p = r->p;
+    senti_status s;
+    if (p->n_threads > 0)
+        senti_set_threads(p->n_threads);
+    r->model = p->model;
+    if (!r->model) {
+        senti_model_params mp = senti_model_default_params();
+        mp.n_threads = p->n_threads;
+        if ((s = senti_model_load(p->model_path, &mp, &r->model, err)))
+            return s;
+        r->own_model = true;
+    }
+    r->tok = senti_model_tokenizer(r->model);
+    int n_ctx = p->n_ctx;
+    if (n_ctx <= 0) {
+        n_ctx = senti_model_hparams(r->model)->n_ctx_train;
+        n_ctx = n_ctx > 2048 ? 2048 : n_ctx;
+    }
+    return senti_context_new(r->model, n_ctx, &r->ctx, err);
+}
+
+static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, senti_err *err)
+{
+    const senti_classify_params *p = r->p;
+    senti_prompt_params pp = senti_prompt_default_params();
+    pp.tmpl = tmpl;
+    pp.instruction = p->instruction;
+    pp.separator = p->separator;
+    pp.system = p->system;
+    pp.chat = p->chat == 0 ? SENTI_CHAT_NONE : r->chat.format;
+    pp.chat_default_system = r->chat.default_system;
+    return senti_prompt_create(&pp, r->verb, out, err);
+}
+
+static senti_status open_prompts(run *r, senti_err *err)
+{
+    const senti_classify_params *p = r->p;
+    senti_status s = senti_chat_from_gguf(senti_model_gguf(r->model), &r->chat, err);
+    if (s)
+        return s;
+    if (p->chat == 1 && r->chat.format == SENTI_CHAT_NONE)
+        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
+    if ((s = make_prompt(r, p->tmpl, &r->prompt, err)))
+        return s;
+    r->tok_flags = senti_prompt_tok_flags(r->prompt);
+    if (p->calib == SENTI_CALIB_PMI && (s = make_prompt(r, "{text}", &r->premise_prompt, err)))
+        return s;
+    if (p->train_path && p->demos.shots > 0) {
+        if ((s = senti_examples_load(p->train_path, &p->train_data, &r->train, err)))
+            return s;
+        if ((s = senti_demo_sampler_create(r->train, r->verb, &p->demos, &r->sampler, err)))
+            return s;
+    } else if (p->demos.shots > 0) {
+        return senti_err_set(err, SENTI_ERR_ARG, "--shots %zu needs --train FILE", p->demos.shots);
+    }
+    return SENTI_OK;
+}
+
+/* Tokenize the label words as continuations of a representative prompt (its
+ * ending is what matters) and flatten them for the scorer. */
+static senti_status build_scoring(run *r, senti_err *err)
+{
+    senti_prompt_text pt;
+    senti_status s = senti_prompt_build(r->prompt, NULL, NULL, "x", 1, &pt, err);
+    if (s)
+        return s;
+    size_t len = pt.prefix_len + pt.suffix_len;
+    char *full = malloc(len + 1);
+    if (!full)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    memcpy(full, pt.prefix, pt.prefix_len);
+    memcpy(full + pt.prefix_len, pt.suffix, pt.suffix_len);
+    full[len] = '\0';
+    s = senti_verbalizer_tokenize(r->verb, r->tok, full, len, r->tok_flags, &r->vt, err);
+    free(full);
+    if (s)
+        return s;
+    const senti_verbalizer_tokens *vt = r->vt;
+    r->n_labels = (int)vt->n_labels;
+    if (r->n_labels > SENTI_MAX_LABELS)
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: %d labels; at most %d are supported",
+                             r->p->verbalizer_path, r->n_labels, SENTI_MAX_LABELS);
+    size_t n_tok = 0;
+    for (size_t j = 0; j < vt->n_words; j++)
+        n_tok += vt->words[j].n;
+    r->word_label = malloc(vt->n_words * sizeof *r->word_label);
+    r->word_off = malloc((vt->n_words + 1) * sizeof *r->word_off);
+    r->word_tokens = malloc(n_tok * sizeof *r->word_tokens);
+    r->word_lp = malloc(vt->n_words * sizeof *r->word_lp);
+    r->bias = calloc(vt->n_labels, sizeof *r->bias);
+    if (!r->word_label || !r->word_off || !r->word_tokens || !r->word_lp || !r->bias)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    int off = 0;
+    for (size_t l = 0; l < vt->n_labels; l++)
+        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++) {
+            r->word_label[j] = (int)l;
+            r->word_off[j] = off;
+            memcpy(r->word_tokens + off, vt->words[j].ids, vt->words[j].n * sizeof *r->word_tokens);
+            off += (int)vt->words[j].n;
+        }
+    r->word_off[vt->n_words] = off;
+    r->words = (senti_label_words){r->n_labels, (int)vt->n_words, r->word_label, r->word_off, r->word_tokens};
+    if ((s = senti_scorer_new(r->ctx, &r->words, &r->sc, err)))
+        return s;
+    senti_scorer_set_reuse(r->sc, r->p->reuse_prefix);
+    if (r->hidden)
+        senti_scorer_set_hidden(r->sc, r->hidden);
+    return SENTI_OK;
+}
+
+/* ---- scoring ----------------------------------------------------------------- */
+
+/* Label scores of one prompt: decode the prefix (if it changed) and the row. */
+static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
+{
+    size_t n;
+    senti_status s;
+    if (!r->last_prefix || strcmp(r->last_prefix, pt->prefix) != 0) {
+        if ((s = tokenize(r, pt->prefix, pt->prefix_len, r->tok_flags, &n, err)))
+            return s;
+        if ((s = senti_scorer_set_prefix(r->sc, r->ids, (int)n, err)))
+            return s;
+        free(r->last_prefix);
+        r->last_prefix = strdup(pt->prefix);
+        if (!r->last_prefix)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
+        return s;
+    if ((s = senti_scorer_score(r->sc, r->ids, (int)n, r->word_lp, err)))
+        return s;
+    r->sum.n_tokens += (size_t)senti_scorer_last_tokens(r->sc);
+    senti_label_scores(&r->words, r->word_lp, r->p->agg, r->p->length_norm, scores);
+    if (r->adapter)
+        senti_adapter_rescore(r->adapter, r->hidden, scores);
+    return SENTI_OK;
+}
+
+/* The demonstrations for a row (NULL set for zero-shot). */
+static senti_status draw_demos(run *r, size_t row, const char *id, senti_demo_set *ds, senti_err *err)
+{
+    if (!r->sampler) {
+        memset(ds, 0, sizeof *ds);
+        return SENTI_OK;
+    }
+    return senti_demo_sampler_draw(r->sampler, row, id, ds, err);
+}
+
+/* Label scores for a text placed in the row slot of `prompt`, with the demos of row 0. */
+static senti_status score_text(run *r, senti_prompt *prompt, const char *text, double *scores, senti_err *err)
+{
+    senti_demo_set ds;
+    senti_prompt_text pt;
+    senti_status s = draw_demos(r, 0, NULL, &ds, err);
+    if (!s)
+        s = senti_prompt_build(prompt, r->train, r->sampler ? &ds : NULL, text, strlen(text), &pt, err);
+    return s ? s : score_prompt(r, &pt, scores, err);
+}
+
+/* contextual: bias = log of the mean content-free distribution;
+ * pmi: bias = label scores after the domain premise. */
+static senti_status calibrate_before(run *r, json_t *info, senti_err *err)
+{
+    const senti_classify_params *p = r->p;
+    double *scores = malloc((size_t)r->n_labels * sizeof *scores);
+    double *prob = malloc((size_t)r->n_labels * sizeof *prob);
+    senti_status s = scores && prob ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    if (!s && p->calib == SENTI_CALIB_CONTEXTUAL) {
+        const char *const *cf = p->content_free ? p->content_free : default_content_free;
+        size_t n_cf = p->content_free ? p->n_content_free : 3;
+        json_t *inputs = json_array();
+        for (size_t i = 0; i < n_cf && !s; i++) {
+            if (!(s = score_text(r, r->prompt, cf[i], scores, err))) {
+                senti_label_softmax(scores, r->n_labels, prob);
+                for (int l = 0; l < r->n_labels; l++)
+                    r->bias[l] += prob[l] / (double)n_cf;
+                json_array_append_new(inputs, json_string(cf[i]));
+            }
+        }
+        for (int l = 0; l < r->n_labels; l++)
+            r->bias[l] = log(r->bias[l]);
+        json_object_set_new(info, "content_free_inputs", inputs);
+    } else if (!s && p->calib == SENTI_CALIB_PMI) {
+        const char *tmpl = senti_prompt_template(r->prompt);
+        const char *after = strstr(tmpl, "{text}") + 6;
+        while (*after == ' ' || *after == '\n' || *after == '\t')
+            after++;
+        if (!(s = score_text(r, r->premise_prompt, after, r->bias, err)))
+            json_object_set_new(info, "domain_premise", json_string(after));
+    }
+    free(scores);
+    free(prob);
+    return s;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static void put_field(FILE *f, const char *s, bool last)
+{
+    csv_fwrite(f, s, strlen(s));
+    fputc(last ? '\n' : ',', f);
+}
+
+static void write_header(run *r)
+{
+    char buf[512];
+    put_field(r->out, "id", false);
+    put_field(r->out, "gold", false);
+    put_field(r->out, "pred", false);
+    for (int pass = 0; pass < 2; pass++)
+        for (int l = 0; l < r->n_labels; l++) {
+            snprintf(buf, sizeof buf, "%sp_%s", pass ? "raw_" : "", senti_verbalizer_label(r->verb, (size_t)l));
+            put_field(r->out, buf, false);
+        }
+    put_field(r->out, "n_tokens", false);
+    put_field(r->out, "status", true);
+}
+
+/* Calibrated distribution: softmax(score - bias) (bias 0 for none). */
+static int calibrated(const run *r, const row_record *rec, double *p)
+{
+    double *s = p; /* reuse p as scratch for the shifted scores */
+    for (int l = 0; l < r->n_labels; l++)
+        s[l] = rec->score[l] - r->bias[l];
+    senti_label_softmax(s, r->n_labels, p);
+    int best = 0; /* ties: the first label in verbalizer order */
+    for (int l = 1; l < r->n_labels; l++)
+        if (p[l] > p[best])
+            best = l;
+    return best;
+}
+
+static void write_row(run *r, const row_record *rec)
+{
+    double p[SENTI_MAX_LABELS];
+    char buf[64];
+    const char *pred = "";
+    int best = -1;
+    if (rec->raw) {
+        best = calibrated(r, rec, p);
+        pred = senti_verbalizer_label(r->verb, (size_t)best);
+        if (rec->gold) {
+            r->sum.n_labelled++;
+            r->sum.n_correct += !strcmp(rec->gold, pred);
+        }
+    }
+    if (r->out) {
+        put_field(r->out, rec->id, false);
+        put_field(r->out, rec->gold ? rec->gold : "", false);
+        put_field(r->out, pred, false);
+        for (int pass = 0; pass < 2; pass++)
+            for (int l = 0; l < r->n_labels; l++) {
+                buf[0] = '\0';
+                if (rec->raw)
+                    snprintf(buf, sizeof buf, "%.9g", pass ? rec->raw[l] : p[l]);
+                put_field(r->out, buf, false);
+            }
+        snprintf(buf, sizeof buf, "%zu", rec->n_tokens);
+        put_field(r->out, buf, false);
+        put_field(r->out, rec->status ? rec->status : "error: out of memory", true);
+    }
+    if (r->jsonl) {
+        json_t *o = json_object(), *pj = json_object(), *rj = json_object();
+        json_object_set_new(o, "id", json_string(rec->id));
+        json_object_set_new(o, "gold", rec->gold ? json_string(rec->gold) : json_null());
+        json_object_set_new(o, "pred", rec->raw ? json_string(pred) : json_null());
+        for (int l = 0; rec->raw && l < r->n_labels; l++) {
+            const char *lab = senti_verbalizer_label(r->verb, (size_t)l);
+            json_object_set_new(pj, lab, json_real(p[l]));
+            json_object_set_new(rj, lab, json_real(rec->raw[l]));
+        }
+        json_object_set_new(o, "p", pj);
+        json_object_set_new(o, "raw_p", rj);
+        json_object_set_new(o, "n_tokens", json_integer((json_int_t)rec->n_tokens));
+        json_object_set_new(o, "status", json_string(rec->status ? rec->status : "error: out of memory"));
+        json_dumpf(o, r->jsonl, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', r->jsonl);
+        json_decref(o);
+    }
+}
+
+static void record_free(row_record *rec)
+{
+    free(rec->id);
+    free(rec->gold);
+    free(rec->status);
+    free(rec->raw);
+    free(rec->score);
+}
+
+/* ---- the row loop -------------------------------------------------------------- */
+
+static senti_status score_row(run *r, const senti_row *row, row_record *rec, senti_err *err)
+{
+    senti_demo_set ds;
+    senti_prompt_text pt;
+    senti_status s = draw_demos(r, row->row, row->id, &ds, err);
+    if (s)
+        return s;
+    size_t reserve = r->vt->max_tokens;
+    s = senti_prompt_fit(r->prompt, r->train, r->sampler ? &ds : NULL, row->text, row->text_len,
+                         (size_t)senti_context_n_ctx(r->ctx), reserve, count_tokens, r, &pt, err);
+    if (s)
+        return s;
+    rec->score = malloc((size_t)r->n_labels * sizeof *rec->score);
+    rec->raw = malloc((size_t)r->n_labels * sizeof *rec->raw);
+    if (!rec->score || !rec->raw)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    if ((s = score_prompt(r, &pt, rec->score, err)))
+        return s;
+    senti_label_softmax(rec->score, r->n_labels, rec->raw);
+    rec->n_tokens = pt.n_tokens;
+    bool cut = pt.truncated || pt.n_dropped > 0;
+    rec->status = strdup(cut ? "truncated" : "ok");
+    r->sum.n_truncated += cut;
+    return SENTI_OK;
+}
+
+static senti_status keep_record(run *r, row_record *rec)
+{
+    if (r->n_held == r->cap_held) {
+        size_t cap = r->cap_held ? 2 * r->cap_held : 1024;
+        row_record *h = realloc(r->held, cap * sizeof *h);
+        if (!h)
+            return SENTI_ERR_NOMEM;
+        r->held = h;
+        r->cap_held = cap;
+    }
+    r->held[r->n_held++] = *rec;
+    return SENTI_OK;
+}
+
+static senti_status run_rows(run *r, size_t n_total, senti_err *err)
+{
+    senti_dataset *d;
+    senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
+    if (s)
+        return s;
+    senti_row row;
+    bool have;
+    char num[32];
+    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
+        row_record rec = {0};
+        snprintf(num, sizeof num, "%zu", row.row);
+        rec.id = strdup(row.id ? row.id : num);
+        rec.gold = row.label ? strdup(row.label) : NULL;
+        senti_err rerr = {0};
+        s = score_row(r, &row, &rec, &rerr);
+        if (s && r->p->on_error_skip && s != SENTI_ERR_NOMEM) {
+            free(rec.raw);
+            free(rec.score);
+            free(rec.status);
+            rec.raw = rec.score = NULL;
+            size_t n = strlen(rerr.msg) + 16;
+            rec.status = malloc(n);
+            if (rec.status)
+                snprintf(rec.status, n, "error: %s", rerr.msg);
+            r->sum.n_errors++;
+            s = SENTI_OK;
+        } else if (s) {
+            senti_err_set(err, s, "%s:%zu: data row %zu: %s", r->p->input_path, row.line, row.row, rerr.msg);
+            record_free(&rec);
+            break;
+        }
+        r->sum.n_rows++;
+        if (r->p->calib == SENTI_CALIB_BATCH) {
+            if (keep_record(r, &rec)) {
+                record_free(&rec);
+                s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+                break;
+            }
+        } else {
+            write_row(r, &rec);
+            record_free(&rec);
+        }
+        if (r->p->progress)
+            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+    }
+    senti_dataset_close(d);
+    return s;
+}
+
+/* batch: bias = log of the mean raw distribution over the scored rows. */
+static void flush_batch(run *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_held; i++)
+        if (r->held[i].raw) {
+            for (int l = 0; l < r->n_labels; l++)
+                r->bias[l] += r->held[i].raw[l];
+            n++;
+        }
+    for (int l = 0; l < r->n_labels; l++)
+        r->bias[l] = n ? log(r->bias[l] / (double)n) : 0.0;
+    for (size_t i = 0; i < r->n_held; i++) {
+        write_row(r, &r->held[i]);
+        record_free(&r->held[i]);
+    }
+    r->n_held = 0;
+}
+
+/* ---- manifest ---------------------------------------------------------------- */
+
+static json_t *manifest_verbalizer(const run *r)
+{
+    json_t *v = json_object(), *labels = json_array();
+    json_object_set_new(v, "path", json_string(r->p->verbalizer_path));
+    json_object_set_new(v, "name", json_string(senti_verbalizer_name(r->verb)));
+    json_object_set_new(v, "sha256", json_string(senti_verbalizer_sha256(r->verb)));
+    for (size_t l = 0; l < r->vt->n_labels; l++) {
+        json_t *lab = json_object(), *words = json_array();
+        json_object_set_new(lab, "label", json_string(senti_verbalizer_label(r->verb, l)));
+        json_object_set_new(lab, "display", json_string(senti_verbalizer_display(r->verb, l)));
+        for (size_t j = r->vt->label_first[l]; j < r->vt->label_first[l + 1]; j++) {
+            const senti_label_tokens *w = &r->vt->words[j];
+            json_t *wj = json_object(), *ids = json_array();
+            json_object_set_new(wj, "text", json_string(w->text));
+            for (size_t k = 0; k < w->n; k++)
+                json_array_append_new(ids, json_integer(w->ids[k]));
+            json_object_set_new(wj, "tokens", ids);
+            json_object_set_new(wj, "clean_split", json_boolean(w->clean_split));
+            json_array_append_new(words, wj);
+        }
+        json_object_set_new(lab, "words", words);
+        json_array_append_new(labels, lab);
+    }
+    json_object_set_new(v, "labels", labels);
+    return v;
+}
+
+static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *manifest_prompt(const run *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "template", json_string(senti_prompt_template(r->prompt)));
+    json_object_set_new(o, "demo_template", opt_string(senti_prompt_demo_template(r->prompt)));
+    json_object_set_new(o, "instruction", opt_string(senti_prompt_instruction(r->prompt)));
+    json_object_set_new(o, "separator", json_string(senti_prompt_separator(r->prompt)));
+    json_object_set_new(o, "chat", json_string(senti_chat_format_name(senti_prompt_chat(r->prompt))));
+    json_object_set_new(o, "system", opt_string(senti_prompt_system(r->prompt)));
+    json_object_set_new(o, "aggregation", json_string(senti_agg_name(r->p->agg)));
+    json_object_set_new(o, "length_norm", json_boolean(r->p->length_norm));
+    json_object_set_new(o, "leading_space_rule",
+                        json_string("label word follows the prompt with one space unless the prompt ends "
+                                    "with whitespace or the word starts with it"));
+    return o;
+}
+
+static json_t *manifest_demos(const run *r)
+{
+    const senti_classify_params *p = r->p;
+    json_t *o = json_object();
+    json_object_set_new(o, "shots", json_integer((json_int_t)(r->sampler ? p->demos.shots : 0)));
+    if (!r->sampler)
+        return o;
+    json_object_set_new(o, "train", json_string(p->train_path));
+    json_object_set_new(o, "sampling", json_string(senti_demo_sampling_name(p->demos.sampling)));
+    json_object_set_new(o, "order", json_string(senti_demo_order_name(p->demos.order)));
+    json_object_set_new(o, "per_row", json_boolean(p->demos.per_row));
+    json_object_set_new(o, "seed", json_integer((json_int_t)p->demos.seed));
+    senti_demo_set ds = senti_demo_sampler_shared(r->sampler);
+    json_t *rows = json_array();
+    for (size_t i = 0; i < ds.n; i++)
+        json_array_append_new(rows, json_integer((json_int_t)r->train->items[ds.idx[i]].row));
+    json_object_set_new(o, "shared_rows_in_order", rows);
+    return o;
+}
+
+static json_t *manifest_data(const run *r, const senti_dataset_params *dp, const char *path)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(path));
+    json_object_set_new(o, "text_col", opt_string(dp->text_col));
+    json_object_set_new(o, "label_col", opt_string(dp->label_col));
+    json_object_set_new(o, "id_col", opt_string(dp->id_col));
+    json_object_set_new(o, "limit", json_integer((json_int_t)dp->limit));
+    json_object_set_new(o, "sample", json_integer((json_int_t)dp->sample));
+    json_object_set_new(o, "sample_seed", json_integer((json_int_t)dp->seed));
+    (void)r;
+    return o;
+}
+
+static void build_manifest(run *r, json_t *calib)
+{
+    const senti_hparams *hp = senti_model_hparams(r->model);
+    json_t *m = json_object(), *model = json_object(), *tok = json_object(), *counts = json_object();
+    json_object_set_new(m, "senti_version", json_string(senti_version()));
+    json_object_set_new(model, "path", json_string(senti_gguf_path(senti_model_gguf(r->model))));
+    json_object_set_new(model, "sha256", json_string(senti_model_sha256(r->model)));
+    json_object_set_new(model, "architecture", json_string(hp->arch_name));
+    json_object_set_new(model, "n_ctx", json_integer(senti_context_n_ctx(r->ctx)));
+    json_object_set_new(m, "model", model);
+    json_object_set_new(tok, "kind", json_string(senti_tokenizer_kind(r->tok) == SENTI_TOK_BPE ? "bpe" : "spm"));
+    json_object_set_new(tok, "pre", json_string(senti_tokenizer_pre(r->tok)));
+    json_object_set_new(tok, "add_bos", json_boolean(senti_tokenizer_add_bos(r->tok)));
+    json_object_set_new(m, "tokenizer", tok);
+    json_object_set_new(m, "data", manifest_data(r, &r->p->data, r->p->input_path));
+    json_object_set_new(m, "verbalizer", manifest_verbalizer(r));
+    json_object_set_new(m, "prompt", manifest_prompt(r));
+    json_object_set_new(m, "demonstrations", manifest_demos(r));
+    json_t *bias = json_array();
+    for (int l = 0; l < r->n_labels; l++)
+        json_array_append_new(bias, json_real(r->bias[l]));
+    json_object_set_new(calib, "method", json_string(senti_calib_name(r->p->calib)));
+    json_object_set_new(calib, "bias", bias);
+    json_object_set_new(m, "calibration", calib);
+    json_object_set_new(m, "threads", json_integer(senti_get_threads()));
+    json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
+    json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",
+                                                             senti_adapter_kind(r->adapter)) : json_null());
+    json_object_set_new(counts, "rows", json_integer((json_int_t)r->sum.n_rows));
+    json_object_set_new(counts, "ok", json_integer((json_int_t)(r->sum.n_rows - r->sum.n_truncated - r->sum.n_errors)));
+    json_object_set_new(counts, "truncated", json_integer((json_int_t)r->sum.n_truncated));
+    json_object_set_new(counts, "errors", json_integer((json_int_t)r->sum.n_errors));
+    json_object_set_new(counts, "labelled", json_integer((json_int_t)r->sum.n_labelled));
+    json_object_set_new(counts, "correct", json_integer((json_int_t)r->sum.n_correct));
+    json_object_set_new(counts, "tokens_decoded", json_integer((json_int_t)r->sum.n_tokens));
+    json_object_set_new(m, "counts", counts);
+    r->manifest = m;
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+static senti_status open_tmp(const char *path, char **tmp, FILE **f, senti_err *err)
+{
+    if (!path)
+        return SENTI_OK;
+    size_t n = strlen(path) + 8;
+    *tmp = malloc(n);
+    if (!*tmp)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    snprintf(*tmp, n, "%s.part", path);
+    *f = fopen(*tmp, "w");
+    if (!*f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot create: %s", *tmp, strerror(errno));
+    return SENTI_OK;
+}
+
+static senti_status close_tmp(const char *path, char *tmp, FILE **f, bool keep, senti_err *err)
+{
+    if (!*f)
+        return SENTI_OK;
+    int bad = ferror(*f) | fclose(*f);
+    *f = NULL;
+    if (keep && !bad && rename(tmp, path) == 0)
+        return SENTI_OK;
+    remove(tmp);
+    return keep ? senti_err_set(err, SENTI_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : SENTI_OK;
+}
+
+static senti_status write_manifest(run *r, senti_err *err)
+{
+    const char *path = r->p->manifest_path;
+    char buf[4096];
+    if (!path && r->p->output_path) {
+        snprintf(buf, sizeof buf, "%s.manifest.json", r->p->output_path);
+        path = buf;
+    }
+    if (!path)
+        return SENTI_OK;
+    if (json_dump_file(r->manifest, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
+    return SENTI_OK;
+}
+
+static void run_free(run *r)
+{
+    for (size_t i = 0; i < r->n_held; i++)
+        record_free(&r->held[i]);
+    free(r->held);
+    close_tmp(r->p->output_path, r->out_tmp, &r->out, false, NULL);
+    close_tmp(r->p->jsonl_path, r->jsonl_tmp, &r->jsonl, false, NULL);
+    free(r->out_tmp);
+    free(r->jsonl_tmp);
+    json_decref(r->manifest);
+    senti_scorer_free(r->sc);
+    free(r->word_label);
+    free(r->word_off);
+    free(r->word_tokens);
+    free(r->word_lp);
+    free(r->bias);
+    free(r->ids);
+    free(r->last_prefix);
+    senti_verbalizer_tokens_free(r->vt);
+    senti_demo_sampler_free(r->sampler);
+    senti_examples_free(r->train);
+    senti_prompt_free(r->premise_prompt);
+    senti_prompt_free(r->prompt);
+    senti_chat_info_clear(&r->chat);
+    senti_verbalizer_free(r->verb);
+    senti_adapter_free(r->adapter); /* unmerges a LoRA adapter: before the model goes */
+    free(r->hidden);
+    senti_context_free(r->ctx);
+    if (r->own_model)
+        senti_model_free(r->model);
+}
+
+senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    r.t0 = now_s();
+    size_t n_total = 0;
+    json_t *calib = json_object();
+    senti_status s;
+    if (!p->input_path || !p->verbalizer_path || (!p->model && !p->model_path))
+        s = senti_err_set(err, SENTI_ERR_ARG, "classify: model, verbalizer and input are required");
+    else
+        s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
+    if (!s)
+        s = validate_input(&r, &n_total, err);
+    if (!s)
+        s = open_model(&r, err);
+    if (!s && p->adapter_path) {
+        s = senti_adapter_load(p->adapter_path, r.model, r.verb, &r.adapter, err);
+        if (!s && senti_adapter_needs_hidden(r.adapter) &&
+            !(r.hidden = malloc((size_t)senti_model_hparams(r.model)->n_embd * sizeof *r.hidden)))
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    if (!s)
+        s = open_prompts(&r, err);
+    if (!s)
+        s = build_scoring(&r, err);
+    if (!s)
+        s = calibrate_before(&r, calib, err);
+    if (!s)
+        s = open_tmp(p->output_path, &r.out_tmp, &r.out, err);
+    if (!s)
+        s = open_tmp(p->jsonl_path, &r.jsonl_tmp, &r.jsonl, err);
+    if (!s && r.out)
+        write_header(&r);
+    if (!s)
+        s = run_rows(&r, n_total, err);
+    if (!s && p->calib == SENTI_CALIB_BATCH)
+        flush_batch(&r);
+    if (!s)
+        s = close_tmp(p->output_path, r.out_tmp, &r.out, true, err);
+    if (!s)
+        s = close_tmp(p->jsonl_path, r.jsonl_tmp, &r.jsonl, true, err);
+    r.sum.seconds = now_s() - r.t0;
+    if (!s) {
+        build_manifest(&r, calib);
+        calib = NULL;
+        s = write_manifest(&r, err);
+    }
+    json_decref(calib);
+    if (sum)
+        *sum = r.sum;
+    run_free(&r);
+    return s;
+}

@@ -1,0 +1,137 @@
+/*
+ * cli_bench.c - `senti bench-prefill`: prefill speed, for tools/bench.sh.
+ *
+ * Tokenizes a text file as `senti tokenize` does (BOS per the model's
+ * metadata), takes the first N ids, and times the prefill of those N ids on
+ * a cleared KV cache with logits at the last position only: one untimed
+ * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median}.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "senti/model.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Time `reps` prefills of ids[0..n) after one warm-up; returns the median seconds. */
+static int time_prefill(senti_context *ctx, const int32_t *ids, int n, int reps, int n_vocab, double *median)
+{
+    float *logits = malloc((size_t)n_vocab * sizeof *logits);
+    double *secs = malloc((size_t)(reps + 1) * sizeof *secs);
+    int last = n - 1, rc = 0;
+    senti_outputs out = {.n_out = 1, .pos = &last, .logits = logits};
+    senti_err e;
+    for (int r = 0; r <= reps && logits && secs; r++) {
+        senti_context_truncate(ctx, 0);
+        double t = now_s();
+        if (senti_decode(ctx, ids, n, &out, &e) != SENTI_OK) {
+            fprintf(stderr, "senti bench-prefill: %s\n", e.msg);
+            rc = 1;
+            break;
+        }
+        secs[r] = now_s() - t; /* secs[0] is the warm-up */
+    }
+    if (!rc && logits && secs) {
+        qsort(secs + 1, (size_t)reps, sizeof *secs, cmp_double);
+        *median = secs[1 + reps / 2];
+    }
+    free(logits);
+    free(secs);
+    return rc || !logits || !secs;
+}
+
+int senti_cmd_bench_prefill(int argc, char **argv)
+{
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"tokens", required_argument, 0, 'n'},
+                                         {"reps", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
+                                         {"text-file", required_argument, 0, 'f'}, {0, 0, 0, 0}};
+    const char *model_path = senti_cli_default_model(), *text_path = NULL;
+    int n = 128, reps = 5, threads = 2, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:n:r:t:f:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'n': n = atoi(optarg); break;
+        case 'r': reps = atoi(optarg); break;
+        case 't': threads = atoi(optarg); break;
+        case 'f': text_path = optarg; break;
+        default: return SENTI_EXIT_USAGE;
+        }
+    }
+    if (n < 1 || reps < 1 || threads < 1 || !text_path) {
+        fprintf(stderr, "usage: senti bench-prefill [-m MODEL] --tokens N --reps R --threads T --text-file F\n");
+        return SENTI_EXIT_USAGE;
+    }
+    size_t len;
+    char *text = read_text(text_path, &len);
+    if (!text) {
+        fprintf(stderr, "senti bench-prefill: %s: cannot read\n", text_path);
+        return SENTI_EXIT_USAGE;
+    }
+    senti_model_params mp = senti_model_default_params();
+    mp.n_threads = threads;
+    senti_model *m = NULL;
+    senti_context *ctx = NULL;
+    senti_err e;
+    int rc = SENTI_EXIT_MODEL;
+    size_t n_ids = 0;
+    int32_t *ids = malloc((len + 2) * sizeof *ids);
+    if (ids && senti_model_load(model_path, &mp, &m, &e) == SENTI_OK &&
+        senti_tokenize(senti_model_tokenizer(m), text, len, SENTI_TOK_ADD_SPECIAL, ids, len + 2, &n_ids, &e) == SENTI_OK &&
+        senti_context_new(m, n, &ctx, &e) == SENTI_OK) {
+        double median = 0.0;
+        if ((size_t)n > n_ids)
+            fprintf(stderr, "senti bench-prefill: the text has only %zu tokens\n", n_ids);
+        else if (!time_prefill(ctx, ids, n, reps, senti_model_hparams(m)->n_vocab, &median)) {
+            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d}\n", n,
+                   (double)n / median, median, threads);
+            rc = SENTI_EXIT_OK;
+        }
+    } else {
+        fprintf(stderr, "senti bench-prefill: %s\n", e.msg);
+    }
+    senti_context_free(ctx);
+    senti_model_free(m);
+    free(ids);
+    free(text);
+    return rc;
+}

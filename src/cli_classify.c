@@ -1,0 +1,213 @@
+/*
+ * cli_classify.c - `senti classify`: label distributions for every row of a CSV.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "senti/classify.h"
+
+static void usage(FILE *f, const senti_classify_params *d)
+{
+    fprintf(f,
+            "usage: senti classify [-m MODEL] -v VERBALIZER -i INPUT.csv [options] [-o PREDICTIONS.csv]\n\n"
+            "data:\n"
+            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180)\n"
+            "      --text-col NAME     text column (default: text, else sentence)\n"
+            "      --label-col NAME    gold label column (default: label if present)\n"
+            "      --id-col NAME       id column (default: none; the row number is used)\n"
+            "      --no-header         columns by 1-based number\n"
+            "      --limit N           only the first N rows\n"
+            "      --sample N          a seeded uniform sample of N rows (--sample-seed, default %" PRIu64 ")\n"
+            "prompting:\n"
+            "  -v, --verbalizer FILE   label words and template (JSON; see verbalizers/README.md)\n"
+            "      --template TEXT     override the template (must contain {text})\n"
+            "      --instruction TEXT  text before the demonstrations\n"
+            "      --separator TEXT    between demonstrations (default \"\\n\\n\")\n"
+            "      --chat auto|on|off  wrap in the model's chat format (default auto: when the model has one)\n"
+            "      --system TEXT       chat system message\n"
+            "few-shot:\n"
+            "  -k, --shots K           demonstrations per prompt (default 0)\n"
+            "      --train FILE        labelled CSV to draw them from (same columns as the input)\n"
+            "      --seed N            demonstration seed (default %" PRIu64 ")\n"
+            "      --sampling random|balanced   (default random)\n"
+            "      --order random|fixed|interleaved   (default random)\n"
+            "      --per-row           redraw demonstrations for every row (default: one shared set)\n"
+            "scoring:\n"
+            "      --aggregate logsumexp|mean|max   words of one label (default logsumexp)\n"
+            "      --length-norm       divide word log-probs by their token count\n"
+            "      --calibrate none|contextual|pmi|batch   (default none)\n"
+            "      --content-free TEXT content-free input for contextual calibration (repeatable;\n"
+            "                          default \"N/A\", \"\", \"[MASK]\")\n"
+            "      --no-prefix-reuse   decode the shared prefix again for every row (benchmarks)\n"
+            "      --on-error fail|skip   a row that cannot be scored (default fail)\n"
+            "model:\n"
+            "  -m, --model FILE        GGUF model (default $SENTI_MODEL or %s)\n"
+            "      --ctx N             context size (default min(training context, 2048))\n"
+            "  -t, --threads N         threads (default 2)\n"
+            "output:\n"
+            "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
+            "      --jsonl FILE        the same rows as JSON lines\n"
+            "      --manifest FILE     manifest path\n"
+            "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
+            "  -q, --quiet             no progress bar\n",
+            d->data.seed, d->demos.seed, senti_cli_default_model());
+}
+
+enum {
+    O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
+    O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
+    O_JSONL, O_MANIFEST, O_ADAPTER
+};
+
+static const struct option long_opts[] = {
+    {"input", required_argument, 0, 'i'}, {"text-col", required_argument, 0, O_TEXT},
+    {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
+    {"no-header", no_argument, 0, O_NOHDR}, {"limit", required_argument, 0, O_LIMIT},
+    {"sample", required_argument, 0, O_SAMPLE}, {"sample-seed", required_argument, 0, O_SSEED},
+    {"verbalizer", required_argument, 0, 'v'}, {"template", required_argument, 0, O_TMPL},
+    {"instruction", required_argument, 0, O_INSTR}, {"separator", required_argument, 0, O_SEP},
+    {"chat", required_argument, 0, O_CHAT}, {"system", required_argument, 0, O_SYS},
+    {"shots", required_argument, 0, 'k'}, {"train", required_argument, 0, O_TRAIN},
+    {"seed", required_argument, 0, O_SEED}, {"sampling", required_argument, 0, O_SAMPLING},
+    {"order", required_argument, 0, O_ORDER}, {"per-row", no_argument, 0, O_PERROW},
+    {"aggregate", required_argument, 0, O_AGG}, {"length-norm", no_argument, 0, O_LNORM},
+    {"calibrate", required_argument, 0, O_CALIB}, {"content-free", required_argument, 0, O_CF},
+    {"no-prefix-reuse", no_argument, 0, O_NOREUSE}, {"on-error", required_argument, 0, O_ONERR},
+    {"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
+    {"threads", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
+    {"jsonl", required_argument, 0, O_JSONL}, {"manifest", required_argument, 0, O_MANIFEST},
+    {"adapter", required_argument, 0, O_ADAPTER},
+    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+
+/* A non-negative decimal number, or -1. */
+static long long parse_count(const char *s)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    return (*s && !*end && v >= 0) ? v : -1;
+}
+
+typedef struct {
+    double last;
+} progress_state;
+
+/* A one-line bar on stderr, redrawn at most 10 times a second. */
+static void progress(void *user, size_t done, size_t total, double seconds)
+{
+    progress_state *ps = user;
+    if (seconds - ps->last < 0.1 && done != total)
+        return;
+    ps->last = seconds;
+    double rate = seconds > 0 ? (double)done / seconds : 0.0;
+    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0.0;
+    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : 0;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu rows  %.1f rows/s  ETA %.0fs ", fill,
+            "##############################", width - fill, "", done, total, rate, eta);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+    fprintf(stderr, "senti classify: invalid value '%s' for --%s\n", val, opt);
+    return SENTI_EXIT_USAGE;
+}
+
+int senti_cmd_classify(int argc, char **argv)
+{
+    senti_classify_params p = senti_classify_default_params();
+    const char *cf[64];
+    size_t n_cf = 0;
+    bool quiet = false;
+    long long v;
+    int c, ix;
+    p.model_path = senti_cli_default_model();
+    p.n_threads = 2;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:v:k:m:t:o:qh", long_opts, &ix)) != -1) {
+        switch (c) {
+        case 'i': p.input_path = optarg; break;
+        case O_TEXT: p.data.text_col = p.train_data.text_col = optarg; break;
+        case O_LABEL: p.data.label_col = p.train_data.label_col = optarg; break;
+        case O_ID: p.data.id_col = p.train_data.id_col = optarg; break;
+        case O_NOHDR: p.data.no_header = p.train_data.no_header = true; break;
+        case O_LIMIT: if ((v = parse_count(optarg)) < 1) return bad_value("limit", optarg); p.data.limit = (size_t)v; break;
+        case O_SAMPLE: if ((v = parse_count(optarg)) < 1) return bad_value("sample", optarg); p.data.sample = (size_t)v; break;
+        case O_SSEED: if ((v = parse_count(optarg)) < 0) return bad_value("sample-seed", optarg); p.data.seed = (uint64_t)v; break;
+        case 'v': p.verbalizer_path = optarg; break;
+        case O_TMPL: p.tmpl = optarg; break;
+        case O_INSTR: p.instruction = optarg; break;
+        case O_SEP: p.separator = optarg; break;
+        case O_CHAT:
+            if (!strcmp(optarg, "auto")) p.chat = -1;
+            else if (!strcmp(optarg, "on")) p.chat = 1;
+            else if (!strcmp(optarg, "off")) p.chat = 0;
+            else return bad_value("chat", optarg);
+            break;
+        case O_SYS: p.system = optarg; break;
+        case 'k': if ((v = parse_count(optarg)) < 0) return bad_value("shots", optarg); p.demos.shots = (size_t)v; break;
+        case O_TRAIN: p.train_path = optarg; break;
+        case O_SEED: if ((v = parse_count(optarg)) < 0) return bad_value("seed", optarg); p.demos.seed = (uint64_t)v; break;
+        case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
+        case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
+        case O_PERROW: p.demos.per_row = true; break;
+        case O_AGG: if ((ix = senti_agg_parse(optarg)) < 0) return bad_value("aggregate", optarg); p.agg = (senti_agg)ix; break;
+        case O_LNORM: p.length_norm = true; break;
+        case O_CALIB: if ((ix = senti_calib_parse(optarg)) < 0) return bad_value("calibrate", optarg); p.calib = (senti_calib_method)ix; break;
+        case O_CF: if (n_cf == 64) return bad_value("content-free", optarg); cf[n_cf++] = optarg; break;
+        case O_NOREUSE: p.reuse_prefix = false; break;
+        case O_ONERR:
+            if (!strcmp(optarg, "skip")) p.on_error_skip = true;
+            else if (strcmp(optarg, "fail")) return bad_value("on-error", optarg);
+            break;
+        case 'm': p.model_path = optarg; break;
+        case O_CTX: if ((v = parse_count(optarg)) < 16) return bad_value("ctx", optarg); p.n_ctx = (int)v; break;
+        case 't': if ((v = parse_count(optarg)) < 1) return bad_value("threads", optarg); p.n_threads = (int)v; break;
+        case 'o': p.output_path = optarg; break;
+        case O_JSONL: p.jsonl_path = optarg; break;
+        case O_MANIFEST: p.manifest_path = optarg; break;
+        case O_ADAPTER: p.adapter_path = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
+        default: usage(stderr, &p); return SENTI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc || !p.input_path || !p.verbalizer_path) {
+        fprintf(stderr, "senti classify: -i INPUT and -v VERBALIZER are required%s\n",
+                optind < argc ? " (and no positional arguments)" : "");
+        usage(stderr, &p);
+        return SENTI_EXIT_USAGE;
+    }
+    if (n_cf) {
+        p.content_free = cf;
+        p.n_content_free = n_cf;
+    }
+    if (p.train_path && !strcmp(p.train_path, p.input_path))
+        p.demos.same_file = true;
+    progress_state ps = {-1.0};
+    if (!quiet && isatty(STDERR_FILENO)) {
+        p.progress = progress;
+        p.progress_user = &ps;
+    }
+    senti_classify_summary sum;
+    senti_err err = {0};
+    senti_status s = senti_classify_run(&p, &sum, &err);
+    if (s) {
+        fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
+        return s == SENTI_ERR_ARG || s == SENTI_ERR_FORMAT || s == SENTI_ERR_NOTFOUND || s == SENTI_ERR_IO
+                   ? SENTI_EXIT_USAGE
+                   : SENTI_EXIT_MODEL;
+    }
+    fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded\n", sum.n_rows,
+            sum.n_rows - sum.n_truncated - sum.n_errors, sum.n_truncated, sum.n_errors,
+            sum.seconds > 0 ? (double)sum.n_rows / sum.seconds : 0.0, sum.n_tokens);
+    if (sum.n_labelled)
+        printf("accuracy = %.4f (%zu/%zu)\n", (double)sum.n_correct / (double)sum.n_labelled, sum.n_correct,
+               sum.n_labelled);
+    return SENTI_EXIT_OK;
+}

@@ -1,0 +1,477 @@
+/*
+ * cli_finetune.c - `senti finetune`: train a head or LoRA adapters from
+ * labelled rows, then `senti classify --adapter FILE` uses the result.
+ *
+ * Rows: the whole --train file, or --shots-per-class N rows of each label
+ * drawn with --seed (file order kept). Writes the adapter to -o FILE and a
+ * training log (JSON lines: the configuration, one line per step / epoch,
+ * the summary) to FILE.log.jsonl.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "cli.h"
+#include "senti/finetune.h"
+
+typedef struct {
+    const char *model, *verbalizer, *train, *output, *method;
+    senti_dataset_params data;
+    senti_ft_prompt_params pp;
+    size_t per_class;
+    uint64_t seed;
+    double val_frac;
+    senti_head_features features;
+    senti_lora_train_params tp;
+    int threads;
+    bool quiet;
+} ft_opts;
+
+static void usage(FILE *f, const ft_opts *d)
+{
+    fprintf(f,
+            "usage: senti finetune [-m MODEL] -v VERBALIZER --train FILE --method head|lora -o ADAPTER [options]\n\n"
+            "data:\n"
+            "      --train FILE          labelled CSV\n"
+            "      --text-col NAME       text column (default: text, else sentence)\n"
+            "      --label-col NAME      label column (default: label)\n"
+            "      --shots-per-class N   use N rows of each label drawn with --seed (default 0: all rows)\n"
+            "      --seed N              row draw, split, LoRA init and order (default %" PRIu64 ")\n"
+            "      --val-frac F          validation share per class (default %.2f)\n"
+            "prompting (as senti classify):\n"
+            "  -v, --verbalizer FILE     label words and template\n"
+            "      --template TEXT  --instruction TEXT  --separator TEXT  --chat auto|on|off  --system TEXT\n"
+            "method head:\n"
+            "      --features hidden|hidden+scores   (default hidden)\n"
+            "method lora:\n"
+            "      --rank R (default %d)  --alpha A (default %g)  --targets q,v[,k,o,gate,up,down,mlp,all]\n"
+            "      --epochs N (default %d)  --batch N (default %d)  --lr X (default %g)  --weight-decay X (default %g)\n"
+            "      --clip X (default %g)  --warmup F (default %g)  --schedule cosine|linear  --patience N (default %d)\n"
+            "      --no-cache-f32        dequantize frozen weights per use (less memory, slower)\n"
+            "model and output:\n"
+            "  -m, --model FILE          GGUF model (default %s)\n"
+            "  -t, --threads N           threads (default 2)\n"
+            "  -o, --output FILE         adapter (head: JSON, lora: GGUF); log in FILE.log.jsonl\n"
+            "  -q, --quiet               no progress bar\n",
+            d->seed, d->val_frac, d->tp.rank, (double)d->tp.alpha, d->tp.epochs, d->tp.batch, (double)d->tp.lr,
+            (double)d->tp.weight_decay, (double)d->tp.clip, (double)d->tp.warmup_frac, d->tp.patience,
+            senti_cli_default_model());
+}
+
+enum {
+    O_TRAIN = 256, O_TEXT, O_LABEL, O_SPC, O_SEED, O_VAL, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS, O_FEAT, O_RANK,
+    O_ALPHA, O_TARGETS, O_EPOCHS, O_BATCH, O_LR, O_WD, O_CLIP, O_WARM, O_SCHED, O_PAT, O_NOCACHE, O_METHOD
+};
+
+static const struct option long_opts[] = {
+    {"train", required_argument, 0, O_TRAIN}, {"text-col", required_argument, 0, O_TEXT},
+    {"label-col", required_argument, 0, O_LABEL}, {"shots-per-class", required_argument, 0, O_SPC},
+    {"seed", required_argument, 0, O_SEED}, {"val-frac", required_argument, 0, O_VAL},
+    {"verbalizer", required_argument, 0, 'v'}, {"template", required_argument, 0, O_TMPL},
+    {"instruction", required_argument, 0, O_INSTR}, {"separator", required_argument, 0, O_SEP},
+    {"chat", required_argument, 0, O_CHAT}, {"system", required_argument, 0, O_SYS},
+    {"method", required_argument, 0, O_METHOD}, {"features", required_argument, 0, O_FEAT},
+    {"rank", required_argument, 0, O_RANK}, {"alpha", required_argument, 0, O_ALPHA},
+    {"targets", required_argument, 0, O_TARGETS}, {"epochs", required_argument, 0, O_EPOCHS},
+    {"batch", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR},
+    {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
+    {"warmup", required_argument, 0, O_WARM}, {"schedule", required_argument, 0, O_SCHED},
+    {"patience", required_argument, 0, O_PAT}, {"no-cache-f32", no_argument, 0, O_NOCACHE},
+    {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
+    {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+static bool parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* One option; returns false on a bad value (message printed). */
+static bool set_opt(ft_opts *o, int c, const char *arg)
+{
+    double v = 0;
+    senti_err e;
+    switch (c) {
+    case O_TRAIN: o->train = arg; return true;
+    case O_TEXT: o->data.text_col = arg; return true;
+    case O_LABEL: o->data.label_col = arg; return true;
+    case 'v': o->verbalizer = arg; return true;
+    case 'm': o->model = arg; return true;
+    case 'o': o->output = arg; return true;
+    case 'q': o->quiet = true; return true;
+    case O_TMPL: o->pp.tmpl = arg; return true;
+    case O_INSTR: o->pp.instruction = arg; return true;
+    case O_SEP: o->pp.separator = arg; return true;
+    case O_SYS: o->pp.system = arg; return true;
+    case O_METHOD: o->method = arg; return !strcmp(arg, "head") || !strcmp(arg, "lora");
+    case O_NOCACHE: o->tp.cache_f32 = false; return true;
+    case O_CHAT:
+        o->pp.chat = !strcmp(arg, "auto") ? -1 : !strcmp(arg, "on") ? 1 : !strcmp(arg, "off") ? 0 : -2;
+        return o->pp.chat != -2;
+    case O_FEAT:
+        o->features = !strcmp(arg, "hidden+scores") ? SENTI_HEAD_FEAT_HIDDEN_SCORES : SENTI_HEAD_FEAT_HIDDEN;
+        return !strcmp(arg, "hidden") || !strcmp(arg, "hidden+scores");
+    case O_SCHED: o->tp.cosine = !strcmp(arg, "cosine"); return !strcmp(arg, "cosine") || !strcmp(arg, "linear");
+    case O_TARGETS: return senti_lora_targets_parse(arg, &o->tp.targets, &e) == SENTI_OK;
+    default: break;
+    }
+    bool ok = parse_num(arg, 0, 1e12, &v);
+    switch (c) {
+    case O_SPC: o->per_class = (size_t)v; break;
+    case O_SEED: o->seed = o->tp.seed = (uint64_t)v; break;
+    case O_VAL: ok = ok && v < 1; o->val_frac = v; break;
+    case O_RANK: ok = ok && v >= 1; o->tp.rank = (int)v; break;
+    case O_ALPHA: ok = ok && v > 0; o->tp.alpha = (float)v; break;
+    case O_EPOCHS: ok = ok && v >= 1; o->tp.epochs = (int)v; break;
+    case O_BATCH: ok = ok && v >= 1; o->tp.batch = (int)v; break;
+    case O_LR: ok = ok && v > 0; o->tp.lr = (float)v; break;
+    case O_WD: o->tp.weight_decay = (float)v; break;
+    case O_CLIP: o->tp.clip = (float)v; break;
+    case O_WARM: ok = ok && v <= 1; o->tp.warmup_frac = (float)v; break;
+    case O_PAT: o->tp.patience = (int)v; break;
+    case 't': ok = ok && v >= 1; o->threads = (int)v; break;
+    default: return false;
+    }
+    return ok;
+}
+
+/* ---- rows ---------------------------------------------------------------------------------- */
+
+/* A view of selected rows of `all` (items shared, only the array owned). */
+static senti_examples *subset(const senti_examples *all, const size_t *idx, size_t n)
+{
+    senti_examples *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    *s = *all;
+    s->n = n;
+    s->items = malloc((n ? n : 1) * sizeof *s->items);
+    if (!s->items) {
+        free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->items[i] = all->items[idx[i]];
+    return s;
+}
+
+static void subset_free(senti_examples *s)
+{
+    if (s)
+        free(s->items);
+    free(s);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Indices of the rows to use (per_class per label, or all), then split off
+ * round(val_frac * count) of each label for validation; both in file order. */
+static int select_rows(const ft_opts *o, const senti_examples *all, const senti_verbalizer *v, size_t *tr,
+                       size_t *n_tr, size_t *va, size_t *n_va)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, (unsigned long)o->seed);
+    size_t *cls = malloc((all->n ? all->n : 1) * sizeof *cls);
+    *n_tr = *n_va = 0;
+    for (size_t l = 0; l < senti_verbalizer_n_labels(v); l++) {
+        size_t c = 0;
+        for (size_t i = 0; i < all->n; i++)
+            if (all->items[i].label && senti_verbalizer_find(v, all->items[i].label) == (int)l)
+                cls[c++] = i;
+        gsl_ran_shuffle(rng, cls, c, sizeof *cls);
+        size_t take = o->per_class && o->per_class < c ? o->per_class : c;
+        if (o->per_class && c < o->per_class)
+            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n",
+                    senti_verbalizer_label(v, l), c, o->per_class);
+        size_t nv = (size_t)floor(o->val_frac * (double)take + 0.5);
+        if (nv >= take)
+            nv = take ? take - 1 : 0;
+        for (size_t i = 0; i < take; i++) {
+            if (i < nv)
+                va[(*n_va)++] = cls[i];
+            else
+                tr[(*n_tr)++] = cls[i];
+        }
+    }
+    qsort(tr, *n_tr, sizeof *tr, cmp_size);
+    qsort(va, *n_va, sizeof *va, cmp_size);
+    free(cls);
+    gsl_rng_free(rng);
+    return 0;
+}
+
+/* ---- progress and log ------------------------------------------------------------------------- */
+
+typedef struct {
+    FILE *log;
+    bool bar;
+    double t0;
+} reporter;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void draw_bar(const reporter *r, size_t done, size_t total, const char *what, double loss)
+{
+    if (!r->bar)
+        return;
+    int w = 30, fill = total ? (int)((double)w * (double)done / (double)total) : 0;
+    fprintf(stderr, "\r%-9s [", what);
+    for (int i = 0; i < w; i++)
+        fputc(i < fill ? '#' : '.', stderr);
+    fprintf(stderr, "] %zu/%zu", done, total);
+    if (!isnan(loss))
+        fprintf(stderr, " loss %.4f", loss);
+    fprintf(stderr, " %.0fs ", now_s() - r->t0);
+    fflush(stderr);
+}
+
+static void on_feature(void *user, size_t done, size_t total, double loss)
+{
+    draw_bar(user, done, total, "features", loss);
+}
+
+static void on_event(void *user, const senti_lora_event *ev)
+{
+    reporter *r = user;
+    draw_bar(r, (size_t)ev->step, (size_t)ev->n_steps, "lora", ev->loss);
+    if (r->bar && ev->epoch_end)
+        fprintf(stderr, "\nepoch %d: train loss %.4f  val loss %.4f  val acc %.3f%s\n", ev->epoch, ev->loss,
+                ev->val_loss, ev->val_acc, ev->best ? "  (best)" : "");
+    json_t *o = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f}", "event", ev->epoch_end ? "epoch" : "step", "epoch",
+                          ev->epoch, "step", ev->step, "loss", ev->loss, "lr", ev->lr, "grad_norm", ev->grad_norm,
+                          "tokens_per_s", ev->tokens_per_s);
+    if (ev->epoch_end) {
+        json_object_set_new(o, "val_loss", isnan(ev->val_loss) ? json_null() : json_real(ev->val_loss));
+        json_object_set_new(o, "val_acc", isnan(ev->val_acc) ? json_null() : json_real(ev->val_acc));
+        json_object_set_new(o, "best", json_boolean(ev->best));
+    }
+    if (r->log) {
+        json_dumpf(o, r->log, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', r->log);
+    }
+    json_decref(o);
+}
+
+static void log_json(reporter *r, json_t *o)
+{
+    if (r->log) {
+        json_dumpf(o, r->log, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', r->log);
+        fflush(r->log);
+    }
+    json_decref(o);
+}
+
+static json_t *config_json(const ft_opts *o, senti_model *m, size_t n_tr, size_t n_va)
+{
+    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "event", "config", "senti_version", senti_version(), "method",
+                          o->method, "model", o->model, "model_sha256", senti_model_sha256(m), "verbalizer",
+                          o->verbalizer);
+    json_object_set_new(c, "train", json_string(o->train));
+    json_object_set_new(c, "shots_per_class", json_integer((json_int_t)o->per_class));
+    json_object_set_new(c, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(c, "val_frac", json_real(o->val_frac));
+    json_object_set_new(c, "n_train", json_integer((json_int_t)n_tr));
+    json_object_set_new(c, "n_val", json_integer((json_int_t)n_va));
+    json_object_set_new(c, "template", o->pp.tmpl ? json_string(o->pp.tmpl) : json_null());
+    json_object_set_new(c, "threads", json_integer(senti_get_threads()));
+    if (!strcmp(o->method, "lora")) {
+        json_object_set_new(c, "rank", json_integer(o->tp.rank));
+        json_object_set_new(c, "alpha", json_real(o->tp.alpha));
+        json_object_set_new(c, "targets", json_integer((json_int_t)o->tp.targets));
+        json_object_set_new(c, "epochs", json_integer(o->tp.epochs));
+        json_object_set_new(c, "batch", json_integer(o->tp.batch));
+        json_object_set_new(c, "lr", json_real(o->tp.lr));
+        json_object_set_new(c, "weight_decay", json_real(o->tp.weight_decay));
+        json_object_set_new(c, "clip", json_real(o->tp.clip));
+        json_object_set_new(c, "warmup_frac", json_real(o->tp.warmup_frac));
+        json_object_set_new(c, "schedule", json_string(o->tp.cosine ? "cosine" : "linear"));
+        json_object_set_new(c, "patience", json_integer(o->tp.patience));
+    } else {
+        json_object_set_new(c, "features", json_string(o->features ? "hidden+scores" : "hidden"));
+    }
+    return c;
+}
+
+/* ---- the two methods ------------------------------------------------------------------------------ */
+
+static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *rows,
+                    reporter *r)
+{
+    double *X;
+    int *y, d;
+    senti_err e;
+    if (senti_head_features_compute(m, v, &o->pp, rows, o->features, &X, &y, &d, on_feature, r, &e)) {
+        fprintf(stderr, "\nsenti finetune: %s\n", e.msg);
+        return SENTI_EXIT_MODEL;
+    }
+    if (r->bar)
+        fputc('\n', stderr);
+    size_t K = senti_verbalizer_n_labels(v);
+    const char *labels[SENTI_MAX_HEAD_LABELS];
+    for (size_t k = 0; k < K && k < SENTI_MAX_HEAD_LABELS; k++)
+        labels[k] = senti_verbalizer_label(v, k);
+    senti_head_fit_params fp = senti_head_fit_default_params();
+    fp.val_frac = o->val_frac;
+    fp.seed = o->seed;
+    senti_head *h = NULL;
+    senti_head_fit_info info;
+    senti_status s = senti_head_fit(X, y, rows->n, d, (int)K, labels, &fp, &h, &info, &e);
+    free(X);
+    free(y);
+    if (!s) {
+        h->features = o->features;
+        snprintf(h->model_sha256, sizeof h->model_sha256, "%s", senti_model_sha256(m));
+        s = senti_head_save(h, o->output, &e);
+    }
+    if (s) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
+        senti_head_free(h);
+        return SENTI_EXIT_INTERNAL;
+    }
+    json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda, "n_train",
+                            (int)info.n_train, "n_val", (int)info.n_val, "train_loss", info.train_loss, "train_acc",
+                            info.train_acc, "iterations", info.iterations, "seconds", now_s() - r->t0);
+    log_json(r, sum);
+    printf("head: lambda = %g, train accuracy = %.1f%% (%zu rows, %d features), %.1f s -> %s\n", h->lambda,
+           100.0 * info.train_acc, rows->n, d, now_s() - r->t0, o->output);
+    senti_head_free(h);
+    return SENTI_EXIT_OK;
+}
+
+static int run_lora(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *tr,
+                    const senti_examples *va, reporter *r)
+{
+    senti_lora *a = NULL;
+    senti_lora_train_info info;
+    senti_err e;
+    senti_status s = senti_lora_train(m, v, &o->pp, tr, va, &o->tp, on_event, r, &a, &info, &e);
+    if (!s)
+        s = senti_lora_save(a, o->output, &e);
+    if (r->bar)
+        fputc('\n', stderr);
+    if (s) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
+        senti_lora_free(a);
+        return s == SENTI_ERR_UNSUPPORTED || s == SENTI_ERR_ARG ? SENTI_EXIT_USAGE : SENTI_EXIT_MODEL;
+    }
+    json_t *sum = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "event", "summary", "steps", info.steps,
+                            "best_epoch", info.best_epoch, "best_val_loss", info.best_val_loss, "best_val_acc",
+                            info.best_val_acc, "zero_val_loss", info.zero_val_loss, "zero_val_acc", info.zero_val_acc,
+                            "seconds", info.seconds, "tokens_per_s", info.seconds > 0 ? info.tokens / info.seconds : 0);
+    log_json(r, sum);
+    printf("lora: %d steps, best epoch %d, val accuracy %.1f%% (zero-shot %.1f%%), %.0f tokens/s, %.1f s -> %s\n",
+           info.steps, info.best_epoch, 100.0 * info.best_val_acc, 100.0 * info.zero_val_acc,
+           info.seconds > 0 ? info.tokens / info.seconds : 0.0, info.seconds, o->output);
+    senti_lora_free(a);
+    return SENTI_EXIT_OK;
+}
+
+/* ---- main ------------------------------------------------------------------------------------------ */
+
+static int parse_args(int argc, char **argv, ft_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->data = senti_dataset_default_params();
+    o->pp = senti_ft_prompt_default_params();
+    o->tp = senti_lora_train_default_params();
+    o->seed = 1;
+    o->val_frac = 0.25;
+    o->threads = 2;
+    o->method = NULL;
+    o->model = senti_cli_default_model();
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:v:o:t:qh", long_opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout, o);
+            return -1;
+        }
+        if (c == '?' || !set_opt(o, c, optarg)) {
+            if (c != '?')
+                fprintf(stderr, "senti finetune: bad value '%s' for option %s\n", optarg, argv[optind - 1]);
+            usage(stderr, o);
+            return SENTI_EXIT_USAGE;
+        }
+    }
+    if (!o->verbalizer || !o->train || !o->output || !o->method) {
+        fprintf(stderr, "senti finetune: -v, --train, --method and -o are required\n");
+        usage(stderr, o);
+        return SENTI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int senti_cmd_finetune(int argc, char **argv)
+{
+    ft_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? SENTI_EXIT_OK : rc;
+    senti_set_threads(o.threads);
+    senti_err e;
+    senti_verbalizer *v = NULL;
+    senti_examples *all = NULL;
+    senti_model *m = NULL;
+    if (senti_verbalizer_load(o.verbalizer, &v, &e) || senti_examples_load(o.train, &o.data, &all, &e)) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
+        senti_verbalizer_free(v);
+        return SENTI_EXIT_USAGE;
+    }
+    if (senti_model_load(o.model, NULL, &m, &e)) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
+        senti_examples_free(all);
+        senti_verbalizer_free(v);
+        return SENTI_EXIT_MODEL;
+    }
+    size_t *tr = malloc((all->n + 1) * sizeof *tr), *va = malloc((all->n + 1) * sizeof *va), n_tr, n_va;
+    bool head = !strcmp(o.method, "head");
+    ft_opts oo = o;
+    if (head)
+        oo.val_frac = 0; /* the head splits for lambda itself */
+    select_rows(&oo, all, v, tr, &n_tr, va, &n_va);
+    char log_path[4096];
+    snprintf(log_path, sizeof log_path, "%s.log.jsonl", o.output);
+    reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = now_s()};
+    if (!r.log)
+        fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
+    log_json(&r, config_json(&o, m, n_tr, n_va));
+    senti_examples *trs = subset(all, tr, n_tr), *vas = subset(all, va, n_va);
+    if (!trs || !vas || n_tr < 2)
+        rc = SENTI_EXIT_USAGE, fprintf(stderr, "senti finetune: too few labelled rows (%zu)\n", n_tr);
+    else
+        rc = head ? run_head(&o, m, v, trs, &r) : run_lora(&o, m, v, trs, vas, &r);
+    if (r.log)
+        fclose(r.log);
+    subset_free(trs);
+    subset_free(vas);
+    free(tr);
+    free(va);
+    senti_model_free(m);
+    senti_examples_free(all);
+    senti_verbalizer_free(v);
+    return rc;
+}

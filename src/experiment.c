@@ -1,0 +1,758 @@
+/*
+ * experiment.c - parse and validate experiment files (JSON, jansson) and
+ * expand them into the grid of cells. See senti/experiment.h for the contract
+ * and docs/experiments.md for the format.
+ */
+#include "senti/experiment.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+struct senti_experiment {
+    char *origin, *name, *description;
+    char sha256[65];
+    char *base_dir;
+    senti_exp_eval eval;
+    int threads;
+    senti_exp_model *models;
+    size_t n_models;
+    senti_exp_dataset *datasets;
+    size_t n_datasets;
+    senti_exp_verbalizer *verbalizers;
+    size_t n_verbalizers;
+    senti_exp_strategy *strategies;
+    size_t n_strategies;
+    senti_cell *cells;
+    size_t n_cells;
+    char **cell_names; /* [n_cells], owned */
+};
+
+const char *senti_strategy_kind_name(senti_strategy_kind k)
+{
+    switch (k) {
+    case SENTI_STRATEGY_ZERO_SHOT: return "zero-shot";
+    case SENTI_STRATEGY_FEW_SHOT: return "few-shot";
+    case SENTI_STRATEGY_ADAPTER: return "adapter";
+    }
+    return "unknown";
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* Parsing context: the origin for messages and the JSON path of the value. */
+typedef struct {
+    const char *origin;
+    const char *base_dir;
+    senti_err *err;
+} pctx;
+
+static senti_status bad(pctx *c, const char *where, const char *what)
+{
+    return senti_err_set(c->err, SENTI_ERR_FORMAT, "%s: %s: %s", c->origin, where, what);
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* Reject keys not in the NULL-terminated list `allowed`. */
+static senti_status check_keys(pctx *c, const char *where, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= !strcmp(*a, key);
+        if (!ok) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown key \"%.80s\"", key);
+            return bad(c, where, msg);
+        }
+    }
+    return SENTI_OK;
+}
+
+/* Optional string member: *out = copy or NULL. */
+static senti_status get_str(pctx *c, const char *where, json_t *obj, const char *key, int required, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", where, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return required ? bad(c, path, "required string is missing") : SENTI_OK;
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(c, path, "must be a non-empty string");
+    *out = xstrdup(json_string_value(v));
+    return *out ? SENTI_OK : senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+}
+
+static senti_status get_name(pctx *c, const char *where, json_t *obj, char **out)
+{
+    senti_status s = get_str(c, where, obj, "name", 1, out);
+    if (s)
+        return s;
+    char path[256];
+    snprintf(path, sizeof path, "%s.name", where);
+    return valid_name(*out) ? SENTI_OK : bad(c, path, "names use only A-Z a-z 0-9 _ - (1..64 characters)");
+}
+
+/* Optional integer member in [lo, hi]; *out keeps its default when absent. */
+static senti_status get_int(pctx *c, const char *where, json_t *obj, const char *key, long long lo, long long hi,
+                            long long *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return SENTI_OK;
+    char path[256], msg[128];
+    snprintf(path, sizeof path, "%s.%s", where, key);
+    snprintf(msg, sizeof msg, "must be an integer in %lld..%lld", lo, hi);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return bad(c, path, msg);
+    *out = json_integer_value(v);
+    return SENTI_OK;
+}
+
+/* ---- environment expansion and paths --------------------------------------- */
+
+senti_status senti_expand_env(const char *in, char **out, senti_err *err)
+{
+    size_t cap = strlen(in) + 1, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (const char *p = in; *p;) {
+        const char *add = p;
+        size_t n = 1;
+        char name[128];
+        if (p[0] == '$' && p[1] == '{') {
+            const char *end = strchr(p, '}');
+            if (!end) {
+                free(buf);
+                return senti_err_set(err, SENTI_ERR_FORMAT, "unterminated ${ in \"%s\"", in);
+            }
+            const char *colon = strstr(p, ":-");
+            size_t nl = (colon && colon < end ? colon : end) - (p + 2);
+            if (nl == 0 || nl >= sizeof name) {
+                free(buf);
+                return senti_err_set(err, SENTI_ERR_FORMAT, "bad variable name in \"%s\"", in);
+            }
+            memcpy(name, p + 2, nl);
+            name[nl] = '\0';
+            const char *val = getenv(name);
+            if (val && *val) {
+                add = val;
+                n = strlen(val);
+            } else if (colon && colon < end) {
+                add = colon + 2;
+                n = (size_t)(end - add);
+            } else {
+                free(buf);
+                return senti_err_set(err, SENTI_ERR_FORMAT, "environment variable %s is not set (in \"%s\")",
+                                     name, in);
+            }
+            p = end + 1;
+        } else {
+            p++;
+        }
+        if (len + n + 1 > cap) {
+            cap = 2 * (len + n + 1);
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            }
+            buf = nb;
+        }
+        memcpy(buf + len, add, n);
+        len += n;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    return SENTI_OK;
+}
+
+/* A path member: env-expanded, then joined to base_dir when relative. */
+static senti_status get_path(pctx *c, const char *where, json_t *obj, const char *key, int required, char **out)
+{
+    char *raw, *exp;
+    senti_status s = get_str(c, where, obj, key, required, &raw);
+    if (s || !raw)
+        return s;
+    senti_err e2;
+    s = senti_expand_env(raw, &exp, &e2);
+    free(raw);
+    if (s) {
+        char path[256];
+        snprintf(path, sizeof path, "%s.%s", where, key);
+        return bad(c, path, e2.msg);
+    }
+    if (exp[0] == '/' || !c->base_dir || !*c->base_dir || !strcmp(c->base_dir, ".")) {
+        *out = exp;
+        return SENTI_OK;
+    }
+    size_t n = strlen(c->base_dir) + strlen(exp) + 2;
+    *out = malloc(n);
+    if (*out)
+        snprintf(*out, n, "%s/%s", c->base_dir, exp);
+    free(exp);
+    return *out ? SENTI_OK : senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+}
+
+/* ---- sections ------------------------------------------------------------------ */
+
+/* Check that `v` is a non-empty array of objects with unique names. */
+static senti_status check_list(pctx *c, const char *key, json_t *v)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return bad(c, key, "must be a non-empty array of objects");
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        char where[64];
+        snprintf(where, sizeof where, "%s[%zu]", key, i);
+        if (!json_is_object(json_array_get(v, i)))
+            return bad(c, where, "must be an object");
+        json_t *ni = json_object_get(json_array_get(v, i), "name");
+        for (size_t j = 0; j < i && json_is_string(ni); j++)
+            if (json_equal(ni, json_object_get(json_array_get(v, j), "name")))
+                return bad(c, where, "duplicate name");
+    }
+    return SENTI_OK;
+}
+
+static senti_status parse_model(pctx *c, const char *where, json_t *o, void *item)
+{
+    senti_exp_model *m = item;
+    static const char *const keys[] = {"name", "path", "chat", NULL};
+    senti_status s;
+    if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &m->name)) ||
+        (s = get_path(c, where, o, "path", 1, &m->path)) || (s = get_str(c, where, o, "chat", 0, &m->chat)))
+        return s;
+    if (!m->chat)
+        m->chat = xstrdup("auto");
+    if (strcmp(m->chat, "auto") && strcmp(m->chat, "on") && strcmp(m->chat, "off")) {
+        char path[128];
+        snprintf(path, sizeof path, "%s.chat", where);
+        return bad(c, path, "must be \"auto\", \"on\" or \"off\"");
+    }
+    return SENTI_OK;
+}
+
+static senti_status parse_csv(pctx *c, const char *where, json_t *o, const char *path_key, senti_exp_csv *csv)
+{
+    senti_status s;
+    if ((s = get_path(c, where, o, path_key, 1, &csv->path)) || (s = get_str(c, where, o, "text", 0, &csv->text_col)) ||
+        (s = get_str(c, where, o, "label", 0, &csv->label_col)) || (s = get_str(c, where, o, "id", 0, &csv->id_col)))
+        return s;
+    return SENTI_OK;
+}
+
+static senti_status parse_dataset(pctx *c, const char *where, json_t *o, void *item)
+{
+    senti_exp_dataset *d = item;
+    static const char *const keys[] = {"name", "path", "split", "text", "label", "id", "limit", "sample", "seed",
+                                       "train", NULL};
+    static const char *const train_keys[] = {"path", "text", "label", "id", NULL};
+    long long limit = 0, sample = 0, seed = 1;
+    senti_status s;
+    if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &d->name)) ||
+        (s = get_str(c, where, o, "split", 0, &d->split)) || (s = parse_csv(c, where, o, "path", &d->eval)) ||
+        (s = get_int(c, where, o, "limit", 0, 100000000, &limit)) ||
+        (s = get_int(c, where, o, "sample", 0, 100000000, &sample)) ||
+        (s = get_int(c, where, o, "seed", 0, INT64_MAX, &seed)))
+        return s;
+    d->limit = (size_t)limit;
+    d->sample = (size_t)sample;
+    d->sample_seed = (uint64_t)seed;
+    json_t *t = json_object_get(o, "train");
+    if (!t)
+        return SENTI_OK;
+    char tw[128];
+    snprintf(tw, sizeof tw, "%s.train", where);
+    if (json_is_string(t)) { /* shorthand: same columns as the eval file */
+        json_t *wrap = json_pack("{sO}", "path", t);
+        s = wrap ? get_path(c, where, wrap, "path", 1, &d->train.path) : SENTI_ERR_NOMEM;
+        json_decref(wrap);
+        if (s)
+            return s;
+        d->train.text_col = xstrdup(d->eval.text_col);
+        d->train.label_col = xstrdup(d->eval.label_col);
+        return SENTI_OK;
+    }
+    if (!json_is_object(t))
+        return bad(c, tw, "must be a path or an object {path, text, label, id}");
+    if ((s = check_keys(c, tw, t, train_keys)) || (s = parse_csv(c, tw, t, "path", &d->train)))
+        return s;
+    return SENTI_OK;
+}
+
+static senti_status parse_verbalizer(pctx *c, const char *where, json_t *o, void *item)
+{
+    senti_exp_verbalizer *v = item;
+    static const char *const keys[] = {"name", "path", NULL};
+    senti_status s;
+    if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &v->name)) ||
+        (s = get_path(c, where, o, "path", 1, &v->path)))
+        return s;
+    return SENTI_OK;
+}
+
+/* An optional array of integers in [lo, hi] (no duplicates); default {dflt}. */
+static senti_status get_int_list(pctx *c, const char *where, json_t *o, const char *key, long long lo,
+                                 long long hi, long long dflt, long long **out, size_t *n)
+{
+    json_t *v = json_object_get(o, key);
+    char path[160], msg[96];
+    snprintf(path, sizeof path, "%s.%s", where, key);
+    size_t m = v ? json_array_size(v) : 1;
+    if (v && (!json_is_array(v) || m == 0))
+        return bad(c, path, "must be a non-empty array of integers");
+    *out = calloc(m, sizeof **out);
+    if (!*out)
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    *n = m;
+    if (!v) {
+        (*out)[0] = dflt;
+        return SENTI_OK;
+    }
+    for (size_t i = 0; i < m; i++) {
+        json_t *e = json_array_get(v, i);
+        char ep[192];
+        snprintf(ep, sizeof ep, "%s[%zu]", path, i);
+        snprintf(msg, sizeof msg, "must be an integer in %lld..%lld", lo, hi);
+        if (!json_is_integer(e) || json_integer_value(e) < lo || json_integer_value(e) > hi)
+            return bad(c, ep, msg);
+        (*out)[i] = json_integer_value(e);
+        for (size_t j = 0; j < i; j++)
+            if ((*out)[j] == (*out)[i])
+                return bad(c, ep, "duplicate value");
+    }
+    return SENTI_OK;
+}
+
+static senti_status parse_calibrations(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+{
+    json_t *v = json_object_get(o, "calibration");
+    char path[160];
+    snprintf(path, sizeof path, "%s.calibration", where);
+    if (v && json_is_string(v)) {
+        json_t *arr = json_pack("[O]", v);
+        json_object_set_new(o, "calibration", arr);
+        v = arr;
+    }
+    size_t m = v ? json_array_size(v) : 1;
+    if (v && (!json_is_array(v) || m == 0))
+        return bad(c, path, "must be a method name or a non-empty array of them");
+    st->calibrations = calloc(m, sizeof *st->calibrations);
+    if (!st->calibrations)
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    st->n_calibrations = m;
+    for (size_t i = 0; i < m; i++) {
+        const char *name = v ? json_string_value(json_array_get(v, i)) : "none";
+        char ep[192];
+        snprintf(ep, sizeof ep, "%s[%zu]", path, i);
+        if (!name || !valid_name(name))
+            return bad(c, ep, "must be a calibration method name (none, contextual, domain, batch, ...)");
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(st->calibrations[j], name))
+                return bad(c, ep, "duplicate value");
+        if (!(st->calibrations[i] = xstrdup(name)))
+            return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    return SENTI_OK;
+}
+
+static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *item)
+{
+    senti_exp_strategy *st = item;
+    static const char *const keys[] = {"name", "kind", "shots", "seeds", "calibration", "adapter", NULL};
+    char *kind = NULL;
+    senti_status s;
+    if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
+        (s = get_str(c, where, o, "kind", 1, &kind)))
+        return s;
+    char kp[160];
+    snprintf(kp, sizeof kp, "%s.kind", where);
+    if (!strcmp(kind, "zero-shot"))
+        st->kind = SENTI_STRATEGY_ZERO_SHOT;
+    else if (!strcmp(kind, "few-shot"))
+        st->kind = SENTI_STRATEGY_FEW_SHOT;
+    else if (!strcmp(kind, "adapter"))
+        st->kind = SENTI_STRATEGY_ADAPTER;
+    else
+        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\" or \"adapter\"");
+    free(kind);
+    if (s)
+        return s;
+    int few = st->kind == SENTI_STRATEGY_FEW_SHOT;
+    if (!few && (json_object_get(o, "shots") || json_object_get(o, "seeds")))
+        return bad(c, where, "\"shots\" and \"seeds\" belong to few-shot strategies only");
+    if ((st->kind == SENTI_STRATEGY_ADAPTER) != (json_object_get(o, "adapter") != NULL))
+        return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
+    if (few && !json_object_get(o, "shots"))
+        return bad(c, where, "a few-shot strategy needs \"shots\"");
+    long long *shots, *seeds;
+    if ((s = get_int_list(c, where, o, "shots", 0, SENTI_EXP_MAX_SHOTS, 0, &shots, &st->n_shots)))
+        return s;
+    st->shots = malloc(st->n_shots * sizeof *st->shots);
+    for (size_t i = 0; st->shots && i < st->n_shots; i++)
+        st->shots[i] = (int)shots[i];
+    free(shots);
+    if ((s = get_int_list(c, where, o, "seeds", 0, INT64_MAX, few ? 1 : 0, &seeds, &st->n_seeds)))
+        return s;
+    st->seeds = malloc(st->n_seeds * sizeof *st->seeds);
+    for (size_t i = 0; st->seeds && i < st->n_seeds; i++)
+        st->seeds[i] = (uint64_t)seeds[i];
+    free(seeds);
+    if (!st->shots || !st->seeds)
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    if ((s = parse_calibrations(c, where, o, st)) || (s = get_path(c, where, o, "adapter", 0, &st->adapter)))
+        return s;
+    return SENTI_OK;
+}
+
+static senti_status parse_eval(pctx *c, json_t *o, senti_exp_eval *ev)
+{
+    static const char *const keys[] = {"bootstrap", "seed", "bins", "ci_level", NULL};
+    long long boot = 1000, seed = 20240917, bins = 15;
+    ev->ci_level = 0.95;
+    if (!o) {
+        ev->bootstrap = (int)boot, ev->seed = (uint32_t)seed, ev->n_bins = (int)bins;
+        return SENTI_OK;
+    }
+    senti_status s;
+    if (!json_is_object(o))
+        return bad(c, "eval", "must be an object");
+    if ((s = check_keys(c, "eval", o, keys)) || (s = get_int(c, "eval", o, "bootstrap", 0, 100000, &boot)) ||
+        (s = get_int(c, "eval", o, "seed", 0, UINT32_MAX, &seed)) || (s = get_int(c, "eval", o, "bins", 1, 1000, &bins)))
+        return s;
+    json_t *l = json_object_get(o, "ci_level");
+    if (l && (!json_is_number(l) || json_number_value(l) <= 0 || json_number_value(l) >= 1))
+        return bad(c, "eval.ci_level", "must be a number in (0, 1)");
+    if (l)
+        ev->ci_level = json_number_value(l);
+    ev->bootstrap = (int)boot, ev->seed = (uint32_t)seed, ev->n_bins = (int)bins;
+    return SENTI_OK;
+}
+
+/* Parse every element of list `key` with `fn` into an array of `size`-byte items. */
+typedef senti_status (*item_fn)(pctx *, const char *, json_t *, void *);
+
+static senti_status parse_list(pctx *c, json_t *root, const char *key, size_t size, item_fn fn, void **items,
+                               size_t *n)
+{
+    json_t *v = json_object_get(root, key);
+    senti_status s = v ? check_list(c, key, v) : bad(c, key, "required list is missing");
+    if (s)
+        return s;
+    *n = json_array_size(v);
+    *items = calloc(*n, size);
+    if (!*items)
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        char where[64];
+        snprintf(where, sizeof where, "%s[%zu]", key, i);
+        if ((s = fn(c, where, json_array_get(v, i), (char *)*items + i * size)))
+            return s;
+    }
+    return SENTI_OK;
+}
+
+/* ---- grid ------------------------------------------------------------------------ */
+
+char *senti_cell_canonical_json(const senti_cell *c)
+{
+    const senti_exp_dataset *d = c->dataset;
+    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?}, s:s,"
+                          " s:s, s:s, s:i, s:I, s:s, s:s?}",
+                          "model", c->model->path, "chat", c->model->chat, "dataset", "path", d->eval.path,
+                          "text", d->eval.text_col, "label", d->eval.label_col, "id", d->eval.id_col, "limit",
+                          (json_int_t)d->limit, "sample", (json_int_t)d->sample, "sample_seed",
+                          (json_int_t)d->sample_seed, "train", d->train.path, "train_text", d->train.text_col,
+                          "train_label", d->train.label_col, "train_id", d->train.id_col, "verbalizer",
+                          c->verbalizer->path, "kind", senti_strategy_kind_name(c->strategy->kind), "strategy",
+                          c->strategy->name, "shots", c->shots, "seed", (json_int_t)c->seed, "calibration",
+                          c->calibration, "adapter", c->strategy->adapter);
+    if (!o)
+        return NULL;
+    char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(o);
+    return txt;
+}
+
+static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t vi, size_t si, int shots,
+                             uint64_t seed, size_t ci, size_t group, senti_err *err)
+{
+    const senti_exp_strategy *st = &x->strategies[si];
+    senti_cell *c = &x->cells[x->n_cells];
+    char name[512], seedpart[32] = "";
+    if (shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT)
+        snprintf(seedpart, sizeof seedpart, ".s%" PRIu64, seed);
+    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", x->models[mi].name, x->datasets[di].name,
+             x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
+    *c = (senti_cell){.index = x->n_cells, .model = &x->models[mi], .dataset = &x->datasets[di],
+                      .verbalizer = &x->verbalizers[vi], .strategy = st, .shots = shots, .seed = seed,
+                      .calibration = st->calibrations[ci], .score_group = group};
+    x->cell_names[x->n_cells] = xstrdup(name);
+    char *canon = senti_cell_canonical_json(c);
+    if (!x->cell_names[x->n_cells] || !canon) {
+        free(canon);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    c->name = x->cell_names[x->n_cells];
+    char hex[65];
+    senti_sha256_hex(canon, strlen(canon), hex);
+    free(canon);
+    memcpy(c->hash, hex, 16);
+    c->hash[16] = '\0';
+    for (size_t i = 0; i < x->n_cells; i++)
+        if (!strcmp(x->cells[i].name, c->name))
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: two cells are both named %s", x->origin, c->name);
+    x->n_cells++;
+    return SENTI_OK;
+}
+
+/* Cells of one (model, dataset, verbalizer, strategy). */
+static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, size_t vi, size_t si, senti_err *err)
+{
+    const senti_exp_strategy *st = &x->strategies[si];
+    senti_status s;
+    for (size_t k = 0; k < st->n_shots; k++) {
+        /* no demonstrations, no randomness: one seed */
+        size_t n_seeds = st->shots[k] == 0 ? 1 : st->n_seeds;
+        for (size_t r = 0; r < n_seeds; r++) {
+            uint64_t seed = st->shots[k] == 0 ? 0 : st->seeds[r];
+            size_t group = x->n_cells;
+            for (size_t ci = 0; ci < st->n_calibrations; ci++)
+                if ((s = add_cell(x, mi, di, vi, si, st->shots[k], seed, ci, group, err)))
+                    return s;
+        }
+    }
+    return SENTI_OK;
+}
+
+static senti_status expand_grid(senti_experiment *x, senti_err *err)
+{
+    size_t per = 0;
+    for (size_t si = 0; si < x->n_strategies; si++)
+        per += x->strategies[si].n_shots * x->strategies[si].n_seeds * x->strategies[si].n_calibrations;
+    size_t cap = per * x->n_models * x->n_datasets * x->n_verbalizers;
+    if (cap > 100000)
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: the grid has %zu cells (limit 100000)", x->origin, cap);
+    x->cells = calloc(cap, sizeof *x->cells);
+    x->cell_names = calloc(cap, sizeof *x->cell_names);
+    if (!x->cells || !x->cell_names)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_status s;
+    for (size_t mi = 0; mi < x->n_models; mi++)
+        for (size_t di = 0; di < x->n_datasets; di++)
+            for (size_t vi = 0; vi < x->n_verbalizers; vi++)
+                for (size_t si = 0; si < x->n_strategies; si++)
+                    if ((s = expand_strategy(x, mi, di, vi, si, err)))
+                        return s;
+    return SENTI_OK;
+}
+
+/* ---- top level ------------------------------------------------------------------------ */
+
+static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
+{
+    static const char *const keys[] = {"name", "description", "models", "datasets", "verbalizers", "strategies",
+                                       "eval", "threads", NULL};
+    if (!json_is_object(root))
+        return bad(c, "(top)", "must be a JSON object");
+    senti_status s;
+    long long threads = 0;
+    if ((s = check_keys(c, "(top)", root, keys)) || (s = get_name(c, "(top)", root, &x->name)) ||
+        (s = get_str(c, "(top)", root, "description", 0, &x->description)) ||
+        (s = get_int(c, "(top)", root, "threads", 0, 1024, &threads)) ||
+        (s = parse_eval(c, json_object_get(root, "eval"), &x->eval)))
+        return s;
+    x->threads = (int)threads;
+    if ((s = parse_list(c, root, "models", sizeof *x->models, parse_model, (void **)&x->models,
+                        &x->n_models)) ||
+        (s = parse_list(c, root, "datasets", sizeof *x->datasets, parse_dataset, (void **)&x->datasets,
+                        &x->n_datasets)) ||
+        (s = parse_list(c, root, "verbalizers", sizeof *x->verbalizers, parse_verbalizer,
+                        (void **)&x->verbalizers, &x->n_verbalizers)) ||
+        (s = parse_list(c, root, "strategies", sizeof *x->strategies, parse_strategy,
+                        (void **)&x->strategies, &x->n_strategies)))
+        return s;
+    for (size_t si = 0; si < x->n_strategies; si++)
+        for (size_t k = 0; k < x->strategies[si].n_shots; k++)
+            for (size_t di = 0; di < x->n_datasets; di++)
+                if (x->strategies[si].shots[k] > 0 && !x->datasets[di].train.path) {
+                    char where[64];
+                    snprintf(where, sizeof where, "datasets[%zu]", di);
+                    return bad(c, where, "few-shot strategies need a \"train\" file for demonstrations");
+                }
+    return SENTI_OK;
+}
+
+senti_status senti_experiment_parse(const char *json, size_t len, const char *origin, const char *base_dir,
+                                    senti_experiment **out, senti_err *err)
+{
+    *out = NULL;
+    senti_experiment *x = calloc(1, sizeof *x);
+    if (!x)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    x->origin = xstrdup(origin ? origin : "(experiment)");
+    x->base_dir = xstrdup(base_dir ? base_dir : ".");
+    senti_sha256_hex(json, len, x->sha256);
+    json_error_t je;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    senti_status s;
+    if (!root) {
+        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s:%d:%d: %s", x->origin, je.line, je.column, je.text);
+    } else {
+        pctx c = {x->origin, x->base_dir, err};
+        s = parse_root(&c, root, x);
+        if (!s)
+            s = expand_grid(x, err);
+    }
+    json_decref(root);
+    if (s) {
+        senti_experiment_free(x);
+        return s;
+    }
+    *out = x;
+    return SENTI_OK;
+}
+
+senti_status senti_experiment_load(const char *path, senti_experiment **out, senti_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = 2 * cap + 4096;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        return senti_err_set(err, SENTI_ERR_IO, "%s: read error", path);
+    }
+    /* relative paths stay relative to the working directory, like every other
+     * path given to the CLI (and like $SENTI_MODEL_DIR) */
+    senti_status s = senti_experiment_parse(buf, len, path, NULL, out, err);
+    free(buf);
+    return s;
+}
+
+static void free_csv(senti_exp_csv *c)
+{
+    free(c->path);
+    free(c->text_col);
+    free(c->label_col);
+    free(c->id_col);
+}
+
+void senti_experiment_free(senti_experiment *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; x->models && i < x->n_models; i++)
+        free(x->models[i].name), free(x->models[i].path), free(x->models[i].chat);
+    for (size_t i = 0; x->datasets && i < x->n_datasets; i++) {
+        free(x->datasets[i].name);
+        free(x->datasets[i].split);
+        free_csv(&x->datasets[i].eval);
+        free_csv(&x->datasets[i].train);
+    }
+    for (size_t i = 0; x->verbalizers && i < x->n_verbalizers; i++)
+        free(x->verbalizers[i].name), free(x->verbalizers[i].path);
+    for (size_t i = 0; x->strategies && i < x->n_strategies; i++) {
+        senti_exp_strategy *st = &x->strategies[i];
+        free(st->name), free(st->shots), free(st->seeds), free(st->adapter);
+        for (size_t j = 0; st->calibrations && j < st->n_calibrations; j++)
+            free(st->calibrations[j]);
+        free(st->calibrations);
+    }
+    for (size_t i = 0; x->cell_names && i < x->n_cells; i++)
+        free(x->cell_names[i]);
+    free(x->cell_names), free(x->cells);
+    free(x->models), free(x->datasets), free(x->verbalizers), free(x->strategies);
+    free(x->origin), free(x->name), free(x->description), free(x->base_dir);
+    free(x);
+}
+
+/* ---- accessors ----------------------------------------------------------------------- */
+
+const char *senti_experiment_name(const senti_experiment *x) { return x->name; }
+const char *senti_experiment_description(const senti_experiment *x) { return x->description; }
+const char *senti_experiment_origin(const senti_experiment *x) { return x->origin; }
+const char *senti_experiment_sha256(const senti_experiment *x) { return x->sha256; }
+const senti_exp_eval *senti_experiment_eval(const senti_experiment *x) { return &x->eval; }
+int senti_experiment_threads(const senti_experiment *x) { return x->threads; }
+size_t senti_experiment_n_models(const senti_experiment *x) { return x->n_models; }
+const senti_exp_model *senti_experiment_model(const senti_experiment *x, size_t i)
+{
+    return i < x->n_models ? &x->models[i] : NULL;
+}
+size_t senti_experiment_n_datasets(const senti_experiment *x) { return x->n_datasets; }
+const senti_exp_dataset *senti_experiment_dataset(const senti_experiment *x, size_t i)
+{
+    return i < x->n_datasets ? &x->datasets[i] : NULL;
+}
+size_t senti_experiment_n_verbalizers(const senti_experiment *x) { return x->n_verbalizers; }
+const senti_exp_verbalizer *senti_experiment_verbalizer(const senti_experiment *x, size_t i)
+{
+    return i < x->n_verbalizers ? &x->verbalizers[i] : NULL;
+}
+size_t senti_experiment_n_strategies(const senti_experiment *x) { return x->n_strategies; }
+const senti_exp_strategy *senti_experiment_strategy(const senti_experiment *x, size_t i)
+{
+    return i < x->n_strategies ? &x->strategies[i] : NULL;
+}
+size_t senti_experiment_n_cells(const senti_experiment *x) { return x->n_cells; }
+const senti_cell *senti_experiment_cell(const senti_experiment *x, size_t i)
+{
+    return i < x->n_cells ? &x->cells[i] : NULL;
+}
+long senti_experiment_find_cell(const senti_experiment *x, const char *name)
+{
+    for (size_t i = 0; i < x->n_cells; i++)
+        if (!strcmp(x->cells[i].name, name))
+            return (long)i;
+    return -1;
+}

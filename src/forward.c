@@ -1,0 +1,563 @@
+/*
+ * forward.c - contexts (KV cache + workspace) and the transformer forward pass.
+ *
+ * Contract:
+ *   - senti_context_new allocates everything a decode will ever need: the f32
+ *     KV cache [n_layer][n_ctx][n_head_kv*head_dim] and a workspace for a batch
+ *     of SENTI_MAX_BATCH tokens. senti_decode allocates nothing; inputs longer
+ *     than SENTI_MAX_BATCH run in chunks (same result as one batch).
+ *   - Matrix products y = x W^T take one of two paths (senti_matmul):
+ *       T <= SENTI_DOT_MAX_T  per-row dot products straight from the quantized
+ *                             weights (senti_dot_row), rows split over threads;
+ *       larger T              a tile of weight rows is dequantized into f32 and
+ *                             multiplied against all T tokens with cblas_sgemm.
+ *   - Attention runs per head through cblas_sgemm over the cached keys, with
+ *     the causal mask and (gemma3 local layers) the sliding window applied to
+ *     the scores before a max-subtracted softmax.
+ *   - Logits are computed only for the requested positions and, when asked,
+ *     only for the requested vocabulary rows; the full-vocabulary logsumexp is
+ *     accumulated block by block in double without storing the full row.
+ */
+#include "model_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+#include <omp.h>
+
+#include "senti/quant.h"
+
+/* OpenBLAS's own control function; not part of the CBLAS interface header. */
+extern void openblas_set_num_threads(int num_threads);
+
+/* Token counts up to this use the dot-product path in senti_matmul. */
+#define SENTI_DOT_MAX_T 4
+/* f32 elements in one dequantized weight tile (1 MiB). */
+#define SENTI_TILE_FLOATS (1 << 18)
+
+/* ---- context ------------------------------------------------------------------ */
+
+static int64_t max3(int64_t a, int64_t b, int64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+
+senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err)
+{
+    if (!m || !out)
+        return senti_err_set(err, SENTI_ERR_ARG, "senti_context_new: NULL argument");
+    const senti_hparams *hp = &m->hp;
+    if (n_ctx <= 0)
+        n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
+    senti_context *c = calloc(1, sizeof *c);
+    if (!c)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context");
+    const size_t B = SENTI_MAX_BATCH, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
+    const size_t QD = (size_t)hp->n_head * hp->head_dim, half = (size_t)hp->rope_dim / 2;
+    c->m = m;
+    c->n_ctx = n_ctx;
+    c->n_kv_dim = hp->n_head_kv * hp->head_dim;
+    const size_t cache = (size_t)hp->n_layer * (size_t)n_ctx * (size_t)c->n_kv_dim;
+    const int64_t widest = max3(hp->n_embd, hp->n_ff, (int64_t)QD);
+    c->tile_rows = (int)(SENTI_TILE_FLOATS / widest);
+    if (c->tile_rows < 16)
+        c->tile_rows = 16;
+    c->tile_floats = (size_t)c->tile_rows * (size_t)widest;
+    c->max_threads = omp_get_num_procs() > senti_get_threads() ? omp_get_num_procs() : senti_get_threads();
+    const size_t nth = (size_t)c->max_threads;
+    c->k_cache = calloc(cache, sizeof(float));
+    c->v_cache = calloc(cache, sizeof(float));
+    c->x = malloc(B * E * sizeof(float));
+    c->xn = malloc(B * E * sizeof(float));
+    c->q = malloc(B * QD * sizeof(float));
+    c->att = malloc(B * QD * sizeof(float));
+    c->tmp = malloc(B * (E > F ? E : F) * sizeof(float));
+    c->ff_gate = malloc(B * F * sizeof(float));
+    c->ff_up = malloc(B * F * sizeof(float));
+    c->scores = malloc(nth * SENTI_ATT_ROWS * (size_t)n_ctx * sizeof(float));
+    c->tile = malloc(nth * c->tile_floats * sizeof(float));
+    c->tile_out = malloc(B * SENTI_OUT_BLOCK * sizeof(float));
+    c->hid = malloc(B * E * sizeof(float));
+    c->lse_max = malloc(B * sizeof(double));
+    c->lse_sum = malloc(B * sizeof(double));
+    c->out_idx = malloc(B * sizeof(int));
+    c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
+    c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
+    if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
+        !c->ff_up || !c->scores || !c->tile || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
+        !c->out_idx || !c->rope_cos || !c->rope_sin) {
+        senti_context_free(c);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
+    }
+    *out = c;
+    return SENTI_OK;
+}
+
+void senti_context_free(senti_context *c)
+{
+    if (!c)
+        return;
+    float *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->att, c->tmp, c->ff_gate, c->ff_up,
+                     c->scores, c->tile, c->tile_out, c->hid, c->rope_cos, c->rope_sin};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    free(c->lse_max);
+    free(c->lse_sum);
+    free(c->out_idx);
+    free(c);
+}
+
+int senti_context_n_ctx(const senti_context *ctx) { return ctx->n_ctx; }
+int senti_context_n_past(const senti_context *ctx) { return ctx->n_past; }
+
+void senti_context_truncate(senti_context *ctx, int n_past)
+{
+    if (n_past < 0)
+        n_past = 0;
+    if (n_past < ctx->n_past)
+        ctx->n_past = n_past;
+}
+
+/* ---- matrix products ------------------------------------------------------------- */
+
+/* Rows of W used: sel[i] when sel is non-NULL, else i. */
+static const void *mat_row(const senti_mat *W, const int32_t *sel, int64_t i)
+{
+    int64_t r = sel ? sel[i] : i;
+    return (const char *)W->data + (size_t)r * W->row_bytes;
+}
+
+/* y[t][i] = W[row i] . x[t] straight from the quantized rows. */
+static void matmul_dot(const senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows, const float *x, int T, float *y,
+                       int64_t ldy)
+{
+    const int64_t C = W->cols;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    for (int64_t i = 0; i < n_rows; i++) {
+        const void *row = mat_row(W, sel, i);
+        for (int t = 0; t < T; t++)
+            y[(size_t)t * ldy + i] = senti_dot_row(W->type, row, x + (size_t)t * C, C);
+    }
+}
+
+/* y = x W^T through dequantized tiles and cblas_sgemm. Each thread takes
+ * whole tiles: it dequantizes rows into its own tile (still in its cache)
+ * and multiplies them against all T tokens with a single-threaded sgemm. */
+static void matmul_gemm(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
+                        const float *x, int T, float *y, int64_t ldy)
+{
+    const int64_t C = W->cols;
+    int64_t tr = SENTI_TILE_FLOATS / C;
+    if (tr > ctx->tile_rows)
+        tr = ctx->tile_rows;
+    if (tr < 1)
+        tr = 1;
+    const int64_t n_tiles = (n_rows + tr - 1) / tr;
+    const bool direct = W->type == SENTI_TYPE_F32 && !sel;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1)
+    for (int64_t it = 0; it < n_tiles; it++) {
+        const int64_t r0 = it * tr, nr = n_rows - r0 < tr ? n_rows - r0 : tr;
+        const float *tile = (const float *)mat_row(W, NULL, r0); /* F32: the weights themselves */
+        if (!direct) {
+            float *own = ctx->tile + (size_t)omp_get_thread_num() * ctx->tile_floats; /* [nr][C] */
+            for (int64_t i = 0; i < nr; i++)
+                senti_dequant_row(W->type, mat_row(W, sel, r0 + i), own + (size_t)i * C, C);
+            tile = own;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, (int)nr, (int)C, 1.0f, x, (int)C, tile, (int)C,
+                    0.0f, y + r0, (int)ldy);
+    }
+}
+
+/* y[t][i] = W[sel ? sel[i] : i] . x[t] for i < n_rows, t < T. */
+static void matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
+                        const float *x, int T, float *y, int64_t ldy)
+{
+    if (T <= SENTI_DOT_MAX_T)
+        matmul_dot(ctx, W, sel, n_rows, x, T, y, ldy);
+    else
+        matmul_gemm(ctx, W, sel, n_rows, x, T, y, ldy);
+}
+
+void senti_matmul(senti_context *ctx, const senti_mat *W, const float *x, int T, float *y, int64_t ldy)
+{
+    matmul_rows(ctx, W, NULL, W->rows, x, T, y, ldy);
+}
+
+/* ---- elementwise pieces ----------------------------------------------------------- */
+
+/* out[t] = x[t] / rms(x[t]) * w, for T rows of n (sum of squares in double). */
+static void rmsnorm(float *out, const float *x, const float *w, int T, int n, float eps)
+{
+    for (int t = 0; t < T; t++) {
+        const float *xt = x + (size_t)t * n;
+        float *ot = out + (size_t)t * n;
+        double ss = 0.0;
+        for (int i = 0; i < n; i++)
+            ss += (double)xt[i] * xt[i];
+        float scale = 1.0f / sqrtf((float)(ss / n) + eps);
+        for (int i = 0; i < n; i++)
+            ot[i] = xt[i] * scale * w[i];
+    }
+}
+
+static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
+{
+    if (!b)
+        return;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < n; i++)
+            y[(size_t)t * ld + i] += b[i];
+}
+
+static float silu(float x) { return x / (1.0f + expf(-x)); }
+
+static float gelu_tanh(float x)
+{
+    const float k = 0.7978845608028654f; /* sqrt(2/pi) */
+    return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+}
+
+/* ---- rotary position embedding ------------------------------------------------------ */
+
+/* cos/sin tables [2][T][rope_dim/2] for positions p0.. with the global (set 0)
+ * and local (set 1) bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
+static void rope_tables(senti_context *ctx, int p0, int T)
+{
+    const senti_model *m = ctx->m;
+    const int half = m->hp.rope_dim / 2;
+    const float bases[2] = {m->hp.rope_base, m->hp.rope_base_local};
+    for (int set = 0; set < 2; set++) {
+        float scale = set == 0 ? m->rope_freq_scale : 1.0f;
+        for (int t = 0; t < T; t++) {
+            size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)t) * (size_t)half;
+            for (int i = 0; i < half; i++) {
+                double inv = pow((double)bases[set], -2.0 * i / m->hp.rope_dim);
+                double theta = (double)(p0 + t) * scale * inv;
+                if (m->rope_freqs && set == 0)
+                    theta /= m->rope_freqs[i];
+                ctx->rope_cos[o + (size_t)i] = (float)cos(theta);
+                ctx->rope_sin[o + (size_t)i] = (float)sin(theta);
+            }
+        }
+    }
+}
+
+/* Rotate n_heads heads of head_dim in each of T rows (row stride ld). */
+static void rope_apply(const senti_context *ctx, float *x, int T, int n_heads, int64_t ld, int set)
+{
+    const senti_hparams *hp = &ctx->m->hp;
+    const int half = hp->rope_dim / 2, hd = hp->head_dim;
+    for (int t = 0; t < T; t++) {
+        size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)t) * (size_t)half;
+        const float *cs = ctx->rope_cos + o, *sn = ctx->rope_sin + o;
+        for (int h = 0; h < n_heads; h++) {
+            float *v = x + (size_t)t * ld + (size_t)h * hd;
+            for (int i = 0; i < half; i++) {
+                /* NeoX pairs (i, i+half); the original llama pairs (2i, 2i+1). */
+                int a = hp->rope_neox ? i : 2 * i, b = hp->rope_neox ? i + half : 2 * i + 1;
+                float x0 = v[a], x1 = v[b];
+                v[a] = x0 * cs[i] - x1 * sn[i];
+                v[b] = x0 * sn[i] + x1 * cs[i];
+            }
+        }
+    }
+}
+
+/* ---- attention ------------------------------------------------------------------------ */
+
+/* Softmax of row t of the scores over the keys it may see, zero elsewhere. */
+static void softmax_masked(float *row, int n_keys, int lo, int hi)
+{
+    float mx = -INFINITY;
+    for (int j = lo; j <= hi; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    double sum = 0.0;
+    for (int j = lo; j <= hi; j++) {
+        row[j] = expf(row[j] - mx);
+        sum += row[j];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int j = 0; j < n_keys; j++)
+        row[j] = (j >= lo && j <= hi) ? row[j] * inv : 0.0f;
+}
+
+/* Rows t0..t0+nt-1 of head h: S = scale * Q K^T over the keys those rows may
+ * see, masked softmax, then att = S V. S is the calling thread's scratch. */
+static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int h, bool swa, float *S)
+{
+    const senti_model *m = ctx->m;
+    const senti_hparams *hp = &m->hp;
+    const int hd = hp->head_dim, kvd = ctx->n_kv_dim, kh = h / (hp->n_head / hp->n_head_kv);
+    const int qd = hp->n_head * hd, W = hp->sliding_window;
+    const int first = p0 + t0, last = p0 + t0 + nt - 1;  /* positions of the rows */
+    const int k0 = swa && first - W + 1 > 0 ? first - W + 1 : 0; /* first key any row sees */
+    const int n_keys = last + 1 - k0;
+    const float *K = ctx->k_cache + ((size_t)il * ctx->n_ctx + (size_t)k0) * kvd; /* [n_keys][kvd] */
+    const float *V = ctx->v_cache + ((size_t)il * ctx->n_ctx + (size_t)k0) * kvd;
+    const float *Q = ctx->q + (size_t)t0 * qd + (size_t)h * hd;                    /* [nt][qd] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, n_keys, hd, m->attn_scale, Q, qd, K + (size_t)kh * hd,
+                kvd, 0.0f, S, n_keys);
+    for (int r = 0; r < nt; r++) {
+        int p = first + r;
+        int lo = swa && p - W + 1 > k0 ? p - W + 1 - k0 : 0;
+        softmax_masked(S + (size_t)r * n_keys, n_keys, lo, p - k0);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, n_keys, 1.0f, S, n_keys, V + (size_t)kh * hd,
+                kvd, 0.0f, ctx->att + (size_t)t0 * qd + (size_t)h * hd, qd);
+}
+
+/* att[t][h] = softmax(scale * q[t][h] . K^T) V over the cached keys of layer il,
+ * for T new tokens at positions p0.. (already in the cache). Work items are
+ * (head, block of query rows), spread over the threads. */
+static void attention(senti_context *ctx, int il, int p0, int T, bool swa)
+{
+    const int n_head = ctx->m->hp.n_head, n_blk = (T + SENTI_ATT_ROWS - 1) / SENTI_ATT_ROWS;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1)
+    for (int item = 0; item < n_head * n_blk; item++) {
+        int h = item / n_blk, t0 = (item % n_blk) * SENTI_ATT_ROWS;
+        int nt = T - t0 < SENTI_ATT_ROWS ? T - t0 : SENTI_ATT_ROWS;
+        float *S = ctx->scores + (size_t)omp_get_thread_num() * SENTI_ATT_ROWS * (size_t)ctx->n_ctx;
+        attention_rows(ctx, il, p0, t0, nt, h, swa, S);
+    }
+}
+
+/* ---- one transformer block ------------------------------------------------------------- */
+
+static void attn_block(senti_context *ctx, int il, int p0, int T)
+{
+    const senti_model *m = ctx->m;
+    const senti_hparams *hp = &m->hp;
+    const senti_layer *ly = &m->layers[il];
+    const int E = hp->n_embd, hd = hp->head_dim, qd = hp->n_head * hd, kvd = ctx->n_kv_dim;
+    float *kc = ctx->k_cache + ((size_t)il * ctx->n_ctx + (size_t)p0) * kvd; /* [T][kvd] */
+    float *vc = ctx->v_cache + ((size_t)il * ctx->n_ctx + (size_t)p0) * kvd;
+
+    rmsnorm(ctx->xn, ctx->x, ly->attn_norm, T, E, hp->norm_eps);
+    /* 1. projections: K and V go straight into the cache rows of the new positions */
+    senti_matmul(ctx, &ly->wq, ctx->xn, T, ctx->q, qd);
+    senti_matmul(ctx, &ly->wk, ctx->xn, T, kc, kvd);
+    senti_matmul(ctx, &ly->wv, ctx->xn, T, vc, kvd);
+    add_bias(ctx->q, ly->bq, T, qd, qd);
+    add_bias(kc, ly->bk, T, kvd, kvd);
+    add_bias(vc, ly->bv, T, kvd, kvd);
+    /* 2. gemma3: per-head RMSNorm of q and k (rows of head_dim) */
+    if (ly->q_norm) {
+        rmsnorm(ctx->q, ctx->q, ly->q_norm, T * hp->n_head, hd, hp->norm_eps);
+        rmsnorm(kc, kc, ly->k_norm, T * hp->n_head_kv, hd, hp->norm_eps);
+    }
+    /* 3. rotary embedding (local layers use their own base) */
+    rope_apply(ctx, ctx->q, T, hp->n_head, qd, ly->is_swa);
+    rope_apply(ctx, kc, T, hp->n_head_kv, kvd, ly->is_swa);
+    /* 4. attention and output projection */
+    attention(ctx, il, p0, T, ly->is_swa);
+    senti_matmul(ctx, &ly->wo, ctx->att, T, ctx->tmp, E);
+    if (ly->post_attn_norm)
+        rmsnorm(ctx->tmp, ctx->tmp, ly->post_attn_norm, T, E, hp->norm_eps);
+    for (size_t i = 0; i < (size_t)T * E; i++)
+        ctx->x[i] += ctx->tmp[i];
+}
+
+static void ffn_block(senti_context *ctx, int il, int T)
+{
+    const senti_model *m = ctx->m;
+    const senti_hparams *hp = &m->hp;
+    const senti_layer *ly = &m->layers[il];
+    const int E = hp->n_embd, F = hp->n_ff;
+
+    rmsnorm(ctx->xn, ctx->x, ly->ffn_norm, T, E, hp->norm_eps);
+    senti_matmul(ctx, &ly->gate, ctx->xn, T, ctx->ff_gate, F);
+    senti_matmul(ctx, &ly->up, ctx->xn, T, ctx->ff_up, F);
+    const size_t n = (size_t)T * F;
+    if (m->gelu)
+        for (size_t i = 0; i < n; i++)
+            ctx->ff_gate[i] = gelu_tanh(ctx->ff_gate[i]) * ctx->ff_up[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            ctx->ff_gate[i] = silu(ctx->ff_gate[i]) * ctx->ff_up[i];
+    senti_matmul(ctx, &ly->down, ctx->ff_gate, T, ctx->tmp, E);
+    if (ly->post_ffw_norm)
+        rmsnorm(ctx->tmp, ctx->tmp, ly->post_ffw_norm, T, E, hp->norm_eps);
+    for (size_t i = 0; i < (size_t)T * E; i++)
+        ctx->x[i] += ctx->tmp[i];
+}
+
+/* Run T tokens (T <= SENTI_MAX_BATCH) through every layer; x holds the result. */
+static void run_layers(senti_context *ctx, const int32_t *tokens, int T)
+{
+    const senti_model *m = ctx->m;
+    const int E = m->hp.n_embd, p0 = ctx->n_past;
+    for (int t = 0; t < T; t++) {
+        float *xt = ctx->x + (size_t)t * E;
+        senti_dequant_row(m->tok_embd.type, mat_row(&m->tok_embd, NULL, tokens[t]), xt, E);
+        if (m->embd_scale != 1.0f)
+            for (int i = 0; i < E; i++)
+                xt[i] *= m->embd_scale;
+    }
+    rope_tables(ctx, p0, T);
+    for (int il = 0; il < m->hp.n_layer; il++) {
+        attn_block(ctx, il, p0, T);
+        ffn_block(ctx, il, T);
+    }
+    ctx->n_past += T;
+}
+
+/* ---- outputs --------------------------------------------------------------------------- */
+
+static float softcap(const senti_model *m, float v)
+{
+    return m->final_softcap > 0.0f ? m->final_softcap * tanhf(v / m->final_softcap) : v;
+}
+
+/* Full-vocabulary pass over the n gathered hidden rows: copies the logits when
+ * the caller wants all rows, accumulates the logsumexp when asked. */
+static void outputs_full(senti_context *ctx, int n, const senti_outputs *out)
+{
+    const senti_model *m = ctx->m;
+    const int64_t V = m->hp.n_vocab, tr = SENTI_OUT_BLOCK;
+    const bool copy = out->logits && !out->vocab;
+    for (int k = 0; k < n; k++) {
+        ctx->lse_max[k] = -INFINITY;
+        ctx->lse_sum[k] = 0.0;
+    }
+    for (int64_t r0 = 0; r0 < V; r0 += tr) {
+        int64_t nr = V - r0 < tr ? V - r0 : tr;
+        senti_mat blk = m->output;
+        blk.data = mat_row(&m->output, NULL, r0);
+        blk.rows = nr;
+        matmul_rows(ctx, &blk, NULL, nr, ctx->hid, n, ctx->tile_out, nr); /* [n][nr] */
+        for (int k = 0; k < n; k++) {
+            float *row = ctx->tile_out + (size_t)k * nr;
+            double mx = ctx->lse_max[k], sum = ctx->lse_sum[k];
+            for (int64_t j = 0; j < nr; j++) {
+                row[j] = softcap(m, row[j]);
+                if (row[j] > mx) {
+                    sum *= exp(mx - row[j]);
+                    mx = row[j];
+                }
+                sum += exp(row[j] - mx);
+            }
+            ctx->lse_max[k] = mx;
+            ctx->lse_sum[k] = sum;
+            if (copy)
+                memcpy(out->logits + (size_t)ctx->out_idx[k] * V + r0, row, (size_t)nr * sizeof(float));
+        }
+    }
+    if (out->logsumexp)
+        for (int k = 0; k < n; k++)
+            out->logsumexp[ctx->out_idx[k]] = (float)(ctx->lse_max[k] + log(ctx->lse_sum[k]));
+}
+
+/* Logits of the selected vocabulary rows only. */
+static void outputs_subset(senti_context *ctx, int n, const senti_outputs *out)
+{
+    const senti_model *m = ctx->m;
+    const int64_t tr = SENTI_OUT_BLOCK, ns = out->n_vocab_sel;
+    for (int64_t r0 = 0; r0 < ns; r0 += tr) {
+        int64_t nr = ns - r0 < tr ? ns - r0 : tr;
+        matmul_rows(ctx, &m->output, out->vocab + r0, nr, ctx->hid, n, ctx->tile_out, nr);
+        for (int k = 0; k < n; k++)
+            for (int64_t j = 0; j < nr; j++)
+                out->logits[(size_t)ctx->out_idx[k] * ns + r0 + j] = softcap(m, ctx->tile_out[(size_t)k * nr + j]);
+    }
+}
+
+/* Outputs whose positions fall in this chunk [c0, c0+T), in groups of at most B rows. */
+static void chunk_outputs(senti_context *ctx, int c0, int T, const senti_outputs *out)
+{
+    const senti_model *m = ctx->m;
+    const int E = m->hp.n_embd;
+    int n = 0;
+    for (int i = 0; i <= out->n_out; i++) {
+        bool flush = i == out->n_out || n == SENTI_MAX_BATCH;
+        if (flush && n > 0) {
+            if (out->logsumexp || (out->logits && !out->vocab))
+                outputs_full(ctx, n, out);
+            if (out->logits && out->vocab)
+                outputs_subset(ctx, n, out);
+            n = 0;
+        }
+        if (i == out->n_out)
+            break;
+        int p = out->pos[i] - c0;
+        if (p < 0 || p >= T)
+            continue;
+        float *h = ctx->hid + (size_t)n * E;
+        rmsnorm(h, ctx->x + (size_t)p * E, m->output_norm, 1, E, m->hp.norm_eps);
+        if (out->hidden)
+            memcpy(out->hidden + (size_t)i * E, h, (size_t)E * sizeof(float));
+        ctx->out_idx[n++] = i;
+    }
+}
+
+/* ---- decode ------------------------------------------------------------------------------ */
+
+static senti_status check_args(const senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
+                               senti_err *err)
+{
+    const senti_hparams *hp = &ctx->m->hp;
+    if (!tokens || n <= 0)
+        return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: no tokens");
+    if (n > ctx->n_ctx - ctx->n_past)
+        return senti_err_set(err, SENTI_ERR_RANGE, "senti_decode: %d tokens after %d do not fit in a context of %d",
+                             n, ctx->n_past, ctx->n_ctx);
+    for (int t = 0; t < n; t++)
+        if (tokens[t] < 0 || tokens[t] >= hp->n_vocab)
+            return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: token %d at index %d outside the vocabulary (%d)",
+                                 tokens[t], t, hp->n_vocab);
+    if (!out || out->n_out == 0)
+        return SENTI_OK;
+    if (out->n_out < 0 || !out->pos)
+        return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: n_out %d without positions", out->n_out);
+    for (int i = 0; i < out->n_out; i++)
+        if (out->pos[i] < 0 || out->pos[i] >= n)
+            return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: output position %d outside 0..%d", out->pos[i],
+                                 n - 1);
+    if (out->vocab) {
+        if (out->n_vocab_sel <= 0)
+            return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: empty vocabulary selection");
+        for (int j = 0; j < out->n_vocab_sel; j++)
+            if (out->vocab[j] < 0 || out->vocab[j] >= hp->n_vocab)
+                return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: selected token %d outside the vocabulary",
+                                     out->vocab[j]);
+    }
+    return SENTI_OK;
+}
+
+senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
+                          senti_err *err)
+{
+    if (!ctx)
+        return senti_err_set(err, SENTI_ERR_ARG, "senti_decode: NULL context");
+    senti_status s = check_args(ctx, tokens, n, out, err);
+    if (s)
+        return s;
+    /* Our threads call single-threaded BLAS on their own tiles. */
+    int nt = senti_get_threads();
+    ctx->n_threads = nt < ctx->max_threads ? nt : ctx->max_threads;
+    if (nt > 1)
+        openblas_set_num_threads(1);
+    for (int c0 = 0; c0 < n; c0 += SENTI_MAX_BATCH) {
+        int T = n - c0 < SENTI_MAX_BATCH ? n - c0 : SENTI_MAX_BATCH;
+        run_layers(ctx, tokens + c0, T);
+        if (out && out->n_out > 0)
+            chunk_outputs(ctx, c0, T, out);
+    }
+    if (nt > 1)
+        openblas_set_num_threads(nt);
+    return SENTI_OK;
+}
+
+void senti_log_softmax(float *x, int n)
+{
+    if (n <= 0)
+        return;
+    float mx = x[0];
+    for (int i = 1; i < n; i++)
+        mx = x[i] > mx ? x[i] : mx;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+        sum += exp((double)x[i] - mx);
+    float lse = (float)(mx + log(sum));
+    for (int i = 0; i < n; i++)
+        x[i] -= lse;
+}

@@ -1,0 +1,568 @@
+/*
+ * metrics.c - every headline metric as a weighted sum over precomputed rows.
+ *
+ * Contract: senti_eval_prep_new() computes, once, everything that depends on a
+ * single row (top label, confidence, NLL and Brier terms, bin ids, sort orders).
+ * senti_eval_prep_metrics() then evaluates all metrics for a vector of row
+ * multiplicities in O(n * k) without sorting, which is what makes a bootstrap
+ * of 1000 resamples over a million rows affordable. The point estimate is the
+ * same function with every multiplicity 1, so point values and bootstrap
+ * replicates can never disagree on a definition.
+ *
+ * Bin conventions (docs/eval.md): equal-width bin of a value v in [0, 1] with M
+ * bins is ceil(v * M) - 1 computed in double, clamped to [0, M-1], so bin b
+ * holds b/M < v <= (b+1)/M and v = 0 falls in bin 0. Equal-mass bins split the
+ * rows sorted by ascending value (ties by row index) so that sorted position
+ * j goes to bin floor(j * M / n).
+ */
+#include "senti/metrics.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- metric names --------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int higher_better;
+    int needs_prob;
+} metric_info[SENTI_M_COUNT] = {
+    [SENTI_M_ACCURACY] = {"accuracy", 1, 0},
+    [SENTI_M_BALANCED_ACCURACY] = {"balanced_accuracy", 1, 0},
+    [SENTI_M_MACRO_F1] = {"macro_f1", 1, 0},
+    [SENTI_M_MICRO_F1] = {"micro_f1", 1, 0},
+    [SENTI_M_WEIGHTED_F1] = {"weighted_f1", 1, 0},
+    [SENTI_M_MCC] = {"mcc", 1, 0},
+    [SENTI_M_KAPPA] = {"kappa", 1, 0},
+    [SENTI_M_NLL] = {"nll", 0, 1},
+    [SENTI_M_BRIER] = {"brier", 0, 1},
+    [SENTI_M_ECE] = {"ece", 0, 1},
+    [SENTI_M_ECE_MASS] = {"ece_mass", 0, 1},
+    [SENTI_M_MCE] = {"mce", 0, 1},
+    [SENTI_M_RMSCE] = {"rmsce", 0, 1},
+    [SENTI_M_CLASSWISE_ECE] = {"classwise_ece", 0, 1},
+    [SENTI_M_ACE] = {"ace", 0, 1},
+    [SENTI_M_AURC] = {"aurc", 0, 1},
+};
+
+const char *senti_metric_name(senti_metric m)
+{
+    return (unsigned)m < SENTI_M_COUNT ? metric_info[m].name : NULL;
+}
+
+int senti_metric_from_name(const char *name)
+{
+    for (int m = 0; m < SENTI_M_COUNT; m++)
+        if (name && !strcmp(name, metric_info[m].name))
+            return m;
+    return -1;
+}
+
+int senti_metric_higher_is_better(senti_metric m)
+{
+    return (unsigned)m < SENTI_M_COUNT ? metric_info[m].higher_better : 0;
+}
+
+int senti_metric_needs_prob(senti_metric m)
+{
+    return (unsigned)m < SENTI_M_COUNT ? metric_info[m].needs_prob : 0;
+}
+
+senti_eval_params senti_eval_default_params(void)
+{
+    senti_eval_params p = {.n_bins = 15,
+                           .bootstrap = 1000,
+                           .seed = 20240917u,
+                           .ci_level = 0.95,
+                           .min_rows_per_bin = 10,
+                           .threads = 0};
+    return p;
+}
+
+/* ---- precomputed rows -------------------------------------------------------- */
+
+struct senti_eval_prep {
+    size_t n;
+    int k, M, has_prob;
+    const int *gold, *pred; /* [n] views of the input */
+    const double *prob;     /* [n * k] view, or NULL */
+    uint8_t *top_ok;        /* [n] argmax(prob) == gold */
+    double *conf;           /* [n] max probability */
+    double *nll;            /* [n] -log(clip(p_gold, eps, 1 - eps)) */
+    double *brier;          /* [n] sum_j (p_j - [j == gold])^2 */
+    uint16_t *bin;          /* [n] equal-width bin of conf */
+    uint32_t *order;        /* [n] rows by ascending conf, ties by row */
+    uint16_t *cbin;         /* [n * k] equal-width bin of p_ij */
+    uint32_t *corder;       /* [k * n] rows by ascending p_ij, per class j */
+    double *harm;           /* [n + 1] harmonic numbers H_0..H_n */
+};
+
+static int width_bin(double v, int M)
+{
+    double c = ceil(v * (double)M) - 1.0;
+    if (!(c > 0.0))
+        return 0;
+    return c >= (double)(M - 1) ? M - 1 : (int)c;
+}
+
+/* Index of the largest entry of row[0..k); ties go to the lowest index. */
+static int argmax_row(const double *row, int k)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (row[j] > row[best])
+            best = j;
+    return best;
+}
+
+typedef struct {
+    double v;
+    uint32_t i;
+} keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->v < y->v)
+        return -1;
+    if (x->v > y->v)
+        return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* order[0..n) = rows sorted by ascending v[i * stride], ties by row index. */
+static int sort_rows(const double *v, size_t stride, size_t n, uint32_t *order)
+{
+    keyed *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        tmp[i].v = v[i * stride];
+        tmp[i].i = (uint32_t)i;
+    }
+    qsort(tmp, n, sizeof *tmp, keyed_cmp);
+    for (size_t i = 0; i < n; i++)
+        order[i] = tmp[i].i;
+    free(tmp);
+    return 0;
+}
+
+static void prep_rows(senti_eval_prep *p)
+{
+    const double eps = DBL_EPSILON;
+    for (size_t i = 0; i < p->n; i++) {
+        const double *row = p->prob + i * (size_t)p->k;
+        int top = argmax_row(row, p->k), g = p->gold[i];
+        double pg = row[g], br = 0.0;
+        pg = pg < eps ? eps : (pg > 1.0 - eps ? 1.0 - eps : pg);
+        for (int j = 0; j < p->k; j++) {
+            double d = row[j] - (j == g ? 1.0 : 0.0);
+            br += d * d;
+            p->cbin[i * (size_t)p->k + (size_t)j] = (uint16_t)width_bin(row[j], p->M);
+        }
+        p->top_ok[i] = top == g;
+        p->conf[i] = row[top];
+        p->nll[i] = -log(pg);
+        p->brier[i] = br;
+        p->bin[i] = (uint16_t)width_bin(row[top], p->M);
+    }
+}
+
+senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
+                                 senti_err *err)
+{
+    *out = NULL;
+    if (!in || in->n == 0 || in->k < 1 || !in->gold || !in->pred)
+        return senti_err_set(err, SENTI_ERR_ARG, "eval: empty input");
+    if (in->n >= UINT32_MAX || n_bins < 1 || n_bins > 65535)
+        return senti_err_set(err, SENTI_ERR_RANGE, "eval: %zu rows / %d bins out of range", in->n,
+                             n_bins);
+    for (size_t i = 0; i < in->n; i++)
+        if (in->gold[i] < 0 || in->gold[i] >= in->k || in->pred[i] < 0 || in->pred[i] >= in->k)
+            return senti_err_set(err, SENTI_ERR_RANGE, "eval: row %zu: label index out of range",
+                                 i + 1);
+    senti_eval_prep *p = calloc(1, sizeof *p);
+    if (!p)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory");
+    size_t n = in->n, k = (size_t)in->k;
+    p->n = n;
+    p->k = in->k;
+    p->M = n_bins;
+    p->gold = in->gold;
+    p->pred = in->pred;
+    p->prob = in->prob;
+    p->has_prob = in->prob != NULL;
+    if (!p->has_prob) {
+        *out = p;
+        return SENTI_OK;
+    }
+    p->top_ok = malloc(n);
+    p->conf = malloc(n * sizeof(double));
+    p->nll = malloc(n * sizeof(double));
+    p->brier = malloc(n * sizeof(double));
+    p->bin = malloc(n * sizeof(uint16_t));
+    p->order = malloc(n * sizeof(uint32_t));
+    p->cbin = malloc(n * k * sizeof(uint16_t));
+    p->corder = malloc(n * k * sizeof(uint32_t));
+    p->harm = malloc((n + 1) * sizeof(double));
+    int bad = !p->top_ok || !p->conf || !p->nll || !p->brier || !p->bin || !p->order || !p->cbin ||
+              !p->corder || !p->harm;
+    if (!bad) {
+        prep_rows(p);
+        bad = sort_rows(p->conf, 1, n, p->order) != 0;
+        for (size_t j = 0; j < k && !bad; j++)
+            bad = sort_rows(p->prob + j, k, n, p->corder + j * n) != 0;
+        p->harm[0] = 0.0;
+        for (size_t i = 1; i <= n; i++)
+            p->harm[i] = p->harm[i - 1] + 1.0 / (double)i;
+    }
+    if (bad) {
+        senti_eval_prep_free(p);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory for %zu rows", n);
+    }
+    *out = p;
+    return SENTI_OK;
+}
+
+void senti_eval_prep_free(senti_eval_prep *p)
+{
+    if (!p)
+        return;
+    free(p->top_ok);
+    free(p->conf);
+    free(p->nll);
+    free(p->brier);
+    free(p->bin);
+    free(p->order);
+    free(p->cbin);
+    free(p->corder);
+    free(p->harm);
+    free(p);
+}
+
+size_t senti_eval_prep_rows(const senti_eval_prep *p) { return p ? p->n : 0; }
+
+/* ---- classification metrics from a (weighted) confusion matrix ---------------- */
+
+/* C: [k * k] row = gold, column = predicted. Fills the classification metrics
+ * of out[]; per-class values go to pc (may be NULL). */
+static void classification_from_confusion(const double *C, int k, double *out,
+                                          senti_class_metrics *pc)
+{
+    double n = 0, trace = 0, tp_sum = 0, tp_pos = 0, n_present = 0, n_supported = 0;
+    double macro = 0, weighted = 0, recall_sum = 0, dot_tt = 0, dot_pp = 0, dot_tp = 0;
+    for (int j = 0; j < k; j++) {
+        double t = 0, pr = 0, tp = C[j * k + j];
+        for (int c = 0; c < k; c++) {
+            t += C[j * k + c];
+            pr += C[c * k + j];
+        }
+        double prec = pr > 0 ? tp / pr : 0.0, rec = t > 0 ? tp / t : 0.0;
+        double f1 = t + pr > 0 ? 2.0 * tp / (t + pr) : 0.0;
+        n += t;
+        trace += tp;
+        dot_tt += t * t;
+        dot_pp += pr * pr;
+        dot_tp += t * pr;
+        if (t > 0 || pr > 0) {
+            n_present += 1;
+            macro += f1;
+            tp_sum += tp;
+            tp_pos += t + pr;
+        }
+        if (t > 0) {
+            n_supported += 1;
+            recall_sum += rec;
+        }
+        weighted += t * f1;
+        if (pc) {
+            pc[j].precision = prec;
+            pc[j].recall = rec;
+            pc[j].f1 = f1;
+            pc[j].support = (size_t)t;
+            pc[j].predicted = (size_t)pr;
+        }
+    }
+    out[SENTI_M_ACCURACY] = trace / n;
+    out[SENTI_M_BALANCED_ACCURACY] = recall_sum / n_supported;
+    out[SENTI_M_MACRO_F1] = macro / n_present;
+    out[SENTI_M_MICRO_F1] = 2.0 * tp_sum / tp_pos;
+    out[SENTI_M_WEIGHTED_F1] = weighted / n;
+    /* MCC (Gorodkin's R_K), written as scikit-learn does; 0 when undefined. */
+    double cov_tp = trace * n - dot_tp, cov_pp = n * n - dot_pp, cov_tt = n * n - dot_tt;
+    out[SENTI_M_MCC] = cov_pp * cov_tt == 0 ? 0.0 : cov_tp / sqrt(cov_tt * cov_pp);
+    /* Cohen's kappa: 1 - observed disagreement / chance disagreement; NaN when undefined. */
+    double expected_dis = (n * n - dot_tp) / n;
+    out[SENTI_M_KAPPA] = expected_dis == 0 ? NAN : 1.0 - (n - trace) / expected_dis;
+}
+
+/* ---- calibration passes ---------------------------------------------------------- */
+
+static inline double weight_of(const uint32_t *w, size_t i) { return w ? (double)w[i] : 1.0; }
+
+/* Start of equal-mass bin b of M over W positions: ceil(b * W / M). */
+static inline uint64_t mass_start(uint64_t b, uint64_t W, uint64_t M) { return (b * W + M - 1) / M; }
+
+/* Equal-mass bins over rows in `order`: per bin, sum of weights, of values
+ * v[r * stride] and of hits y(r). sums: [M * 3] zeroed by the caller. */
+static void mass_bins(const senti_eval_prep *p, const uint32_t *w, uint64_t W, const uint32_t *order,
+                      const double *v, size_t stride, int cls, double *sums)
+{
+    uint64_t M = (uint64_t)p->M, pos = 0, b = 0, end = mass_start(1, W, M);
+    for (size_t s = 0; s < p->n; s++) {
+        uint32_t r = order[s];
+        uint64_t left = w ? w[r] : 1;
+        double val = v[(size_t)r * stride];
+        double hit = cls < 0 ? p->top_ok[r] : (p->gold[r] == cls);
+        while (left > 0) {
+            while (pos >= end && b < M - 1) {
+                b++;
+                end = mass_start(b + 1, W, M);
+            }
+            uint64_t take = left < end - pos ? left : end - pos;
+            sums[b * 3] += (double)take;
+            sums[b * 3 + 1] += (double)take * val;
+            sums[b * 3 + 2] += (double)take * hit;
+            pos += take;
+            left -= take;
+        }
+    }
+}
+
+/* AURC: mean over coverage levels i/W of the error rate among the i most
+ * confident rows; rows with equal confidence are a block whose errors are
+ * spread evenly (the expectation over orderings within ties). */
+static double aurc_weighted(const senti_eval_prep *p, const uint32_t *w, uint64_t W)
+{
+    double total = 0.0, err_before = 0.0;
+    uint64_t before = 0;
+    size_t s = p->n;
+    while (s > 0) {
+        double c = p->conf[p->order[s - 1]], bw = 0.0, be = 0.0;
+        while (s > 0 && p->conf[p->order[s - 1]] == c) {
+            uint32_t r = p->order[--s];
+            double wr = weight_of(w, r);
+            bw += wr;
+            be += wr * (1 - p->top_ok[r]);
+        }
+        if (bw == 0)
+            continue;
+        uint64_t m = (uint64_t)bw;
+        double rate = be / bw;
+        if (m <= 16) {
+            for (uint64_t j = 1; j <= m; j++)
+                total += (err_before + (double)j * rate) / (double)(before + j);
+        } else {
+            double dh = p->harm[before + m] - p->harm[before];
+            total += err_before * dh + rate * ((double)m - (double)before * dh);
+        }
+        before += m;
+        err_before += be;
+    }
+    return total / (double)W;
+}
+
+/* Top-label equal-width bins, NLL, Brier, class-wise bins. */
+static void width_pass(const senti_eval_prep *p, const uint32_t *w, double *top, double *cls,
+                       double *nll, double *brier)
+{
+    size_t k = (size_t)p->k, M = (size_t)p->M;
+    double s_nll = 0, s_brier = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double wi = weight_of(w, i);
+        if (wi == 0)
+            continue;
+        s_nll += wi * p->nll[i];
+        s_brier += wi * p->brier[i];
+        double *t = top + 3 * (size_t)p->bin[i];
+        t[0] += wi;
+        t[1] += wi * p->conf[i];
+        t[2] += wi * p->top_ok[i];
+        const double *row = p->prob + i * k;
+        for (size_t j = 0; j < k; j++) {
+            double *c = cls + 3 * (j * M + p->cbin[i * k + j]);
+            c[0] += wi;
+            c[1] += wi * row[j];
+            c[2] += wi * ((size_t)p->gold[i] == j);
+        }
+    }
+    *nll = s_nll;
+    *brier = s_brier;
+}
+
+/* sum_b |hits_b - values_b| over bins [M * 3] (the ECE numerator). */
+static double abs_gap_sum(const double *sums, int M)
+{
+    double s = 0;
+    for (int b = 0; b < M; b++)
+        s += fabs(sums[3 * b + 2] - sums[3 * b + 1]);
+    return s;
+}
+
+static void calibration_metrics(const senti_eval_prep *p, const uint32_t *w, double W, double *out,
+                                double *top, double *cls, double *mass)
+{
+    int M = p->M, k = p->k;
+    double s_nll, s_brier;
+    width_pass(p, w, top, cls, &s_nll, &s_brier);
+    out[SENTI_M_NLL] = s_nll / W;
+    out[SENTI_M_BRIER] = s_brier / W;
+    double mce = 0, sq = 0, cw = 0;
+    for (int b = 0; b < M; b++) {
+        double cnt = top[3 * b];
+        if (cnt == 0)
+            continue;
+        double gap = fabs(top[3 * b + 2] - top[3 * b + 1]) / cnt;
+        mce = gap > mce ? gap : mce;
+        sq += cnt * gap * gap;
+    }
+    out[SENTI_M_ECE] = abs_gap_sum(top, M) / W;
+    out[SENTI_M_MCE] = mce;
+    out[SENTI_M_RMSCE] = sqrt(sq / W);
+    for (int j = 0; j < k; j++)
+        cw += abs_gap_sum(cls + 3 * (size_t)j * (size_t)M, M);
+    out[SENTI_M_CLASSWISE_ECE] = cw / (W * k);
+
+    mass_bins(p, w, (uint64_t)W, p->order, p->conf, 1, -1, mass);
+    out[SENTI_M_ECE_MASS] = abs_gap_sum(mass, M) / W;
+    double ace = 0, nonempty = 0;
+    for (int j = 0; j < k; j++) {
+        memset(mass, 0, 3 * (size_t)M * sizeof *mass);
+        mass_bins(p, w, (uint64_t)W, p->corder + (size_t)j * p->n, p->prob + j, (size_t)k, j, mass);
+        for (int b = 0; b < M; b++)
+            if (mass[3 * b] > 0) {
+                ace += fabs(mass[3 * b + 2] - mass[3 * b + 1]) / mass[3 * b];
+                nonempty += 1;
+            }
+    }
+    out[SENTI_M_ACE] = ace / nonempty;
+    out[SENTI_M_AURC] = aurc_weighted(p, w, (uint64_t)W);
+}
+
+/* The evaluator; `C` [k*k] and `top` [M*3] are returned to the caller when
+ * non-NULL pointers are given (for the confusion matrix and reliability bins). */
+static senti_status eval_weighted(const senti_eval_prep *p, const uint32_t *w, double *out,
+                                  double *C_out, double *top_out)
+{
+    size_t k = (size_t)p->k, M = (size_t)p->M;
+    double *C = calloc(k * k + 3 * M + 3 * k * M + 3 * M, sizeof(double));
+    if (!C)
+        return SENTI_ERR_NOMEM;
+    double *top = C + k * k, *cls = top + 3 * M, *mass = cls + 3 * k * M;
+    double W = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double wi = weight_of(w, i);
+        C[(size_t)p->gold[i] * k + (size_t)p->pred[i]] += wi;
+        W += wi;
+    }
+    if (W == 0) {
+        free(C);
+        return SENTI_ERR_ARG;
+    }
+    for (int m = 0; m < SENTI_M_COUNT; m++)
+        out[m] = NAN;
+    classification_from_confusion(C, p->k, out, NULL);
+    if (p->has_prob)
+        calibration_metrics(p, w, W, out, top, cls, mass);
+    if (C_out)
+        memcpy(C_out, C, k * k * sizeof *C);
+    if (top_out)
+        memcpy(top_out, top, 3 * M * sizeof *C);
+    free(C);
+    return SENTI_OK;
+}
+
+senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint32_t *w,
+                                     double out[SENTI_M_COUNT])
+{
+    return eval_weighted(p, w, out, NULL, NULL);
+}
+
+/* ---- the full report ----------------------------------------------------------- */
+
+static void fill_details(const senti_eval_input *in, const double *C, const double *top,
+                         senti_metrics *m)
+{
+    size_t k = (size_t)in->k;
+    double tmp[SENTI_M_COUNT];
+    classification_from_confusion(C, in->k, tmp, m->per_class);
+    for (size_t j = 0; j < k; j++) {
+        m->per_class[j].gold_frac = (double)m->per_class[j].support / (double)in->n;
+        m->per_class[j].pred_frac = (double)m->per_class[j].predicted / (double)in->n;
+        for (size_t c = 0; c < k; c++)
+            m->confusion[j * k + c] = (size_t)C[j * k + c];
+    }
+    m->correct = 0;
+    for (size_t j = 0; j < k; j++)
+        m->correct += m->confusion[j * k + j];
+    if (!m->reliability)
+        return;
+    for (int b = 0; b < m->n_bins; b++) {
+        senti_reliability_bin *r = &m->reliability[b];
+        r->lo = (double)b / m->n_bins;
+        r->hi = (double)(b + 1) / m->n_bins;
+        r->count = (size_t)top[3 * b];
+        r->confidence = r->count ? top[3 * b + 1] / top[3 * b] : NAN;
+        r->accuracy = r->count ? top[3 * b + 2] / top[3 * b] : NAN;
+    }
+    for (size_t i = 0; i < in->n; i++)
+        m->top_pred_disagree += argmax_row(in->prob + i * k, in->k) != in->pred[i];
+}
+
+senti_status senti_metrics_compute(const senti_eval_input *in, const senti_eval_params *params,
+                                   senti_metrics *m, senti_err *err)
+{
+    senti_eval_params P = params ? *params : senti_eval_default_params();
+    memset(m, 0, sizeof *m);
+    senti_eval_prep *prep = NULL;
+    senti_status st = senti_eval_prep_new(in, P.n_bins, &prep, err);
+    if (st)
+        return st;
+    size_t k = (size_t)in->k, M = (size_t)P.n_bins;
+    double *C = malloc((k * k + 3 * M) * sizeof *C);
+    m->per_class = calloc(k, sizeof *m->per_class);
+    m->confusion = calloc(k * k, sizeof *m->confusion);
+    m->reliability = in->prob ? calloc(M, sizeof *m->reliability) : NULL;
+    if (!C || !m->per_class || !m->confusion || (in->prob && !m->reliability)) {
+        st = senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory");
+        goto done;
+    }
+    m->n = in->n;
+    m->k = in->k;
+    m->n_bins = P.n_bins;
+    m->has_prob = in->prob != NULL;
+    m->ci_level = P.ci_level;
+    m->bootstrap = P.bootstrap;
+    m->seed = P.seed;
+    m->few_rows_per_bin = (double)in->n / P.n_bins < P.min_rows_per_bin;
+    if (eval_weighted(prep, NULL, m->value, C, C + k * k)) {
+        st = senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory");
+        goto done;
+    }
+    fill_details(in, C, C + k * k, m);
+    senti_wilson_interval(m->correct, m->n, P.ci_level, &m->wilson_lo, &m->wilson_hi);
+    for (int i = 0; i < SENTI_M_COUNT; i++)
+        m->ci[i] = (senti_ci){NAN, NAN, NAN, 0};
+    if (P.bootstrap > 0)
+        st = senti_bootstrap_ci(prep, P.bootstrap, P.seed, P.ci_level, P.threads, m->ci, err);
+done:
+    free(C);
+    senti_eval_prep_free(prep);
+    if (st)
+        senti_metrics_free(m);
+    return st;
+}
+
+void senti_metrics_free(senti_metrics *m)
+{
+    if (!m)
+        return;
+    free(m->per_class);
+    free(m->confusion);
+    free(m->reliability);
+    m->per_class = NULL;
+    m->confusion = NULL;
+    m->reliability = NULL;
+}

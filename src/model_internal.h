@@ -1,0 +1,103 @@
+/*
+ * model_internal.h - what model.c (loading) and forward.c (the forward pass)
+ * share: the model's weight views and the context's cache and workspace.
+ *
+ * Weights stay in the GGUF map (read-only views); the small 1-D tensors
+ * (norm weights, biases, rope frequency factors) are dequantized once at load
+ * into f32 arrays owned by the model.
+ */
+#ifndef SENTI_MODEL_INTERNAL_H
+#define SENTI_MODEL_INTERNAL_H
+
+#include "senti/model.h"
+
+/* A 2-D weight matrix: `rows` rows of `cols` elements of ggml type `type`,
+ * row r starting at data + r * row_bytes. */
+typedef struct {
+    const void *data;
+    int type;
+    int64_t rows;
+    int64_t cols;
+    size_t row_bytes;
+} senti_mat;
+
+/* One transformer block. Optional parts have NULL data / NULL pointers. */
+typedef struct {
+    float *attn_norm;       /* [n_embd] */
+    senti_mat wq, wk, wv;   /* [n_head*hd][n_embd], [n_kv*hd][n_embd] x2 */
+    float *bq, *bk, *bv;    /* qwen2 biases or NULL */
+    float *q_norm, *k_norm; /* gemma3 per-head norms [hd] or NULL */
+    senti_mat wo;           /* [n_embd][n_head*hd] */
+    float *post_attn_norm;  /* gemma3 [n_embd] or NULL */
+    float *ffn_norm;        /* [n_embd] */
+    senti_mat gate, up;     /* [n_ff][n_embd] */
+    senti_mat down;         /* [n_embd][n_ff] */
+    float *post_ffw_norm;   /* gemma3 [n_embd] or NULL */
+    bool is_swa;            /* sliding-window (local) attention layer */
+} senti_layer;
+
+struct senti_model {
+    senti_gguf *gguf;           /* owned; the weights are views into its map */
+    senti_tokenizer *tok;       /* owned */
+    senti_hparams hp;
+    senti_mat tok_embd;         /* [n_vocab][n_embd] */
+    senti_mat output;           /* [n_vocab][n_embd] (== tok_embd when tied) */
+    float *output_norm;         /* [n_embd] */
+    float *rope_freqs;          /* [rope_dim/2] frequency divisors or NULL */
+    senti_layer *layers;        /* [n_layer] */
+    float rope_freq_scale;      /* 1 / linear scaling factor */
+    float attn_scale;           /* multiplies q.k */
+    float embd_scale;           /* gemma: sqrt(n_embd), else 1 */
+    float final_softcap;        /* 0 = none */
+    bool gelu;                  /* GELU-tanh gate (gemma) instead of SiLU */
+    bool sha_done;
+    char sha[65];
+    float **owned;              /* every f32 array above, for freeing */
+    size_t n_owned;
+};
+
+/* Largest batch run through the layers at once; longer inputs go in chunks. */
+#define SENTI_MAX_BATCH 512
+/* Query rows per attention work item. */
+#define SENTI_ATT_ROWS 32
+/* Vocabulary rows per block of the output projection. */
+#define SENTI_OUT_BLOCK 4096
+
+struct senti_context {
+    const senti_model *m;
+    int n_ctx;
+    int n_past;
+    int n_kv_dim;        /* n_head_kv * head_dim */
+    float *k_cache;      /* [n_layer][n_ctx][n_kv_dim] */
+    float *v_cache;      /* [n_layer][n_ctx][n_kv_dim] */
+    /* workspace, sized once for SENTI_MAX_BATCH tokens */
+    float *x;            /* [B][n_embd] residual stream */
+    float *xn;           /* [B][n_embd] normalized input of a sub-layer */
+    float *q;            /* [B][n_head*hd] */
+    float *k;            /* [B][n_kv_dim] */
+    float *v;            /* [B][n_kv_dim] */
+    float *att;          /* [B][n_head*hd] attention output before wo */
+    float *tmp;          /* [B][max(n_embd, n_ff)] sub-layer output */
+    float *ff_gate;      /* [B][n_ff] */
+    float *ff_up;        /* [B][n_ff] */
+    int max_threads;     /* per-thread scratch below exists for this many threads */
+    int n_threads;       /* threads of the current decode call (<= max_threads) */
+    float *scores;       /* [max_threads][SENTI_ATT_ROWS][n_ctx] attention weights */
+    float *tile;         /* [max_threads][tile_floats] dequantized weight rows */
+    size_t tile_floats;
+    int tile_rows;       /* most rows of one tile (tile_floats / widest row) */
+    float *tile_out;     /* [B][SENTI_OUT_BLOCK] logits of one vocabulary block */
+    float *hid;          /* [B][n_embd] normalized hidden states of the output rows */
+    double *lse_max;     /* [B] running max for the logsumexp */
+    double *lse_sum;     /* [B] running sum */
+    int *out_idx;        /* [B] output row index of each gathered hidden state */
+    float *rope_cos;     /* [B][rope_dim/2] */
+    float *rope_sin;     /* [B][rope_dim/2] */
+};
+
+/* ---- forward.c kernels shared with model.c / tests ---- */
+
+/* y[t][r] = sum_c W[r][c] * x[t][c] for t < T, r < W->rows (ldy = row stride of y). */
+void senti_matmul(senti_context *ctx, const senti_mat *W, const float *x, int T, float *y, int64_t ldy);
+
+#endif /* SENTI_MODEL_INTERNAL_H */

@@ -1,0 +1,277 @@
+/*
+ * posthoc.c - temperature, vector and Platt scaling fitted by minimising the
+ * mean NLL with GSL's vector_bfgs2 (analytic gradient).
+ *
+ * Contract: see include/senti/calibrate.h. Parameter vectors theta:
+ *   temperature  [beta]                   z_j = beta * l_j, T = 1 / beta
+ *   vector       [w_0..w_{k-1}, b_1..b_{k-1}]  z_j = w_j * l_j + b_j (b_0 = 0)
+ *   platt        [a, c]                   z_0 = 0, z_1 = a * (l_1 - l_0) + c
+ * The fitted model is q = softmax(z). The gradient of the mean NLL in z is
+ * q - onehot(gold); the chain rule to theta is in accumulate_grad().
+ */
+#include "senti/calibrate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+
+static const char *const method_names[] = {"temperature", "vector", "platt"};
+
+const char *senti_posthoc_method_name(senti_posthoc_method m)
+{
+    return (unsigned)m < 3 ? method_names[m] : NULL;
+}
+
+int senti_posthoc_method_from_name(const char *name)
+{
+    for (int m = 0; m < 3; m++)
+        if (name && !strcmp(name, method_names[m]))
+            return m;
+    return -1;
+}
+
+typedef struct {
+    senti_posthoc_method method;
+    size_t n;
+    int k;
+    const int *gold;  /* [n] */
+    const double *l;  /* [n * k] log-probabilities (clipped) */
+} fit_ctx;
+
+static int n_params(senti_posthoc_method m, int k)
+{
+    return m == SENTI_POSTHOC_TEMPERATURE ? 1 : m == SENTI_POSTHOC_VECTOR ? 2 * k - 1 : 2;
+}
+
+/* z[0..k) for one row of log-probabilities l under parameters th. */
+static void scores(senti_posthoc_method m, int k, const double *th, const double *l, double *z)
+{
+    switch (m) {
+    case SENTI_POSTHOC_TEMPERATURE:
+        for (int j = 0; j < k; j++)
+            z[j] = th[0] * l[j];
+        break;
+    case SENTI_POSTHOC_VECTOR:
+        for (int j = 0; j < k; j++)
+            z[j] = th[j] * l[j] + (j > 0 ? th[k + j - 1] : 0.0);
+        break;
+    case SENTI_POSTHOC_PLATT:
+        z[0] = 0.0;
+        z[1] = th[0] * (l[1] - l[0]) + th[1];
+        break;
+    }
+}
+
+/* In place: z becomes softmax(z); returns log-sum-exp of the input. */
+static double softmax_inplace(double *z, int k)
+{
+    double mx = z[0], s = 0.0;
+    for (int j = 1; j < k; j++)
+        mx = z[j] > mx ? z[j] : mx;
+    for (int j = 0; j < k; j++)
+        s += exp(z[j] - mx);
+    double lse = mx + log(s);
+    for (int j = 0; j < k; j++)
+        z[j] = exp(z[j] - lse);
+    return lse;
+}
+
+/* g += d NLL_row / d theta, with dz = q - onehot(gold). */
+static void accumulate_grad(senti_posthoc_method m, int k, const double *l, const double *dz,
+                            double *g)
+{
+    switch (m) {
+    case SENTI_POSTHOC_TEMPERATURE:
+        for (int j = 0; j < k; j++)
+            g[0] += dz[j] * l[j];
+        break;
+    case SENTI_POSTHOC_VECTOR:
+        for (int j = 0; j < k; j++) {
+            g[j] += dz[j] * l[j];
+            if (j > 0)
+                g[k + j - 1] += dz[j];
+        }
+        break;
+    case SENTI_POSTHOC_PLATT:
+        g[0] += dz[1] * (l[1] - l[0]);
+        g[1] += dz[1];
+        break;
+    }
+}
+
+/* Mean NLL at th; gradient into g when non-NULL (length n_params). */
+static double nll_and_grad(const fit_ctx *c, const double *th, double *g)
+{
+    int k = c->k, np = n_params(c->method, k);
+    double z[k > 2 ? k : 2], total = 0.0;
+    if (g)
+        memset(g, 0, (size_t)np * sizeof *g);
+    for (size_t i = 0; i < c->n; i++) {
+        const double *l = c->l + i * (size_t)k;
+        scores(c->method, k, th, l, z);
+        int y = c->gold[i];
+        double zy = z[y], lse = softmax_inplace(z, k);
+        total += lse - zy;
+        if (g) {
+            z[y] -= 1.0;
+            accumulate_grad(c->method, k, l, z, g);
+        }
+    }
+    if (g)
+        for (int j = 0; j < np; j++)
+            g[j] /= (double)c->n;
+    return total / (double)c->n;
+}
+
+static double f_cb(const gsl_vector *x, void *p) { return nll_and_grad(p, x->data, NULL); }
+
+static void df_cb(const gsl_vector *x, void *p, gsl_vector *g) { nll_and_grad(p, x->data, g->data); }
+
+static void fdf_cb(const gsl_vector *x, void *p, double *f, gsl_vector *g)
+{
+    *f = nll_and_grad(p, x->data, g->data);
+}
+
+static void initial_params(senti_posthoc_method m, int k, gsl_vector *x)
+{
+    gsl_vector_set_zero(x);
+    if (m == SENTI_POSTHOC_TEMPERATURE || m == SENTI_POSTHOC_PLATT)
+        gsl_vector_set(x, 0, 1.0);
+    else
+        for (int j = 0; j < k; j++)
+            gsl_vector_set(x, (size_t)j, 1.0);
+}
+
+/* Run the minimiser; theta [n_params] receives the result. */
+static senti_status minimise(fit_ctx *c, double *theta, int *iters, senti_err *err)
+{
+    int np = n_params(c->method, c->k);
+    gsl_multimin_function_fdf fn = {f_cb, df_cb, fdf_cb, (size_t)np, c};
+    gsl_vector *x = gsl_vector_alloc((size_t)np);
+    gsl_multimin_fdfminimizer *s =
+        gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)np);
+    if (!x || !s) {
+        gsl_vector_free(x);
+        gsl_multimin_fdfminimizer_free(s);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "posthoc: out of memory");
+    }
+    initial_params(c->method, c->k, x);
+    gsl_multimin_fdfminimizer_set(s, &fn, x, 0.01, 0.1);
+    int status = GSL_CONTINUE, it = 0;
+    while (status == GSL_CONTINUE && it < 1000) {
+        it++;
+        if (gsl_multimin_fdfminimizer_iterate(s))
+            break; /* no further progress possible: keep the best point */
+        status = gsl_multimin_test_gradient(s->gradient, 1e-10);
+    }
+    for (int j = 0; j < np; j++)
+        theta[j] = gsl_vector_get(s->x, (size_t)j);
+    *iters = it;
+    gsl_vector_free(x);
+    gsl_multimin_fdfminimizer_free(s);
+    for (int j = 0; j < np; j++)
+        if (!isfinite(theta[j]))
+            return senti_err_set(err, SENTI_ERR_NUMERIC, "posthoc: the fit diverged");
+    return SENTI_OK;
+}
+
+static double *log_probs(const double *prob, size_t n, int k)
+{
+    double *l = malloc(n * (size_t)k * sizeof *l);
+    for (size_t i = 0; l && i < n * (size_t)k; i++)
+        l[i] = log(prob[i] > 1e-300 ? prob[i] : 1e-300);
+    return l;
+}
+
+senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_input *in,
+                               senti_posthoc *out, senti_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!in || !in->prob || in->n == 0 || in->k < 2 || (unsigned)method > 2)
+        return senti_err_set(err, SENTI_ERR_ARG, "posthoc: need probabilities of >= 2 labels");
+    if (method == SENTI_POSTHOC_PLATT && in->k != 2)
+        return senti_err_set(err, SENTI_ERR_ARG, "posthoc: Platt scaling needs 2 labels, not %d",
+                             in->k);
+    fit_ctx c = {method, in->n, in->k, in->gold, log_probs(in->prob, in->n, in->k)};
+    out->w = calloc((size_t)in->k, sizeof *out->w);
+    out->b = calloc((size_t)in->k, sizeof *out->b);
+    double theta[2 * in->k];
+    if (!c.l || !out->w || !out->b) {
+        free((void *)c.l);
+        senti_posthoc_free(out);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "posthoc: out of memory");
+    }
+    out->method = method;
+    out->k = in->k;
+    gsl_vector_view tv = gsl_vector_view_array(theta, (size_t)n_params(method, in->k));
+    initial_params(method, in->k, &tv.vector);
+    out->nll_before = nll_and_grad(&c, theta, NULL); /* the start point is the identity map */
+    senti_status st = minimise(&c, theta, &out->iterations, err);
+    if (st == SENTI_OK) {
+        out->nll_after = nll_and_grad(&c, theta, NULL);
+        if (method == SENTI_POSTHOC_TEMPERATURE) {
+            out->temperature = 1.0 / theta[0];
+        } else if (method == SENTI_POSTHOC_VECTOR) {
+            for (int j = 0; j < in->k; j++) {
+                out->w[j] = theta[j];
+                out->b[j] = j > 0 ? theta[in->k + j - 1] : 0.0;
+            }
+        } else {
+            out->w[0] = theta[0];
+            out->b[0] = theta[1];
+        }
+    }
+    free((void *)c.l);
+    if (st)
+        senti_posthoc_free(out);
+    return st;
+}
+
+/* The parameter vector of a fitted model (inverse of the unpacking in fit). */
+static void pack_params(const senti_posthoc *c, double *theta)
+{
+    if (c->method == SENTI_POSTHOC_TEMPERATURE) {
+        theta[0] = 1.0 / c->temperature;
+    } else if (c->method == SENTI_POSTHOC_VECTOR) {
+        for (int j = 0; j < c->k; j++) {
+            theta[j] = c->w[j];
+            if (j > 0)
+                theta[c->k + j - 1] = c->b[j];
+        }
+    } else {
+        theta[0] = c->w[0];
+        theta[1] = c->b[0];
+    }
+}
+
+senti_status senti_posthoc_apply(const senti_posthoc *c, const double *prob, size_t n, int k,
+                                 double *out, senti_err *err)
+{
+    if (!c || k != c->k || !c->w)
+        return senti_err_set(err, SENTI_ERR_ARG, "posthoc: fitted for %d labels, data has %d",
+                             c ? c->k : 0, k);
+    double theta[2 * k], l[k], z[k > 2 ? k : 2];
+    pack_params(c, theta);
+    for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < k; j++) {
+            double p = prob[i * (size_t)k + (size_t)j];
+            l[j] = log(p > 1e-300 ? p : 1e-300);
+        }
+        scores(c->method, k, theta, l, z);
+        softmax_inplace(z, k);
+        memcpy(out + i * (size_t)k, z, (size_t)k * sizeof *z);
+    }
+    return SENTI_OK;
+}
+
+void senti_posthoc_free(senti_posthoc *c)
+{
+    if (!c)
+        return;
+    free(c->w);
+    free(c->b);
+    c->w = c->b = NULL;
+}

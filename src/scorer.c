@@ -1,0 +1,307 @@
+/*
+ * scorer.c - log-probabilities of label words after a prompt, reusing the
+ * KV cache (see include/senti/scorer.h for the semantics).
+ *
+ * Cache layout during a score call:
+ *   [0, n_prefix)                 shared prefix, decoded once
+ *   [n_prefix, n_prefix + n)      the row, decoded once per row
+ *   [base, base + m - 1)          a branch for one multi-token word, truncated after use
+ * All buffers are sized at creation from the label words; a score call
+ * allocates nothing.
+ */
+#include "senti/scorer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct senti_scorer {
+    senti_context *ctx;       /* borrowed */
+    senti_label_words w;      /* points at the owned copies below */
+    int *word_label;          /* [n_words] */
+    int *word_off;            /* [n_words + 1] */
+    int32_t *tokens;          /* [word_off[n_words]] */
+    int32_t *first;           /* [n_first] distinct first tokens of the words */
+    int n_first;
+    int *word_first;          /* [n_words] index of each word's first token in first[] */
+    int max_word;             /* tokens in the longest word */
+    float *logits;            /* [max(n_first, (max_word-1)^2)] output workspace */
+    float *lse;               /* [max_word] log-sum-exp per output row */
+    int *pos;                 /* [max_word] output positions of a branch */
+    int32_t *prefix;          /* [cap_prefix] the current prefix */
+    int n_prefix, cap_prefix;
+    bool prefix_ready;        /* the cache holds exactly the prefix's positions */
+    bool reuse;
+    int last_tokens;
+    float *hidden_out;        /* [n_embd] caller's buffer for the row's last hidden state, or NULL */
+};
+
+static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, senti_err *err)
+{
+    if (w->n_labels < 1 || w->n_words < 1)
+        return senti_err_set(err, SENTI_ERR_ARG, "scorer: no labels or no label words");
+    int n_tok = w->word_off[w->n_words];
+    sc->word_label = malloc((size_t)w->n_words * sizeof *sc->word_label);
+    sc->word_off = malloc((size_t)(w->n_words + 1) * sizeof *sc->word_off);
+    sc->tokens = malloc((size_t)n_tok * sizeof *sc->tokens);
+    sc->first = malloc((size_t)w->n_words * sizeof *sc->first);
+    sc->word_first = malloc((size_t)w->n_words * sizeof *sc->word_first);
+    if (!sc->word_label || !sc->word_off || !sc->tokens || !sc->first || !sc->word_first)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
+    memcpy(sc->word_label, w->word_label, (size_t)w->n_words * sizeof *sc->word_label);
+    memcpy(sc->word_off, w->word_off, (size_t)(w->n_words + 1) * sizeof *sc->word_off);
+    memcpy(sc->tokens, w->tokens, (size_t)n_tok * sizeof *sc->tokens);
+    sc->w = (senti_label_words){w->n_labels, w->n_words, sc->word_label, sc->word_off, sc->tokens};
+
+    int *has_word = calloc((size_t)w->n_labels, sizeof *has_word);
+    if (!has_word)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
+    senti_status s = SENTI_OK;
+    for (int j = 0; j < w->n_words && !s; j++) {
+        int len = w->word_off[j + 1] - w->word_off[j];
+        if (len < 1 || w->word_label[j] < 0 || w->word_label[j] >= w->n_labels)
+            s = senti_err_set(err, SENTI_ERR_ARG, "scorer: word %d is empty or has a bad label", j);
+        else
+            has_word[w->word_label[j]] = 1;
+        if (len > sc->max_word)
+            sc->max_word = len;
+    }
+    for (int l = 0; l < w->n_labels && !s; l++)
+        if (!has_word[l])
+            s = senti_err_set(err, SENTI_ERR_ARG, "scorer: label %d has no word", l);
+    free(has_word);
+    return s;
+}
+
+/* The distinct first tokens, so one output pass at the row's end serves all words. */
+static void index_first_tokens(senti_scorer *sc)
+{
+    for (int j = 0; j < sc->w.n_words; j++) {
+        int32_t t = sc->tokens[sc->word_off[j]];
+        int k = 0;
+        while (k < sc->n_first && sc->first[k] != t)
+            k++;
+        if (k == sc->n_first)
+            sc->first[sc->n_first++] = t;
+        sc->word_first[j] = k;
+    }
+}
+
+senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
+                              senti_err *err)
+{
+    *out = NULL;
+    senti_scorer *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
+    sc->ctx = ctx;
+    sc->reuse = true;
+    senti_status s = copy_words(sc, words, err);
+    if (!s) {
+        index_first_tokens(sc);
+        size_t branch = (size_t)(sc->max_word - 1) * (size_t)(sc->max_word - 1);
+        size_t n_logits = branch > (size_t)sc->n_first ? branch : (size_t)sc->n_first;
+        sc->logits = malloc(n_logits * sizeof *sc->logits);
+        sc->lse = malloc((size_t)sc->max_word * sizeof *sc->lse);
+        sc->pos = malloc((size_t)sc->max_word * sizeof *sc->pos);
+        if (!sc->logits || !sc->lse || !sc->pos)
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
+    }
+    if (s) {
+        senti_scorer_free(sc);
+        return s;
+    }
+    *out = sc;
+    return SENTI_OK;
+}
+
+void senti_scorer_free(senti_scorer *sc)
+{
+    if (!sc)
+        return;
+    free(sc->word_label);
+    free(sc->word_off);
+    free(sc->tokens);
+    free(sc->first);
+    free(sc->word_first);
+    free(sc->logits);
+    free(sc->lse);
+    free(sc->pos);
+    free(sc->prefix);
+    free(sc);
+}
+
+void senti_scorer_set_reuse(senti_scorer *sc, bool reuse) { sc->reuse = reuse; }
+void senti_scorer_set_hidden(senti_scorer *sc, float *hidden) { sc->hidden_out = hidden; }
+int senti_scorer_last_tokens(const senti_scorer *sc) { return sc->last_tokens; }
+
+int senti_scorer_max_row(const senti_scorer *sc)
+{
+    return senti_context_n_ctx(sc->ctx) - sc->n_prefix - (sc->max_word - 1);
+}
+
+/* Decode the prefix into an empty cache (no outputs). */
+static senti_status decode_prefix(senti_scorer *sc, senti_err *err)
+{
+    senti_context_truncate(sc->ctx, 0);
+    sc->prefix_ready = false;
+    if (sc->n_prefix > 0) {
+        senti_outputs none = {0};
+        senti_status s = senti_decode(sc->ctx, sc->prefix, sc->n_prefix, &none, err);
+        if (s)
+            return s;
+    }
+    sc->prefix_ready = true;
+    return SENTI_OK;
+}
+
+senti_status senti_scorer_set_prefix(senti_scorer *sc, const int32_t *ids, int n, senti_err *err)
+{
+    if (n < 0)
+        return senti_err_set(err, SENTI_ERR_ARG, "scorer: negative prefix length");
+    if (sc->prefix_ready && n == sc->n_prefix && (n == 0 || !memcmp(ids, sc->prefix, (size_t)n * sizeof *ids)))
+        return SENTI_OK;
+    if (n > sc->cap_prefix) {
+        int32_t *p = realloc(sc->prefix, (size_t)n * sizeof *p);
+        if (!p)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
+        sc->prefix = p;
+        sc->cap_prefix = n;
+    }
+    if (n > 0)
+        memcpy(sc->prefix, ids, (size_t)n * sizeof *ids);
+    sc->n_prefix = n;
+    if (!sc->reuse) {
+        sc->prefix_ready = false;
+        return SENTI_OK;
+    }
+    return decode_prefix(sc, err);
+}
+
+/* Continue a multi-token word from the row's end: decode c_1..c_{m-1}, read
+ * log P(c_{i+1} | ..., c_i) at each, then drop the branch from the cache. */
+static senti_status score_branch(senti_scorer *sc, const int32_t *word, int m, int base, double *lp,
+                                 senti_err *err)
+{
+    int nb = m - 1;
+    for (int i = 0; i < nb; i++)
+        sc->pos[i] = i;
+    senti_outputs out = {.n_out = nb, .pos = sc->pos, .vocab = word + 1, .n_vocab_sel = nb,
+                         .logits = sc->logits, .logsumexp = sc->lse};
+    senti_status s = senti_decode(sc->ctx, word, nb, &out, err);
+    senti_context_truncate(sc->ctx, base);
+    if (s)
+        return s;
+    for (int i = 0; i < nb; i++) /* row i holds the logit of token word[i+1] in column i */
+        *lp += (double)sc->logits[(size_t)i * (size_t)nb + (size_t)i] - (double)sc->lse[i];
+    sc->last_tokens += nb;
+    return SENTI_OK;
+}
+
+senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, double *word_lp, senti_err *err)
+{
+    if (n < 1)
+        return senti_err_set(err, SENTI_ERR_ARG, "scorer: the row part of the prompt is empty");
+    if (n > senti_scorer_max_row(sc))
+        return senti_err_set(err, SENTI_ERR_RANGE, "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d",
+                             n, sc->n_prefix, senti_context_n_ctx(sc->ctx));
+    sc->last_tokens = 0;
+    senti_status s;
+    if (!sc->reuse || !sc->prefix_ready) {
+        if ((s = decode_prefix(sc, err)))
+            return s;
+        sc->last_tokens += sc->n_prefix;
+    }
+    senti_context_truncate(sc->ctx, sc->n_prefix);
+    int last = n - 1;
+    senti_outputs out = {.n_out = 1, .pos = &last, .vocab = sc->first, .n_vocab_sel = sc->n_first,
+                         .logits = sc->logits, .logsumexp = sc->lse, .hidden = sc->hidden_out};
+    if ((s = senti_decode(sc->ctx, row, n, &out, err)))
+        return s;
+    sc->last_tokens += n;
+    int base = sc->n_prefix + n;
+    double lse = sc->lse[0];
+    /* first tokens, read before any branch overwrites the workspace */
+    for (int j = 0; j < sc->w.n_words; j++)
+        word_lp[j] = (double)sc->logits[sc->word_first[j]] - lse;
+    for (int j = 0; j < sc->w.n_words; j++) {
+        int m = sc->word_off[j + 1] - sc->word_off[j];
+        if (m > 1 && (s = score_branch(sc, sc->tokens + sc->word_off[j], m, base, &word_lp[j], err)))
+            return s;
+    }
+    if (!sc->reuse)
+        sc->prefix_ready = false;
+    return SENTI_OK;
+}
+
+/* ---- aggregation ------------------------------------------------------------- */
+
+void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,
+                        double *scores)
+{
+    for (int l = 0; l < w->n_labels; l++) {
+        double best = -INFINITY, sum = 0.0;
+        int count = 0;
+        for (int j = 0; j < w->n_words; j++) {
+            if (w->word_label[j] != l)
+                continue;
+            double v = word_lp[j];
+            if (length_norm)
+                v /= (double)(w->word_off[j + 1] - w->word_off[j]);
+            best = v > best ? v : best;
+            sum += v;
+            count++;
+        }
+        if (agg == SENTI_AGG_MAX || count == 1) {
+            scores[l] = best;
+        } else if (agg == SENTI_AGG_MEAN) {
+            scores[l] = sum / count;
+        } else { /* logsumexp, max subtracted */
+            double acc = 0.0;
+            for (int j = 0; j < w->n_words; j++) {
+                if (w->word_label[j] != l)
+                    continue;
+                double v = word_lp[j];
+                if (length_norm)
+                    v /= (double)(w->word_off[j + 1] - w->word_off[j]);
+                acc += exp(v - best);
+            }
+            scores[l] = best + log(acc);
+        }
+    }
+}
+
+void senti_label_softmax(const double *scores, int n, double *p)
+{
+    double mx = -INFINITY;
+    for (int i = 0; i < n; i++)
+        mx = scores[i] > mx ? scores[i] : mx;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        p[i] = exp(scores[i] - mx);
+        sum += p[i];
+    }
+    for (int i = 0; i < n; i++)
+        p[i] /= sum;
+}
+
+const char *senti_agg_name(senti_agg a)
+{
+    switch (a) {
+    case SENTI_AGG_LOGSUMEXP: return "logsumexp";
+    case SENTI_AGG_MEAN: return "mean";
+    case SENTI_AGG_MAX: return "max";
+    }
+    return "unknown";
+}
+
+int senti_agg_parse(const char *name)
+{
+    if (!strcmp(name, "logsumexp"))
+        return SENTI_AGG_LOGSUMEXP;
+    if (!strcmp(name, "mean"))
+        return SENTI_AGG_MEAN;
+    if (!strcmp(name, "max"))
+        return SENTI_AGG_MAX;
+    return -1;
+}

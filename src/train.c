@@ -1,0 +1,836 @@
+/*
+ * train.c - the training forward pass (keeping every activation the backward
+ * pass needs), the backward pass into LoRA factors, and the LoRA training
+ * loop (AdamW, gradient clipping, warmup + cosine/linear decay, early stopping
+ * on a validation split).
+ *
+ * Contract:
+ *   - One sequence at a time, all T positions through every layer (no KV
+ *     cache), outputs only at the last position: the label-word logits
+ *     z_w = softcap(W_out[token_w] . rmsnorm(x_T-1)); the label scores are
+ *     aggregated from them exactly as the scorer aggregates log-probs (the
+ *     full-vocabulary log-sum-exp is common to every label and cancels in the
+ *     softmax over labels, so it is not computed).
+ *   - Formulas are those of forward.c (llama, qwen2 biases, gemma3 q/k norms,
+ *     post-norms, GELU-tanh, sliding window, embedding scale, final softcap).
+ *   - Base weights are frozen; they are read as f32 copies made once
+ *     (cache_f32) or dequantized tile by tile at every use.
+ *   - The trainer allocates everything at creation for T_max tokens, except
+ *     the LoRA intermediates, sized at the first run for the adapter's rank.
+ */
+#include "train_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "senti/quant.h"
+
+#define NT SENTI_LORA_N_TARGETS
+
+/* Activations of one layer, each [T_max][...] (shapes beside each). */
+typedef struct {
+    float *x_in;   /* [T][E] residual entering the layer */
+    float *xn_a;   /* [T][E] attention input norm */
+    float *rstd_a; /* [T] */
+    float *q_raw;  /* [T][QD] projection output (+ bias) */
+    float *k_raw;  /* [T][KV] */
+    float *rstd_q; /* [T*H] gemma q norm */
+    float *rstd_k; /* [T*Hkv] */
+    float *q, *k;  /* [T][QD], [T][KV] normed and rotated */
+    float *v;      /* [T][KV] */
+    float *P;      /* [H][T][T] attention weights */
+    float *att;    /* [T][QD] attention output */
+    float *ao;     /* [T][E] output projection */
+    float *rstd_pa;/* [T] gemma post-attention norm */
+    float *x_mid;  /* [T][E] residual after attention */
+    float *xn_f;   /* [T][E] */
+    float *rstd_f; /* [T] */
+    float *g, *u;  /* [T][F] gate / up */
+    float *h;      /* [T][F] act(g) * u */
+    float *fo;     /* [T][E] down projection */
+    float *rstd_pf;/* [T] */
+    float *xa[NT]; /* [T][rank] LoRA intermediates x A^T */
+} layer_act;
+
+struct ft_trainer {
+    const senti_model *m;
+    const senti_hparams *hp;
+    senti_label_words w;
+    int32_t *word_tok;  /* [n_words] single token of each word */
+    float *out_rows;    /* [n_words][E] output-matrix rows of those tokens */
+    senti_agg agg;
+    int T_max, rank;
+    float **w32;        /* [n_layer * NT] f32 copies, or NULL */
+    float *tile;        /* [tile_rows][max cols] */
+    int tile_rows;
+    float *cs[2], *sn[2]; /* [T_max][half] rope tables (global, local) */
+    layer_act *acts;    /* [n_layer] */
+    float *x_final;     /* [T][E] */
+    float hfin_rstd;
+    float *hfin;        /* [E] */
+    /* backward scratch */
+    float *dx;          /* [T][E] */
+    float *d1, *d2;     /* [T][max(E, F, QD)] */
+    float *dq, *dk, *dv;/* [T][QD], [T][KV] x2 */
+    float *dg, *du;     /* [T][F] */
+    float *scratch;     /* [T][T] */
+    float *dxa;         /* [T][rank] */
+    float **owned;      /* everything above, for freeing */
+    size_t n_owned;
+};
+
+/* ---- set-up --------------------------------------------------------------------------------- */
+
+static float *own(ft_trainer *tr, size_t n)
+{
+    float *p = calloc(n ? n : 1, sizeof *p);
+    if (p)
+        tr->owned[tr->n_owned++] = p;
+    return p;
+}
+
+static const senti_mat *target_mat(const senti_layer *ly, int t)
+{
+    const senti_mat *m[NT] = {&ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->gate, &ly->up, &ly->down};
+    return m[t];
+}
+
+static senti_status alloc_acts(ft_trainer *tr)
+{
+    const senti_hparams *hp = tr->hp;
+    const size_t T = (size_t)tr->T_max, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
+    const size_t QD = (size_t)hp->n_head * hp->head_dim, KV = (size_t)hp->n_head_kv * hp->head_dim;
+    for (int l = 0; l < hp->n_layer; l++) {
+        layer_act *a = &tr->acts[l];
+        float **bufs[] = {&a->x_in, &a->xn_a, &a->rstd_a, &a->q_raw, &a->k_raw, &a->rstd_q, &a->rstd_k, &a->q,
+                          &a->k, &a->v, &a->P, &a->att, &a->ao, &a->rstd_pa, &a->x_mid, &a->xn_f, &a->rstd_f,
+                          &a->g, &a->u, &a->h, &a->fo, &a->rstd_pf};
+        size_t sizes[] = {T * E, T * E, T, T * QD, T * KV, T * hp->n_head, T * hp->n_head_kv, T * QD, T * KV,
+                          T * KV, (size_t)hp->n_head * T * T, T * QD, T * E, T, T * E, T * E, T, T * F, T * F,
+                          T * F, T * E, T};
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+            if (!(*bufs[i] = own(tr, sizes[i])))
+                return SENTI_ERR_NOMEM;
+    }
+    size_t mx = E > F ? E : F;
+    mx = mx > QD ? mx : QD;
+    tr->x_final = own(tr, T * E);
+    tr->hfin = own(tr, E);
+    tr->dx = own(tr, T * E);
+    tr->d1 = own(tr, T * mx);
+    tr->d2 = own(tr, T * mx);
+    tr->dq = own(tr, T * QD);
+    tr->dk = own(tr, T * KV);
+    tr->dv = own(tr, T * KV);
+    tr->dg = own(tr, T * F);
+    tr->du = own(tr, T * F);
+    tr->scratch = own(tr, T * T);
+    for (int s = 0; s < 2; s++) {
+        tr->cs[s] = own(tr, T * (size_t)(hp->rope_dim / 2));
+        tr->sn[s] = own(tr, T * (size_t)(hp->rope_dim / 2));
+    }
+    tr->tile_rows = 64;
+    tr->tile = own(tr, (size_t)tr->tile_rows * mx);
+    return tr->x_final && tr->hfin && tr->dx && tr->d1 && tr->d2 && tr->dq && tr->dk && tr->dv && tr->dg && tr->du &&
+                   tr->scratch && tr->cs[1] && tr->sn[1] && tr->tile
+               ? SENTI_OK
+               : SENTI_ERR_NOMEM;
+}
+
+/* cos/sin tables as forward.c builds them: theta_i = pos * scale * base^(-2i/rope_dim) (/ freq factor). */
+static void rope_tables(ft_trainer *tr)
+{
+    const senti_model *m = tr->m;
+    const int half = m->hp.rope_dim / 2;
+    const float bases[2] = {m->hp.rope_base, m->hp.rope_base_local};
+    for (int set = 0; set < 2; set++) {
+        float scale = set == 0 ? m->rope_freq_scale : 1.0f;
+        for (int t = 0; t < tr->T_max; t++)
+            for (int i = 0; i < half; i++) {
+                double inv = pow((double)bases[set], -2.0 * i / m->hp.rope_dim);
+                double theta = (double)t * scale * inv;
+                if (m->rope_freqs && set == 0)
+                    theta /= m->rope_freqs[i];
+                tr->cs[set][(size_t)t * half + i] = (float)cos(theta);
+                tr->sn[set][(size_t)t * half + i] = (float)sin(theta);
+            }
+    }
+}
+
+static senti_status cache_weights(ft_trainer *tr)
+{
+    const senti_hparams *hp = tr->hp;
+    tr->w32 = calloc((size_t)hp->n_layer * NT, sizeof *tr->w32);
+    if (!tr->w32)
+        return SENTI_ERR_NOMEM;
+    for (int l = 0; l < hp->n_layer; l++)
+        for (int t = 0; t < NT; t++) {
+            const senti_mat *W = target_mat(&tr->m->layers[l], t);
+            float *w = malloc((size_t)W->rows * (size_t)W->cols * sizeof *w);
+            if (!w)
+                return SENTI_ERR_NOMEM;
+            tr->w32[(size_t)l * NT + t] = w;
+            for (int64_t r = 0; r < W->rows; r++)
+                senti_dequant_row(W->type, (const char *)W->data + (size_t)r * W->row_bytes, w + (size_t)r * W->cols,
+                                  W->cols);
+        }
+    return SENTI_OK;
+}
+
+static senti_status label_rows(ft_trainer *tr, const senti_label_words *w, senti_err *err)
+{
+    const senti_model *m = tr->m;
+    const int E = tr->hp->n_embd;
+    int *lab = malloc((size_t)w->n_words * sizeof *lab);
+    int *off = malloc((size_t)(w->n_words + 1) * sizeof *off);
+    tr->word_tok = malloc((size_t)w->n_words * sizeof *tr->word_tok);
+    tr->out_rows = malloc((size_t)w->n_words * (size_t)E * sizeof *tr->out_rows);
+    if (!lab || !off || !tr->word_tok || !tr->out_rows) {
+        free(lab);
+        free(off);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    for (int j = 0; j < w->n_words; j++) {
+        lab[j] = w->word_label[j];
+        off[j] = j;
+        tr->word_tok[j] = w->tokens[w->word_off[j]];
+        senti_dequant_row(m->output.type, (const char *)m->output.data + (size_t)tr->word_tok[j] * m->output.row_bytes,
+                          tr->out_rows + (size_t)j * E, E);
+    }
+    off[w->n_words] = w->n_words;
+    tr->w = (senti_label_words){w->n_labels, w->n_words, lab, off, tr->word_tok};
+    return SENTI_OK;
+}
+
+senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, int T_max,
+                            bool cache_f32, ft_trainer **out, senti_err *err)
+{
+    *out = NULL;
+    for (int j = 0; j < w->n_words; j++)
+        if (w->word_off[j + 1] - w->word_off[j] != 1)
+            return senti_err_set(err, SENTI_ERR_UNSUPPORTED,
+                                 "lora: label word %d has %d tokens; training supports single-token label words only",
+                                 j, w->word_off[j + 1] - w->word_off[j]);
+    if (T_max < 1 || T_max > 4096 || w->n_labels > 256)
+        return senti_err_set(err, SENTI_ERR_ARG, "lora: sequence length %d outside 1..4096", T_max);
+    ft_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    tr->m = m;
+    tr->hp = &m->hp;
+    tr->agg = agg;
+    tr->T_max = T_max;
+    tr->acts = calloc((size_t)m->hp.n_layer, sizeof *tr->acts);
+    tr->owned = calloc((size_t)m->hp.n_layer * (22 + NT) + 32, sizeof *tr->owned);
+    senti_status s = tr->acts && tr->owned ? alloc_acts(tr) : SENTI_ERR_NOMEM;
+    if (!s && cache_f32)
+        s = cache_weights(tr);
+    if (s)
+        senti_err_set(err, s, "lora: out of memory for a trainer of %d tokens", T_max);
+    if (!s)
+        s = label_rows(tr, w, err);
+    if (s) {
+        ft_trainer_free(tr);
+        return s;
+    }
+    rope_tables(tr);
+    *out = tr;
+    return SENTI_OK;
+}
+
+void ft_trainer_free(ft_trainer *tr)
+{
+    if (!tr)
+        return;
+    for (size_t i = 0; i < tr->n_owned; i++)
+        free(tr->owned[i]);
+    for (size_t i = 0; tr->w32 && i < (size_t)tr->hp->n_layer * NT; i++)
+        free(tr->w32[i]);
+    free(tr->w32);
+    free(tr->owned);
+    free(tr->acts);
+    free((void *)tr->w.word_label);
+    free((void *)tr->w.word_off);
+    free(tr->word_tok);
+    free(tr->out_rows);
+    free(tr->dxa);
+    free(tr);
+}
+
+/* LoRA intermediates for rank r (allocated once per rank). */
+static senti_status ensure_rank(ft_trainer *tr, int r)
+{
+    if (r <= tr->rank)
+        return SENTI_OK;
+    const size_t T = (size_t)tr->T_max;
+    for (int l = 0; l < tr->hp->n_layer; l++)
+        for (int t = 0; t < NT; t++) {
+            float *p = realloc(tr->acts[l].xa[t], T * (size_t)r * sizeof *p);
+            if (!p)
+                return SENTI_ERR_NOMEM;
+            tr->acts[l].xa[t] = p;
+        }
+    float *d = realloc(tr->dxa, T * (size_t)r * sizeof *d);
+    if (!d)
+        return SENTI_ERR_NOMEM;
+    tr->dxa = d;
+    tr->rank = r;
+    return SENTI_OK;
+}
+
+/* ---- forward --------------------------------------------------------------------------------- */
+
+typedef struct {
+    tk_weight w;
+    tk_lora lo;
+    float *gA, *gB; /* gradients or NULL */
+} proj;
+
+static proj get_proj(const ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int l, int t)
+{
+    proj p;
+    memset(&p, 0, sizeof p);
+    p.w.W = target_mat(&tr->m->layers[l], t);
+    p.w.w32 = tr->w32 ? tr->w32[(size_t)l * NT + t] : NULL;
+    size_t k = (size_t)l * NT + (size_t)t;
+    if (lora && lora->A[k]) {
+        p.lo = (tk_lora){lora->A[k], lora->B[k], lora->rank, lora->alpha / (float)lora->rank};
+        if (grad) {
+            p.gA = grad->A[k];
+            p.gB = grad->B[k];
+        }
+    }
+    return p;
+}
+
+static void add_bias(float *y, const float *b, int T, int n)
+{
+    if (b)
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < n; i++)
+                y[(size_t)t * n + i] += b[i];
+}
+
+static void linear(ft_trainer *tr, const proj *p, const float *x, int T, float *y, float *xa)
+{
+    tk_linear_fwd(y, &p->w, &p->lo, x, T, xa, tr->tile, tr->tile_rows);
+}
+
+static void attn_fwd(ft_trainer *tr, const senti_lora *lora, int l, int T, float *x_out)
+{
+    const senti_hparams *hp = tr->hp;
+    const senti_layer *ly = &tr->m->layers[l];
+    layer_act *a = &tr->acts[l];
+    const int E = hp->n_embd, hd = hp->head_dim, H = hp->n_head, Hk = hp->n_head_kv;
+    const int QD = H * hd, KV = Hk * hd, set = ly->is_swa;
+    proj pq = get_proj(tr, lora, NULL, l, 0), pk = get_proj(tr, lora, NULL, l, 1), pv = get_proj(tr, lora, NULL, l, 2),
+         po = get_proj(tr, lora, NULL, l, 3);
+    tk_rmsnorm_fwd(a->xn_a, a->rstd_a, a->x_in, ly->attn_norm, T, E, hp->norm_eps);
+    linear(tr, &pq, a->xn_a, T, a->q_raw, a->xa[0]);
+    linear(tr, &pk, a->xn_a, T, a->k_raw, a->xa[1]);
+    linear(tr, &pv, a->xn_a, T, a->v, a->xa[2]);
+    add_bias(a->q_raw, ly->bq, T, QD);
+    add_bias(a->k_raw, ly->bk, T, KV);
+    add_bias(a->v, ly->bv, T, KV);
+    if (ly->q_norm) {
+        tk_rmsnorm_fwd(a->q, a->rstd_q, a->q_raw, ly->q_norm, T * H, hd, hp->norm_eps);
+        tk_rmsnorm_fwd(a->k, a->rstd_k, a->k_raw, ly->k_norm, T * Hk, hd, hp->norm_eps);
+    } else {
+        memcpy(a->q, a->q_raw, (size_t)T * QD * sizeof(float));
+        memcpy(a->k, a->k_raw, (size_t)T * KV * sizeof(float));
+    }
+    tk_rope(a->q, tr->cs[set], tr->sn[set], T, H, hd, hp->rope_dim / 2, hp->rope_neox, QD, 1);
+    tk_rope(a->k, tr->cs[set], tr->sn[set], T, Hk, hd, hp->rope_dim / 2, hp->rope_neox, KV, 1);
+    tk_attn_fwd(a->att, a->P, a->q, a->k, a->v, T, H, Hk, hd, tr->m->attn_scale, set ? hp->sliding_window : 0);
+    linear(tr, &po, a->att, T, a->ao, a->xa[3]);
+    const float *add = a->ao;
+    if (ly->post_attn_norm) {
+        tk_rmsnorm_fwd(tr->d1, a->rstd_pa, a->ao, ly->post_attn_norm, T, E, hp->norm_eps);
+        add = tr->d1;
+    }
+    for (size_t i = 0; i < (size_t)T * E; i++)
+        x_out[i] = a->x_in[i] + add[i];
+}
+
+static void ffn_fwd(ft_trainer *tr, const senti_lora *lora, int l, int T, float *x_out)
+{
+    const senti_hparams *hp = tr->hp;
+    const senti_layer *ly = &tr->m->layers[l];
+    layer_act *a = &tr->acts[l];
+    const int E = hp->n_embd, F = hp->n_ff;
+    proj pg = get_proj(tr, lora, NULL, l, 4), pu = get_proj(tr, lora, NULL, l, 5), pd = get_proj(tr, lora, NULL, l, 6);
+    tk_rmsnorm_fwd(a->xn_f, a->rstd_f, a->x_mid, ly->ffn_norm, T, E, hp->norm_eps);
+    linear(tr, &pg, a->xn_f, T, a->g, a->xa[4]);
+    linear(tr, &pu, a->xn_f, T, a->u, a->xa[5]);
+    tk_glu_fwd(a->h, a->g, a->u, (size_t)T * F, tr->m->gelu);
+    linear(tr, &pd, a->h, T, a->fo, a->xa[6]);
+    const float *add = a->fo;
+    if (ly->post_ffw_norm) {
+        tk_rmsnorm_fwd(tr->d1, a->rstd_pf, a->fo, ly->post_ffw_norm, T, E, hp->norm_eps);
+        add = tr->d1;
+    }
+    for (size_t i = 0; i < (size_t)T * E; i++)
+        x_out[i] = a->x_mid[i] + add[i];
+}
+
+static float softcap(const senti_model *m, float v)
+{
+    return m->final_softcap > 0.0f ? m->final_softcap * tanhf(v / m->final_softcap) : v;
+}
+
+/* Forward to the label-word logits z [n_words] (u: before the softcap). */
+static void forward(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, float *u, float *z)
+{
+    const senti_hparams *hp = tr->hp;
+    const int E = hp->n_embd, L = hp->n_layer;
+    tk_embed_fwd(tr->acts[0].x_in, &tr->m->tok_embd, tok, T, tr->m->embd_scale);
+    for (int l = 0; l < L; l++) {
+        attn_fwd(tr, lora, l, T, tr->acts[l].x_mid);
+        ffn_fwd(tr, lora, l, T, l + 1 < L ? tr->acts[l + 1].x_in : tr->x_final);
+    }
+    tk_rmsnorm_fwd(tr->hfin, &tr->hfin_rstd, tr->x_final + (size_t)(T - 1) * E, tr->m->output_norm, 1, E, hp->norm_eps);
+    for (int j = 0; j < tr->w.n_words; j++) {
+        double acc = 0.0;
+        for (int i = 0; i < E; i++)
+            acc += (double)tr->out_rows[(size_t)j * E + i] * tr->hfin[i];
+        u[j] = (float)acc;
+        z[j] = softcap(tr->m, u[j]);
+    }
+}
+
+/* ---- backward --------------------------------------------------------------------------------- */
+
+static void lin_bwd(ft_trainer *tr, const proj *p, float *dx_acc, const float *dy, const float *x, const float *xa,
+                    int T)
+{
+    tk_linear_bwd(dx_acc, &p->w, &p->lo, dy, x, xa, T, p->gA, p->gB, tr->dxa, tr->tile, tr->tile_rows);
+}
+
+/* tr->dx holds d x_out of the FFN block; on return, d x_mid. */
+static void ffn_bwd(ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int l, int T)
+{
+    const senti_hparams *hp = tr->hp;
+    const senti_layer *ly = &tr->m->layers[l];
+    layer_act *a = &tr->acts[l];
+    const int E = hp->n_embd, F = hp->n_ff;
+    proj pg = get_proj(tr, lora, grad, l, 4), pu = get_proj(tr, lora, grad, l, 5), pd = get_proj(tr, lora, grad, l, 6);
+    const float *dfo = tr->dx;
+    if (ly->post_ffw_norm) {
+        memset(tr->d1, 0, (size_t)T * E * sizeof(float));
+        tk_rmsnorm_bwd(tr->d1, tr->dx, a->fo, ly->post_ffw_norm, a->rstd_pf, T, E);
+        dfo = tr->d1;
+    }
+    memset(tr->d2, 0, (size_t)T * F * sizeof(float)); /* d h */
+    lin_bwd(tr, &pd, tr->d2, dfo, a->h, a->xa[6], T);
+    tk_glu_bwd(tr->dg, tr->du, tr->d2, a->g, a->u, (size_t)T * F, tr->m->gelu);
+    memset(tr->d1, 0, (size_t)T * E * sizeof(float)); /* d xn_f */
+    lin_bwd(tr, &pg, tr->d1, tr->dg, a->xn_f, a->xa[4], T);
+    lin_bwd(tr, &pu, tr->d1, tr->du, a->xn_f, a->xa[5], T);
+    tk_rmsnorm_bwd(tr->dx, tr->d1, a->x_mid, ly->ffn_norm, a->rstd_f, T, E);
+}
+
+/* tr->dx holds d x_mid; on return, d x_in. */
+static void attn_bwd(ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int l, int T)
+{
+    const senti_hparams *hp = tr->hp;
+    const senti_layer *ly = &tr->m->layers[l];
+    layer_act *a = &tr->acts[l];
+    const int E = hp->n_embd, hd = hp->head_dim, H = hp->n_head, Hk = hp->n_head_kv;
+    const int QD = H * hd, KV = Hk * hd, set = ly->is_swa, half = hp->rope_dim / 2;
+    proj pq = get_proj(tr, lora, grad, l, 0), pk = get_proj(tr, lora, grad, l, 1), pv = get_proj(tr, lora, grad, l, 2),
+         po = get_proj(tr, lora, grad, l, 3);
+    const float *dao = tr->dx;
+    if (ly->post_attn_norm) {
+        memset(tr->d1, 0, (size_t)T * E * sizeof(float));
+        tk_rmsnorm_bwd(tr->d1, tr->dx, a->ao, ly->post_attn_norm, a->rstd_pa, T, E);
+        dao = tr->d1;
+    }
+    memset(tr->d2, 0, (size_t)T * QD * sizeof(float)); /* d att */
+    lin_bwd(tr, &po, tr->d2, dao, a->att, a->xa[3], T);
+    tk_attn_bwd(tr->dq, tr->dk, tr->dv, tr->d2, a->P, a->q, a->k, a->v, T, H, Hk, hd, tr->m->attn_scale, tr->scratch);
+    tk_rope(tr->dq, tr->cs[set], tr->sn[set], T, H, hd, half, hp->rope_neox, QD, -1);
+    tk_rope(tr->dk, tr->cs[set], tr->sn[set], T, Hk, hd, half, hp->rope_neox, KV, -1);
+    const float *dqr = tr->dq, *dkr = tr->dk;
+    if (ly->q_norm) { /* d1 = d q_raw, d2 = d k_raw */
+        memset(tr->d1, 0, (size_t)T * QD * sizeof(float));
+        memset(tr->d2, 0, (size_t)T * KV * sizeof(float));
+        tk_rmsnorm_bwd(tr->d1, tr->dq, a->q_raw, ly->q_norm, a->rstd_q, T * H, hd);
+        tk_rmsnorm_bwd(tr->d2, tr->dk, a->k_raw, ly->k_norm, a->rstd_k, T * Hk, hd);
+        dqr = tr->d1;
+        dkr = tr->d2;
+    }
+    float *dxn = tr->dg; /* [T][E] fits in [T][F] scratch... use du when F < E */
+    if (hp->n_ff < E)
+        dxn = tr->x_final; /* free after the output step */
+    memset(dxn, 0, (size_t)T * E * sizeof(float));
+    lin_bwd(tr, &pq, dxn, dqr, a->xn_a, a->xa[0], T);
+    lin_bwd(tr, &pk, dxn, dkr, a->xn_a, a->xa[1], T);
+    lin_bwd(tr, &pv, dxn, tr->dv, a->xn_a, a->xa[2], T);
+    tk_rmsnorm_bwd(tr->dx, dxn, a->x_in, ly->attn_norm, a->rstd_a, T, E);
+}
+
+static void backward(ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int T, const float *u,
+                     const float *dz)
+{
+    const senti_hparams *hp = tr->hp;
+    const int E = hp->n_embd;
+    const senti_model *m = tr->m;
+    float *dh = tr->d1; /* [E] d hfin */
+    memset(dh, 0, (size_t)E * sizeof(float));
+    for (int j = 0; j < tr->w.n_words; j++) {
+        float du = dz[j];
+        if (m->final_softcap > 0.0f) {
+            float th = tanhf(u[j] / m->final_softcap);
+            du *= 1.0f - th * th;
+        }
+        for (int i = 0; i < E; i++)
+            dh[i] += du * tr->out_rows[(size_t)j * E + i];
+    }
+    memset(tr->dx, 0, (size_t)T * E * sizeof(float));
+    tk_rmsnorm_bwd(tr->dx + (size_t)(T - 1) * E, dh, tr->x_final + (size_t)(T - 1) * E, m->output_norm, &tr->hfin_rstd,
+                   1, E);
+    for (int l = hp->n_layer - 1; l >= 0; l--) {
+        ffn_bwd(tr, lora, grad, l, T);
+        attn_bwd(tr, lora, grad, l, T);
+    }
+}
+
+senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, int label,
+                            double *loss, double *scores, senti_lora *grad, senti_err *err)
+{
+    if (T < 1 || T > tr->T_max)
+        return senti_err_set(err, SENTI_ERR_RANGE, "lora: %d tokens (trainer holds up to %d)", T, tr->T_max);
+    for (int t = 0; t < T; t++)
+        if (tok[t] < 0 || tok[t] >= tr->hp->n_vocab)
+            return senti_err_set(err, SENTI_ERR_ARG, "lora: token %d outside the vocabulary", tok[t]);
+    if (lora && ensure_rank(tr, lora->rank))
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    float u[256], z[256], dz[256];
+    const int nw = tr->w.n_words < 256 ? tr->w.n_words : 256;
+    (void)nw;
+    forward(tr, lora, tok, T, u, z);
+    double L = tk_label_loss(z, &tr->w, tr->agg, label, scores, grad ? dz : NULL);
+    if (!isfinite(L))
+        return senti_err_set(err, SENTI_ERR_NUMERIC, "lora: non-finite loss");
+    if (loss)
+        *loss = L;
+    if (grad && label >= 0)
+        backward(tr, lora, grad, T, u, dz);
+    return SENTI_OK;
+}
+
+/* ---- the training loop ---------------------------------------------------------------------------- */
+
+senti_lora_train_params senti_lora_train_default_params(void)
+{
+    senti_lora_train_params p = {.rank = 8, .alpha = 16.0f, .targets = SENTI_LORA_Q | SENTI_LORA_V, .epochs = 8,
+                                 .batch = 4, .lr = 2e-3f, .weight_decay = 0.0f, .beta1 = 0.9f, .beta2 = 0.999f,
+                                 .eps = 1e-8f, .clip = 1.0f, .warmup_frac = 0.1f, .cosine = true, .patience = 3,
+                                 .cache_f32 = true, .seed = 1};
+    return p;
+}
+
+/* Token sequences and labels of a set of examples. */
+typedef struct {
+    int32_t **tok; /* [n][len[i]] */
+    int *len;
+    int *label;
+    size_t n;
+    int max_len;
+} seqs;
+
+static void seqs_free(seqs *s)
+{
+    for (size_t i = 0; s->tok && i < s->n; i++)
+        free(s->tok[i]);
+    free(s->tok);
+    free(s->len);
+    free(s->label);
+    memset(s, 0, sizeof *s);
+}
+
+static senti_status make_seqs(ft_prompter *pr, const senti_examples *ex, seqs *s, senti_err *err)
+{
+    memset(s, 0, sizeof *s);
+    size_t n = ex ? ex->n : 0;
+    s->tok = calloc(n + 1, sizeof *s->tok);
+    s->len = calloc(n + 1, sizeof *s->len);
+    s->label = calloc(n + 1, sizeof *s->label);
+    if (!s->tok || !s->len || !s->label)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    s->n = n;
+    for (size_t i = 0; i < n; i++) {
+        int32_t *pre, *suf;
+        int np, ns;
+        senti_status st = ft_example_label(pr->v, ex, i, &s->label[i], err);
+        if (!st)
+            st = ft_prompter_tokens(pr, ex->items[i].text, ex->items[i].text_len, &pre, &np, &suf, &ns, err);
+        if (st)
+            return st;
+        s->tok[i] = malloc((size_t)(np + ns) * sizeof **s->tok);
+        if (!s->tok[i]) {
+            free(pre);
+            free(suf);
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        }
+        memcpy(s->tok[i], pre, (size_t)np * sizeof *pre);
+        memcpy(s->tok[i] + np, suf, (size_t)ns * sizeof *suf);
+        s->len[i] = np + ns;
+        s->max_len = s->len[i] > s->max_len ? s->len[i] : s->max_len;
+        free(pre);
+        free(suf);
+    }
+    return SENTI_OK;
+}
+
+/* Mean loss and accuracy of the adapter on a set (NAN when empty). */
+static senti_status evaluate(ft_trainer *tr, const senti_lora *a, const seqs *s, double *loss, double *acc,
+                             senti_err *err)
+{
+    double L = 0.0, sc[256];
+    size_t ok = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double li;
+        senti_status st = ft_trainer_run(tr, a, s->tok[i], s->len[i], s->label[i], &li, sc, NULL, err);
+        if (st)
+            return st;
+        L += li;
+        int best = 0;
+        for (int l = 1; l < tr->w.n_labels; l++)
+            best = sc[l] > sc[best] ? l : best;
+        ok += best == s->label[i];
+    }
+    *loss = s->n ? L / (double)s->n : NAN;
+    *acc = s->n ? (double)ok / (double)s->n : NAN;
+    return SENTI_OK;
+}
+
+/* Elements of array ab (0 = A, 1 = B) of adapter k, 0 when not adapted. */
+static size_t n_elems(const senti_lora *a, size_t k, int ab)
+{
+    int t = (int)(k % NT);
+    if (!a->A[k])
+        return 0;
+    return ab ? (size_t)a->out[t] * (size_t)a->rank : (size_t)a->rank * (size_t)a->in[t];
+}
+
+static float *arr(const senti_lora *a, size_t k, int ab) { return ab ? a->B[k] : a->A[k]; }
+
+static double grad_norm(const senti_lora *g, double scale)
+{
+    double ss = 0.0;
+    for (size_t k = 0; k < (size_t)g->n_layer * NT; k++)
+        for (int ab = 0; ab < 2; ab++) {
+            const float *x = arr(g, k, ab);
+            for (size_t i = 0, n = n_elems(g, k, ab); i < n; i++)
+                ss += (double)x[i] * x[i];
+        }
+    return sqrt(ss) * scale;
+}
+
+/* One AdamW step on a with gradient g * gscale (moments m1, m2; step t >= 1). */
+static void adamw(senti_lora *a, const senti_lora *g, senti_lora *m1, senti_lora *m2, const senti_lora_train_params *p,
+                  double lr, double gscale, int t)
+{
+    const double bc1 = 1.0 - pow(p->beta1, t), bc2 = 1.0 - pow(p->beta2, t);
+    for (size_t k = 0; k < (size_t)a->n_layer * NT; k++)
+        for (int ab = 0; ab < 2; ab++) {
+            float *x = arr(a, k, ab), *mm = arr(m1, k, ab), *vv = arr(m2, k, ab);
+            const float *gg = arr(g, k, ab);
+            for (size_t i = 0, n = n_elems(a, k, ab); i < n; i++) {
+                double gi = gg[i] * gscale;
+                mm[i] = (float)(p->beta1 * mm[i] + (1.0 - p->beta1) * gi);
+                vv[i] = (float)(p->beta2 * vv[i] + (1.0 - p->beta2) * gi * gi);
+                double upd = (mm[i] / bc1) / (sqrt(vv[i] / bc2) + p->eps) + p->weight_decay * x[i];
+                x[i] = (float)(x[i] - lr * upd);
+            }
+        }
+}
+
+/* Learning rate of step s (1-based) out of n: linear warmup, then cosine or linear decay to 0. */
+static double lr_at(const senti_lora_train_params *p, int s, int n)
+{
+    int warm = (int)floor(p->warmup_frac * n + 0.5);
+    if (warm > 0 && s <= warm)
+        return p->lr * (double)s / warm;
+    double prog = n > warm ? (double)(s - warm) / (double)(n - warm) : 1.0;
+    return p->cosine ? p->lr * 0.5 * (1.0 + cos(M_PI * prog)) : p->lr * (1.0 - prog);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct {
+    const senti_lora_train_params *p;
+    ft_trainer *tr;
+    seqs trs, vas;
+    senti_lora *a, *g, *m1, *m2, *best;
+    gsl_rng *rng;
+    size_t *order;
+    senti_lora_event_fn cb;
+    void *user;
+    senti_lora_train_info *info;
+    double t0;
+} loop;
+
+/* One optimizer step over examples order[b0 .. b0+nb). */
+static senti_status train_step(loop *L, size_t b0, size_t nb, int step, int n_steps, int epoch, double *loss_sum,
+                               senti_err *err)
+{
+    ft_lora_zero(L->g);
+    double loss = 0.0;
+    for (size_t i = b0; i < b0 + nb; i++) {
+        size_t r = L->order[i];
+        double li;
+        senti_status s = ft_trainer_run(L->tr, L->a, L->trs.tok[r], L->trs.len[r], L->trs.label[r], &li, NULL, L->g, err);
+        if (s)
+            return s;
+        loss += li;
+        L->info->tokens += L->trs.len[r];
+    }
+    double scale = 1.0 / (double)nb, gn = grad_norm(L->g, scale);
+    if (L->p->clip > 0 && gn > L->p->clip)
+        scale *= L->p->clip / gn;
+    double lr = lr_at(L->p, step, n_steps);
+    adamw(L->a, L->g, L->m1, L->m2, L->p, lr, scale, step);
+    *loss_sum += loss;
+    if (L->cb) {
+        senti_lora_event ev = {.epoch = epoch, .step = step, .n_steps = n_steps, .loss = loss / (double)nb,
+                               .val_loss = NAN, .val_acc = NAN, .lr = lr, .grad_norm = gn,
+                               .tokens_per_s = L->info->tokens / (now_s() - L->t0)};
+        L->cb(L->user, &ev);
+    }
+    return SENTI_OK;
+}
+
+static senti_status train_epochs(loop *L, senti_err *err)
+{
+    const senti_lora_train_params *p = L->p;
+    const size_t n = L->trs.n, bs = (size_t)p->batch;
+    const int per_epoch = (int)((n + bs - 1) / bs), n_steps = per_epoch * p->epochs;
+    double best = INFINITY;
+    int step = 0, since = 0;
+    for (int ep = 1; ep <= p->epochs; ep++) {
+        gsl_ran_shuffle(L->rng, L->order, n, sizeof *L->order);
+        double loss_sum = 0.0;
+        for (size_t b0 = 0; b0 < n; b0 += bs) {
+            senti_status s = train_step(L, b0, n - b0 < bs ? n - b0 : bs, ++step, n_steps, ep, &loss_sum, err);
+            if (s)
+                return s;
+        }
+        double vl, va;
+        senti_status s = evaluate(L->tr, L->a, &L->vas, &vl, &va, err);
+        if (s)
+            return s;
+        double key = L->vas.n ? vl : loss_sum / (double)n; /* without validation: the last epoch wins */
+        bool is_best = L->vas.n ? vl < best : true;
+        if (is_best) {
+            best = key;
+            ft_lora_copy(L->best, L->a);
+            L->info->best_epoch = ep;
+            L->info->best_val_loss = vl;
+            L->info->best_val_acc = va;
+            since = 0;
+        } else {
+            since++;
+        }
+        L->info->steps = step;
+        if (L->cb) {
+            senti_lora_event ev = {.epoch = ep, .step = step, .n_steps = n_steps, .epoch_end = true,
+                                   .loss = loss_sum / (double)n, .val_loss = vl, .val_acc = va,
+                                   .lr = lr_at(p, step, n_steps), .tokens_per_s = L->info->tokens / (now_s() - L->t0),
+                                   .best = is_best};
+            L->cb(L->user, &ev);
+        }
+        if (p->patience > 0 && L->vas.n && since >= p->patience)
+            break;
+    }
+    return SENTI_OK;
+}
+
+static void loop_free(loop *L)
+{
+    seqs_free(&L->trs);
+    seqs_free(&L->vas);
+    ft_trainer_free(L->tr);
+    senti_lora_free(L->g);
+    senti_lora_free(L->m1);
+    senti_lora_free(L->m2);
+    senti_lora_free(L->a);
+    if (L->rng)
+        gsl_rng_free(L->rng);
+    free(L->order);
+}
+
+static senti_status loop_setup(loop *L, senti_model *m, ft_prompter *pr, const senti_examples *train,
+                               const senti_examples *val, senti_err *err)
+{
+    const senti_lora_train_params *p = L->p;
+    senti_status s = make_seqs(pr, train, &L->trs, err);
+    if (!s)
+        s = make_seqs(pr, val, &L->vas, err);
+    if (s)
+        return s;
+    if (L->trs.n == 0)
+        return senti_err_set(err, SENTI_ERR_ARG, "lora: no training rows");
+    int T_max = L->trs.max_len > L->vas.max_len ? L->trs.max_len : L->vas.max_len;
+    if ((s = ft_trainer_new(m, &pr->words, pr->pp.agg, T_max, p->cache_f32, &L->tr, err)) ||
+        (s = senti_lora_new(m, p->rank, p->alpha, p->targets, p->seed, &L->a, err)) ||
+        (s = ft_lora_like(L->a, &L->g, err)) || (s = ft_lora_like(L->a, &L->m1, err)) ||
+        (s = ft_lora_like(L->a, &L->m2, err)) || (s = ft_lora_like(L->a, &L->best, err)))
+        return s;
+    L->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    L->order = malloc(L->trs.n * sizeof *L->order);
+    if (!L->rng || !L->order)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    gsl_rng_set(L->rng, (unsigned long)p->seed);
+    for (size_t i = 0; i < L->trs.n; i++)
+        L->order[i] = i;
+    snprintf(L->best->model_sha256, sizeof L->best->model_sha256, "%s", senti_model_sha256(m));
+    return SENTI_OK;
+}
+
+senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
+                              const senti_examples *train, const senti_examples *val,
+                              const senti_lora_train_params *tp, senti_lora_event_fn cb, void *user,
+                              senti_lora **out, senti_lora_train_info *info, senti_err *err)
+{
+    *out = NULL;
+    senti_lora_train_params dp = senti_lora_train_default_params();
+    senti_lora_train_info scratch;
+    if (!tp)
+        tp = &dp;
+    if (!info)
+        info = &scratch;
+    memset(info, 0, sizeof *info);
+    if (tp->batch < 1 || tp->epochs < 1 || !(tp->lr > 0))
+        return senti_err_set(err, SENTI_ERR_ARG, "lora: batch, epochs and lr must be positive");
+    ft_prompter *pr;
+    senti_status s = ft_prompter_new(m, v, pp, &pr, err);
+    if (s)
+        return s;
+    loop L = {.p = tp, .cb = cb, .user = user, .info = info, .t0 = now_s()};
+    s = loop_setup(&L, m, pr, train, val, err);
+    if (!s)
+        s = evaluate(L.tr, L.a, &L.vas, &info->zero_val_loss, &info->zero_val_acc, err);
+    if (!s)
+        s = train_epochs(&L, err);
+    info->seconds = now_s() - L.t0;
+    ft_prompter_free(pr);
+    if (!s) {
+        *out = L.best;
+        L.best = NULL;
+    }
+    senti_lora_free(L.best);
+    loop_free(&L);
+    return s;
+}

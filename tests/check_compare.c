@@ -1,0 +1,239 @@
+/*
+ * check_compare.c - McNemar (hand-computed and scipy), paired comparison of two
+ * runs matched by id, many-run aggregation (numpy), and post-hoc calibration
+ * fits against scipy / scikit-learn (tests/data/metrics/compare_ab.expected.json,
+ * calib.expected.json from tools/gen_metric_fixtures.py).
+ */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "senti/calibrate.h"
+#include "senti/compare.h"
+#include "testutil.h"
+
+static json_t *load(const char *rel)
+{
+    json_error_t je;
+    json_t *j = json_load_file(tu_data_path(rel), 0, &je);
+    ck_assert_msg(j != NULL, "%s: %s", rel, je.text);
+    return j;
+}
+
+static double num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
+
+static void read_pf(const char *rel, senti_predfile *pf)
+{
+    senti_err err = {0};
+    ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s",
+                  err.msg);
+}
+
+/* Hand-computed: b = 3, c = 10, n = 13: P[X <= 3] = (1 + 13 + 78 + 286) / 8192
+ * = 378 / 8192, two-sided p = 756 / 8192. b = 20, c = 40: chi-square
+ * (20 - 1)^2 / 60 = 6.016667. */
+START_TEST(test_mcnemar_hand)
+{
+    senti_mcnemar r = senti_mcnemar_test(3, 10);
+    ck_assert_int_eq(r.exact, 1);
+    ck_assert_double_eq_tol(r.p_value, 756.0 / 8192.0, 1e-14);
+    r = senti_mcnemar_test(10, 3);
+    ck_assert_double_eq_tol(r.p_value, 756.0 / 8192.0, 1e-14);
+    r = senti_mcnemar_test(0, 0);
+    ck_assert_double_eq(r.p_value, 1.0);
+    r = senti_mcnemar_test(5, 5); /* symmetric: 2 * P[X <= 5] > 1, capped */
+    ck_assert_double_eq(r.p_value, 1.0);
+    r = senti_mcnemar_test(20, 40);
+    ck_assert_int_eq(r.exact, 0);
+    ck_assert_double_eq_tol(r.statistic, 361.0 / 60.0, 1e-14);
+}
+END_TEST
+
+START_TEST(test_mcnemar_scipy)
+{
+    json_t *exp = load("metrics/compare_ab.expected.json");
+    json_t *cases = json_object_get(exp, "mcnemar_cases"), *c;
+    size_t i;
+    json_array_foreach(cases, i, c)
+    {
+        size_t b = (size_t)json_integer_value(json_array_get(c, 0));
+        size_t cc = (size_t)json_integer_value(json_array_get(c, 1));
+        senti_mcnemar r = senti_mcnemar_test(b, cc);
+        ck_assert_double_eq_tol(r.p_value, json_number_value(json_array_get(c, 2)), 1e-12);
+        ck_assert_int_eq(r.exact, !strcmp(json_string_value(json_array_get(c, 3)), "exact"));
+    }
+    json_decref(exp);
+}
+END_TEST
+
+/* cmp_b is cmp_a's rows shuffled with other probabilities; matched by id. */
+START_TEST(test_compare_runs)
+{
+    json_t *exp = load("metrics/compare_ab.expected.json");
+    senti_predfile a, b;
+    read_pf("metrics/cmp_a.csv", &a);
+    read_pf("metrics/cmp_b.csv", &b);
+    senti_eval_params P = senti_eval_default_params();
+    P.bootstrap = 200;
+    senti_comparison c;
+    senti_err err = {0};
+    ck_assert_msg(senti_compare_runs(&a, &b, &P, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_int_eq(c.matched_by_id, 1);
+    ck_assert_uint_eq(c.mcnemar.b, json_integer_value(json_object_get(exp, "b")));
+    ck_assert_uint_eq(c.mcnemar.c, json_integer_value(json_object_get(exp, "c")));
+    ck_assert_double_eq_tol(c.mcnemar.p_value, num(exp, "p"), 1e-12);
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(exp, "diff"), key, v)
+    {
+        int m = senti_metric_from_name(key);
+        double d = c.value_b[m] - c.value_a[m];
+        ck_assert_msg(fabs(d - json_number_value(v)) < 1e-9, "%s diff %g vs %g", key, d,
+                      json_number_value(v));
+        ck_assert(c.diff[m].lo <= c.diff[m].hi);
+    }
+    char line[512];
+    senti_compare_verdict(&c, "A", "B", 0.05, line, sizeof line);
+    ck_assert_ptr_nonnull(strstr(line, "verdict: "));
+    /* A against itself: no discordant pairs, every difference exactly 0 */
+    ck_assert(senti_compare_runs(&a, &a, &P, &c, &err) == SENTI_OK);
+    ck_assert_double_eq(c.mcnemar.p_value, 1.0);
+    ck_assert_double_eq(c.diff[SENTI_M_ACCURACY].lo, 0.0);
+    ck_assert_double_eq(c.diff[SENTI_M_NLL].hi, 0.0);
+    senti_compare_verdict(&c, "A", "A", 0.05, line, sizeof line);
+    ck_assert_ptr_nonnull(strstr(line, "no significant difference"));
+    senti_predfile_free(&a);
+    senti_predfile_free(&b);
+    json_decref(exp);
+}
+END_TEST
+
+START_TEST(test_compare_refuses)
+{
+    senti_predfile a, b;
+    senti_comparison c;
+    senti_err err = {0};
+    read_pf("metrics/cmp_a.csv", &a);
+    read_pf("metrics/c3_200.csv", &b); /* other labels, other rows */
+    ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
+    senti_predfile_free(&b);
+    read_pf("metrics/calib_fit.csv", &b); /* same labels, 600 rows */
+    ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "rows"));
+    senti_predfile_free(&b);
+    /* same ids, one gold label changed */
+    read_pf("metrics/cmp_a.csv", &b);
+    b.gold[7] = (b.gold[7] + 1) % 3;
+    ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "gold labels differ"));
+    free(b.ids[3]);
+    b.ids[3] = strdup("nope");
+    ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is not in"));
+    senti_predfile_free(&a);
+    senti_predfile_free(&b);
+}
+END_TEST
+
+START_TEST(test_aggregate)
+{
+    json_t *exp = load("metrics/compare_ab.expected.json"), *ag = json_object_get(exp, "aggregate");
+    json_t *vals = json_object_get(ag, "values"), *grp = json_object_get(ag, "groups");
+    size_t n = json_array_size(vals);
+    double *values = calloc(n * SENTI_M_COUNT, sizeof *values);
+    const char *groups[16];
+    for (size_t r = 0; r < n; r++) {
+        for (int m = 0; m < SENTI_M_COUNT; m++)
+            values[r * SENTI_M_COUNT + (size_t)m] = NAN;
+        values[r * SENTI_M_COUNT + SENTI_M_ACCURACY] = json_number_value(json_array_get(vals, r));
+        values[r * SENTI_M_COUNT + SENTI_M_NLL] = json_number_value(json_array_get(vals, r));
+        groups[r] = json_string_value(json_array_get(grp, r));
+    }
+    senti_run_group *g;
+    size_t ng;
+    ck_assert(senti_compare_aggregate(values, groups, n, &g, &ng, NULL) == SENTI_OK);
+    ck_assert_uint_eq(ng, 2);
+    for (size_t i = 0; i < ng; i++) {
+        json_t *e = json_object_get(ag, g[i].group);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_double_eq_tol(g[i].mean[SENTI_M_ACCURACY], num(e, "mean"), 1e-12);
+        ck_assert_double_eq_tol(g[i].sd[SENTI_M_ACCURACY], num(e, "sd"), 1e-12);
+        ck_assert_double_eq_tol(g[i].min[SENTI_M_ACCURACY], num(e, "min"), 1e-15);
+        ck_assert_double_eq_tol(g[i].max[SENTI_M_ACCURACY], num(e, "max"), 1e-15);
+        ck_assert_double_eq(g[i].worst[SENTI_M_ACCURACY], g[i].min[SENTI_M_ACCURACY]);
+        ck_assert_double_eq(g[i].worst[SENTI_M_NLL], g[i].max[SENTI_M_NLL]);
+        ck_assert(isnan(g[i].mean[SENTI_M_ECE]));
+    }
+    ck_assert_str_eq(g[0].group, "a");
+    ck_assert_uint_eq(g[0].runs, 4);
+    senti_run_groups_free(g, ng);
+    free(values);
+    json_decref(exp);
+}
+END_TEST
+
+/* Fits against scipy (temperature: bounded scalar search, xatol 1e-12; vector:
+ * BFGS) and scikit-learn (unpenalised logistic regression for Platt). Both
+ * sides stop at a tolerance, so parameters agree to ~1e-6 and the minimum NLL,
+ * flat at the optimum, to ~1e-10. */
+START_TEST(test_posthoc_fits)
+{
+    json_t *exp = load("metrics/calib.expected.json");
+    senti_predfile pf;
+    read_pf("metrics/calib_fit.csv", &pf);
+    senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    senti_posthoc c;
+    senti_err err = {0};
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err) == SENTI_OK, "%s",
+                  err.msg);
+    ck_assert_double_eq_tol(c.temperature, num(exp, "temperature"), 1e-6);
+    ck_assert_double_eq_tol(c.nll_after, num(exp, "temperature_nll"), 1e-10);
+    ck_assert_double_eq_tol(c.nll_before, num(exp, "nll_before"), 1e-12);
+    /* applying it: argmax unchanged, rows still sum to 1 */
+    double *q = malloc(pf.n * 3 * sizeof *q);
+    ck_assert(senti_posthoc_apply(&c, pf.prob, pf.n, 3, q, &err) == SENTI_OK);
+    for (size_t i = 0; i < pf.n; i++) {
+        double s = q[3 * i] + q[3 * i + 1] + q[3 * i + 2];
+        ck_assert_double_eq_tol(s, 1.0, 1e-12);
+    }
+    free(q);
+    senti_posthoc_free(&c);
+    ck_assert(senti_posthoc_fit(SENTI_POSTHOC_VECTOR, &in, &c, &err) == SENTI_OK);
+    ck_assert_double_eq_tol(c.nll_after, num(exp, "vector_nll"), 1e-9);
+    ck_assert_double_eq(c.b[0], 0.0);
+    senti_posthoc_free(&c);
+    ck_assert_int_eq(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err), SENTI_ERR_ARG);
+    senti_predfile_free(&pf);
+
+    read_pf("metrics/calib_bin.csv", &pf);
+    in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.w[0], num(exp, "platt_a"), 1e-5);
+    ck_assert_double_eq_tol(c.b[0], num(exp, "platt_b"), 1e-5);
+    ck_assert(c.nll_after <= c.nll_before);
+    senti_posthoc_free(&c);
+    senti_predfile_free(&pf);
+    json_decref(exp);
+}
+END_TEST
+
+Suite *compare_suite(void)
+{
+    Suite *s = suite_create("compare");
+    TCase *tc = tcase_create("mcnemar");
+    tcase_add_test(tc, test_mcnemar_hand);
+    tcase_add_test(tc, test_mcnemar_scipy);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("runs");
+    tcase_add_test(tc, test_compare_runs);
+    tcase_add_test(tc, test_compare_refuses);
+    tcase_add_test(tc, test_aggregate);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("posthoc");
+    tcase_add_test(tc, test_posthoc_fits);
+    suite_add_tcase(s, tc);
+    return s;
+}

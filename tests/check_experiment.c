@@ -1,0 +1,229 @@
+/*
+ * check_experiment.c - experiment files: parsing, strict validation with
+ * file/line or JSON-path messages, ${VAR} expansion, grid expansion, names and
+ * hashes.
+ *
+ * References: the expected cell count is worked out by hand in the fixture's
+ * description; the expected cell hashes were computed independently with
+ * Python (hashlib.sha256 of json.dumps(cell, sort_keys=True,
+ * separators=(',', ':'))[:16]) from the canonical form in experiment.h.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "senti/experiment.h"
+#include "testutil.h"
+
+static senti_experiment *load_grid(void)
+{
+    unsetenv("SENTI_TEST_MODEL_DIR");
+    senti_experiment *x;
+    senti_err e;
+    ck_assert_msg(senti_experiment_load(tu_data_path("report/grid.json"), &x, &e) == SENTI_OK, "%s", e.msg);
+    return x;
+}
+
+START_TEST(test_grid_expansion)
+{
+    senti_experiment *x = load_grid();
+    ck_assert_str_eq(senti_experiment_name(x), "grid-test");
+    ck_assert_uint_eq(senti_experiment_n_models(x), 2);
+    ck_assert_uint_eq(senti_experiment_n_verbalizers(x), 2);
+    /* per model x verbalizer: zs 1x2 + fs (k0: 1 seed x 2 cal, k4: 2 seeds x 2 cal) = 2 + 2 + 4 = 8 */
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 32);
+    const senti_cell *c0 = senti_experiment_cell(x, 0);
+    ck_assert_str_eq(c0->name, "base.sst2.posneg.zs.k0.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "base.sst2.posneg.zs.k0.contextual");
+    ck_assert_str_eq(senti_experiment_cell(x, 2)->name, "base.sst2.posneg.fs.k0.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 4)->name, "base.sst2.posneg.fs.k4.s1.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 7)->name, "base.sst2.posneg.fs.k4.s2.contextual");
+    ck_assert_str_eq(senti_experiment_cell(x, 8)->name, "base.sst2.greatterrible.zs.k0.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 16)->name, "inst.sst2.posneg.zs.k0.none");
+    /* calibration variants share their score group, and only they do */
+    ck_assert_uint_eq(senti_experiment_cell(x, 7)->score_group, 6);
+    ck_assert_uint_eq(senti_experiment_cell(x, 6)->score_group, 6);
+    ck_assert_uint_eq(senti_experiment_cell(x, 5)->score_group, 4);
+    ck_assert_int_eq(senti_experiment_cell(x, 7)->shots, 4);
+    ck_assert_uint_eq(senti_experiment_cell(x, 7)->seed, 2);
+    ck_assert_uint_eq(senti_experiment_cell(x, 2)->seed, 0);
+    ck_assert_str_eq(senti_experiment_cell(x, 7)->calibration, "contextual");
+    /* names are unique and found back */
+    for (size_t i = 0; i < senti_experiment_n_cells(x); i++)
+        ck_assert_int_eq(senti_experiment_find_cell(x, senti_experiment_cell(x, i)->name), (long)i);
+    ck_assert_int_eq(senti_experiment_find_cell(x, "nope"), -1);
+    /* other settings */
+    ck_assert_int_eq(senti_experiment_eval(x)->bootstrap, 200);
+    ck_assert_int_eq(senti_experiment_eval(x)->n_bins, 10);
+    ck_assert_uint_eq(senti_experiment_dataset(x, 0)->limit, 100);
+    ck_assert_str_eq(senti_experiment_dataset(x, 0)->train.path, "sst2/train.csv");
+    ck_assert_str_eq(senti_experiment_dataset(x, 0)->train.text_col, "sentence");
+    ck_assert_str_eq(senti_experiment_model(x, 0)->path, "models/base.gguf");
+    ck_assert_str_eq(senti_experiment_model(x, 1)->chat, "off");
+    senti_experiment_free(x);
+}
+END_TEST
+
+START_TEST(test_cell_hash_stable)
+{
+    senti_experiment *x = load_grid();
+    /* Python reference values (see the file comment) */
+    ck_assert_str_eq(senti_experiment_cell(x, 7)->hash, "07d2391c10f70bc4");
+    long i = senti_experiment_find_cell(x, "inst.sst2.greatterrible.zs.k0.none");
+    ck_assert_int_ge(i, 0);
+    ck_assert_str_eq(senti_experiment_cell(x, (size_t)i)->hash, "337284eaec184ee5");
+    /* all hashes differ */
+    for (size_t a = 0; a < senti_experiment_n_cells(x); a++)
+        for (size_t b = a + 1; b < senti_experiment_n_cells(x); b++)
+            ck_assert_str_ne(senti_experiment_cell(x, a)->hash, senti_experiment_cell(x, b)->hash);
+    /* loading again gives the same hashes; a changed env var changes the model path and the hash */
+    senti_experiment *y = load_grid();
+    ck_assert_str_eq(senti_experiment_cell(y, 7)->hash, "07d2391c10f70bc4");
+    senti_experiment_free(y);
+    setenv("SENTI_TEST_MODEL_DIR", "/elsewhere", 1);
+    senti_err e;
+    ck_assert_int_eq(senti_experiment_load(tu_data_path("report/grid.json"), &y, &e), SENTI_OK);
+    ck_assert_str_eq(senti_experiment_model(y, 0)->path, "/elsewhere/base.gguf");
+    ck_assert_str_ne(senti_experiment_cell(y, 7)->hash, "07d2391c10f70bc4");
+    unsetenv("SENTI_TEST_MODEL_DIR");
+    senti_experiment_free(y);
+    senti_experiment_free(x);
+}
+END_TEST
+
+START_TEST(test_syntax_error_has_line)
+{
+    senti_experiment *x;
+    senti_err e;
+    ck_assert_int_eq(senti_experiment_load(tu_data_path("report/bad_syntax.json"), &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_ptr_null(x);
+    /* the trailing comma before ']' is on line 5 of the file */
+    ck_assert_msg(strstr(e.msg, "tests/data/report/bad_syntax.json:5:") != NULL, "%s", e.msg);
+    ck_assert_int_eq(senti_experiment_load("tests/data/report/no-such.json", &x, &e), SENTI_ERR_IO);
+    ck_assert_msg(strstr(e.msg, "no-such.json") != NULL, "%s", e.msg);
+}
+END_TEST
+
+/* A valid minimal experiment with one piece replaced. */
+static senti_status parse_variant(const char *strategies, const char *extra, senti_err *e)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "{\"name\":\"t\",%s\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
+             "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\",\"train\":\"t.csv\"}],"
+             "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],\"strategies\":%s}",
+             extra, strategies);
+    senti_experiment *x = NULL;
+    senti_status s = senti_experiment_parse(buf, strlen(buf), "x.json", NULL, &x, e);
+    senti_experiment_free(x);
+    return s;
+}
+
+START_TEST(test_content_errors_have_paths)
+{
+    static const struct {
+        const char *strategies, *extra, *expect;
+    } cases[] = {
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "", NULL},
+        {"[{\"name\":\"a\",\"kind\":\"one-shot\"}]", "", "x.json: strategies[0].kind: must be"},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[1,65]}]", "", "strategies[0].shots[1]: must be an integer in 0..64"},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[4,4]}]", "", "strategies[0].shots[1]: duplicate value"},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\"}]", "", "needs \"shots\""},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"shots\":[1]}]", "", "belong to few-shot"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"colour\":1}]", "", "strategies[0]: unknown key \"colour\""},
+        {"[{\"name\":\"a b\",\"kind\":\"zero-shot\"}]", "", "strategies[0].name: names use only"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\"},{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "", "strategies[1]: duplicate name"},
+        {"[]", "", "strategies: must be a non-empty array"},
+        {"[{\"name\":\"a\",\"kind\":\"adapter\"}]", "", "\"adapter\" is required"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"calibration\":[\"none\",\"none\"]}]", "", "calibration[1]: duplicate"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"eval\":{\"bins\":0},", "eval.bins: must be an integer in 1..1000"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"threads\":\"2\",", "(top).threads: must be an integer"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"models\":[],", "duplicate"}, /* jansson: duplicate key */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        senti_err e = {0};
+        senti_status s = parse_variant(cases[i].strategies, cases[i].extra, &e);
+        if (!cases[i].expect) {
+            ck_assert_msg(s == SENTI_OK, "case %zu: %s", i, e.msg);
+            continue;
+        }
+        ck_assert_msg(s == SENTI_ERR_FORMAT, "case %zu: status %d", i, s);
+        ck_assert_msg(strstr(e.msg, cases[i].expect) != NULL, "case %zu: '%s' lacks '%s'", i, e.msg,
+                      cases[i].expect);
+    }
+}
+END_TEST
+
+START_TEST(test_few_shot_needs_train)
+{
+    const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
+                    "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],"
+                    "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                    "\"strategies\":[{\"name\":\"f\",\"kind\":\"few-shot\",\"shots\":[0,1]}]}";
+    senti_experiment *x;
+    senti_err e;
+    ck_assert_int_eq(senti_experiment_parse(j, strlen(j), "y.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "y.json: datasets[0]: few-shot strategies need a \"train\"") != NULL, "%s", e.msg);
+    /* a base directory is prefixed to relative paths only */
+    const char *k = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"/abs/m.gguf\"}],"
+                    "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],"
+                    "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                    "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\",\"calibration\":\"contextual\"}]}";
+    ck_assert_int_eq(senti_experiment_parse(k, strlen(k), "k.json", "base", &x, &e), SENTI_OK);
+    ck_assert_str_eq(senti_experiment_model(x, 0)->path, "/abs/m.gguf");
+    ck_assert_str_eq(senti_experiment_dataset(x, 0)->eval.path, "base/d.csv");
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 1);
+    ck_assert_str_eq(senti_experiment_cell(x, 0)->name, "m.d.v.z.k0.contextual");
+    senti_experiment_free(x);
+}
+END_TEST
+
+START_TEST(test_expand_env)
+{
+    char *o;
+    senti_err e;
+    setenv("SENTI_T_A", "alpha", 1);
+    unsetenv("SENTI_T_B");
+    ck_assert_int_eq(senti_expand_env("x/${SENTI_T_A}/y", &o, &e), SENTI_OK);
+    ck_assert_str_eq(o, "x/alpha/y");
+    free(o);
+    ck_assert_int_eq(senti_expand_env("${SENTI_T_B:-def}/${SENTI_T_A:-no}", &o, &e), SENTI_OK);
+    ck_assert_str_eq(o, "def/alpha");
+    free(o);
+    ck_assert_int_eq(senti_expand_env("$HOME-less $x", &o, &e), SENTI_OK);
+    ck_assert_str_eq(o, "$HOME-less $x");
+    free(o);
+    ck_assert_int_eq(senti_expand_env("${SENTI_T_B}", &o, &e), SENTI_ERR_FORMAT);
+    ck_assert(strstr(e.msg, "SENTI_T_B") != NULL);
+    ck_assert_int_eq(senti_expand_env("${SENTI_T_A", &o, &e), SENTI_ERR_FORMAT);
+}
+END_TEST
+
+START_TEST(test_shipped_experiments_parse)
+{
+    static const char *const files[] = {"experiments/cbu-sst2.json", "experiments/base-vs-instruct.json",
+                                        "experiments/verbalizers.json", "experiments/demo.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        senti_experiment *x;
+        senti_err e;
+        ck_assert_msg(senti_experiment_load(files[i], &x, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert_uint_gt(senti_experiment_n_cells(x), 0);
+        senti_experiment_free(x);
+    }
+}
+END_TEST
+
+Suite *experiment_suite(void)
+{
+    Suite *s = suite_create("experiment");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_grid_expansion);
+    tcase_add_test(tc, test_cell_hash_stable);
+    tcase_add_test(tc, test_syntax_error_has_line);
+    tcase_add_test(tc, test_content_errors_have_paths);
+    tcase_add_test(tc, test_few_shot_needs_train);
+    tcase_add_test(tc, test_expand_env);
+    tcase_add_test(tc, test_shipped_experiments_parse);
+    suite_add_tcase(s, tc);
+    return s;
+}

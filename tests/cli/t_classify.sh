@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# senti classify end to end on the default model: output accounting, manifest,
+# determinism, few-shot from the same file, and clear errors for bad input.
+set -euo pipefail
+SENTI=${SENTI:-build/senti}
+MODEL=${MODEL_DIR:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+base=(-m "$MODEL" -v verbalizers/demo.json --id-col id -q)
+
+# --- a good run: one output row per input row, probabilities sum to 1 ---------
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 -o "$tmp/a.csv" --jsonl "$tmp/a.jsonl" > "$tmp/a.out"
+grep -Eq '^accuracy = [01]\.[0-9]{4} \([0-9]+/12\)$' "$tmp/a.out" || fail "summary line: $(cat "$tmp/a.out")"
+head -1 "$tmp/a.csv" | grep -qx 'id,gold,pred,p_negative,p_positive,raw_p_negative,raw_p_positive,n_tokens,status' \
+    || fail "header: $(head -1 "$tmp/a.csv")"
+[ "$(tail -n +2 "$tmp/a.csv" | wc -l)" -eq 12 ] || fail "row count"
+[ "$(wc -l < "$tmp/a.jsonl")" -eq 12 ] || fail "jsonl row count"
+awk -F, 'NR > 1 { s = $4 + $5; if (s < 0.999999 || s > 1.000001 || $9 != "ok") exit 1 }' "$tmp/a.csv" \
+    || fail "probabilities or status"
+[ "$(sed -n 2p "$tmp/a.csv" | cut -d, -f1)" = d001 ] || fail "ids in input order"
+[ -s "$tmp/a.csv.manifest.json" ] || fail "manifest missing"
+grep -q '"sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"' "$tmp/a.csv.manifest.json" \
+    || fail "manifest lacks the model hash"
+[ ! -e "$tmp/a.csv.part" ] || fail "temporary file left behind"
+
+# --- the same inputs give the same predictions file ---------------------------------
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 -o "$tmp/b.csv" > /dev/null
+cmp -s "$tmp/a.csv" "$tmp/b.csv" || fail "two identical runs differ"
+
+# --- few-shot from the same file, calibrated ------------------------------------------
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
+    --sampling balanced --calibrate contextual -o "$tmp/f.csv" > /dev/null
+[ "$(tail -n +2 "$tmp/f.csv" | wc -l)" -eq 6 ] || fail "few-shot row count"
+grep -q '"shared_rows_in_order"' "$tmp/f.csv.manifest.json" || fail "manifest lacks the demonstration rows"
+grep -q '"content_free_inputs"' "$tmp/f.csv.manifest.json" || fail "manifest lacks calibration inputs"
+
+# --- rows that cannot be scored are accounted for, not lost --------------------------
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 5 --ctx 16 --on-error skip -o "$tmp/s.csv" > /dev/null
+[ "$(tail -n +2 "$tmp/s.csv" | wc -l)" -eq 5 ] || fail "skip: rows lost"
+awk -F, 'NR > 1 && $NF == "ok" { exit 1 }' "$tmp/s.csv" || fail "skip: a 16-token context cannot hold these prompts"
+
+# --- bad input: exit 2, a message naming the problem, no output file ----------------------
+expect_error() { # code pattern args...
+    local code=$1 pat=$2; shift 2
+    set +e; "$SENTI" "$@" > /dev/null 2> "$tmp/err"; local rc=$?; set -e
+    [ $rc -eq "$code" ] || fail "exit $rc, wanted $code for: $*  ($(cat "$tmp/err"))"
+    grep -q -- "$pat" "$tmp/err" || fail "message lacks '$pat': $(cat "$tmp/err")"
+}
+expect_error 2 "nope.csv" classify "${base[@]}" -i "$tmp/nope.csv" -o "$tmp/x.csv"
+expect_error 2 "no_such_col" classify "${base[@]}" -i datasets/demo.csv --text-col no_such_col -o "$tmp/x.csv"
+printf 'id,text,label\nr1,fine,positive\nr2,meh,neutral\n' > "$tmp/lab.csv"
+expect_error 2 "label 'neutral'.*data row 2" classify "${base[@]}" -i "$tmp/lab.csv" -o "$tmp/x.csv"
+expect_error 2 "unterminated.csv:" classify -m "$MODEL" -v verbalizers/demo.json -q \
+    -i tests/data/csv/unterminated.csv -o "$tmp/x.csv"
+expect_error 2 "missing.json" classify -m "$MODEL" -v "$tmp/missing.json" -i datasets/demo.csv -o "$tmp/x.csv"
+expect_error 2 "calibrate" classify "${base[@]}" -i datasets/demo.csv --calibrate sometimes
+head -c 5000000 "$MODEL" > "$tmp/trunc.gguf"
+expect_error 2 "trunc.gguf" classify -m "$tmp/trunc.gguf" -v verbalizers/demo.json -i datasets/demo.csv -o "$tmp/x.csv"
+[ ! -e "$tmp/x.csv" ] && [ ! -e "$tmp/x.csv.part" ] || fail "output left behind after an error"
+echo ok

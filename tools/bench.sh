@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# tools/bench.sh - prefill speed of senti and of the llama.cpp peer, side by
+# side, on both models (called by `make bench`; informational, always exits 0).
+#
+#   SENTI=build/senti MODEL_DIR=models tools/bench.sh
+#
+# Environment: SENTI, MODEL_DIR; BENCH_THREADS (2), BENCH_REPS (5),
+# BENCH_TOKENS ("32 128 512"), ORACLE_PY (/opt/oracle/bin/python: a Python
+# with llama-cpp-python, see docs/oracle.md).
+#
+# Contract for senti's side (one run per prompt length):
+#   $SENTI bench-prefill -m MODEL --tokens N --reps R --threads T --text-file F
+# F is a UTF-8 text (written here by `peer_bench.py --write-text`). Tokenize
+# it like `senti tokenize` (BOS when the model's metadata says so), take the
+# first N ids, and per rep: clear the KV cache, prefill the N ids in one
+# batch with logits at the last position only, time it. After one untimed
+# warm-up run, print one JSON object on stdout:
+#   {"tokens": N, "tokens_per_s": N / median seconds}
+# (extra keys are allowed). The peer, tools/oracle/peer_bench.py, does the same
+# with llama.cpp. A side that is missing or fails is shown as n/a.
+set -u
+
+SENTI=${SENTI:-build/senti}
+MODEL_DIR=${MODEL_DIR:-models}
+ORACLE_PY=${ORACLE_PY:-/opt/oracle/bin/python}
+THREADS=${BENCH_THREADS:-2}
+REPS=${BENCH_REPS:-5}
+SIZES=${BENCH_TOKENS:-"32 128 512"}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PEER="$HERE/oracle/peer_bench.py"
+
+# Neither side may use more threads than asked for.
+export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+text="$tmp/bench.txt"
+python3 "$PEER" --write-text "$text" || { echo "bench: cannot write the prompt" >&2; exit 0; }
+
+# json_get FILE KEY [TOKENS]: a number from senti's object, or from the peer's
+# results entry for TOKENS; empty when absent.
+json_get() {
+    python3 - "$@" <<'EOF' 2>/dev/null
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    if len(sys.argv) > 3:
+        d = next(r for r in d["results"] if r["tokens"] == int(sys.argv[3]))
+    print("%.1f" % float(d[sys.argv[2]]))
+except Exception:
+    pass
+EOF
+}
+
+ratio() { # senti peer
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        python3 -c "import sys; print('%.2fx' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"
+    else
+        echo "n/a"
+    fi
+}
+
+bench_model() { # label file
+    local model="$MODEL_DIR/$2" n s p list
+    echo
+    echo "== $1 ($2), $THREADS threads, median of $REPS =="
+    if [ ! -f "$model" ]; then
+        echo "bench: $model missing (make models-all)"
+        return
+    fi
+    list=$(echo $SIZES | tr ' ' ',')
+    if ! "$ORACLE_PY" "$PEER" -m "$model" --tokens "$list" --reps "$REPS" \
+            --threads "$THREADS" --text-file "$text" > "$tmp/peer.json" 2> "$tmp/peer.err"; then
+        echo "bench: llama.cpp peer unavailable ($ORACLE_PY): $(tail -n1 "$tmp/peer.err")"
+    fi
+    printf '%6s | %12s | %16s | %s\n' tokens "senti tok/s" "llama.cpp tok/s" ratio
+    for n in $SIZES; do
+        s=
+        if [ -x "$SENTI" ] && "$SENTI" bench-prefill -m "$model" --tokens "$n" --reps "$REPS" \
+                --threads "$THREADS" --text-file "$text" > "$tmp/senti.json" 2> "$tmp/senti.err"; then
+            s=$(json_get "$tmp/senti.json" tokens_per_s)
+        fi
+        p=$(json_get "$tmp/peer.json" tokens_per_s "$n")
+        printf '%6s | %12s | %16s | %s\n' "$n" "${s:-n/a}" "${p:-n/a}" "$(ratio "$s" "$p")"
+    done
+    if [ -z "$s" ]; then
+        echo "(senti side: $(head -n1 "$tmp/senti.err" 2>/dev/null || echo "$SENTI not built"))"
+    fi
+}
+
+bench_model smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
+bench_model gemma3 gemma-3-270m-q4_k_m.gguf
+exit 0
