@@ -95,8 +95,8 @@ typedef struct {
     double *bias;                   /* [n_labels] subtracted from label scores when calibrating */
     row_record *held;               /* batch calibration: all rows */
     size_t n_held, cap_held;
-    FILE *out, *jsonl;
-    char *out_tmp, *jsonl_tmp;
+    FILE *out, *jsonl, *prompts;
+    char *out_tmp, *jsonl_tmp, *prompts_tmp;
     json_t *manifest;
     senti_classify_summary sum;
     double t0;
@@ -274,6 +274,35 @@ static senti_status build_scoring(run *r, senti_err *err)
 
 /* ---- scoring ----------------------------------------------------------------- */
 
+static json_t *ids_json(const int32_t *ids, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(ids[i]));
+    return a;
+}
+
+/* --prompts: one JSON line per scored prompt, with the exact token ids. */
+static void dump_prompt(run *r, const senti_prompt_text *pt, const int32_t *row, size_t n_row)
+{
+    size_t n_pre;
+    json_t *o = json_object();
+    json_object_set_new(o, "prefix", json_stringn(pt->prefix, pt->prefix_len));
+    json_object_set_new(o, "suffix", json_stringn(pt->suffix, pt->suffix_len));
+    json_object_set_new(o, "suffix_ids", ids_json(row, n_row));
+    int32_t *copy = malloc((n_row ? n_row : 1) * sizeof *copy); /* tokenize() reuses r->ids */
+    if (copy) {
+        memcpy(copy, row, n_row * sizeof *copy);
+        if (tokenize(r, pt->prefix, pt->prefix_len, r->tok_flags, &n_pre, NULL) == SENTI_OK)
+            json_object_set_new(o, "prefix_ids", ids_json(r->ids, n_pre));
+        memcpy(r->ids, copy, n_row * sizeof *copy);
+        free(copy);
+    }
+    json_dumpf(o, r->prompts, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', r->prompts);
+    json_decref(o);
+}
+
 /* Label scores of one prompt: decode the prefix (if it changed) and the row. */
 static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
 {
@@ -291,6 +320,8 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
     }
     if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
         return s;
+    if (r->prompts)
+        dump_prompt(r, pt, r->ids, n);
     if ((s = senti_scorer_score(r->sc, r->ids, (int)n, r->word_lp, err)))
         return s;
     r->sum.n_tokens += (size_t)senti_scorer_last_tokens(r->sc);
@@ -359,9 +390,14 @@ static senti_status calibrate_before(run *r, json_t *info, senti_err *err)
 
 /* ---- output ------------------------------------------------------------------ */
 
+/* One CSV field, quoted (by libcsv) only when it holds a comma, quote or line break. */
 static void put_field(FILE *f, const char *s, bool last)
 {
-    csv_fwrite(f, s, strlen(s));
+    size_t n = strlen(s);
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(f, s, n);
+    else
+        fwrite(s, 1, n, f);
     fputc(last ? '\n' : ',', f);
 }
 
@@ -735,8 +771,10 @@ static void run_free(run *r)
     free(r->held);
     close_tmp(r->p->output_path, r->out_tmp, &r->out, false, NULL);
     close_tmp(r->p->jsonl_path, r->jsonl_tmp, &r->jsonl, false, NULL);
+    close_tmp(r->p->prompts_path, r->prompts_tmp, &r->prompts, false, NULL);
     free(r->out_tmp);
     free(r->jsonl_tmp);
+    free(r->prompts_tmp);
     json_decref(r->manifest);
     senti_scorer_free(r->sc);
     free(r->word_label);
@@ -788,6 +826,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     if (!s)
         s = build_scoring(&r, err);
     if (!s)
+        s = open_tmp(p->prompts_path, &r.prompts_tmp, &r.prompts, err);
+    if (!s)
         s = calibrate_before(&r, calib, err);
     if (!s)
         s = open_tmp(p->output_path, &r.out_tmp, &r.out, err);
@@ -803,6 +843,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = close_tmp(p->output_path, r.out_tmp, &r.out, true, err);
     if (!s)
         s = close_tmp(p->jsonl_path, r.jsonl_tmp, &r.jsonl, true, err);
+    if (!s)
+        s = close_tmp(p->prompts_path, r.prompts_tmp, &r.prompts, true, err);
     r.sum.seconds = now_s() - r.t0;
     if (!s) {
         build_manifest(&r, calib);

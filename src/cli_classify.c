@@ -53,6 +53,7 @@ static void usage(FILE *f, const senti_classify_params *d)
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
             "      --manifest FILE     manifest path\n"
+            "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
             "  -q, --quiet             no progress bar\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
@@ -61,7 +62,7 @@ static void usage(FILE *f, const senti_classify_params *d)
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
-    O_JSONL, O_MANIFEST, O_ADAPTER
+    O_JSONL, O_MANIFEST, O_ADAPTER, O_PROMPTS
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +82,7 @@ static const struct option long_opts[] = {
     {"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
     {"threads", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
     {"jsonl", required_argument, 0, O_JSONL}, {"manifest", required_argument, 0, O_MANIFEST},
+    {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
@@ -171,6 +173,7 @@ int senti_cmd_classify(int argc, char **argv)
         case 'o': p.output_path = optarg; break;
         case O_JSONL: p.jsonl_path = optarg; break;
         case O_MANIFEST: p.manifest_path = optarg; break;
+        case O_PROMPTS: p.prompts_path = optarg; break;
         case O_ADAPTER: p.adapter_path = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;

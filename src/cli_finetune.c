@@ -271,6 +271,7 @@ static void on_event(void *user, const senti_lora_event *ev)
     if (r->log) {
         json_dumpf(o, r->log, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fputc('\n', r->log);
+        fflush(r->log);
     }
     json_decref(o);
 }

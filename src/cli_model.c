@@ -54,7 +54,7 @@ static void print_hparams(const senti_hparams *hp)
     printf("rope_dim:       %d\n", hp->rope_dim);
     printf("rope_order:     %s\n", hp->rope_neox ? "neox" : "normal");
     if (hp->sliding_window > 0) {
-        printf("rope_base_local:%g\n", (double)hp->rope_base_local);
+        printf("rope_base_swa:  %g\n", (double)hp->rope_base_local);
         printf("sliding_window: %d\n", hp->sliding_window);
         printf("swa_pattern:    %d (every %dth layer global)\n", hp->swa_pattern, hp->swa_pattern);
     }

@@ -5,11 +5,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <nettle/sha2.h>
 
-/* OpenBLAS's own control function; not part of the CBLAS interface header. */
+/* OpenBLAS's own control functions; not part of the CBLAS interface header. */
 extern void openblas_set_num_threads(int num_threads);
+extern char *openblas_get_corename(void);
 
 #ifndef SENTI_VERSION
 #define SENTI_VERSION "0.1.0"
@@ -80,3 +83,20 @@ void senti_set_threads(int n)
 }
 
 int senti_get_threads(void) { return g_threads; }
+
+const char *senti_blas_core_hint(void)
+{
+    const char *core = openblas_get_corename();
+    if (getenv("OPENBLAS_CORETYPE") || !core || (strcmp(core, "Prescott") && strcmp(core, "Core2") &&
+                                                 strcmp(core, "Nehalem") && strcmp(core, "Sandybridge")))
+        return NULL;
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "Haswell";
+#endif
+    return NULL;
+}

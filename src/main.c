@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -48,8 +49,18 @@ static void usage(FILE *f)
     fprintf(f, "\nexit codes: 0 ok, 1 gate failed, 2 usage/input error, 3 model error, 4 internal error\n");
 }
 
+/* Re-run once with OPENBLAS_CORETYPE set when OpenBLAS fell back to slow
+ * kernels on this CPU (see senti_blas_core_hint); harmless if exec fails. */
+static void tune_blas(char **argv)
+{
+    const char *core = senti_blas_core_hint();
+    if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0)
+        execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char **argv)
 {
+    tune_blas(argv);
     gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);

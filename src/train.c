@@ -216,8 +216,9 @@ senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, se
             return senti_err_set(err, SENTI_ERR_UNSUPPORTED,
                                  "lora: label word %d has %d tokens; training supports single-token label words only",
                                  j, w->word_off[j + 1] - w->word_off[j]);
-    if (T_max < 1 || T_max > 4096 || w->n_labels > 256)
-        return senti_err_set(err, SENTI_ERR_ARG, "lora: sequence length %d outside 1..4096", T_max);
+    if (T_max < 1 || T_max > 4096 || w->n_words > 256)
+        return senti_err_set(err, SENTI_ERR_ARG, "lora: sequence length %d outside 1..4096 or more than 256 label words",
+                             T_max);
     ft_trainer *tr = calloc(1, sizeof *tr);
     if (!tr)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
@@ -510,9 +511,7 @@ senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_
             return senti_err_set(err, SENTI_ERR_ARG, "lora: token %d outside the vocabulary", tok[t]);
     if (lora && ensure_rank(tr, lora->rank))
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    float u[256], z[256], dz[256];
-    const int nw = tr->w.n_words < 256 ? tr->w.n_words : 256;
-    (void)nw;
+    float u[256], z[256], dz[256]; /* n_words <= 256 (checked at creation) */
     forward(tr, lora, tok, T, u, z);
     double L = tk_label_loss(z, &tr->w, tr->agg, label, scores, grad ? dz : NULL);
     if (!isfinite(L))

@@ -89,6 +89,7 @@ typedef struct {
     const char *output_path;      /* predictions CSV */
     const char *jsonl_path;       /* the same rows as JSON lines */
     const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is set */
+    const char *prompts_path;     /* JSON lines: each row's prompt text and token ids (for oracles) */
     const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune */
     senti_progress_fn progress;
     void *progress_user;

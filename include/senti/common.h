@@ -63,6 +63,13 @@ void senti_sha256_hex(const void *data, size_t len, char out[65]);
 void senti_set_threads(int n);
 int senti_get_threads(void);
 
+/* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads. Debian 12's build
+ * (0.3.21) does not recognise recent Intel server CPUs and falls back to its
+ * SSE3 kernels, 3-4x slower here. This returns the core name to set for this
+ * CPU when OpenBLAS chose such a fallback and the CPU has AVX2/AVX-512, else
+ * NULL. Programs set it and re-execute themselves (src/main.c does). */
+const char *senti_blas_core_hint(void);
+
 /* Library version string, e.g. "0.1.0". */
 const char *senti_version(void);
 

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Golden label distributions from llama.cpp for `senti classify` (dev-only).
+
+senti writes every scored prompt with its exact token ids (`--prompts`); this
+script scores the same ids and the same label-word tokens (from the run's
+manifest) with llama.cpp and stores the raw label distributions. The test
+tests/check_classify.c re-runs senti on the same rows and compares.
+
+    /opt/oracle/bin/python tools/oracle/gen_classify.py [--senti build/senti]
+
+Writes tests/data/classify/<name>.jsonl: a first line with the run's settings,
+then one line per row {"row", "prefix_ids", "suffix_ids", "p"}.
+"""
+import argparse, json, math, os, subprocess, sys, tempfile
+
+import numpy as np
+from llama_cpp import Llama
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "datasets"))
+
+RUNS = [
+    # name, model file, verbalizer, extra senti options
+    ("sst2_dev200_0shot_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "verbalizers/sst2.json", []),
+    ("sst2_dev200_4shot_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "verbalizers/sst2.json",
+     ["--shots", "4", "--train", os.path.join(DATA, "sst2", "train.csv"), "--seed", "1"]),
+]
+
+
+def log_softmax_at(llm, n, token):
+    logits = np.asarray(llm.scores[n - 1], dtype=np.float64)
+    m = logits.max()
+    return float(logits[token] - m - math.log(np.exp(logits - m).sum()))
+
+
+def word_logprob(llm, ids, word):
+    """log P(word tokens | ids), one token at a time from a fresh cache."""
+    llm.reset()
+    llm.eval(ids)
+    lp = log_softmax_at(llm, len(ids), word[0])
+    for i in range(1, len(word)):
+        llm.eval([word[i - 1]])
+        lp += log_softmax_at(llm, len(ids) + i, word[i])
+    return lp
+
+
+def label_distribution(llm, ids, labels):
+    scores = []
+    for words in labels:  # logsumexp over a label's words
+        lps = [word_logprob(llm, ids, w) for w in words]
+        m = max(lps)
+        scores.append(m + math.log(sum(math.exp(x - m) for x in lps)))
+    m = max(scores)
+    e = [math.exp(s - m) for s in scores]
+    return [x / sum(e) for x in e]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--senti", default=os.path.join(ROOT, "build", "senti"))
+    ap.add_argument("--rows", type=int, default=200)
+    a = ap.parse_args()
+    os.makedirs(os.path.join(ROOT, "tests", "data", "classify"), exist_ok=True)
+    for name, model, verb, extra in RUNS:
+        mpath = os.path.join(ROOT, "models", model)
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [a.senti, "classify", "-m", mpath, "-v", verb, "-i", os.path.join(DATA, "sst2", "dev.csv"),
+                   "--text-col", "sentence", "--limit", str(a.rows), "-q", "-t", "2",
+                   "--prompts", os.path.join(tmp, "p.jsonl"), "-o", os.path.join(tmp, "pred.csv")] + extra
+            subprocess.run(cmd, check=True, cwd=ROOT)
+            prompts = [json.loads(l) for l in open(os.path.join(tmp, "p.jsonl"))]
+            manifest = json.load(open(os.path.join(tmp, "pred.csv.manifest.json")))
+        labels = [[w["tokens"] for w in lab["words"]] for lab in manifest["verbalizer"]["labels"]]
+        llm = Llama(model_path=mpath, n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False)
+        out = os.path.join(ROOT, "tests", "data", "classify", name + ".jsonl")
+        with open(out, "w") as f:
+            head = {"model": model, "verbalizer": verb, "options": [x.replace(DATA, "$DATASETS") for x in extra],
+                    "rows": a.rows, "labels": [lab["label"] for lab in manifest["verbalizer"]["labels"]],
+                    "llama_cpp_python": __import__("llama_cpp").__version__}
+            f.write(json.dumps(head) + "\n")
+            # calibration inputs come first in the prompt dump; the rows are the last `rows` lines
+            for i, p in enumerate(prompts[-a.rows:]):
+                ids = p["prefix_ids"] + p["suffix_ids"]
+                dist = label_distribution(llm, ids, labels)
+                f.write(json.dumps({"row": i + 1, "prefix_ids": p["prefix_ids"], "suffix_ids": p["suffix_ids"],
+                                    "p": [round(x, 9) for x in dist]}) + "\n")
+        print("wrote", out, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
