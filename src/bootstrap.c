@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
@@ -51,15 +52,20 @@ void senti_bootstrap_stream_seeds(uint32_t seed, int B, uint32_t *out)
 }
 
 /* Fill w with the multiplicities of n draws from an already seeded rng. */
-static void draw_weights(gsl_rng *r, size_t n, uint32_t *w)
+static void draw_weights(gsl_rng *r, size_t n, uint8_t *w)
 {
-    for (size_t i = 0; i < n; i++)
-        w[i] = 0;
-    for (size_t i = 0; i < n; i++)
-        w[gsl_rng_uniform_int(r, n)]++;
+    memset(w, 0, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned long u = gsl_rng_uniform_int(r, n);
+        if (w[u] == 255) { /* cap, see metrics.h: draw again */
+            i--;
+            continue;
+        }
+        w[u]++;
+    }
 }
 
-void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint32_t *w)
+void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint8_t *w)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r)
@@ -102,7 +108,7 @@ static senti_status run_replicates(const senti_eval_prep *a, const senti_eval_pr
 #pragma omp parallel num_threads(nt) reduction(| : failed)
 #endif
     {
-        uint32_t *w = malloc(n * sizeof *w);
+        uint8_t *w = malloc(n);
         gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
         failed |= !w || !r;
 #ifdef _OPENMP

@@ -20,6 +20,8 @@ int senti_cmd_finetune(int argc, char **argv);
 int senti_cmd_eval(int argc, char **argv);
 int senti_cmd_compare(int argc, char **argv);
 int senti_cmd_bench_prefill(int argc, char **argv);
+int senti_cmd_report(int argc, char **argv);
+int senti_cmd_run(int argc, char **argv);
 
 /* The model path used when -m is not given: $SENTI_MODEL, else the default
  * model under $SENTI_MODEL_DIR (default "models"). Static storage. */

@@ -6,9 +6,18 @@
  *     KV cache [n_layer][n_ctx][n_head_kv*head_dim] and a workspace for a batch
  *     of SENTI_MAX_BATCH tokens. senti_decode allocates nothing; inputs longer
  *     than SENTI_MAX_BATCH run in chunks (same result as one batch).
- *   - Matrix products y = x W^T take one of two paths (senti_matmul):
- *       T <= SENTI_DOT_MAX_T  per-row dot products straight from the quantized
- *                             weights (senti_dot_row), rows split over threads;
+ *   - Matrix products y = x W^T with quantized weights follow llama.cpp: the T
+ *     activation rows are quantized once to the weight type's 8-bit partner
+ *     (Q8_0 / Q8_1 / Q8_K, senti_q8_act_type) into the context's workspace,
+ *     then each thread takes blocks of weight rows (small enough to stay in
+ *     L1) and passes all T tokens over them, four tokens per weight row at a
+ *     time, with integer dot products (senti_dot_rows_q8). This is what makes
+ *     the log-probabilities agree with llama.cpp (see tests/check_model.c).
+ *   - F32/F16/BF16 weights, and every weight when the context was created
+ *     with SENTI_MATMUL=f32 in the environment (the f32 path kept for the
+ *     reference tests), take the f32 path:
+ *       T <= SENTI_DOT_MAX_T  per-row dot products straight from the weights
+ *                             (senti_dot_row), rows split over threads;
  *       larger T              a tile of weight rows is dequantized into f32 and
  *                             multiplied against all T tokens with cblas_sgemm.
  *   - Attention runs per head through cblas_sgemm over the cached keys, with
@@ -36,10 +45,22 @@ extern void openblas_set_num_threads(int num_threads);
 #define SENTI_DOT_MAX_T 4
 /* f32 elements in one dequantized weight tile (1 MiB). */
 #define SENTI_TILE_FLOATS (1 << 18)
+/* Bytes of quantized weight rows per block of the q8 path (fits in L1). */
+#define SENTI_Q8_BLOCK_BYTES (16 * 1024)
+/* Tokens per call of the q8 row kernel. */
+#define SENTI_Q8_TOKENS 4
 
 /* ---- context ------------------------------------------------------------------ */
 
 static int64_t max3(int64_t a, int64_t b, int64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+
+/* Bytes of one quantized activation row of n elements, for any pairing. */
+static size_t act_row_bytes(int64_t n)
+{
+    size_t k = senti_type_row_size(SENTI_TYPE_Q8_K, (n + 255) / 256 * 256);
+    size_t l = senti_type_row_size(SENTI_TYPE_Q8_1, (n + 31) / 32 * 32);
+    return k > l ? k : l;
+}
 
 senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err)
 {
@@ -62,6 +83,9 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     if (c->tile_rows < 16)
         c->tile_rows = 16;
     c->tile_floats = (size_t)c->tile_rows * (size_t)widest;
+    const char *mm = getenv("SENTI_MATMUL");
+    c->matmul_f32 = mm && strcmp(mm, "f32") == 0;
+    c->xq_row_bytes = act_row_bytes(widest);
     c->max_threads = omp_get_num_procs() > senti_get_threads() ? omp_get_num_procs() : senti_get_threads();
     const size_t nth = (size_t)c->max_threads;
     c->k_cache = calloc(cache, sizeof(float));
@@ -75,6 +99,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->ff_up = malloc(B * F * sizeof(float));
     c->scores = malloc(nth * SENTI_ATT_ROWS * (size_t)n_ctx * sizeof(float));
     c->tile = malloc(nth * c->tile_floats * sizeof(float));
+    c->xq = malloc(B * c->xq_row_bytes);
     c->tile_out = malloc(B * SENTI_OUT_BLOCK * sizeof(float));
     c->hid = malloc(B * E * sizeof(float));
     c->lse_max = malloc(B * sizeof(double));
@@ -83,7 +108,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
-        !c->ff_up || !c->scores || !c->tile || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
+        !c->ff_up || !c->scores || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
         !c->out_idx || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
@@ -103,6 +128,7 @@ void senti_context_free(senti_context *c)
     free(c->lse_max);
     free(c->lse_sum);
     free(c->out_idx);
+    free(c->xq);
     free(c);
 }
 
@@ -168,11 +194,50 @@ static void matmul_gemm(senti_context *ctx, const senti_mat *W, const int32_t *s
     }
 }
 
+/* y = x W^T with 8-bit activations (see the file-top contract). One parallel
+ * region: the threads quantize the T rows of x into ctx->xq ([T][ab] bytes),
+ * then take blocks of rb weight rows; for each block all T tokens pass over
+ * it, SENTI_Q8_TOKENS at a time. */
+static void matmul_q8(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows, const float *x,
+                      int T, float *y, int64_t ldy)
+{
+    const int64_t C = W->cols;
+    const size_t ab = senti_type_row_size(senti_q8_act_type(W->type), C);
+    int64_t rb = SENTI_Q8_BLOCK_BYTES / (int64_t)W->row_bytes;
+    rb = rb < 1 ? 1 : rb;
+    /* at least a few blocks per thread for balance */
+    int64_t want = (n_rows + 4 * ctx->n_threads - 1) / (4 * ctx->n_threads);
+    rb = rb > want ? (want > 0 ? want : 1) : rb;
+    const int64_t n_blk = (n_rows + rb - 1) / rb;
+    uint8_t *xq = ctx->xq;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+#pragma omp for schedule(static)
+        for (int t = 0; t < T; t++)
+            senti_quantize_row_act(W->type, x + (size_t)t * C, xq + (size_t)t * ab, C);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ib = 0; ib < n_blk; ib++) {
+            const int64_t r0 = ib * rb, r1 = r0 + rb < n_rows ? r0 + rb : n_rows;
+            float out[SENTI_Q8_TOKENS];
+            for (int t0 = 0; t0 < T; t0 += SENTI_Q8_TOKENS) {
+                const int nt = T - t0 < SENTI_Q8_TOKENS ? T - t0 : SENTI_Q8_TOKENS;
+                for (int64_t r = r0; r < r1; r++) {
+                    senti_dot_rows_q8(W->type, mat_row(W, sel, r), xq + (size_t)t0 * ab, ab, nt, C, out);
+                    for (int k = 0; k < nt; k++)
+                        y[(size_t)(t0 + k) * ldy + r] = out[k];
+                }
+            }
+        }
+    }
+}
+
 /* y[t][i] = W[sel ? sel[i] : i] . x[t] for i < n_rows, t < T. */
 static void matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
                         const float *x, int T, float *y, int64_t ldy)
 {
-    if (T <= SENTI_DOT_MAX_T)
+    if (!ctx->matmul_f32 && senti_q8_act_type(W->type) >= 0)
+        matmul_q8(ctx, W, sel, n_rows, x, T, y, ldy);
+    else if (T <= SENTI_DOT_MAX_T)
         matmul_dot(ctx, W, sel, n_rows, x, T, y, ldy);
     else
         matmul_gemm(ctx, W, sel, n_rows, x, T, y, ldy);

@@ -92,11 +92,17 @@ struct senti_eval_prep {
     double *conf;           /* [n] max probability */
     double *nll;            /* [n] -log(clip(p_gold, eps, 1 - eps)) */
     double *brier;          /* [n] sum_j (p_j - [j == gold])^2 */
-    uint16_t *bin;          /* [n] equal-width bin of conf */
     uint32_t *order;        /* [n] rows by ascending conf, ties by row */
-    uint16_t *cbin;         /* [n * k] equal-width bin of p_ij */
     uint32_t *corder;       /* [k * n] rows by ascending p_ij, per class j */
-    double *harm;           /* [n + 1] harmonic numbers H_0..H_n */
+    /* The same data laid out in sorted order, so the sorted passes read memory
+     * sequentially and only gather the 1-byte weights (n bytes, cache-resident). */
+    double *s_conf;         /* [n] conf[order[s]] */
+    uint8_t *s_ok;          /* [n] top_ok[order[s]] */
+    double *s_p;            /* [k * n] p[corder[j][s]][j] */
+    uint8_t *s_hit;         /* [k * n] gold[corder[j][s]] == j */
+    uint32_t *wend;         /* [(k + 1) * M] end of each equal-width bin in sorted order:
+                               top label first, then class j at (j + 1) * M */
+    double *inv;            /* [n + 1] inv[i] = 1 / i (inv[0] unused) */
 };
 
 static int width_bin(double v, int M)
@@ -160,14 +166,41 @@ static void prep_rows(senti_eval_prep *p)
         for (int j = 0; j < p->k; j++) {
             double d = row[j] - (j == g ? 1.0 : 0.0);
             br += d * d;
-            p->cbin[i * (size_t)p->k + (size_t)j] = (uint16_t)width_bin(row[j], p->M);
         }
         p->top_ok[i] = top == g;
         p->conf[i] = row[top];
         p->nll[i] = -log(pg);
         p->brier[i] = br;
-        p->bin[i] = (uint16_t)width_bin(row[top], p->M);
     }
+}
+
+/* wend[b] = number of sorted values whose equal-width bin is <= b. */
+static void width_ends(const double *sv, size_t n, int M, uint32_t *wend)
+{
+    size_t s = 0;
+    for (int b = 0; b < M; b++) {
+        while (s < n && width_bin(sv[s], M) <= b)
+            s++;
+        wend[b] = (uint32_t)s;
+    }
+}
+
+static void fill_sorted(senti_eval_prep *p)
+{
+    size_t n = p->n, k = (size_t)p->k;
+    for (size_t s = 0; s < n; s++) {
+        p->s_conf[s] = p->conf[p->order[s]];
+        p->s_ok[s] = p->top_ok[p->order[s]];
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t s = 0; s < n; s++) {
+            uint32_t r = p->corder[j * n + s];
+            p->s_p[j * n + s] = p->prob[(size_t)r * k + j];
+            p->s_hit[j * n + s] = (size_t)p->gold[r] == j;
+        }
+    width_ends(p->s_conf, n, p->M, p->wend);
+    for (size_t j = 0; j < k; j++)
+        width_ends(p->s_p + j * n, n, p->M, p->wend + (j + 1) * (size_t)p->M);
 }
 
 senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
@@ -202,21 +235,26 @@ senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_e
     p->conf = malloc(n * sizeof(double));
     p->nll = malloc(n * sizeof(double));
     p->brier = malloc(n * sizeof(double));
-    p->bin = malloc(n * sizeof(uint16_t));
     p->order = malloc(n * sizeof(uint32_t));
-    p->cbin = malloc(n * k * sizeof(uint16_t));
     p->corder = malloc(n * k * sizeof(uint32_t));
-    p->harm = malloc((n + 1) * sizeof(double));
-    int bad = !p->top_ok || !p->conf || !p->nll || !p->brier || !p->bin || !p->order || !p->cbin ||
-              !p->corder || !p->harm;
+    p->inv = malloc((n + 1) * sizeof(double));
+    p->s_conf = malloc(n * sizeof(double));
+    p->s_ok = malloc(n);
+    p->s_p = malloc(n * k * sizeof(double));
+    p->s_hit = malloc(n * k);
+    p->wend = malloc((k + 1) * (size_t)n_bins * sizeof(uint32_t));
+    int bad = !p->top_ok || !p->conf || !p->nll || !p->brier || !p->order || 
+              !p->corder || !p->inv || !p->s_conf || !p->s_ok || !p->s_p || !p->s_hit || !p->wend;
     if (!bad) {
         prep_rows(p);
         bad = sort_rows(p->conf, 1, n, p->order) != 0;
         for (size_t j = 0; j < k && !bad; j++)
             bad = sort_rows(p->prob + j, k, n, p->corder + j * n) != 0;
-        p->harm[0] = 0.0;
+        if (!bad)
+            fill_sorted(p);
+        p->inv[0] = 0.0;
         for (size_t i = 1; i <= n; i++)
-            p->harm[i] = p->harm[i - 1] + 1.0 / (double)i;
+            p->inv[i] = 1.0 / (double)i;
     }
     if (bad) {
         senti_eval_prep_free(p);
@@ -234,11 +272,14 @@ void senti_eval_prep_free(senti_eval_prep *p)
     free(p->conf);
     free(p->nll);
     free(p->brier);
-    free(p->bin);
     free(p->order);
-    free(p->cbin);
     free(p->corder);
-    free(p->harm);
+    free(p->inv);
+    free(p->s_conf);
+    free(p->s_ok);
+    free(p->s_p);
+    free(p->s_hit);
+    free(p->wend);
     free(p);
 }
 
@@ -300,93 +341,101 @@ static void classification_from_confusion(const double *C, int k, double *out,
 
 /* ---- calibration passes ---------------------------------------------------------- */
 
-static inline double weight_of(const uint32_t *w, size_t i) { return w ? (double)w[i] : 1.0; }
+static inline double weight_of(const uint8_t *w, size_t i) { return w ? (double)w[i] : 1.0; }
 
 /* Start of equal-mass bin b of M over W positions: ceil(b * W / M). */
 static inline uint64_t mass_start(uint64_t b, uint64_t W, uint64_t M) { return (b * W + M - 1) / M; }
 
-/* Equal-mass bins over rows in `order`: per bin, sum of weights, of values
- * v[r * stride] and of hits y(r). sums: [M * 3] zeroed by the caller. */
-static void mass_bins(const senti_eval_prep *p, const uint32_t *w, uint64_t W, const uint32_t *order,
-                      const double *v, size_t stride, int cls, double *sums)
+/* Equal-mass bins over the rows in `order`, whose values and hits are given
+ * in that order (sv, sh): per bin, the sum of weights, of values and of hits.
+ * sums: [M * 3] zeroed by the caller. */
+static void mass_bins(const senti_eval_prep *p, const uint8_t *w, uint64_t W, const uint32_t *order,
+                      const double *sv, const uint8_t *sh, const uint32_t *wend, double *sums,
+                      double *width)
 {
     uint64_t M = (uint64_t)p->M, pos = 0, b = 0, end = mass_start(1, W, M);
+    /* Running sums of the current bins stay in registers; the common case (the
+     * row ends inside both bins) has no data-dependent branch. The equal-width
+     * bins are fixed segments of the sorted order (wend), flushed as passed. */
+    double cw = 0, cv = 0, ch = 0, ww = 0, wv = 0, wh = 0;
+    size_t wb = 0, wlim = wend[0];
     for (size_t s = 0; s < p->n; s++) {
-        uint32_t r = order[s];
-        uint64_t left = w ? w[r] : 1;
-        double val = v[(size_t)r * stride];
-        double hit = cls < 0 ? p->top_ok[r] : (p->gold[r] == cls);
-        while (left > 0) {
-            while (pos >= end && b < M - 1) {
-                b++;
-                end = mass_start(b + 1, W, M);
-            }
-            uint64_t take = left < end - pos ? left : end - pos;
-            sums[b * 3] += (double)take;
-            sums[b * 3 + 1] += (double)take * val;
-            sums[b * 3 + 2] += (double)take * hit;
-            pos += take;
-            left -= take;
+        while (s >= wlim) {
+            width[wb * 3] = ww;
+            width[wb * 3 + 1] = wv;
+            width[wb * 3 + 2] = wh;
+            ww = wv = wh = 0;
+            wlim = wend[++wb];
         }
+        uint64_t left = w ? w[order[s]] : 1;
+        double v = sv[s], h = sh[s];
+        ww += (double)left;
+        wv += (double)left * v;
+        wh += (double)left * h;
+        while (pos + left > end && b < M - 1) {
+            uint64_t take = end - pos;
+            cw += (double)take;
+            cv += (double)take * v;
+            ch += (double)take * h;
+            sums[b * 3] = cw;
+            sums[b * 3 + 1] = cv;
+            sums[b * 3 + 2] = ch;
+            cw = cv = ch = 0;
+            pos = end;
+            left -= take;
+            b++;
+            end = mass_start(b + 1, W, M);
+        }
+        cw += (double)left;
+        cv += (double)left * v;
+        ch += (double)left * h;
+        pos += left;
     }
+    sums[b * 3] = cw;
+    sums[b * 3 + 1] = cv;
+    sums[b * 3 + 2] = ch;
+    width[wb * 3] = ww;
+    width[wb * 3 + 1] = wv;
+    width[wb * 3 + 2] = wh;
 }
 
 /* AURC: mean over coverage levels i/W of the error rate among the i most
  * confident rows; rows with equal confidence are a block whose errors are
  * spread evenly (the expectation over orderings within ties). */
-static double aurc_weighted(const senti_eval_prep *p, const uint32_t *w, uint64_t W)
+static double aurc_weighted(const senti_eval_prep *p, const uint8_t *w, uint64_t W)
 {
     double total = 0.0, err_before = 0.0;
     uint64_t before = 0;
     size_t s = p->n;
     while (s > 0) {
-        double c = p->conf[p->order[s - 1]], bw = 0.0, be = 0.0;
-        while (s > 0 && p->conf[p->order[s - 1]] == c) {
-            uint32_t r = p->order[--s];
-            double wr = weight_of(w, r);
+        double c = p->s_conf[s - 1], bw = 0.0, be = 0.0;
+        while (s > 0 && p->s_conf[s - 1] == c) {
+            s--;
+            double wr = weight_of(w, p->order[s]);
             bw += wr;
-            be += wr * (1 - p->top_ok[r]);
+            be += wr * (1 - p->s_ok[s]);
         }
         if (bw == 0)
             continue;
         uint64_t m = (uint64_t)bw;
         double rate = be / bw;
-        if (m <= 16) {
-            for (uint64_t j = 1; j <= m; j++)
-                total += (err_before + (double)j * rate) / (double)(before + j);
-        } else {
-            double dh = p->harm[before + m] - p->harm[before];
-            total += err_before * dh + rate * ((double)m - (double)before * dh);
-        }
+        for (uint64_t j = 1; j <= m; j++)
+            total += (err_before + (double)j * rate) *
+                     (before + j <= p->n ? p->inv[before + j] : 1.0 / (double)(before + j));
         before += m;
         err_before += be;
     }
     return total / (double)W;
 }
 
-/* Top-label equal-width bins, NLL, Brier, class-wise bins. */
-static void width_pass(const senti_eval_prep *p, const uint32_t *w, double *top, double *cls,
-                       double *nll, double *brier)
+/* Weighted sums of the per-row NLL and Brier terms. */
+static void loss_pass(const senti_eval_prep *p, const uint8_t *w, double *nll, double *brier)
 {
-    size_t k = (size_t)p->k, M = (size_t)p->M;
     double s_nll = 0, s_brier = 0;
     for (size_t i = 0; i < p->n; i++) {
-        double wi = weight_of(w, i);
-        if (wi == 0)
-            continue;
+        double wi = weight_of(w, i); /* rows of weight 0 add 0: no branch */
         s_nll += wi * p->nll[i];
         s_brier += wi * p->brier[i];
-        double *t = top + 3 * (size_t)p->bin[i];
-        t[0] += wi;
-        t[1] += wi * p->conf[i];
-        t[2] += wi * p->top_ok[i];
-        const double *row = p->prob + i * k;
-        for (size_t j = 0; j < k; j++) {
-            double *c = cls + 3 * (j * M + p->cbin[i * k + j]);
-            c[0] += wi;
-            c[1] += wi * row[j];
-            c[2] += wi * ((size_t)p->gold[i] == j);
-        }
     }
     *nll = s_nll;
     *brier = s_brier;
@@ -401,14 +450,31 @@ static double abs_gap_sum(const double *sums, int M)
     return s;
 }
 
-static void calibration_metrics(const senti_eval_prep *p, const uint32_t *w, double W, double *out,
+static void calibration_metrics(const senti_eval_prep *p, const uint8_t *w, double W, double *out,
                                 double *top, double *cls, double *mass)
 {
     int M = p->M, k = p->k;
     double s_nll, s_brier;
-    width_pass(p, w, top, cls, &s_nll, &s_brier);
+    size_t Ms = (size_t)M, n = p->n;
+    loss_pass(p, w, &s_nll, &s_brier);
     out[SENTI_M_NLL] = s_nll / W;
     out[SENTI_M_BRIER] = s_brier / W;
+    /* top label: equal-mass into `mass`, equal-width into `top` */
+    mass_bins(p, w, (uint64_t)W, p->order, p->s_conf, p->s_ok, p->wend, mass, top);
+    out[SENTI_M_ECE_MASS] = abs_gap_sum(mass, M) / W;
+    double ace = 0, nonempty = 0;
+    for (size_t j = 0; j < (size_t)k; j++) {
+        memset(mass, 0, 3 * Ms * sizeof *mass);
+        size_t off = j * n;
+        mass_bins(p, w, (uint64_t)W, p->corder + off, p->s_p + off, p->s_hit + off,
+                  p->wend + (j + 1) * Ms, mass, cls + 3 * j * Ms);
+        for (int b = 0; b < M; b++)
+            if (mass[3 * b] > 0) {
+                ace += fabs(mass[3 * b + 2] - mass[3 * b + 1]) / mass[3 * b];
+                nonempty += 1;
+            }
+    }
+    out[SENTI_M_ACE] = ace / nonempty;
     double mce = 0, sq = 0, cw = 0;
     for (int b = 0; b < M; b++) {
         double cnt = top[3 * b];
@@ -424,26 +490,12 @@ static void calibration_metrics(const senti_eval_prep *p, const uint32_t *w, dou
     for (int j = 0; j < k; j++)
         cw += abs_gap_sum(cls + 3 * (size_t)j * (size_t)M, M);
     out[SENTI_M_CLASSWISE_ECE] = cw / (W * k);
-
-    mass_bins(p, w, (uint64_t)W, p->order, p->conf, 1, -1, mass);
-    out[SENTI_M_ECE_MASS] = abs_gap_sum(mass, M) / W;
-    double ace = 0, nonempty = 0;
-    for (int j = 0; j < k; j++) {
-        memset(mass, 0, 3 * (size_t)M * sizeof *mass);
-        mass_bins(p, w, (uint64_t)W, p->corder + (size_t)j * p->n, p->prob + j, (size_t)k, j, mass);
-        for (int b = 0; b < M; b++)
-            if (mass[3 * b] > 0) {
-                ace += fabs(mass[3 * b + 2] - mass[3 * b + 1]) / mass[3 * b];
-                nonempty += 1;
-            }
-    }
-    out[SENTI_M_ACE] = ace / nonempty;
     out[SENTI_M_AURC] = aurc_weighted(p, w, (uint64_t)W);
 }
 
 /* The evaluator; `C` [k*k] and `top` [M*3] are returned to the caller when
  * non-NULL pointers are given (for the confusion matrix and reliability bins). */
-static senti_status eval_weighted(const senti_eval_prep *p, const uint32_t *w, double *out,
+static senti_status eval_weighted(const senti_eval_prep *p, const uint8_t *w, double *out,
                                   double *C_out, double *top_out)
 {
     size_t k = (size_t)p->k, M = (size_t)p->M;
@@ -474,7 +526,7 @@ static senti_status eval_weighted(const senti_eval_prep *p, const uint32_t *w, d
     return SENTI_OK;
 }
 
-senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint32_t *w,
+senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
                                      double out[SENTI_M_COUNT])
 {
     return eval_weighted(p, w, out, NULL, NULL);

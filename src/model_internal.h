@@ -93,6 +93,9 @@ struct senti_context {
     int *out_idx;        /* [B] output row index of each gathered hidden state */
     float *rope_cos;     /* [B][rope_dim/2] */
     float *rope_sin;     /* [B][rope_dim/2] */
+    uint8_t *xq;         /* [B][xq_row_bytes] activations quantized to 8 bits */
+    size_t xq_row_bytes; /* widest quantized activation row */
+    bool matmul_f32;     /* SENTI_MATMUL=f32: f32 activations for every matmul */
 };
 
 /* ---- forward.c kernels shared with model.c / tests ---- */

@@ -441,8 +441,6 @@ static double f_model(void)
 static void whole_model(int gemma, bool cache)
 {
     char *path = ft_tiny_model(gemma, 777u + (unsigned)gemma);
-    if (getenv("FT_KEEP"))
-        fprintf(stderr, "tiny model: %s\n", path);
     senti_err e;
     ck_assert_msg(senti_model_load(path, NULL, &tiny, &e) == SENTI_OK, "%s", e.msg);
     ck_assert_int_eq(ft_trainer_new(tiny, &tiny_words, SENTI_AGG_LOGSUMEXP, 16, cache, &tiny_tr, &e), SENTI_OK);
@@ -486,8 +484,7 @@ static void whole_model(int gemma, bool cache)
     senti_lora_free(tiny_lora);
     ft_trainer_free(tiny_tr);
     senti_model_free(tiny);
-    if (!getenv("FT_KEEP"))
-        remove(path);
+    remove(path);
     free(path);
 }
 

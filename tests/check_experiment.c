@@ -9,6 +9,7 @@
  * separators=(',', ':'))[:16]) from the canonical form in experiment.h.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -281,7 +281,8 @@ START_TEST(test_bootstrap_hand)
     senti_eval_prep_free(prep);
 
     /* multiplicities: each resample draws exactly n rows */
-    uint32_t w[37], sum = 0;
+    uint8_t w[37];
+    unsigned sum = 0;
     senti_bootstrap_weights(37, 12345u, w);
     for (int i = 0; i < 37; i++)
         sum += w[i];
@@ -329,7 +330,7 @@ START_TEST(test_weights_scale_free)
     senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
     senti_eval_prep *prep;
     ck_assert(senti_eval_prep_new(&in, 15, &prep, NULL) == SENTI_OK);
-    uint32_t *w = malloc(pf.n * sizeof *w);
+    uint8_t *w = malloc(pf.n);
     for (size_t i = 0; i < pf.n; i++)
         w[i] = 2;
     double a[SENTI_M_COUNT], b[SENTI_M_COUNT];

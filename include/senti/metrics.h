@@ -147,14 +147,18 @@ size_t senti_eval_prep_rows(const senti_eval_prep *p);
 
 /* All headline metrics of the rows taken with multiplicities w[i] (w == NULL:
  * every row once). sum(w) must be > 0. out: [SENTI_M_COUNT]. Thread-safe for
- * distinct `out`. */
-senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint32_t *w,
+ * distinct `out`. Multiplicities are bytes so that the random reads of the
+ * sorted passes stay in cache (see senti_bootstrap_weights for the cap). */
+senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
                                      double out[SENTI_M_COUNT]);
 
 /* Resample r of a seeded bootstrap: w[0..n) = multiplicities of n uniform
  * draws with replacement from a gsl mt19937 seeded with `stream_seed`
- * (see senti_bootstrap_stream_seeds). */
-void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint32_t *w);
+ * (see senti_bootstrap_stream_seeds). A multiplicity is capped at 255: a draw
+ * that would exceed it is dropped and drawn again. For any n the chance that
+ * a row is drawn 256 times is below 1e-490, so this never happens in practice
+ * and the weights equal the plain multinomial ones. */
+void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint8_t *w);
 
 /* The per-resample seeds: the first B outputs of mt19937 seeded with `seed`.
  * out: [B]. This makes results independent of the thread count. */

@@ -78,6 +78,37 @@ uint16_t senti_f32_to_bf16(float f);
  * type that senti_dequant_row supports. Returns bytes written, 0 if unsupported. */
 size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
 
+/* ---- 8-bit activations and integer dot products (src/quant_q8.c) ----
+ * ggml multiplies a quantized weight row with activations quantized to 8 bits
+ * ("vec_dot_type"): Q8_1 for Q4_1/Q5_1, Q8_0 for Q4_0/Q5_0/Q8_0, Q8_K for
+ * Q2_K..Q6_K. These follow ggml's layouts and rounding byte for byte. */
+
+/* The activation type paired with weight type wtype, or -1 if none. */
+int senti_q8_act_type(int wtype);
+/* Quantize n floats (n a multiple of the block size) into Q8_0 / Q8_1 / Q8_K.
+ * The fast versions write the same bytes as the _ref ones. */
+void senti_quantize_row_q8_0(const float *x, void *dst, int64_t n);
+void senti_quantize_row_q8_1(const float *x, void *dst, int64_t n);
+void senti_quantize_row_q8_K(const float *x, void *dst, int64_t n);
+void senti_quantize_row_q8_0_ref(const float *x, void *dst, int64_t n);
+void senti_quantize_row_q8_1_ref(const float *x, void *dst, int64_t n);
+void senti_quantize_row_q8_K_ref(const float *x, void *dst, int64_t n);
+/* Quantize into senti_q8_act_type(wtype); returns bytes written (0: no pairing
+ * or bad n). */
+size_t senti_quantize_row_act(int wtype, const float *x, void *dst, int64_t n);
+/* Dequantize a Q8_0 / Q8_1 / Q8_K row (atype) of n elements. */
+void senti_dequant_row_q8(int atype, const void *src, float *dst, int64_t n);
+/* Dot product of a weight row of type wtype with an activation row xq of its
+ * paired type (n elements). The reference follows ggml's definition; the fast
+ * path has exact integer block sums (K-quants: bit-identical result; legacy
+ * types: float summation order differs, ~1e-6 relative). NaN on a bad type/n. */
+float senti_dot_row_q8(int wtype, const void *row, const void *xq, int64_t n);
+float senti_dot_row_q8_ref(int wtype, const void *row, const void *xq, int64_t n);
+/* out[t] = row . xq_t for nt activation rows xq_t = xq + t * xq_stride bytes
+ * (each weight block is unpacked once for all of them). */
+void senti_dot_rows_q8(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
+                       float *out);
+
 #ifdef __cplusplus
 }
 #endif

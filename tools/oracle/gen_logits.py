@@ -139,7 +139,8 @@ def main():
     for name, text in plist:
         ids = tok(text)
         assert 5 <= len(ids) <= 500, (name, len(ids))
-        assert (ids[0] == llm.token_bos()) == want_bos, name
+        bare = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        assert ids == ([llm.token_bos()] if want_bos else []) + bare, name
         rec = record(name, text, ids, eval_logits(llm, ids, False), version)
         lines.append(rec)
         if name in NEXT_PROMPTS:

@@ -1,0 +1,211 @@
+/*
+ * cli_report.c - `senti report OUTDIR|results.json [outputs] [gates]`.
+ *
+ * Writes the requested reports (each atomically: a temporary file renamed
+ * into place), evaluates the gates and prints one summary line per gate on
+ * stderr. Exit codes: 0 every gate passed (or none given), 1 a gate failed,
+ * 2 usage or input error (bad option, unreadable results, gate naming an
+ * unknown metric, label or cell pattern, baseline on different rows).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "senti/report.h"
+
+#define MAX_GATES 64
+
+static void usage(FILE *f)
+{
+    fputs("usage: senti report OUTDIR|results.json [options]\n\n"
+          "outputs (FILE '-' = stdout; with no output option the Markdown goes to stdout):\n"
+          "  --html FILE          self-contained HTML report\n"
+          "  --markdown FILE      Markdown summary (CI job summary, PR comment)\n"
+          "  --json FILE          gate outcomes + summary (schema senti-report/1)\n"
+          "  --csv FILE           one line per cell with metrics and CIs\n"
+          "  --junit FILE         JUnit XML, one test case per gate\n"
+          "gates (repeatable; METRIC[LABEL]@CELLS=VALUE, LABEL and @CELLS optional,\n"
+          "CELLS an fnmatch pattern over cell names, default every cell):\n"
+          "  --fail-under SPEC    fail when the metric is below VALUE (accuracy=0.8, recall[negative]=0.7)\n"
+          "  --fail-over SPEC     fail when the metric is above VALUE (ece=0.1)\n"
+          "  --baseline FILE      fail when a cell's accuracy is significantly lower than in FILE\n"
+          "                       (exact McNemar test on the same rows)\n"
+          "  --alpha X            significance level of the baseline gate (default 0.05)\n"
+          "  --baseline-cells PAT cells the baseline gate applies to (default every common cell)\n"
+          "exit codes: 0 pass, 1 gate failed, 2 usage/input error\n",
+          f);
+}
+
+typedef senti_status (*writer_fn)(const senti_results *, const senti_gate_result *, size_t, FILE *, senti_err *);
+
+static senti_status csv_writer(const senti_results *r, const senti_gate_result *g, size_t n, FILE *f, senti_err *e)
+{
+    (void)g, (void)n;
+    return senti_report_csv(r, f, e);
+}
+
+/* Write one report to `path` ("-" = stdout) through a temporary file. */
+static int write_report(const char *path, writer_fn fn, const senti_results *r, const senti_gate_result *g,
+                        size_t n)
+{
+    senti_err e = {0};
+    if (!strcmp(path, "-")) {
+        if (fn(r, g, n, stdout, &e)) {
+            fprintf(stderr, "senti report: stdout: %s\n", e.msg);
+            return -1;
+        }
+        return 0;
+    }
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return -1;
+    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    senti_status s = f ? fn(r, g, n, f, &e) : SENTI_ERR_IO;
+    if (f && fclose(f) != 0 && !s)
+        s = senti_err_set(&e, SENTI_ERR_IO, "write error");
+    if (!s && rename(tmp, path) != 0)
+        s = senti_err_set(&e, SENTI_ERR_IO, "cannot rename into place");
+    if (s) {
+        fprintf(stderr, "senti report: %s: %s\n", path, f ? e.msg : "cannot create file");
+        remove(tmp);
+    }
+    free(tmp);
+    return s ? -1 : 0;
+}
+
+typedef struct {
+    const char *html, *markdown, *json, *csv, *junit, *baseline, *baseline_cells;
+    double alpha;
+    senti_gate gates[MAX_GATES];
+    size_t n_gates;
+} report_opts;
+
+static int add_gate(report_opts *o, const char *spec, senti_gate_kind kind)
+{
+    senti_err e;
+    if (o->n_gates == MAX_GATES) {
+        fprintf(stderr, "senti report: at most %d gates\n", MAX_GATES);
+        return -1;
+    }
+    if (senti_gate_parse(spec, kind, &o->gates[o->n_gates], &e)) {
+        fprintf(stderr, "senti report: %s\n", e.msg);
+        return -1;
+    }
+    o->n_gates++;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, report_opts *o, const char **input)
+{
+    static const struct option longs[] = {
+        {"html", required_argument, 0, 'H'},     {"markdown", required_argument, 0, 'M'},
+        {"json", required_argument, 0, 'J'},     {"csv", required_argument, 0, 'C'},
+        {"junit", required_argument, 0, 'U'},    {"fail-under", required_argument, 0, 'u'},
+        {"fail-over", required_argument, 0, 'o'}, {"baseline", required_argument, 0, 'b'},
+        {"alpha", required_argument, 0, 'a'},    {"baseline-cells", required_argument, 0, 'c'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    int c;
+    o->alpha = 0.05;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'H': o->html = optarg; break;
+        case 'M': o->markdown = optarg; break;
+        case 'J': o->json = optarg; break;
+        case 'C': o->csv = optarg; break;
+        case 'U': o->junit = optarg; break;
+        case 'b': o->baseline = optarg; break;
+        case 'c': o->baseline_cells = optarg; break;
+        case 'u': if (add_gate(o, optarg, SENTI_GATE_UNDER)) return -1; break;
+        case 'o': if (add_gate(o, optarg, SENTI_GATE_OVER)) return -1; break;
+        case 'a':
+            o->alpha = strtod(optarg, &end);
+            if (*end || !(o->alpha > 0 && o->alpha < 1)) {
+                fprintf(stderr, "senti report: --alpha must be in (0, 1)\n");
+                return -1;
+            }
+            break;
+        case 'h': usage(stdout); exit(SENTI_EXIT_OK);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return -1;
+    }
+    *input = argv[optind];
+    if (o->baseline) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "accuracy=%g", o->alpha);
+        if (add_gate(o, spec, SENTI_GATE_BASELINE))
+            return -1;
+        senti_gate *g = &o->gates[o->n_gates - 1];
+        snprintf(g->spec, sizeof g->spec, "%s", o->baseline);
+        if (o->baseline_cells)
+            snprintf(g->cells, sizeof g->cells, "%s", o->baseline_cells);
+    }
+    return 0;
+}
+
+static int write_all(const report_opts *o, const senti_results *r, const senti_gate_result *res)
+{
+    int bad = 0;
+    if (o->html)
+        bad |= write_report(o->html, senti_report_html, r, res, o->n_gates);
+    if (o->markdown)
+        bad |= write_report(o->markdown, senti_report_markdown, r, res, o->n_gates);
+    if (o->json)
+        bad |= write_report(o->json, senti_report_json, r, res, o->n_gates);
+    if (o->csv)
+        bad |= write_report(o->csv, csv_writer, r, res, o->n_gates);
+    if (o->junit)
+        bad |= write_report(o->junit, senti_report_junit, r, res, o->n_gates);
+    if (!o->html && !o->markdown && !o->json && !o->csv && !o->junit)
+        bad |= write_report("-", senti_report_markdown, r, res, o->n_gates);
+    return bad;
+}
+
+int senti_cmd_report(int argc, char **argv)
+{
+    report_opts o = {0};
+    const char *input;
+    if (parse_args(argc, argv, &o, &input))
+        return SENTI_EXIT_USAGE;
+    senti_results *r = NULL, *base = NULL;
+    senti_err e;
+    if (senti_results_load(input, &r, &e) || (o.baseline && senti_results_load(o.baseline, &base, &e))) {
+        fprintf(stderr, "senti report: %s\n", e.msg);
+        senti_results_free(r);
+        return SENTI_EXIT_USAGE;
+    }
+    senti_gate_result res[MAX_GATES];
+    int rc = SENTI_EXIT_OK;
+    if (senti_gates_eval(r, base, o.gates, o.n_gates, res, &e)) {
+        fprintf(stderr, "senti report: %s\n", e.msg);
+        rc = SENTI_EXIT_USAGE;
+    } else {
+        if (write_all(&o, r, res))
+            rc = SENTI_EXIT_USAGE;
+        size_t failed = 0;
+        for (size_t i = 0; i < o.n_gates; i++) {
+            failed += !res[i].passed;
+            fprintf(stderr, "gate %-40s %s (%zu/%zu cells failed)\n", o.gates[i].spec, res[i].passed ? "pass" : "FAIL",
+                    res[i].n_failed, res[i].n_checked);
+            if (!res[i].passed)
+                fputs(res[i].message ? res[i].message : "", stderr);
+            senti_gate_result_clear(&res[i]);
+        }
+        if (rc == SENTI_EXIT_OK && failed)
+            rc = SENTI_EXIT_GATE;
+        if (o.n_gates)
+            fprintf(stderr, "gates: %zu of %zu passed\n", o.n_gates - failed, o.n_gates);
+    }
+    senti_results_free(base);
+    senti_results_free(r);
+    return rc;
+}

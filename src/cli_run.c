@@ -1,0 +1,122 @@
+/*
+ * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]`.
+ *
+ * Runs every cell of an experiment (senti/runner.h). Progress goes to stderr:
+ * on a terminal an overall + per-cell line with rows/s and ETA redrawn in
+ * place, otherwise one plain log line per cell. Exit codes: 0 done, 2 usage
+ * or input error (bad experiment file, missing data), 3 model error, 4 other.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "senti/experiment.h"
+#include "senti/runner.h"
+
+typedef struct {
+    int tty;
+    size_t index, n_cells;
+    const char *cell;
+} progress;
+
+static void on_rows(void *user, size_t done, size_t total, double seconds)
+{
+    progress *p = user;
+    if (!p->tty)
+        return;
+    double rate = seconds > 0 ? (double)done / seconds : 0;
+    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+    int width = 24, fill = total ? (int)(width * (double)done / (double)total) : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %-.48s [%.*s%*s] %zu/%zu rows %.1f rows/s ETA %.0fs", p->index + 1,
+            p->n_cells, p->cell, fill, "########################", width - fill, "", done, total, rate, eta);
+}
+
+static void on_cell(void *user, const senti_cell *c, size_t i, size_t n, int done, int skipped, double seconds)
+{
+    progress *p = user;
+    p->index = i, p->n_cells = n, p->cell = c->name;
+    if (!done)
+        return;
+    if (p->tty)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr, "[%zu/%zu] %s %s (%.1fs)\n", i + 1, n, c->name, skipped ? "already done (resume)" : "done",
+            seconds);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: senti run EXPERIMENT.json -o OUTDIR [options]\n\n"
+          "  -o, --output DIR   results directory (cells/, results.json)\n"
+          "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
+          "  --list             print the cells (name and hash) and exit\n"
+          "  -t, --threads N    threads (default: the experiment's, else the library default)\n"
+          "exit codes: 0 ok, 2 usage/input error, 3 model error, 4 internal error\n"
+          "format of EXPERIMENT: docs/experiments.md\n",
+          f);
+}
+
+static int exit_code(senti_status s)
+{
+    switch (s) {
+    case SENTI_OK: return SENTI_EXIT_OK;
+    case SENTI_ERR_UNSUPPORTED:
+    case SENTI_ERR_NUMERIC: return SENTI_EXIT_MODEL;
+    case SENTI_ERR_NOMEM:
+    case SENTI_ERR_STATE: return SENTI_EXIT_INTERNAL;
+    default: return SENTI_EXIT_USAGE;
+    }
+}
+
+int senti_cmd_run(int argc, char **argv)
+{
+    static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
+                                          {"list", no_argument, 0, 'l'},         {"threads", required_argument, 0, 't'},
+                                          {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    senti_run_params p = senti_run_default_params();
+    const char *outdir = NULL;
+    int list = 0, c;
+    while ((c = getopt_long(argc, argv, "o:t:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'r': p.resume = true; break;
+        case 'l': list = 1; break;
+        case 't': p.threads = atoi(optarg); break;
+        case 'h': usage(stdout); return SENTI_EXIT_OK;
+        default: usage(stderr); return SENTI_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || (!outdir && !list)) {
+        usage(stderr);
+        return SENTI_EXIT_USAGE;
+    }
+    senti_experiment *x;
+    senti_err e;
+    if (senti_experiment_load(argv[optind], &x, &e)) {
+        fprintf(stderr, "senti run: %s\n", e.msg);
+        return SENTI_EXIT_USAGE;
+    }
+    if (list) {
+        for (size_t i = 0; i < senti_experiment_n_cells(x); i++)
+            printf("%s %s\n", senti_experiment_cell(x, i)->hash, senti_experiment_cell(x, i)->name);
+        senti_experiment_free(x);
+        return SENTI_EXIT_OK;
+    }
+    if (!p.threads)
+        p.threads = senti_experiment_threads(x);
+    progress prog = {isatty(STDERR_FILENO), 0, 0, ""};
+    p.outdir = outdir;
+    p.on_cell = on_cell, p.on_cell_user = &prog;
+    p.on_rows = on_rows, p.on_rows_user = &prog;
+    senti_run_summary sum;
+    senti_status s = senti_run_experiment(x, &p, &sum, &e);
+    if (s)
+        fprintf(stderr, "%ssenti run: %s\n", prog.tty ? "\r\033[K" : "", e.msg);
+    else
+        printf("run: %zu cells (%zu run, %zu resumed) in %.1fs -> %s/results.json\n", sum.n_cells, sum.n_run,
+               sum.n_skipped, sum.seconds, outdir);
+    senti_experiment_free(x);
+    return exit_code(s);
+}

@@ -1,0 +1,63 @@
+/*
+ * report_internal.h - what the report writers share: the loaded results tree
+ * and small formatting helpers. Not installed.
+ */
+#ifndef SENTI_REPORT_INTERNAL_H
+#define SENTI_REPORT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "senti/report.h"
+
+struct senti_results {
+    json_t *root;        /* the whole file, owned */
+    json_t *cells;       /* borrowed: root.cells (array of objects) */
+    json_t *groups;      /* borrowed: root.groups (array) or NULL */
+    json_t *comparisons; /* borrowed: root.comparisons (array) or NULL */
+    char *path;          /* the results.json read */
+};
+
+/* Metrics shown in summaries, in order; `higher` 1 when larger is better. */
+typedef struct {
+    const char *key, *title;
+    int higher;
+} rep_metric;
+extern const rep_metric senti_rep_metrics[];
+extern const size_t senti_rep_n_metrics;
+
+/* Number of a JSON value (NaN for null/missing/non-number). */
+double rep_num(const json_t *v);
+/* String member or "" (never NULL). */
+const char *rep_str(const json_t *obj, const char *key);
+/* metrics.<key>.value / .lo / .hi of a cell (NaN when absent). */
+double rep_metric_value(const json_t *cell, const char *key);
+void rep_metric_ci(const json_t *cell, const char *key, double *lo, double *hi);
+/* "0.842" (3 decimals) or "n/a" for NaN; buf >= 32 bytes. */
+const char *rep_fmt(double v, char *buf);
+/* Write text escaped for HTML/XML. */
+void rep_xml_escape(FILE *f, const char *s);
+/* Write text escaped for a Markdown table cell (| and newlines). */
+void rep_md_escape(FILE *f, const char *s);
+/* The cell object named `name`, or NULL. */
+json_t *rep_find_cell(const senti_results *r, const char *name);
+
+/* One line of the summary: a group of cells that differ only by seed (or a
+ * single cell when results.json has no groups). */
+#define REP_MAX_METRICS 8
+typedef struct {
+    const json_t *group;      /* the group object, or NULL */
+    const json_t *first;      /* its first cell */
+    const char *name;
+    size_t n_cells;           /* seeds */
+    double mean[REP_MAX_METRICS], std[REP_MAX_METRICS]; /* over cells (std: ddof 1; 0 for one cell) */
+    double min[REP_MAX_METRICS], max[REP_MAX_METRICS];
+    double lo[REP_MAX_METRICS], hi[REP_MAX_METRICS];    /* CI of the single cell; NaN for several */
+} rep_row;
+
+/* The summary rows; caller frees the array. NULL on allocation failure. */
+rep_row *rep_rows(const senti_results *r, size_t *n);
+/* "0.640 [0.575, 0.705]" or "0.797 ± 0.025" (3 decimals); buf >= 96 bytes. */
+const char *rep_fmt_row(const rep_row *row, size_t m, char *buf);
+
+#endif

@@ -1,0 +1,540 @@
+/*
+ * runner.c - execute an experiment's grid (see senti/runner.h): classify each
+ * cell, evaluate its predictions, keep per-cell results (cell.json) so that a
+ * killed run resumes where it stopped, and assemble results.json with seed
+ * groups, paired comparisons and a separate timing section.
+ */
+#include "senti/runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "senti/classify.h"
+#include "senti/metrics.h"
+#include "senti/predfile.h"
+#include "senti/report.h"
+#include "senti/verbalizer.h"
+
+senti_run_params senti_run_default_params(void)
+{
+    senti_run_params p = {0};
+    p.outdir = "results";
+    return p;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+static senti_status mkdirs(const char *path, senti_err *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return senti_err_set(err, SENTI_ERR_IO, "%s: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return SENTI_OK;
+}
+
+/* Write JSON to path through a temporary file and rename (atomic). */
+static senti_status write_json_atomic(json_t *o, const char *path, senti_err *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", tmp, strerror(errno));
+    int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    rc |= fputc('\n', f) == EOF;
+    rc |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    rc |= fclose(f) != 0;
+    if (rc || rename(tmp, path) != 0) {
+        remove(tmp);
+        return senti_err_set(err, SENTI_ERR_IO, "%s: write failed", path);
+    }
+    return SENTI_OK;
+}
+
+static void cell_path(char *buf, size_t cap, const char *outdir, const senti_cell *c, const char *file)
+{
+    snprintf(buf, cap, "%s/cells/%s%s%s", outdir, c->name, file ? "/" : "", file ? file : "");
+}
+
+static senti_status file_sha256(const char *path, char out[65], senti_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!buf || got != (size_t)n) {
+        free(buf);
+        return senti_err_set(err, SENTI_ERR_IO, "%s: read failed", path);
+    }
+    senti_sha256_hex(buf, (size_t)n, out);
+    free(buf);
+    return SENTI_OK;
+}
+
+/* ---- the default executor: senti_classify_run ------------------------------------ */
+
+typedef struct {
+    const senti_run_params *p;
+} exec_ctx;
+
+static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
+                                  senti_err *err)
+{
+    const senti_run_params *rp = ((exec_ctx *)user)->p;
+    const senti_exp_dataset *d = c->dataset;
+    senti_classify_params p = senti_classify_default_params();
+    p.model_path = c->model->path;
+    p.n_threads = rp->threads;
+    p.verbalizer_path = c->verbalizer->path;
+    p.input_path = d->eval.path;
+    p.data.text_col = d->eval.text_col;
+    p.data.label_col = d->eval.label_col;
+    p.data.id_col = d->eval.id_col;
+    p.data.limit = d->limit;
+    p.data.sample = d->sample;
+    p.data.seed = d->sample_seed;
+    if (c->shots > 0) {
+        p.train_path = d->train.path;
+        p.train_data.text_col = d->train.text_col;
+        p.train_data.label_col = d->train.label_col;
+        p.train_data.id_col = d->train.id_col;
+        p.demos.shots = (size_t)c->shots;
+        p.demos.seed = c->seed;
+        p.demos.same_file = !strcmp(d->train.path, d->eval.path);
+    }
+    p.chat = !strcmp(c->model->chat, "on") ? 1 : !strcmp(c->model->chat, "off") ? 0 : -1;
+    int calib = senti_calib_parse(c->calibration);
+    if (calib < 0)
+        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: unknown calibration \"%s\" (none, contextual, pmi, batch)",
+                             c->name, c->calibration);
+    p.calib = (senti_calib_method)calib;
+    p.output_path = pred;
+    p.manifest_path = manifest;
+    p.progress = rp->on_rows;
+    p.progress_user = rp->on_rows_user;
+    if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "cell %s: adapter strategies are not wired to senti run yet",
+                             c->name);
+    senti_classify_summary sum;
+    return senti_classify_run(&p, &sum, err);
+}
+
+/* ---- evaluating one cell ---------------------------------------------------------- */
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *metrics_json(const senti_metrics *m)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < SENTI_M_COUNT; i++)
+        json_object_set_new(o, senti_metric_name((senti_metric)i),
+                            json_pack("{s:o, s:o, s:o}", "value", num(m->value[i]), "lo", num(m->ci[i].lo), "hi",
+                                      num(m->ci[i].hi)));
+    return o;
+}
+
+static json_t *per_class_json(const senti_metrics *m, const senti_predfile *pf, const senti_verbalizer *v)
+{
+    json_t *a = json_array();
+    for (int k = 0; k < pf->k; k++) {
+        int vi = v ? senti_verbalizer_find(v, pf->labels[k]) : -1;
+        const char *disp = vi >= 0 ? senti_verbalizer_display(v, (size_t)vi) : pf->labels[k];
+        const senti_class_metrics *c = &m->per_class[k];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:I}", "label", pf->labels[k], "display",
+                                           disp, "precision", num(c->precision), "recall", num(c->recall), "f1",
+                                           num(c->f1), "support", (json_int_t)c->support, "predicted",
+                                           (json_int_t)c->predicted));
+    }
+    return a;
+}
+
+static json_t *confusion_json(const senti_metrics *m)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < m->k; i++) {
+        json_t *row = json_array();
+        for (int j = 0; j < m->k; j++)
+            json_array_append_new(row, json_integer((json_int_t)m->confusion[i * m->k + j]));
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
+static json_t *reliability_json(const senti_metrics *m)
+{
+    json_t *a = json_array();
+    for (int b = 0; m->reliability && b < m->n_bins; b++) {
+        const senti_reliability_bin *r = &m->reliability[b];
+        json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:o, s:o}", "lo", num(r->lo), "hi", num(r->hi), "count",
+                                           (json_int_t)r->count, "confidence", num(r->confidence), "accuracy",
+                                           num(r->accuracy)));
+    }
+    return a;
+}
+
+/* Per-row correctness as hex (4 rows a digit, first row = high bit) and the
+ * SHA-256 of the rows' "id\tgold" lines (which rows, in which order). */
+static void row_facts(const senti_predfile *pf, char **bits, char rows_sha[65])
+{
+    size_t nd = (pf->n + 3) / 4, len = 0;
+    *bits = calloc(nd + 1, 1);
+    for (size_t d = 0; *bits && d < nd; d++) {
+        int v = 0;
+        for (size_t b = 0; b < 4; b++) {
+            size_t i = 4 * d + b;
+            v = (v << 1) | (i < pf->n && pf->gold[i] == pf->pred[i]);
+        }
+        (*bits)[d] = "0123456789abcdef"[v];
+    }
+    for (size_t i = 0; i < pf->n; i++)
+        len += (pf->ids ? strlen(pf->ids[i]) : 20) + strlen(pf->labels[pf->gold[i]]) + 2;
+    char *buf = malloc(len + 1), *p = buf;
+    for (size_t i = 0; buf && i < pf->n; i++) {
+        char num[24];
+        snprintf(num, sizeof num, "%zu", i + 1);
+        p += sprintf(p, "%s%s\t%s", i ? "\n" : "", pf->ids ? pf->ids[i] : num, pf->labels[pf->gold[i]]);
+    }
+    senti_sha256_hex(buf ? buf : "", buf ? (size_t)(p - buf) : 0, rows_sha);
+    free(buf);
+}
+
+static json_t *cell_head(const senti_cell *c)
+{
+    char pred[512], man[512];
+    snprintf(pred, sizeof pred, "cells/%s/predictions.csv", c->name);
+    snprintf(man, sizeof man, "cells/%s/manifest.json", c->name);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s}", "name", c->name, "hash",
+                     c->hash, "model", c->model->name, "dataset", c->dataset->name, "verbalizer", c->verbalizer->name,
+                     "strategy", c->strategy->name, "kind", senti_strategy_kind_name(c->strategy->kind), "shots",
+                     c->shots, "seed", (json_int_t)c->seed, "calibration", c->calibration, "status", "ok",
+                     "predictions", pred, "manifest", man);
+}
+
+/* Evaluate the cell's predictions into its results object (*out, owned). */
+static senti_status evaluate_cell(const senti_experiment *x, const senti_cell *c, const char *pred_path,
+                                  json_t **out, senti_err *err)
+{
+    senti_predfile pf;
+    senti_status s = senti_predfile_read(pred_path, NULL, &pf, err);
+    if (s)
+        return s;
+    const senti_exp_eval *ev = senti_experiment_eval(x);
+    senti_eval_params ep = senti_eval_default_params();
+    ep.bootstrap = ev->bootstrap, ep.seed = ev->seed, ep.n_bins = ev->n_bins, ep.ci_level = ev->ci_level;
+    senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    senti_metrics m;
+    if ((s = senti_metrics_compute(&in, &ep, &m, err))) {
+        senti_predfile_free(&pf);
+        return s;
+    }
+    senti_verbalizer *v = NULL;
+    senti_err ve;
+    if (senti_verbalizer_load(c->verbalizer->path, &v, &ve))
+        v = NULL; /* display names are optional */
+    json_t *o = cell_head(c), *labels = json_array(), *display = json_array();
+    for (int k = 0; k < pf.k; k++) {
+        int vi = v ? senti_verbalizer_find(v, pf.labels[k]) : -1;
+        json_array_append_new(labels, json_string(pf.labels[k]));
+        json_array_append_new(display, json_string(vi >= 0 ? senti_verbalizer_display(v, (size_t)vi) : pf.labels[k]));
+    }
+    char *bits, rows_sha[65];
+    row_facts(&pf, &bits, rows_sha);
+    json_object_set_new(o, "labels", labels);
+    json_object_set_new(o, "display", display);
+    json_object_set_new(o, "n", json_integer((json_int_t)pf.n));
+    json_object_set_new(o, "correct", json_integer((json_int_t)m.correct));
+    json_object_set_new(o, "skipped", json_integer((json_int_t)pf.n_skipped));
+    json_object_set_new(o, "metrics", metrics_json(&m));
+    json_object_set_new(o, "per_class", per_class_json(&m, &pf, v));
+    json_object_set_new(o, "confusion", confusion_json(&m));
+    json_object_set_new(o, "reliability", reliability_json(&m));
+    json_object_set_new(o, "rows_sha256", json_string(rows_sha));
+    json_object_set_new(o, "correct_bits", json_string(bits ? bits : ""));
+    free(bits);
+    senti_verbalizer_free(v);
+    senti_metrics_free(&m);
+    senti_predfile_free(&pf);
+    *out = o;
+    return SENTI_OK;
+}
+
+/* ---- the grid ------------------------------------------------------------------------ */
+
+/* 1 when OUTDIR/cells/<name>/cell.json exists with this cell's hash. */
+static int cell_done(const char *outdir, const senti_cell *c)
+{
+    char path[4096];
+    cell_path(path, sizeof path, outdir, c, "cell.json");
+    json_t *o = json_load_file(path, 0, NULL);
+    const char *h = json_string_value(json_object_get(json_object_get(o, "result"), "hash"));
+    int ok = h && !strcmp(h, c->hash);
+    json_decref(o);
+    return ok;
+}
+
+static senti_status run_cell(const senti_experiment *x, const senti_run_params *p, const senti_cell *c,
+                             exec_ctx *ctx, senti_err *err)
+{
+    char dir[4096], pred[4200], man[4200], cj[4200];
+    cell_path(dir, sizeof dir, p->outdir, c, NULL);
+    senti_status s = mkdirs(dir, err);
+    if (s)
+        return s;
+    snprintf(pred, sizeof pred, "%s/predictions.csv", dir);
+    snprintf(man, sizeof man, "%s/manifest.json", dir);
+    snprintf(cj, sizeof cj, "%s/cell.json", dir);
+    double t0 = now_s();
+    senti_err e2 = {0};
+    if ((s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2)))
+        return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
+    double secs = now_s() - t0;
+    json_t *res;
+    if ((s = evaluate_cell(x, c, pred, &res, &e2)))
+        return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
+    size_t n = (size_t)json_integer_value(json_object_get(res, "n"));
+    json_t *doc = json_pack("{s:o, s:{s:f, s:f}}", "result", res, "timing", "seconds", secs, "rows_per_second",
+                            secs > 0 ? (double)n / secs : 0.0);
+    s = write_json_atomic(doc, cj, err);
+    json_decref(doc);
+    return s;
+}
+
+senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p, senti_run_summary *sum,
+                                  senti_err *err)
+{
+    senti_run_summary local = {0};
+    if (!sum)
+        sum = &local;
+    memset(sum, 0, sizeof *sum);
+    double t0 = now_s();
+    exec_ctx ctx = {p};
+    senti_status s = mkdirs(p->outdir, err);
+    size_t n = senti_experiment_n_cells(x);
+    sum->n_cells = n;
+    for (size_t i = 0; !s && i < n; i++) {
+        const senti_cell *c = senti_experiment_cell(x, i);
+        int skip = p->resume && cell_done(p->outdir, c);
+        if (p->on_cell)
+            p->on_cell(p->on_cell_user, c, i, n, 0, skip, 0);
+        double tc = now_s();
+        if (!skip)
+            s = run_cell(x, p, c, &ctx, err);
+        sum->n_skipped += skip;
+        sum->n_run += !skip && !s;
+        if (!s && p->on_cell)
+            p->on_cell(p->on_cell_user, c, i, n, 1, skip, now_s() - tc);
+    }
+    sum->seconds = now_s() - t0;
+    if (!s)
+        s = senti_run_write_results(x, p->outdir, sum->seconds, err);
+    return s;
+}
+
+/* ---- results.json ---------------------------------------------------------------------------- */
+
+static int hex_bit(const char *hex, size_t i)
+{
+    char ch = hex[i / 4];
+    int d = ch >= 'a' ? ch - 'a' + 10 : ch - '0';
+    return (d >> (3 - (int)(i % 4))) & 1;
+}
+
+/* Paired comparison of cells a (reference) and b, or NULL when not comparable. */
+static json_t *compare_cells(const json_t *a, const json_t *b, const char *factor)
+{
+    const char *ra = json_string_value(json_object_get(a, "rows_sha256"));
+    const char *rb = json_string_value(json_object_get(b, "rows_sha256"));
+    const char *ba = json_string_value(json_object_get(a, "correct_bits"));
+    const char *bb = json_string_value(json_object_get(b, "correct_bits"));
+    size_t n = (size_t)json_integer_value(json_object_get(a, "n"));
+    if (!ra || !rb || !ba || !bb || strcmp(ra, rb) || strlen(ba) < (n + 3) / 4 || strlen(bb) < (n + 3) / 4)
+        return NULL;
+    size_t only_a = 0, only_b = 0;
+    for (size_t i = 0; i < n; i++) {
+        int x = hex_bit(ba, i), y = hex_bit(bb, i);
+        only_a += x && !y, only_b += y && !x;
+    }
+    double p = senti_mcnemar_exact(only_a, only_b);
+    double va = json_number_value(json_object_get(json_object_get(json_object_get(a, "metrics"), "accuracy"), "value"));
+    double vb = json_number_value(json_object_get(json_object_get(json_object_get(b, "metrics"), "accuracy"), "value"));
+    const char *verdict = p >= 0.05 ? "no significant difference" : only_b > only_a ? "b better" : "a better";
+    return json_pack("{s:O, s:O, s:s, s:s, s:f, s:f, s:f, s:I, s:I, s:f, s:s}", "a", json_object_get(a, "name"), "b",
+                     json_object_get(b, "name"), "factor", factor, "metric", "accuracy", "a_value", va, "b_value", vb,
+                     "diff", vb - va, "a_only", (json_int_t)only_a, "b_only", (json_int_t)only_b, "p_value", p,
+                     "verdict", verdict);
+}
+
+/* Index of the cell equal to c except for one factor set to a reference value. */
+static long reference_cell(const senti_experiment *x, const senti_cell *c, int factor)
+{
+    for (size_t i = 0; i < senti_experiment_n_cells(x); i++) {
+        const senti_cell *o = senti_experiment_cell(x, i);
+        int same_model = o->model == c->model, same_verb = o->verbalizer == c->verbalizer,
+            same_cal = !strcmp(o->calibration, c->calibration);
+        if (o == c || o->dataset != c->dataset || o->strategy != c->strategy || o->shots != c->shots ||
+            o->seed != c->seed)
+            continue;
+        if (factor == 0 && same_model && same_verb && !strcmp(o->calibration, "none"))
+            return (long)i;
+        if (factor == 1 && same_model && same_cal && o->verbalizer == senti_experiment_verbalizer(x, 0))
+            return (long)i;
+        if (factor == 2 && same_verb && same_cal && o->model == senti_experiment_model(x, 0))
+            return (long)i;
+    }
+    return -1;
+}
+
+static json_t *build_comparisons(const senti_experiment *x, json_t *cells)
+{
+    static const char *const factors[] = {"calibration", "verbalizer", "model"};
+    json_t *a = json_array();
+    for (int f = 0; f < 3; f++)
+        for (size_t i = 0; i < senti_experiment_n_cells(x); i++) {
+            long r = reference_cell(x, senti_experiment_cell(x, i), f);
+            json_t *cmp = r >= 0 ? compare_cells(json_array_get(cells, (size_t)r), json_array_get(cells, i), factors[f])
+                                 : NULL;
+            if (cmp)
+                json_array_append_new(a, cmp);
+        }
+    return a;
+}
+
+/* Seed groups: cells equal up to the seed, in grid order. */
+static json_t *build_groups(const senti_experiment *x)
+{
+    json_t *a = json_array();
+    size_t n = senti_experiment_n_cells(x);
+    for (size_t i = 0; i < n; i++) {
+        const senti_cell *c = senti_experiment_cell(x, i);
+        char name[512];
+        snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model->name, c->dataset->name, c->verbalizer->name,
+                 c->strategy->name, c->shots, c->calibration);
+        json_t *g = NULL, *it;
+        size_t j;
+        json_array_foreach(a, j, it) if (!strcmp(json_string_value(json_object_get(it, "name")), name)) g = it;
+        if (!g) {
+            g = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:[]}", "name", name, "model", c->model->name,
+                          "dataset", c->dataset->name, "verbalizer", c->verbalizer->name, "strategy", c->strategy->name,
+                          "shots", c->shots, "calibration", c->calibration, "cells");
+            json_array_append_new(a, g);
+        }
+        json_array_append_new(json_object_get(g, "cells"), json_string(c->name));
+    }
+    return a;
+}
+
+static json_t *build_manifest(const senti_experiment *x, json_t *cells)
+{
+    json_t *models = json_array(), *datasets = json_array(), *verbs = json_array();
+    char sha[65];
+    senti_err e;
+    for (size_t i = 0; i < senti_experiment_n_models(x); i++) {
+        const senti_exp_model *m = senti_experiment_model(x, i);
+        json_t *o = json_pack("{s:s, s:s}", "name", m->name, "path", m->path);
+        /* the classifier's manifest of the first cell with this model has its hash */
+        for (size_t c = 0; c < senti_experiment_n_cells(x); c++) {
+            if (senti_experiment_cell(x, c)->model != m)
+                continue;
+            json_t *mf = json_object_get(json_array_get(cells, c), "_manifest");
+            json_t *mm = json_object_get(mf, "model");
+            json_object_set(o, "architecture", json_object_get(mm, "architecture") ? json_object_get(mm, "architecture") : json_null());
+            json_object_set(o, "sha256", json_object_get(mm, "sha256") ? json_object_get(mm, "sha256") : json_null());
+            break;
+        }
+        json_array_append_new(models, o);
+    }
+    for (size_t i = 0; i < senti_experiment_n_datasets(x); i++) {
+        const senti_exp_dataset *d = senti_experiment_dataset(x, i);
+        json_t *o = json_pack("{s:s, s:s?, s:s}", "name", d->name, "split", d->split, "path", d->eval.path);
+        json_object_set_new(o, "sha256", file_sha256(d->eval.path, sha, &e) ? json_null() : json_string(sha));
+        if (d->train.path) {
+            json_object_set_new(o, "train", json_string(d->train.path));
+            json_object_set_new(o, "train_sha256",
+                                file_sha256(d->train.path, sha, &e) ? json_null() : json_string(sha));
+        }
+        json_array_append_new(datasets, o);
+    }
+    for (size_t i = 0; i < senti_experiment_n_verbalizers(x); i++) {
+        const senti_exp_verbalizer *v = senti_experiment_verbalizer(x, i);
+        json_t *o = json_pack("{s:s, s:s}", "name", v->name, "path", v->path);
+        json_object_set_new(o, "sha256", file_sha256(v->path, sha, &e) ? json_null() : json_string(sha));
+        json_array_append_new(verbs, o);
+    }
+    return json_pack("{s:o, s:o, s:o}", "models", models, "datasets", datasets, "verbalizers", verbs);
+}
+
+senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
+{
+    json_t *cells = json_array(), *timing_cells = json_object();
+    senti_status s = SENTI_OK;
+    char path[4096];
+    for (size_t i = 0; !s && i < senti_experiment_n_cells(x); i++) {
+        const senti_cell *c = senti_experiment_cell(x, i);
+        cell_path(path, sizeof path, outdir, c, "cell.json");
+        json_error_t je;
+        json_t *doc = json_load_file(path, 0, &je);
+        json_t *res = json_object_get(doc, "result");
+        if (!res || strcmp(json_string_value(json_object_get(res, "hash")) ? json_string_value(json_object_get(res, "hash")) : "", c->hash)) {
+            json_decref(doc);
+            s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
+            break;
+        }
+        cell_path(path, sizeof path, outdir, c, "manifest.json");
+        json_t *mf = json_load_file(path, 0, NULL);
+        json_object_set_new(res, "_manifest", mf ? mf : json_null());
+        json_array_append(cells, res);
+        json_object_set(timing_cells, c->name, json_object_get(doc, "timing"));
+        json_decref(doc);
+    }
+    json_t *root = NULL;
+    if (!s) {
+        const senti_exp_eval *ev = senti_experiment_eval(x);
+        json_t *manifest = build_manifest(x, cells);
+        size_t i;
+        json_t *c;
+        json_array_foreach(cells, i, c) json_object_del(c, "_manifest");
+        root = json_pack("{s:s, s:s, s:{s:s, s:s?, s:s, s:s}, s:{s:i, s:I, s:i, s:f}, s:o, s:O, s:o, s:o, s:{s:f, s:O}}",
+                         "schema", "senti-results/1", "senti_version", senti_version(), "experiment", "name",
+                         senti_experiment_name(x), "description", senti_experiment_description(x), "file",
+                         senti_experiment_origin(x), "sha256", senti_experiment_sha256(x), "eval", "bootstrap",
+                         ev->bootstrap, "seed", (json_int_t)ev->seed, "bins", ev->n_bins, "ci_level", ev->ci_level,
+                         "manifest", manifest, "cells", cells, "groups", build_groups(x), "comparisons",
+                         build_comparisons(x, cells), "timing", "total_seconds", seconds, "cells", timing_cells);
+        snprintf(path, sizeof path, "%s/results.json", outdir);
+        s = root ? write_json_atomic(root, path, err) : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    json_decref(root);
+    json_decref(cells);
+    json_decref(timing_cells);
+    return s;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# senti eval --calibrate and senti compare (paired, aggregate).
+set -eu
+D=tests/data/metrics
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# post-hoc temperature scaling: fitted T equals the scipy reference
+"$SENTI" eval --bootstrap 0 --format json --calibrate temperature --calib-file "$D/calib_fit.csv" \
+    -o "$T/c.json" "$D/calib_test.csv" > /dev/null
+python3 - "$T/c.json" "$D/calib.expected.json" <<'PY' || fail "temperature"
+import json, sys
+got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = got["calibration"]
+assert abs(c["temperature"] - want["temperature"]) < 1e-6, (c["temperature"], want["temperature"])
+assert c["after"]["accuracy"] == got["accuracy"]       # argmax unchanged
+assert c["after"]["nll"] < got["nll"]                  # over-confident input gets better
+PY
+"$SENTI" eval --bootstrap 0 --calibrate platt --calib-file "$D/calib_bin.csv" "$D/calib_bin.csv" \
+    | grep -q 'post-hoc calibration: platt' || fail "platt text"
+
+# paired comparison: rows matched by id, verdict line, McNemar from scipy
+"$SENTI" compare --bootstrap 100 "$D/cmp_a.csv" "$D/cmp_b.csv" > "$T/p.txt"
+head -1 "$T/p.txt" | grep -q '^verdict: ' || fail "verdict line"
+grep -q 'matched by id' "$T/p.txt" || fail "not matched by id"
+"$SENTI" compare --format json --bootstrap 50 "$D/cmp_a.csv" "$D/cmp_b.csv" > "$T/p.json"
+python3 - "$T/p.json" "$D/compare_ab.expected.json" <<'PY' || fail "compare json"
+import json, sys
+got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert got["mcnemar"]["b"] == want["b"] and got["mcnemar"]["c"] == want["c"]
+assert abs(got["mcnemar"]["p_value"] - want["p"]) < 1e-12
+for k, v in want["diff"].items():
+    assert abs(got["metrics"][k]["diff"] - v) < 1e-9, k
+PY
+# files that do not describe the same rows are refused
+set +e
+"$SENTI" compare "$D/cmp_a.csv" "$D/calib_fit.csv" > /dev/null 2> "$T/r.err"; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "compare of different rows: exit $rc"
+
+# many runs grouped by a manifest field
+for i in 1 2 3 4; do
+    cp "$D/cmp_a.csv" "$T/run$i.csv"
+    echo "{\"params\": {\"shots\": $((i % 2))}}" > "$T/run$i.manifest.json"
+done
+cp "$D/cmp_b.csv" "$T/run5.csv"; echo '{"params": {"shots": 1}}' > "$T/run5.manifest.json"
+"$SENTI" compare --aggregate --group-by params.shots --format json "$T"/run*.csv > "$T/a.json"
+python3 - "$T/a.json" <<'PY' || fail "aggregate"
+import json, sys
+g = {x["group"]: x for x in json.load(open(sys.argv[1]))["groups"]}
+assert g["1"]["runs"] == 3 and g["0"]["runs"] == 2, g.keys()
+assert g["0"]["metrics"]["accuracy"]["sd"] == 0.0
+a = g["1"]["metrics"]["accuracy"]
+assert a["worst"] == a["min"] and a["min"] <= a["mean"] <= a["max"]
+PY
