@@ -813,8 +813,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
     if (!s)
         s = validate_input(&r, &n_total, err);
-    if (!s)
-        s = open_model(&r, err);
+    if (!s && (s = open_model(&r, err)))
+        r.sum.model_error = true;
     if (!s && p->adapter_path) {
         s = senti_adapter_load(p->adapter_path, r.model, r.verb, &r.adapter, err);
         if (!s && senti_adapter_needs_hidden(r.adapter) &&

@@ -202,6 +202,8 @@ int senti_cmd_classify(int argc, char **argv)
     senti_status s = senti_classify_run(&p, &sum, &err);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
+        if (sum.model_error)
+            return SENTI_EXIT_MODEL;
         return s == SENTI_ERR_ARG || s == SENTI_ERR_FORMAT || s == SENTI_ERR_NOTFOUND || s == SENTI_ERR_IO
                    ? SENTI_EXIT_USAGE
                    : SENTI_EXIT_MODEL;

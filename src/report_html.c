@@ -321,11 +321,18 @@ static void html_seeds(FILE *f, const senti_results *r, const rep_row *rows, siz
                "seed (dots), mean (bar) and range.</p>\n<div class=\"scroll\"><svg viewBox=\"0 0 %d %d\" "
                "style=\"min-width:560px\" role=\"img\" aria-label=\"seed variance\">\n",
             w, h);
-    for (int t = 0; t <= 10; t += 2) {
-        double x = lw + (w - lw - 20) * t / 10.0;
+    double lo = 1.0; /* axis from the lowest seed (rounded down to 0.1) to 1 */
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].n_cells > 1 && rows[i].min[0] < lo)
+            lo = rows[i].min[0];
+    lo = floor(lo * 10.0 - 1e-9) / 10.0;
+    lo = lo < 0 ? 0 : lo >= 1 ? 0.9 : lo;
+#define SX(v) (lw + (w - lw - 20) * ((v) - lo) / (1.0 - lo))
+    for (int t = 0; t <= 5; t++) {
+        double v = lo + (1.0 - lo) * t / 5.0, x = SX(v);
         fprintf(f, "<line class=\"gridl\" x1=\"%.1f\" x2=\"%.1f\" y1=\"8\" y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" "
-                   "font-size=\"11\" text-anchor=\"middle\">%.1f</text>\n",
-                x, x, h - 26, x, h - 10, t / 10.0);
+                   "font-size=\"11\" text-anchor=\"middle\">%.2f</text>\n",
+                x, x, h - 26, x, h - 10, v);
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -335,7 +342,7 @@ static void html_seeds(FILE *f, const senti_results *r, const rep_row *rows, siz
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", lw - 8, y + 4);
         esc(f, rows[i].name);
         fputs("</text>\n", f);
-        double x0 = lw + (w - lw - 20) * rows[i].min[0], x1 = lw + (w - lw - 20) * rows[i].max[0];
+        double x0 = SX(rows[i].min[0]), x1 = SX(rows[i].max[0]);
         const char *col = palette[k % N_PALETTE];
         fprintf(f, "<line stroke=\"%s\" stroke-opacity=\".4\" stroke-width=\"6\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
                    "y2=\"%.1f\"/>",
@@ -345,14 +352,15 @@ static void html_seeds(FILE *f, const senti_results *r, const rep_row *rows, siz
         for (size_t c = 0; c < nc; c++) {
             double v = rep_metric_value(cells[c], "accuracy");
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>seed %lld: %.3f</title></circle>",
-                    lw + (w - lw - 20) * v, y, col, jint(cells[c], "seed"), v);
+                    SX(v), y, col, jint(cells[c], "seed"), v);
         }
-        double xm = lw + (w - lw - 20) * rows[i].mean[0];
+        double xm = SX(rows[i].mean[0]);
         fprintf(f, "<line stroke=\"#1d2330\" stroke-width=\"2\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>\n",
                 xm, xm, y - 8, y + 8);
         k++;
     }
     fputs("</svg></div>\n", f);
+#undef SX
 }
 
 /* ---- reliability and confusion (pooled over the seeds of a row) ------------------------ */

@@ -67,7 +67,7 @@ static void md_comparisons(FILE *f, const senti_results *r)
           f);
     size_t i;
     json_t *c;
-    char a[32], b[32], d[32];
+    char a[32], b[32];
     json_array_foreach(r->comparisons, i, c)
     {
         fputs("| ", f);
@@ -77,7 +77,6 @@ static void md_comparisons(FILE *f, const senti_results *r)
         fprintf(f, " | %s | %s | %+.3f | %.4g | %s |\n", rep_fmt(rep_num(json_object_get(c, "a_value")), a),
                 rep_fmt(rep_num(json_object_get(c, "b_value")), b), rep_num(json_object_get(c, "diff")),
                 rep_num(json_object_get(c, "p_value")), rep_str(c, "verdict"));
-        (void)d;
     }
 }
 

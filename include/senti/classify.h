@@ -106,6 +106,7 @@ typedef struct {
     size_t n_correct;
     size_t n_tokens;     /* tokens decoded by the model, all rows */
     double seconds;
+    bool model_error;    /* the failure came from loading or running the model */
 } senti_classify_summary;
 
 senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err);

@@ -2,7 +2,7 @@
  * senti/report.h - reports and CI gates from an experiment's results.json.
  *
  * Input: the results.json written by `senti run` (schema "senti-results/1",
- * documented in docs/reports.md and docs/results.schema.json). The report
+ * documented in docs/reports.md). The report
  * reads only that file: every number shown is in it.
  *
  * Outputs, all deterministic (same results.json + same gates = same bytes):

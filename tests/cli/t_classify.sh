@@ -56,6 +56,6 @@ expect_error 2 "unterminated.csv:" classify -m "$MODEL" -v verbalizers/demo.json
 expect_error 2 "missing.json" classify -m "$MODEL" -v "$tmp/missing.json" -i datasets/demo.csv -o "$tmp/x.csv"
 expect_error 2 "calibrate" classify "${base[@]}" -i datasets/demo.csv --calibrate sometimes
 head -c 5000000 "$MODEL" > "$tmp/trunc.gguf"
-expect_error 2 "trunc.gguf" classify -m "$tmp/trunc.gguf" -v verbalizers/demo.json -i datasets/demo.csv -o "$tmp/x.csv"
+expect_error 3 "trunc.gguf" classify -m "$tmp/trunc.gguf" -v verbalizers/demo.json -i datasets/demo.csv -o "$tmp/x.csv"
 [ ! -e "$tmp/x.csv" ] && [ ! -e "$tmp/x.csv.part" ] || fail "output left behind after an error"
 echo ok

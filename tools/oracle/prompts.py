@@ -102,14 +102,17 @@ def chat(model_key, turns, system=None):
 
 
 def grow(rows, start, budget, n_tokens, sep=" "):
-    """Concatenate SST-2 dev sentences from `start` while the token count
-    stays <= budget."""
-    text, i = "", start
-    while i < len(rows):
+    """Concatenate SST-2 dev sentences from `start` in file order, skipping
+    any that would push the token count over `budget`, until within 4 tokens
+    of it (or 60 sentences in a row did not fit)."""
+    text, i, misses = "", start, 0
+    while i < len(rows) and misses < 60 and n_tokens(text or "x") < budget - 4:
         cand = (text + sep if text else "") + rows[i][0]
-        if n_tokens(cand) > budget:
-            break
-        text, i = cand, i + 1
+        if n_tokens(cand) <= budget:
+            text, misses = cand, 0
+        else:
+            misses += 1
+        i += 1
     return text
 
 

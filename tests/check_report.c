@@ -1,0 +1,240 @@
+/*
+ * check_report.c - results loading, gates, the McNemar test and the text
+ * writers, on the committed fixture tests/data/report/results.json.
+ *
+ * References: the fixture's numbers were computed with scikit-learn / numpy
+ * (tools/gen_report_fixture.py); the gate outcomes and McNemar p-values below
+ * were computed from the fixture with Python and scipy.stats.binomtest
+ * (two-sided, p = 0.5), independently of this code.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "senti/report.h"
+#include "testutil.h"
+
+static senti_results *load(const char *rel)
+{
+    senti_results *r;
+    senti_err e;
+    ck_assert_msg(senti_results_load(tu_data_path(rel), &r, &e) == SENTI_OK, "%s", e.msg);
+    return r;
+}
+
+START_TEST(test_load_fixture)
+{
+    senti_results *r = load("report/results.json");
+    ck_assert_uint_eq(senti_results_n_cells(r), 28);
+    ck_assert_str_eq(senti_results_cell_name(r, 0), "smollm2.sst2.cbu.zero.k0.none");
+    ck_assert_double_eq_tol(senti_results_metric(r, 0, "accuracy"), 0.64, 1e-12);
+    ck_assert(isnan(senti_results_metric(r, 0, "no_such_metric")));
+    senti_results_free(r);
+    /* a directory holding results.json works too */
+    senti_results *d;
+    senti_err e;
+    ck_assert_int_eq(senti_results_load("tests/data/report", &d, &e), SENTI_OK);
+    senti_results_free(d);
+    ck_assert_int_eq(senti_results_load("tests/data/report/nope.json", &d, &e), SENTI_ERR_IO);
+    ck_assert_int_eq(senti_results_load("tests/data/report/grid.json", &d, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "schema") != NULL, "%s", e.msg);
+    ck_assert_int_eq(senti_results_load("tests/data/report/bad_syntax.json", &d, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "bad_syntax.json:5:") != NULL, "%s", e.msg);
+}
+END_TEST
+
+START_TEST(test_gate_parse)
+{
+    senti_gate g;
+    senti_err e;
+    ck_assert_int_eq(senti_gate_parse("accuracy=0.8", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_str_eq(g.metric, "accuracy");
+    ck_assert_str_eq(g.label, "");
+    ck_assert_str_eq(g.cells, "*");
+    ck_assert_double_eq(g.threshold, 0.8);
+    ck_assert_int_eq(senti_gate_parse("recall[negative]@gemma3.*=0.7", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_str_eq(g.metric, "recall");
+    ck_assert_str_eq(g.label, "negative");
+    ck_assert_str_eq(g.cells, "gemma3.*");
+    ck_assert_double_eq(g.threshold, 0.7);
+    static const char *const bad[] = {"accuracy", "accuracy=", "accuracy=x", "=0.5", "recall[neg=0.5",
+                                      "recall[]=0.5", "accuracy@=0.5", "recall[a]b=0.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(senti_gate_parse(bad[i], SENTI_GATE_OVER, &g, &e) == SENTI_ERR_ARG, "%s accepted", bad[i]);
+}
+END_TEST
+
+static senti_gate_result eval_one(const senti_results *r, const senti_results *base, const char *spec,
+                                  senti_gate_kind kind, senti_gate *g)
+{
+    senti_err e;
+    senti_gate_result res;
+    ck_assert_int_eq(senti_gate_parse(spec, kind, g, &e), SENTI_OK);
+    ck_assert_msg(senti_gates_eval(r, base, g, 1, &res, &e) == SENTI_OK, "%s", e.msg);
+    return res;
+}
+
+START_TEST(test_gates_thresholds)
+{
+    senti_results *r = load("report/results.json");
+    senti_gate g;
+    /* Python: 3 cells have ece > 0.1 */
+    senti_gate_result res = eval_one(r, NULL, "ece=0.1", SENTI_GATE_OVER, &g);
+    ck_assert(!res.passed);
+    ck_assert_uint_eq(res.n_checked, 28);
+    ck_assert_uint_eq(res.n_failed, 3);
+    ck_assert(strstr(res.message, "smollm2.sst2.cbu.zero.k0.none: ece = 0.183") != NULL);
+    senti_gate_result_clear(&res);
+    /* Python: 3 cells have recall of label 0 ("negative") below 0.5; by key or display name */
+    res = eval_one(r, NULL, "recall[negative]=0.5", SENTI_GATE_UNDER, &g);
+    ck_assert_uint_eq(res.n_failed, 3);
+    senti_gate_result_clear(&res);
+    res = eval_one(r, NULL, "recall[0]=0.5", SENTI_GATE_UNDER, &g);
+    ck_assert_uint_eq(res.n_failed, 3);
+    senti_gate_result_clear(&res);
+    /* Python: 2 gemma3 cells have accuracy < 0.8; 14 gemma3 cells in all */
+    res = eval_one(r, NULL, "accuracy@gemma3.*=0.8", SENTI_GATE_UNDER, &g);
+    ck_assert_uint_eq(res.n_checked, 14);
+    ck_assert_uint_eq(res.n_failed, 2);
+    senti_gate_result_clear(&res);
+    res = eval_one(r, NULL, "accuracy@gemma3.*k4*=0.85", SENTI_GATE_UNDER, &g);
+    ck_assert(res.passed);
+    ck_assert_uint_eq(res.n_checked, 6);
+    senti_gate_result_clear(&res);
+    /* input errors, not failed gates */
+    senti_err e;
+    ck_assert_int_eq(senti_gate_parse("accuracy@nomatch*=0.5", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_int_eq(senti_gates_eval(r, NULL, &g, 1, &res, &e), SENTI_ERR_NOTFOUND);
+    ck_assert_int_eq(senti_gate_parse("acuracy=0.5", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_int_eq(senti_gates_eval(r, NULL, &g, 1, &res, &e), SENTI_ERR_NOTFOUND);
+    ck_assert_int_eq(senti_gate_parse("recall[neutral]=0.5", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_int_eq(senti_gates_eval(r, NULL, &g, 1, &res, &e), SENTI_ERR_NOTFOUND);
+    senti_results_free(r);
+}
+END_TEST
+
+START_TEST(test_mcnemar)
+{
+    /* scipy.stats.binomtest(min(b, c), b + c, 0.5).pvalue */
+    ck_assert_double_eq_tol(senti_mcnemar_exact(2, 5), 0.453125, 1e-12);
+    ck_assert_double_eq_tol(senti_mcnemar_exact(10, 25), 0.016673847800120715, 1e-12);
+    ck_assert_double_eq_tol(senti_mcnemar_exact(25, 10), 0.016673847800120715, 1e-12);
+    ck_assert_double_eq_tol(senti_mcnemar_exact(3, 0), 0.25, 1e-12);
+    ck_assert_double_eq_tol(senti_mcnemar_exact(0, 1), 1.0, 1e-12);
+    ck_assert_double_eq_tol(senti_mcnemar_exact(0, 0), 1.0, 1e-12);
+}
+END_TEST
+
+START_TEST(test_gate_baseline)
+{
+    senti_results *r = load("report/results.json");
+    senti_results *b = load("report/results_baseline.json");
+    senti_gate g;
+    /* Python + scipy on the correct_bits: 27 of 28 cells significantly worse than the baseline */
+    senti_gate_result res = eval_one(r, b, "accuracy=0.05", SENTI_GATE_BASELINE, &g);
+    ck_assert(!res.passed);
+    ck_assert_uint_eq(res.n_checked, 28);
+    ck_assert_uint_eq(res.n_failed, 27);
+    ck_assert(strstr(res.message, "McNemar") != NULL);
+    senti_gate_result_clear(&res);
+    /* against itself nothing is worse; the better run against the worse one passes */
+    res = eval_one(r, r, "accuracy", SENTI_GATE_BASELINE, &g);
+    ck_assert(res.passed);
+    senti_gate_result_clear(&res);
+    res = eval_one(b, r, "accuracy", SENTI_GATE_BASELINE, &g);
+    ck_assert(res.passed);
+    ck_assert_uint_eq(res.n_checked, 28);
+    senti_gate_result_clear(&res);
+    senti_results_free(b);
+    senti_results_free(r);
+}
+END_TEST
+
+/* Run a writer into a memory buffer. */
+static char *render(senti_status (*fn)(const senti_results *, const senti_gate_result *, size_t, FILE *, senti_err *),
+                    const senti_results *r, const senti_gate_result *g, size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    senti_err e;
+    ck_assert_msg(fn(r, g, n, f, &e) == SENTI_OK, "%s", e.msg);
+    fclose(f);
+    return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(test_writers)
+{
+    senti_results *r = load("report/results.json");
+    senti_gate gates[2];
+    senti_gate_result res[2];
+    senti_err e;
+    ck_assert_int_eq(senti_gate_parse("ece=0.1", SENTI_GATE_OVER, &gates[0], &e), SENTI_OK);
+    ck_assert_int_eq(senti_gate_parse("accuracy=0.5", SENTI_GATE_UNDER, &gates[1], &e), SENTI_OK);
+    ck_assert_int_eq(senti_gates_eval(r, NULL, gates, 2, res, &e), SENTI_OK);
+    /* Markdown: 12 configurations; the best is gemma3 4-shot contextual, mean of seeds
+     * 0.91, 0.945, 0.9 (numpy: mean 0.918333, std ddof=1 0.005774 -> "0.918 ± 0.006") */
+    char *md = render(senti_report_markdown, r, res, 2);
+    ck_assert_msg(strstr(md, "Best accuracy: **0.918 ± 0.006**") != NULL, "%s", md);
+    ck_assert(strstr(md, "| smollm2 | sst2 | cbu | zero | 0 | none | 1 | 0.640 [0.575, 0.705] |") != NULL);
+    ck_assert(strstr(md, "## Gates: FAILED") != NULL);
+    /* table lines: header + 12 summary rows, header + 14 comparisons, header + 2 gates */
+    ck_assert_uint_eq(count(md, "\n| "), (1 + 12) + (1 + 14) + (1 + 2));
+    free(md);
+    /* HTML: self-contained (no external reference, no script) */
+    char *html = render(senti_report_html, r, res, 2);
+    ck_assert(strstr(html, "<script") == NULL);
+    ck_assert(strstr(html, "http://") == NULL && strstr(html, "https://") == NULL);
+    ck_assert(strstr(html, "0.918 ± 0.006") != NULL);
+    ck_assert_uint_eq(count(html, "aria-label=\"reliability diagram\""), 12);
+    ck_assert_uint_eq(count(html, "aria-label=\"confusion matrix\""), 12);
+    ck_assert_uint_eq(count(html, "aria-label=\"accuracy vs shots\""), 2);
+    free(html);
+    /* JUnit: one testcase per gate, one failure */
+    char *xml = render(senti_report_junit, r, res, 2);
+    ck_assert_uint_eq(count(xml, "<testcase "), 2);
+    ck_assert_uint_eq(count(xml, "<failure "), 1);
+    ck_assert(strstr(xml, "tests=\"2\" failures=\"1\"") != NULL);
+    free(xml);
+    /* JSON: passed false */
+    char *js = render(senti_report_json, r, res, 2);
+    ck_assert(strstr(js, "\"passed\": false") != NULL);
+    free(js);
+    /* CSV: header + 28 lines */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(senti_report_csv(r, f, &e), SENTI_OK);
+    fclose(f);
+    ck_assert_uint_eq(count(buf, "\n"), 29);
+    ck_assert(strncmp(buf, "name,hash,model,", 16) == 0);
+    free(buf);
+    senti_gate_result_clear(&res[0]);
+    senti_gate_result_clear(&res[1]);
+    senti_results_free(r);
+}
+END_TEST
+
+Suite *report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_load_fixture);
+    tcase_add_test(tc, test_gate_parse);
+    tcase_add_test(tc, test_gates_thresholds);
+    tcase_add_test(tc, test_mcnemar);
+    tcase_add_test(tc, test_gate_baseline);
+    tcase_add_test(tc, test_writers);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# senti model info / tokenize / logits on both real models. Expected token ids
+# are llama.cpp's (llama-cpp-python 0.3.36, tokenize(add_bos per model, special=False)).
+set -euo pipefail
+SENTI=${SENTI:-build/senti}
+SMOL=${MODEL_DIR:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
+GEMMA=${MODEL_DIR:-models}/gemma-3-270m-q4_k_m.gguf
+fail() { echo "FAIL: $*" >&2; exit 1; }
+text="The movie was great, wasn't it?"
+
+[ "$($SENTI tokenize -m "$SMOL" "$text")" = "504 7704 436 1109 28 5603 982 357 47" ] || fail "smollm2 ids"
+[ "$($SENTI tokenize -m "$GEMMA" "$text")" = "2 818 6387 691 1822 236764 7289 236789 236745 625 236881" ] \
+    || fail "gemma3 ids"
+
+info=$($SENTI model info -m "$SMOL")
+for want in "architecture: *llama" "sha256: *b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" \
+            "Q4_1 *210 tensors" "Q8_0 *1 tensors" "F32 *61 tensors" "pre_tokenizer: *smollm" "n_layer: *30"; do
+    echo "$info" | grep -Eq "$want" || fail "smollm2 info lacks '$want'"
+done
+info=$($SENTI model info -m "$GEMMA")
+for want in "architecture: *gemma3" "Q5_0 *81 tensors" "Q4_K *27 tensors" "Q6_K *9 tensors" "sliding"; do
+    echo "$info" | grep -Eiq "$want" || fail "gemma3 info lacks '$want'"
+done
+
+# the most likely next word after an unambiguous prompt
+$SENTI logits -m "$SMOL" --top 3 "The capital of France is" | grep -q '^1	[0-9]*	.*" Paris"' || fail "logits"
+[ "$($SENTI logits -m "$SMOL" --top 5 "Hello" | grep -c '^[1-5]	')" -eq 5 ] || fail "top-5 rows"
+
+# bad model files: exit 3 (model error) and the file named
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+head -c 100000 "$SMOL" > "$tmp/cut.gguf"
+set +e
+$SENTI model info -m "$tmp/cut.gguf" 2> "$tmp/err"; rc=$?
+set -e
+[ $rc -ne 0 ] && grep -q "cut.gguf" "$tmp/err" || fail "truncated model: rc=$rc $(cat "$tmp/err")"
+set +e
+$SENTI tokenize -m "$tmp/none.gguf" hi 2> "$tmp/err"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "none.gguf" "$tmp/err" || fail "missing model: rc=$rc"
+echo ok

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# senti run: an uninterrupted run and a run killed with SIGKILL after its
+# first cell then continued with --resume give the same results.json apart
+# from its "timing" section, and the same predictions; a second --resume does
+# no work and changes nothing but timing. Uses the default model on 4 rows.
+set -eu
+SENTI=${SENTI:-build/senti}
+export SENTI_MODEL_DIR=${MODEL_DIR:-models}
+exp=tests/data/report/tiny_run.json
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+"$SENTI" run "$exp" --list >"$tmp/cells"
+[ "$(wc -l <"$tmp/cells")" -eq 3 ]
+
+"$SENTI" run "$exp" -o "$tmp/a" 2>"$tmp/a.log"
+
+"$SENTI" run "$exp" -o "$tmp/b" 2>"$tmp/b.log" &
+pid=$!
+for _ in $(seq 1 600); do  # wait (up to 60 s) for the first completed cell
+    [ -n "$(ls "$tmp"/b/cells/*/cell.json 2>/dev/null)" ] && break
+    sleep 0.1
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+[ ! -e "$tmp/b/results.json" ] || { echo "the killed run got to the end; the test proves nothing"; exit 1; }
+"$SENTI" run "$exp" -o "$tmp/b" --resume 2>"$tmp/b2.log"
+grep -q 'already done (resume)' "$tmp/b2.log"
+
+strip_timing() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("timing"); print(json.dumps(d, sort_keys=True))' "$1"; }
+[ "$(strip_timing "$tmp/a/results.json")" = "$(strip_timing "$tmp/b/results.json")" ] ||
+    { echo "resumed results differ"; diff <(strip_timing "$tmp/a/results.json") <(strip_timing "$tmp/b/results.json") | head; exit 1; }
+for f in "$tmp"/a/cells/*/predictions.csv; do cmp "$f" "$tmp/b/${f#"$tmp"/a/}"; done
+
+# byte-identical apart from timing: rewrite the file without timing and compare bytes
+cp "$tmp/a/results.json" "$tmp/a1.json"
+"$SENTI" run "$exp" -o "$tmp/a" --resume 2>/dev/null >/dev/null
+python3 - "$tmp/a1.json" "$tmp/a/results.json" <<'PY'
+import sys
+a, b = (open(p, "rb").read() for p in sys.argv[1:])
+cut = lambda s: s[: s.index(b'\n "timing"')]
+assert cut(a) == cut(b), "results.json differs outside timing"
+PY
+ls "$tmp/a" "$tmp"/a/cells/* | grep -q '\.tmp' && { echo "temporary file left behind"; exit 1; }
+"$SENTI" report "$tmp/a" --html "$tmp/a/report.html" --fail-under accuracy=0 2>/dev/null
+echo ok
