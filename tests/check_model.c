@@ -756,8 +756,18 @@ END_TEST
  * closer than f32 (0.644 / 0.079 and 0.671 / 0.087). The 8-bit grid amplifies
  * tiny upstream differences (F16 K/V, GELU table, summation order): our own
  * q8 path gives 0.30 between batched and token-by-token logits on SmolLM2,
- * where f32 stays below 2e-3. So 0.75 stays. */
+ * where f32 stays below 2e-3. So 0.75 stays for any single log-prob, and the
+ * median over all compared log-probs must stay below SENTI_GOLDEN_MEDIAN_TOL
+ * (measured 0.079 / 0.087): a real defect (a wrong norm, rope or mask in one
+ * layer) moves the bulk of the distribution, not just its tail. */
 #define SENTI_GOLDEN_TOL 0.75
+#define SENTI_GOLDEN_MEDIAN_TOL 0.15
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 static double golden_tol(void)
 {
@@ -779,6 +789,8 @@ static void check_golden(const char *model_file, const char *fixture, double tol
     char line[1 << 16];
     double worst = 0;
     int n_lines = 0;
+    size_t n_diffs = 0, cap_diffs = 4096;
+    double *diffs = malloc(cap_diffs * sizeof *diffs);
     while (fgets(line, sizeof line, f)) {
         json_t *j = json_loads(line, 0, &je);
         ck_assert_msg(j != NULL, "%s: %s", fixture, je.text);
@@ -803,6 +815,9 @@ static void check_golden(const char *model_file, const char *fixture, double tol
                     continue; /* far tail: relative noise of llama.cpp's own float32 sums */
                 double d = fabs(lg[id] - lp);
                 worst = fmax(worst, d);
+                if (n_diffs == cap_diffs)
+                    diffs = realloc(diffs, (cap_diffs *= 2) * sizeof *diffs);
+                diffs[n_diffs++] = d;
                 ck_assert_msg(d <= tol, "%s: token %d log-prob %.4f, llama.cpp %.4f (|d| %.4f > %.3f)", name, id,
                               (double)lg[id], lp, d, tol);
             }
@@ -821,8 +836,13 @@ static void check_golden(const char *model_file, const char *fixture, double tol
     }
     fclose(f);
     ck_assert_msg(n_lines >= 30, "%s: only %d prompts", fixture, n_lines);
-    fprintf(stderr, "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.4f (tol %.3f)\n", fixture,
-            n_lines, worst, tol);
+    qsort(diffs, n_diffs, sizeof *diffs, cmp_dbl);
+    double median = diffs[n_diffs / 2];
+    fprintf(stderr, "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.4f (tol %.3f), median %.4f over %zu\n",
+            fixture, n_lines, worst, tol, median, n_diffs);
+    ck_assert_msg(median <= SENTI_GOLDEN_MEDIAN_TOL, "%s: median difference %.4f > %.2f", fixture, median,
+                  SENTI_GOLDEN_MEDIAN_TOL);
+    free(diffs);
     free(lg);
     senti_context_free(ctx);
     senti_model_free(m);

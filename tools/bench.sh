@@ -90,4 +90,24 @@ bench_model() { # label file
 
 bench_model smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
 bench_model gemma3 gemma-3-270m-q4_k_m.gguf
+
+# 8-shot SST-2 scoring: the shared demonstration prefix decoded once per run
+# (default) against decoded again for every row (--no-prefix-reuse).
+classify_rate() { # extra options...
+    "$SENTI" classify -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" -v verbalizers/sst2.json -q \
+        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "${BENCH_ROWS:-40}" --shots 8 \
+        --train ../shared/datasets/sst2/train.csv --seed 1 -t "$THREADS" -o "$tmp/c.csv" "$@" 2>&1 >/dev/null |
+        sed -n 's/.*, \([0-9.]*\) rows\/s.*/\1/p'
+}
+echo
+echo "== 8-shot SST-2 scoring, smollm2, ${BENCH_ROWS:-40} rows =="
+if [ -d ../shared/datasets/sst2 ]; then
+    a=$(classify_rate); b=$(classify_rate --no-prefix-reuse)
+    printf '%-22s %10s rows/s\n%-22s %10s rows/s\nratio: %s\n' "prefix reuse" "${a:-n/a}" "no prefix reuse" \
+        "${b:-n/a}" "$(ratio "$a" "$b")"
+fi
+
+echo
+echo "== senti eval: 1,000,000 rows x 5 labels, 1000 bootstrap resamples =="
+SENTI=$SENTI "$HERE/bench_eval.sh" "${BENCH_EVAL_ROWS:-1000000}" 1000 || true
 exit 0
