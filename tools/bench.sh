@@ -31,6 +31,9 @@ PEER="$HERE/oracle/peer_bench.py"
 
 # Neither side may use more threads than asked for.
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+# Passive OpenMP waits: with active spinning, llama.cpp on a 2-vCPU machine
+# that has any other load stalls at every graph barrier (measured: 30x slower).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
