@@ -291,74 +291,19 @@ typedef struct {
     size_t start, n;
 } bpe_sym;
 
-typedef struct {
-    int left, right;
-    int64_t rank;
-    size_t ln, rn; /* symbol lengths when queued (stale check) */
-} bpe_bigram;
-
-typedef struct {
-    bpe_bigram *v;
-    size_t n, cap;
-} bpe_heap;
-
-static bool bpe_before(const bpe_bigram *a, const bpe_bigram *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-static bool bheap_push(bpe_heap *h, bpe_bigram x)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        bpe_bigram *p = realloc(h->v, cap * sizeof *p);
-        if (!p)
-            return false;
-        h->v = p;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0 && bpe_before(&x, &h->v[(i - 1) / 2])) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = x;
-    return true;
-}
-
-static bpe_bigram bheap_pop(bpe_heap *h)
-{
-    bpe_bigram top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && bpe_before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!bpe_before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n)
-        h->v[i] = last;
-    return top;
-}
-
-static bool add_bigram(const senti_tokenizer *t, const char *w, const bpe_sym *sym, int l, int r, bpe_heap *h)
+static bool add_bigram(const senti_tokenizer *t, const char *w, const bpe_sym *sym, int l, int r, tok_heap *h)
 {
     if (l < 0 || r < 0)
         return true;
     int64_t rank = merge_rank(t, w + sym[l].start, sym[l].n, w + sym[r].start, sym[r].n);
     if (rank < 0)
         return true;
-    bpe_bigram b = {l, r, rank, sym[l].n, sym[r].n};
-    return bheap_push(h, b);
+    tok_bigram b = {l, r, (double)rank, sym[l].n, sym[r].n};
+    return tok_heap_push(h, b);
 }
 
 /* BPE over one byte-encoded word w[0..n); emits its tokens. */
-static bool bpe_word(const senti_tokenizer *t, const char *w, size_t n, bpe_sym *sym, bpe_heap *h, tok_out *out)
+static bool bpe_word(const senti_tokenizer *t, const char *w, size_t n, bpe_sym *sym, tok_heap *h, tok_out *out)
 {
     int ns = 0;
     h->n = 0;
@@ -376,9 +321,9 @@ static bool bpe_word(const senti_tokenizer *t, const char *w, size_t n, bpe_sym 
         if (!add_bigram(t, w, sym, i - 1, i, h))
             return false;
     while (h->n) {
-        bpe_bigram b = bheap_pop(h);
+        tok_bigram b = tok_heap_pop(h);
         bpe_sym *l = &sym[b.left], *r = &sym[b.right];
-        if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
+        if (l->n == 0 || r->n == 0 || l->n != b.a || r->n != b.b)
             continue; /* outdated pair */
         l->n += r->n;
         r->n = 0;
@@ -412,7 +357,7 @@ senti_status tok_bpe_encode(const senti_tokenizer *t, const char *text, size_t l
     char *word = malloc(6 * len + 1);
     bpe_sym *sym = malloc((6 * len + 1) * sizeof *sym);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    bpe_heap h = {0};
+    tok_heap h = {0};
     bool ok = norm && subj && cut && next && word && sym && md;
     if (ok) {
         size_t n = normalize(text, len, norm, subj);

@@ -22,65 +22,9 @@ typedef struct {
     size_t start, n; /* bytes of the escaped text; n == 0 once merged away */
 } spm_sym;
 
-typedef struct {
-    int left, right;
-    float score;
-    size_t size; /* byte length of the pair when it was queued */
-} spm_bigram;
-
-typedef struct {
-    spm_bigram *v;
-    size_t n, cap;
-} spm_heap;
-
-/* true when a should pop before b: higher score, then smaller left index */
-static bool spm_before(const spm_bigram *a, const spm_bigram *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-static bool heap_push(spm_heap *h, spm_bigram x)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        spm_bigram *p = realloc(h->v, cap * sizeof *p);
-        if (!p)
-            return false;
-        h->v = p;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0 && spm_before(&x, &h->v[(i - 1) / 2])) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = x;
-    return true;
-}
-
-static spm_bigram heap_pop(spm_heap *h)
-{
-    spm_bigram top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && spm_before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!spm_before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n)
-        h->v[i] = last;
-    return top;
-}
-
 /* Queue the pair (left, right) when their concatenation is a token. */
 static bool try_bigram(const senti_tokenizer *t, const char *text, const spm_sym *sym, int left, int right,
-                       spm_heap *h)
+                       tok_heap *h)
 {
     if (left < 0 || right < 0)
         return true;
@@ -88,8 +32,8 @@ static bool try_bigram(const senti_tokenizer *t, const char *text, const spm_sym
     int32_t id = tok_vocab_find(t, text + sym[left].start, n);
     if (id < 0)
         return true;
-    spm_bigram b = {left, right, t->score[id], n};
-    return heap_push(h, b);
+    tok_bigram b = {left, right, -(double)t->score[id], n, 0}; /* higher score first */
+    return tok_heap_push(h, b);
 }
 
 /* Escaped text: optional leading space, every ' ' -> U+2581. Caller frees. */
@@ -119,15 +63,15 @@ static char *spm_escape(const char *text, size_t len, bool space_prefix, size_t 
 }
 
 /* Merge pairs by score until none is left (step 3). */
-static bool spm_merge(const senti_tokenizer *t, const char *s, spm_sym *sym, int nsym, spm_heap *h)
+static bool spm_merge(const senti_tokenizer *t, const char *s, spm_sym *sym, int nsym, tok_heap *h)
 {
     for (int i = 1; i < nsym; i++)
         if (!try_bigram(t, s, sym, i - 1, i, h))
             return false;
     while (h->n) {
-        spm_bigram b = heap_pop(h);
+        tok_bigram b = tok_heap_pop(h);
         spm_sym *l = &sym[b.left], *r = &sym[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.a)
             continue; /* stale: one side changed since it was queued */
         l->n += r->n;
         r->n = 0;
@@ -146,7 +90,7 @@ senti_status tok_spm_encode(const senti_tokenizer *t, const char *text, size_t l
     size_t n = 0;
     char *s = spm_escape(text, len, space_prefix, &n);
     spm_sym *sym = malloc((n + 1) * sizeof *sym);
-    spm_heap h = {0};
+    tok_heap h = {0};
     bool ok = s && sym;
     int nsym = 0;
     for (size_t off = 0; ok && off < n; nsym++) {

@@ -596,3 +596,49 @@ int32_t senti_token_lookup(const senti_tokenizer *t, const char *text, size_t le
 {
     return tok_vocab_find(t, text, len);
 }
+
+/* ---- merge queue ------------------------------------------------------------- */
+
+static bool tok_before(const tok_bigram *x, const tok_bigram *y)
+{
+    return x->key < y->key || (x->key == y->key && x->left < y->left);
+}
+
+bool tok_heap_push(tok_heap *h, tok_bigram x)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        tok_bigram *p = realloc(h->v, cap * sizeof *p);
+        if (!p)
+            return false;
+        h->v = p;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0 && tok_before(&x, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = x;
+    return true;
+}
+
+tok_bigram tok_heap_pop(tok_heap *h)
+{
+    tok_bigram top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && tok_before(&h->v[c + 1], &h->v[c]))
+            c++;
+        if (!tok_before(&h->v[c], &last))
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}

@@ -118,4 +118,24 @@ size_t tok_bpe_decode_text(const senti_tokenizer *t, const char *s, size_t n, ch
 senti_status tok_spm_encode(const senti_tokenizer *t, const char *text, size_t len, bool space_prefix,
                             tok_out *out, senti_err *err);
 
+/* ---- merge queue shared by both BPE flavours (tokenizer.c) ---- */
+
+/* A pair of adjacent symbols queued for merging. Pops in increasing `key`
+ * (byte-level BPE: the merge rank; SentencePiece: minus the score), ties by
+ * the smaller left symbol index. a and b record the symbols' lengths when the
+ * pair was queued, so that a stale entry can be recognised when popped. */
+typedef struct {
+    int left, right;
+    double key;
+    size_t a, b;
+} tok_bigram;
+
+typedef struct {
+    tok_bigram *v;
+    size_t n, cap;
+} tok_heap;
+
+bool tok_heap_push(tok_heap *h, tok_bigram x); /* false when out of memory */
+tok_bigram tok_heap_pop(tok_heap *h);           /* h->n > 0 */
+
 #endif
