@@ -81,10 +81,9 @@ typedef struct {
     senti_prompt *premise_prompt;   /* pmi: renders the domain premise as the row */
     senti_examples *train;
     senti_demo_sampler *sampler;
-    senti_verbalizer_tokens *vt;
-    int *word_label, *word_off;     /* flattened label words for the scorer */
-    int32_t *word_tokens;
-    senti_label_words words;
+    senti_label_words_buf lw;       /* owns the label words below */
+    const senti_verbalizer_tokens *vt; /* = lw.vt */
+    senti_label_words words;        /* = lw.w, flattened for the scorer */
     senti_scorer *sc;
     int n_labels;
     int tok_flags;
@@ -220,50 +219,22 @@ static senti_status open_prompts(run *r, senti_err *err)
     return SENTI_OK;
 }
 
-/* Tokenize the label words as continuations of a representative prompt (its
- * ending is what matters) and flatten them for the scorer. */
+/* The label words, tokenized as continuations of the prompt, and the scorer. */
 static senti_status build_scoring(run *r, senti_err *err)
 {
-    senti_prompt_text pt;
-    senti_status s = senti_prompt_build(r->prompt, NULL, NULL, "x", 1, &pt, err);
+    senti_status s = senti_label_words_build(r->prompt, r->verb, r->tok, r->tok_flags, &r->lw, err);
     if (s)
         return s;
-    size_t len = pt.prefix_len + pt.suffix_len;
-    char *full = malloc(len + 1);
-    if (!full)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    memcpy(full, pt.prefix, pt.prefix_len);
-    memcpy(full + pt.prefix_len, pt.suffix, pt.suffix_len);
-    full[len] = '\0';
-    s = senti_verbalizer_tokenize(r->verb, r->tok, full, len, r->tok_flags, &r->vt, err);
-    free(full);
-    if (s)
-        return s;
-    const senti_verbalizer_tokens *vt = r->vt;
-    r->n_labels = (int)vt->n_labels;
+    r->vt = r->lw.vt;
+    r->words = r->lw.w;
+    r->n_labels = r->words.n_labels;
     if (r->n_labels > SENTI_MAX_LABELS)
         return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: %d labels; at most %d are supported",
                              r->p->verbalizer_path, r->n_labels, SENTI_MAX_LABELS);
-    size_t n_tok = 0;
-    for (size_t j = 0; j < vt->n_words; j++)
-        n_tok += vt->words[j].n;
-    r->word_label = malloc(vt->n_words * sizeof *r->word_label);
-    r->word_off = malloc((vt->n_words + 1) * sizeof *r->word_off);
-    r->word_tokens = malloc(n_tok * sizeof *r->word_tokens);
-    r->word_lp = malloc(vt->n_words * sizeof *r->word_lp);
-    r->bias = calloc(vt->n_labels, sizeof *r->bias);
-    if (!r->word_label || !r->word_off || !r->word_tokens || !r->word_lp || !r->bias)
+    r->word_lp = malloc((size_t)r->words.n_words * sizeof *r->word_lp);
+    r->bias = calloc((size_t)r->n_labels, sizeof *r->bias);
+    if (!r->word_lp || !r->bias)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    int off = 0;
-    for (size_t l = 0; l < vt->n_labels; l++)
-        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++) {
-            r->word_label[j] = (int)l;
-            r->word_off[j] = off;
-            memcpy(r->word_tokens + off, vt->words[j].ids, vt->words[j].n * sizeof *r->word_tokens);
-            off += (int)vt->words[j].n;
-        }
-    r->word_off[vt->n_words] = off;
-    r->words = (senti_label_words){r->n_labels, (int)vt->n_words, r->word_label, r->word_off, r->word_tokens};
     if ((s = senti_scorer_new(r->ctx, &r->words, &r->sc, err)))
         return s;
     senti_scorer_set_reuse(r->sc, r->p->reuse_prefix);
@@ -777,14 +748,11 @@ static void run_free(run *r)
     free(r->prompts_tmp);
     json_decref(r->manifest);
     senti_scorer_free(r->sc);
-    free(r->word_label);
-    free(r->word_off);
-    free(r->word_tokens);
+    senti_label_words_buf_free(&r->lw);
     free(r->word_lp);
     free(r->bias);
     free(r->ids);
     free(r->last_prefix);
-    senti_verbalizer_tokens_free(r->vt);
     senti_demo_sampler_free(r->sampler);
     senti_examples_free(r->train);
     senti_prompt_free(r->premise_prompt);

@@ -234,6 +234,58 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
     return SENTI_OK;
 }
 
+/* ---- label words from a verbalizer ------------------------------------------------ */
+
+senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v, const senti_tokenizer *tok,
+                                     int tok_flags, senti_label_words_buf *out, senti_err *err)
+{
+    memset(out, 0, sizeof *out);
+    senti_prompt_text pt;
+    senti_status s = senti_prompt_build(prompt, NULL, NULL, "x", 1, &pt, err);
+    if (s)
+        return s;
+    size_t len = pt.prefix_len + pt.suffix_len;
+    char *full = malloc(len + 1);
+    if (!full)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    memcpy(full, pt.prefix, pt.prefix_len);
+    memcpy(full + pt.prefix_len, pt.suffix, pt.suffix_len);
+    full[len] = '\0';
+    s = senti_verbalizer_tokenize(v, tok, full, len, tok_flags, &out->vt, err);
+    free(full);
+    if (s)
+        return s;
+    const senti_verbalizer_tokens *vt = out->vt;
+    size_t n_tok = 0;
+    for (size_t j = 0; j < vt->n_words; j++)
+        n_tok += vt->words[j].n;
+    out->word_label = malloc(vt->n_words * sizeof *out->word_label);
+    out->word_off = malloc((vt->n_words + 1) * sizeof *out->word_off);
+    out->tokens = malloc(n_tok * sizeof *out->tokens);
+    if (!out->word_label || !out->word_off || !out->tokens)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    int off = 0;
+    for (size_t l = 0; l < vt->n_labels; l++)
+        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++) {
+            out->word_label[j] = (int)l;
+            out->word_off[j] = off;
+            memcpy(out->tokens + off, vt->words[j].ids, vt->words[j].n * sizeof *out->tokens);
+            off += (int)vt->words[j].n;
+        }
+    out->word_off[vt->n_words] = off;
+    out->w = (senti_label_words){(int)vt->n_labels, (int)vt->n_words, out->word_label, out->word_off, out->tokens};
+    return SENTI_OK;
+}
+
+void senti_label_words_buf_free(senti_label_words_buf *b)
+{
+    senti_verbalizer_tokens_free(b->vt);
+    free(b->word_label);
+    free(b->word_off);
+    free(b->tokens);
+    memset(b, 0, sizeof *b);
+}
+
 /* ---- aggregation ------------------------------------------------------------- */
 
 void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,

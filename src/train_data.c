@@ -61,45 +61,14 @@ static senti_status make_prompt(ft_prompter *pr, senti_err *err)
     return SENTI_OK;
 }
 
-/* Label words as continuations of the prompt of the text "x", flattened. */
+/* Label words as continuations of the prompt, flattened (as classify does). */
 static senti_status make_words(ft_prompter *pr, senti_err *err)
 {
-    senti_prompt_text pt;
-    senti_status s = senti_prompt_build(pr->prompt, NULL, NULL, "x", 1, &pt, err);
-    if (s)
-        return s;
-    size_t len = pt.prefix_len + pt.suffix_len;
-    char *full = malloc(len + 1);
-    if (!full)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    memcpy(full, pt.prefix, pt.prefix_len);
-    memcpy(full + pt.prefix_len, pt.suffix, pt.suffix_len);
-    full[len] = '\0';
-    s = senti_verbalizer_tokenize(pr->v, senti_model_tokenizer(pr->m), full, len, pr->tok_flags, &pr->vt, err);
-    free(full);
-    if (s)
-        return s;
-    const senti_verbalizer_tokens *vt = pr->vt;
-    size_t n_tok = 0;
-    for (size_t j = 0; j < vt->n_words; j++)
-        n_tok += vt->words[j].n;
-    pr->word_label = malloc(vt->n_words * sizeof *pr->word_label);
-    pr->word_off = malloc((vt->n_words + 1) * sizeof *pr->word_off);
-    pr->word_tokens = malloc(n_tok * sizeof *pr->word_tokens);
-    if (!pr->word_label || !pr->word_off || !pr->word_tokens)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    int off = 0;
-    for (size_t l = 0; l < vt->n_labels; l++)
-        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++) {
-            pr->word_label[j] = (int)l;
-            pr->word_off[j] = off;
-            memcpy(pr->word_tokens + off, vt->words[j].ids, vt->words[j].n * sizeof *pr->word_tokens);
-            off += (int)vt->words[j].n;
-        }
-    pr->word_off[vt->n_words] = off;
-    pr->words = (senti_label_words){(int)vt->n_labels, (int)vt->n_words, pr->word_label, pr->word_off,
-                                    pr->word_tokens};
-    return SENTI_OK;
+    senti_status s = senti_label_words_build(pr->prompt, pr->v, senti_model_tokenizer(pr->m), pr->tok_flags,
+                                             &pr->lw, err);
+    pr->vt = pr->lw.vt;
+    pr->words = pr->lw.w;
+    return s;
 }
 
 senti_status ft_prompter_new(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
@@ -132,11 +101,8 @@ void ft_prompter_free(ft_prompter *pr)
 {
     if (!pr)
         return;
-    free(pr->word_label);
-    free(pr->word_off);
-    free(pr->word_tokens);
+    senti_label_words_buf_free(&pr->lw);
     free(pr->ids);
-    senti_verbalizer_tokens_free(pr->vt);
     senti_prompt_free(pr->prompt);
     senti_chat_info_clear(&pr->chat);
     free(pr);

@@ -25,10 +25,9 @@ typedef struct {
     senti_chat_info chat;
     senti_prompt *prompt;
     int tok_flags;
-    senti_verbalizer_tokens *vt;
-    int *word_label, *word_off;
-    int32_t *word_tokens;
-    senti_label_words words; /* flattened label words (as the scorer takes them) */
+    senti_label_words_buf lw;          /* owns the label words below */
+    const senti_verbalizer_tokens *vt; /* = lw.vt */
+    senti_label_words words;           /* = lw.w, flattened as the scorer takes them */
     int32_t *ids;            /* tokenizer buffer */
     size_t cap_ids;
 } ft_prompter;

@@ -34,6 +34,8 @@
 
 #include "senti/common.h"
 #include "senti/model.h"
+#include "senti/prompt.h"
+#include "senti/verbalizer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +52,23 @@ typedef struct {
     const int *word_off;    /* [n_words + 1] */
     const int32_t *tokens;  /* [word_off[n_words]] */
 } senti_label_words;
+
+/* Label words with the arrays they point at (owned). */
+typedef struct {
+    senti_label_words w;         /* views into the arrays below */
+    senti_verbalizer_tokens *vt; /* the tokenized words (text, ids, clean_split) */
+    int *word_label;
+    int *word_off;
+    int32_t *tokens;
+} senti_label_words_buf;
+
+/* Tokenize the verbalizer's words as continuations of `prompt` (its ending is
+ * what matters: it is rendered for a one-character text) and flatten them for
+ * the scorer. `tok_flags` as the prompt is tokenized with. On success the
+ * caller frees *out with senti_label_words_buf_free (also after a failure). */
+senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v, const senti_tokenizer *tok,
+                                     int tok_flags, senti_label_words_buf *out, senti_err *err);
+void senti_label_words_buf_free(senti_label_words_buf *b);
 
 typedef struct senti_scorer senti_scorer;
 
