@@ -343,12 +343,19 @@ static senti_status get_int_list(pctx *c, const char *where, json_t *o, const ch
         char ep[192];
         snprintf(ep, sizeof ep, "%s[%zu]", path, i);
         snprintf(msg, sizeof msg, "must be an integer in %lld..%lld", lo, hi);
+        senti_status st = SENTI_OK;
         if (!json_is_integer(e) || json_integer_value(e) < lo || json_integer_value(e) > hi)
-            return bad(c, ep, msg);
-        (*out)[i] = json_integer_value(e);
-        for (size_t j = 0; j < i; j++)
+            st = bad(c, ep, msg);
+        else
+            (*out)[i] = json_integer_value(e);
+        for (size_t j = 0; j < i && !st; j++)
             if ((*out)[j] == (*out)[i])
-                return bad(c, ep, "duplicate value");
+                st = bad(c, ep, "duplicate value");
+        if (st) {
+            free(*out);
+            *out = NULL;
+            return st;
+        }
     }
     return SENTI_OK;
 }

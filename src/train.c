@@ -254,6 +254,9 @@ void ft_trainer_free(ft_trainer *tr)
         free(tr->w32[i]);
     free(tr->w32);
     free(tr->owned);
+    for (int l = 0; tr->acts && l < tr->hp->n_layer; l++)
+        for (int t = 0; t < NT; t++)
+            free(tr->acts[l].xa[t]); /* LoRA intermediates, see ensure_rank */
     free(tr->acts);
     free((void *)tr->w.word_label);
     free((void *)tr->w.word_off);
