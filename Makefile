@@ -106,7 +106,7 @@ test: check
 
 asan: models-all
 	@$(MAKE) --no-print-directory BUILD=build-asan \
-	    OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    OPT="-O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fopenmp -fsanitize=address,undefined" all build-asan/check_senti
 	SENTI_BUILD=build-asan SENTI_MODEL_DIR=$(MODEL_DIR) CK_FORK=no \
 	    ASAN_OPTIONS=detect_leaks=1 build-asan/check_senti
