@@ -60,7 +60,7 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-static size_t count_occ(const char *s, const char *needle)
+size_t senti_template_count(const char *s, const char *needle)
 {
     size_t n = 0, k = strlen(needle);
     for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
@@ -203,10 +203,10 @@ senti_prompt_params senti_prompt_default_params(void)
 
 static senti_status check_template(const char *t, bool demo, senti_err *err)
 {
-    if (count_occ(t, "{text}") != 1)
+    if (senti_template_count(t, "{text}") != 1)
         return senti_err_set(err, SENTI_ERR_ARG, "%s \"%s\" must contain {text} exactly once",
                              demo ? "demonstration template" : "template", t);
-    if (count_occ(t, "{label}") != (demo ? 1u : 0u))
+    if (senti_template_count(t, "{label}") != (demo ? 1u : 0u))
         return senti_err_set(err, SENTI_ERR_ARG, demo ? "demonstration template \"%s\" must contain {label} once"
                                                       : "template \"%s\" must not contain {label}",
                              t);

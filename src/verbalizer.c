@@ -9,6 +9,8 @@
  */
 #include "senti/verbalizer.h"
 
+#include "senti/prompt.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +39,6 @@ static char *xstrdup(const char *s)
     if (p)
         memcpy(p, s, n);
     return p;
-}
-
-/* Number of non-overlapping occurrences of `needle` in `s`. */
-static size_t count_occ(const char *s, const char *needle)
-{
-    size_t n = 0, k = strlen(needle);
-    for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
-        n++;
-    return n;
 }
 
 /* ---- parsing pieces --------------------------------------------------------- */
@@ -212,10 +205,10 @@ static senti_status parse_display(senti_verbalizer *v, json_t *disp, const char 
 
 static senti_status check_templates(const senti_verbalizer *v, const char *origin, senti_err *err)
 {
-    if (v->tmpl && (count_occ(v->tmpl, "{text}") != 1 || count_occ(v->tmpl, "{label}") != 0))
+    if (v->tmpl && (senti_template_count(v->tmpl, "{text}") != 1 || senti_template_count(v->tmpl, "{label}") != 0))
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"template\" must contain {text} exactly once (and no {label})",
                              origin);
-    if (v->demo_tmpl && (count_occ(v->demo_tmpl, "{text}") != 1 || count_occ(v->demo_tmpl, "{label}") != 1))
+    if (v->demo_tmpl && (senti_template_count(v->demo_tmpl, "{text}") != 1 || senti_template_count(v->demo_tmpl, "{label}") != 1))
         return senti_err_set(err, SENTI_ERR_FORMAT,
                              "%s: \"demo_template\" must contain {text} and {label} exactly once each", origin);
     return SENTI_OK;
