@@ -51,17 +51,25 @@ void senti_bootstrap_stream_seeds(uint32_t seed, int B, uint32_t *out)
     gsl_rng_free(r);
 }
 
-/* Fill w with the multiplicities of n draws from an already seeded rng. */
+/* Fill w with the multiplicities of n draws from an already seeded mt19937.
+ * Each draw is exactly gsl_rng_uniform_int(r, n) (inline in gsl_rng.h:
+ * u / scale with scale = 0xffffffff / n, redrawn while >= n), with the
+ * integer division done through a floating-point reciprocal and corrected to
+ * the exact quotient: the division was the dearest step of a resample. */
 static void draw_weights(gsl_rng *r, size_t n, uint8_t *w)
 {
+    const uint64_t scale = 0xffffffffu / (uint64_t)n;
+    const double inv = 1.0 / (double)scale;
     memset(w, 0, n);
     for (size_t i = 0; i < n; i++) {
-        unsigned long u = gsl_rng_uniform_int(r, n);
-        if (w[u] == 255) { /* cap, see metrics.h: draw again */
+        uint64_t u = gsl_rng_get(r), q = (uint64_t)((double)u * inv);
+        q -= q * scale > u;           /* the estimate is off by at most one */
+        q += (q + 1) * scale <= u;
+        if (q >= n || w[q] == 255) { /* out of range, or the cap (metrics.h): draw again */
             i--;
             continue;
         }
-        w[u]++;
+        w[q]++;
     }
 }
 

@@ -247,9 +247,13 @@ senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_e
               !p->corder || !p->inv || !p->s_conf || !p->s_ok || !p->s_p || !p->s_hit || !p->wend;
     if (!bad) {
         prep_rows(p);
-        bad = sort_rows(p->conf, 1, n, p->order) != 0;
-        for (size_t j = 0; j < k && !bad; j++)
-            bad = sort_rows(p->prob + j, k, n, p->corder + j * n) != 0;
+        /* k + 1 independent sorts: the top label's, then each class's */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
+#endif
+        for (long j = -1; j < (long)k; j++)
+            bad |= j < 0 ? sort_rows(p->conf, 1, n, p->order)
+                         : sort_rows(p->prob + j, k, n, p->corder + (size_t)j * n);
         if (!bad)
             fill_sorted(p);
         p->inv[0] = 0.0;
@@ -346,83 +350,176 @@ static inline double weight_of(const uint8_t *w, size_t i) { return w ? (double)
 /* Start of equal-mass bin b of M over W positions: ceil(b * W / M). */
 static inline uint64_t mass_start(uint64_t b, uint64_t W, uint64_t M) { return (b * W + M - 1) / M; }
 
-/* Equal-mass bins over the rows in `order`, whose values and hits are given
- * in that order (sv, sh): per bin, the sum of weights, of values and of hits.
- * sums: [M * 3] zeroed by the caller. */
-static void mass_bins(const senti_eval_prep *p, const uint8_t *w, uint64_t W, const uint32_t *order,
-                      const double *sv, const uint8_t *sh, const uint32_t *wend, double *sums,
-                      double *width)
+/* Sums over sorted positions [a, b) of the weight, weight * value and weight *
+ * hit (ws == NULL: every weight 1). Weights and hits are integers and summed
+ * exactly; the value sum uses eight partial sums so the loop is not bound by
+ * the latency of one floating-point add per row. */
+typedef struct {
+    uint64_t w, h;
+    double v;
+} range_sum;
+
+__attribute__((optimize("O3"))) static range_sum range_sums(const uint8_t *ws, const double *sv, const uint8_t *sh, size_t a, size_t b)
 {
-    uint64_t M = (uint64_t)p->M, pos = 0, b = 0, end = mass_start(1, W, M);
-    /* Running sums of the current bins stay in registers; the common case (the
-     * row ends inside both bins) has no data-dependent branch. The equal-width
-     * bins are fixed segments of the sorted order (wend), flushed as passed. */
-    double cw = 0, cv = 0, ch = 0, ww = 0, wv = 0, wh = 0;
-    size_t wb = 0, wlim = wend[0];
-    for (size_t s = 0; s < p->n; s++) {
-        while (s >= wlim) {
-            width[wb * 3] = ww;
-            width[wb * 3 + 1] = wv;
-            width[wb * 3 + 2] = wh;
-            ww = wv = wh = 0;
-            wlim = wend[++wb];
+    double acc[8] = {0};
+    uint64_t sw = 0, shit = 0;
+    size_t s = a;
+    if (ws) {
+        for (; s + 8 <= b; s += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += (double)ws[s + l] * sv[s + l];
+        for (; s < b; s++)
+            acc[0] += (double)ws[s] * sv[s];
+        for (s = a; s < b; s++) {
+            sw += ws[s];
+            shit += (uint64_t)ws[s] * sh[s];
         }
-        uint64_t left = w ? w[order[s]] : 1;
-        double v = sv[s], h = sh[s];
-        ww += (double)left;
-        wv += (double)left * v;
-        wh += (double)left * h;
-        while (pos + left > end && b < M - 1) {
-            uint64_t take = end - pos;
-            cw += (double)take;
-            cv += (double)take * v;
-            ch += (double)take * h;
-            sums[b * 3] = cw;
-            sums[b * 3 + 1] = cv;
-            sums[b * 3 + 2] = ch;
-            cw = cv = ch = 0;
-            pos = end;
-            left -= take;
-            b++;
-            end = mass_start(b + 1, W, M);
-        }
-        cw += (double)left;
-        cv += (double)left * v;
-        ch += (double)left * h;
-        pos += left;
+    } else {
+        for (; s + 8 <= b; s += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += sv[s + l];
+        for (; s < b; s++)
+            acc[0] += sv[s];
+        for (s = a; s < b; s++)
+            shit += sh[s];
+        sw = b > a ? b - a : 0;
     }
-    sums[b * 3] = cw;
-    sums[b * 3 + 1] = cv;
-    sums[b * 3 + 2] = ch;
-    width[wb * 3] = ww;
-    width[wb * 3 + 1] = wv;
-    width[wb * 3 + 2] = wh;
+    range_sum r = {sw, shit, ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))};
+    return r;
 }
 
-/* AURC: mean over coverage levels i/W of the error rate among the i most
- * confident rows; rows with equal confidence are a block whose errors are
- * spread evenly (the expectation over orderings within ties). */
-static double aurc_weighted(const senti_eval_prep *p, const uint8_t *w, uint64_t W)
+/* The first sorted position r >= s whose weight carries the running total
+ * past `end` (*pos: the total before s, updated to the total before r); n when
+ * none does. Whole blocks of 64 rows are skipped by their sum. */
+static size_t find_crossing(const uint8_t *ws, size_t s, size_t n, uint64_t *pos, uint64_t end)
 {
-    double total = 0.0, err_before = 0.0;
-    uint64_t before = 0;
+    uint64_t p = *pos;
+    if (!ws) {
+        size_t r = s + (size_t)(end - p);
+        r = r < n ? r : n;
+        *pos = p + (r - s);
+        return r;
+    }
+    while (s + 64 <= n) {
+        uint64_t t = 0;
+        for (int l = 0; l < 64; l++)
+            t += ws[s + l];
+        if (p + t > end)
+            break;
+        p += t;
+        s += 64;
+    }
+    while (s < n && p + ws[s] <= end)
+        p += ws[s++];
+    *pos = p;
+    return s;
+}
+
+static void put_bin(double *bin, uint64_t w, double v, uint64_t h)
+{
+    bin[0] += (double)w;
+    bin[1] += v;
+    bin[2] += (double)h;
+}
+
+/* Equal-width and equal-mass bins over rows in a sorted order, whose weights,
+ * values and hits are given in that order (ws, or NULL for all ones; sv, sh):
+ * per bin, the sum of weights, of values and of hits, into `width` and `mass`
+ * [M * 3], zeroed by the caller. Both kinds of bins are read in one sweep (the
+ * sweep is bound by memory traffic): the equal-width bins are fixed segments
+ * of the order (wend); an equal-mass boundary may cut a row's multiplicity in
+ * two (or more, for bins smaller than one row's weight) and each part goes to
+ * its bin. */
+typedef struct {
+    const uint8_t *ws;
+    const double *sv;
+    const uint8_t *sh;
+    const uint32_t *wend;
+    double *width;
+    size_t wb; /* equal-width bin of the sweep's position */
+} bin_sweep;
+
+/* Whole rows [a, b) into the equal-mass bin `mbin` and their equal-width bins. */
+static void sweep_rows(bin_sweep *bs, size_t a, size_t b, double *mbin)
+{
+    while (a < b) {
+        while (a >= bs->wend[bs->wb])
+            bs->wb++;
+        size_t e = b < bs->wend[bs->wb] ? b : bs->wend[bs->wb];
+        range_sum t = range_sums(bs->ws, bs->sv, bs->sh, a, e);
+        put_bin(mbin, t.w, t.v, t.h);
+        put_bin(bs->width + 3 * bs->wb, t.w, t.v, t.h);
+        a = e;
+    }
+}
+
+static void mass_bins(const senti_eval_prep *p, const uint8_t *ws, uint64_t W, const double *sv,
+                      const uint8_t *sh, const uint32_t *wend, double *mass, double *width)
+{
+    size_t n = p->n, M = (size_t)p->M, s = 0;
+    bin_sweep bs = {ws, sv, sh, wend, width, 0};
+    /* pos: multiplicity assigned so far; carry: what is left of row s - 1. */
+    uint64_t pos = 0, carry = 0;
+    for (size_t b = 0; b < M && (s < n || carry > 0); b++) {
+        double *bin = mass + 3 * b;
+        uint64_t end = b + 1 < M ? mass_start(b + 1, W, M) : W;
+        if (carry > 0) {
+            uint64_t take = pos + carry > end && b + 1 < M ? end - pos : carry;
+            put_bin(bin, take, (double)take * sv[s - 1], take * sh[s - 1]);
+            pos += take;
+            carry -= take;
+            if (carry > 0)
+                continue; /* the row also fills the next bin */
+        }
+        size_t r = b + 1 < M ? find_crossing(ws, s, n, &pos, end) : n;
+        sweep_rows(&bs, s, r, bin);
+        if (r == n)
+            break;
+        uint64_t wr = ws ? ws[r] : 1, take = end - pos;
+        put_bin(bin, take, (double)take * sv[r], take * sh[r]);
+        while (r >= wend[bs.wb])
+            bs.wb++;
+        put_bin(width + 3 * bs.wb, wr, (double)wr * sv[r], wr * sh[r]);
+        pos = end;
+        carry = wr - take;
+        s = r + 1;
+    }
+}
+
+static inline double inv_of(const senti_eval_prep *p, uint64_t i)
+{
+    return i <= p->n ? p->inv[i] : 1.0 / (double)i; /* sum(w) may exceed n outside the bootstrap */
+}
+
+static double aurc_weighted(const senti_eval_prep *p, const uint8_t *ws, uint64_t W)
+{
+    double total = 0.0;
+    uint64_t before = 0, err_before = 0;
     size_t s = p->n;
     while (s > 0) {
-        double c = p->s_conf[s - 1], bw = 0.0, be = 0.0;
+        double c = p->s_conf[s - 1];
+        if (s == 1 || p->s_conf[s - 2] != c) {
+            s--;
+            uint64_t m = ws ? ws[s] : 1, bad = !p->s_ok[s];
+            for (uint64_t j = 1; j <= m; j++)
+                total += (double)(err_before + j * bad) * inv_of(p, before + j);
+            before += m;
+            err_before += m * bad;
+            continue;
+        }
+        uint64_t bw = 0, be = 0;
         while (s > 0 && p->s_conf[s - 1] == c) {
             s--;
-            double wr = weight_of(w, p->order[s]);
+            uint64_t wr = ws ? ws[s] : 1;
             bw += wr;
             be += wr * (1 - p->s_ok[s]);
         }
         if (bw == 0)
             continue;
-        uint64_t m = (uint64_t)bw;
-        double rate = be / bw;
-        for (uint64_t j = 1; j <= m; j++)
-            total += (err_before + (double)j * rate) *
-                     (before + j <= p->n ? p->inv[before + j] : 1.0 / (double)(before + j));
-        before += m;
+        double rate = (double)be / (double)bw;
+        for (uint64_t j = 1; j <= bw; j++)
+            total += ((double)err_before + (double)j * rate) * inv_of(p, before + j);
+        before += bw;
         err_before += be;
     }
     return total / (double)W;
@@ -431,14 +528,20 @@ static double aurc_weighted(const senti_eval_prep *p, const uint8_t *w, uint64_t
 /* Weighted sums of the per-row NLL and Brier terms. */
 static void loss_pass(const senti_eval_prep *p, const uint8_t *w, double *nll, double *brier)
 {
-    double s_nll = 0, s_brier = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        double wi = weight_of(w, i); /* rows of weight 0 add 0: no branch */
-        s_nll += wi * p->nll[i];
-        s_brier += wi * p->brier[i];
+    double a[4] = {0}, b[4] = {0}; /* partial sums: four independent add chains */
+    size_t i = 0, n = p->n;
+    for (; i + 4 <= n; i += 4)
+        for (int l = 0; l < 4; l++) {
+            double wi = weight_of(w, i + l); /* rows of weight 0 add 0: no branch */
+            a[l] += wi * p->nll[i + l];
+            b[l] += wi * p->brier[i + l];
+        }
+    for (; i < n; i++) {
+        a[0] += weight_of(w, i) * p->nll[i];
+        b[0] += weight_of(w, i) * p->brier[i];
     }
-    *nll = s_nll;
-    *brier = s_brier;
+    *nll = (a[0] + a[1]) + (a[2] + a[3]);
+    *brier = (b[0] + b[1]) + (b[2] + b[3]);
 }
 
 /* sum_b |hits_b - values_b| over bins [M * 3] (the ECE numerator). */
@@ -450,8 +553,20 @@ static double abs_gap_sum(const double *sums, int M)
     return s;
 }
 
+/* ws[s] = w[order[s]]: the one random-access pass of each sorted order. Kept
+ * apart from the binning loop, whose branches would otherwise wait on it. */
+static const uint8_t *gather_weights(const uint8_t *w, const uint32_t *order, size_t n, uint8_t *ws)
+{
+    if (!w)
+        return NULL;
+    for (size_t s = 0; s < n; s++)
+        ws[s] = w[order[s]];
+    return ws;
+}
+
+/* ws: scratch [n] (unused when w is NULL). */
 static void calibration_metrics(const senti_eval_prep *p, const uint8_t *w, double W, double *out,
-                                double *top, double *cls, double *mass)
+                                double *top, double *cls, double *mass, uint8_t *ws)
 {
     int M = p->M, k = p->k;
     double s_nll, s_brier;
@@ -459,15 +574,17 @@ static void calibration_metrics(const senti_eval_prep *p, const uint8_t *w, doub
     loss_pass(p, w, &s_nll, &s_brier);
     out[SENTI_M_NLL] = s_nll / W;
     out[SENTI_M_BRIER] = s_brier / W;
-    /* top label: equal-mass into `mass`, equal-width into `top` */
-    mass_bins(p, w, (uint64_t)W, p->order, p->s_conf, p->s_ok, p->wend, mass, top);
+    /* top label: equal-mass into `mass`, equal-width into `top`, and the AURC */
+    const uint8_t *wt = gather_weights(w, p->order, n, ws);
+    mass_bins(p, wt, (uint64_t)W, p->s_conf, p->s_ok, p->wend, mass, top);
+    out[SENTI_M_AURC] = aurc_weighted(p, wt, (uint64_t)W);
     out[SENTI_M_ECE_MASS] = abs_gap_sum(mass, M) / W;
     double ace = 0, nonempty = 0;
     for (size_t j = 0; j < (size_t)k; j++) {
         memset(mass, 0, 3 * Ms * sizeof *mass);
         size_t off = j * n;
-        mass_bins(p, w, (uint64_t)W, p->corder + off, p->s_p + off, p->s_hit + off,
-                  p->wend + (j + 1) * Ms, mass, cls + 3 * j * Ms);
+        const uint8_t *wc = gather_weights(w, p->corder + off, n, ws);
+        mass_bins(p, wc, (uint64_t)W, p->s_p + off, p->s_hit + off, p->wend + (j + 1) * Ms, mass, cls + 3 * j * Ms);
         for (int b = 0; b < M; b++)
             if (mass[3 * b] > 0) {
                 ace += fabs(mass[3 * b + 2] - mass[3 * b + 1]) / mass[3 * b];
@@ -490,7 +607,6 @@ static void calibration_metrics(const senti_eval_prep *p, const uint8_t *w, doub
     for (int j = 0; j < k; j++)
         cw += abs_gap_sum(cls + 3 * (size_t)j * (size_t)M, M);
     out[SENTI_M_CLASSWISE_ECE] = cw / (W * k);
-    out[SENTI_M_AURC] = aurc_weighted(p, w, (uint64_t)W);
 }
 
 /* The evaluator; `C` [k*k] and `top` [M*3] are returned to the caller when
@@ -500,29 +616,38 @@ static senti_status eval_weighted(const senti_eval_prep *p, const uint8_t *w, do
 {
     size_t k = (size_t)p->k, M = (size_t)p->M;
     double *C = calloc(k * k + 3 * M + 3 * k * M + 3 * M, sizeof(double));
-    if (!C)
-        return SENTI_ERR_NOMEM;
+    uint64_t *cnt = calloc(k * k, sizeof *cnt);
+    uint8_t *ws = w && p->has_prob ? malloc(p->n) : NULL;
+    senti_status st = C && cnt && (ws || !w || !p->has_prob) ? SENTI_OK : SENTI_ERR_NOMEM;
     double *top = C + k * k, *cls = top + 3 * M, *mass = cls + 3 * k * M;
-    double W = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        double wi = weight_of(w, i);
-        C[(size_t)p->gold[i] * k + (size_t)p->pred[i]] += wi;
+    uint64_t W = 0; /* multiplicities are integers: count exactly */
+    for (size_t i = 0; i < p->n && st == SENTI_OK; i++) {
+        uint64_t wi = w ? w[i] : 1;
+        cnt[(size_t)p->gold[i] * k + (size_t)p->pred[i]] += wi;
         W += wi;
     }
-    if (W == 0) {
+    if (st == SENTI_OK && W == 0)
+        st = SENTI_ERR_ARG;
+    if (st) {
         free(C);
-        return SENTI_ERR_ARG;
+        free(cnt);
+        free(ws);
+        return st;
     }
+    for (size_t c = 0; c < k * k; c++)
+        C[c] = (double)cnt[c];
     for (int m = 0; m < SENTI_M_COUNT; m++)
         out[m] = NAN;
     classification_from_confusion(C, p->k, out, NULL);
     if (p->has_prob)
-        calibration_metrics(p, w, W, out, top, cls, mass);
+        calibration_metrics(p, w, (double)W, out, top, cls, mass, ws);
     if (C_out)
         memcpy(C_out, C, k * k * sizeof *C);
     if (top_out)
         memcpy(top_out, top, 3 * M * sizeof *C);
     free(C);
+    free(cnt);
+    free(ws);
     return SENTI_OK;
 }
 
