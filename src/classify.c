@@ -23,6 +23,7 @@
 #include "senti/tokenizer.h"
 #include "senti/verbalizer.h"
 #include "senti/finetune.h"
+#include "senti/scorecache.h"
 
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
 
@@ -100,6 +101,8 @@ typedef struct {
     senti_classify_summary sum;
     double t0;
     senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
+    senti_score_cache *cache;       /* --score-cache or NULL */
+    char *words_desc;               /* the cache key's description of the scoring rule */
     float *hidden;                  /* [n_embd] hidden state for a head adapter */
 } run;
 
@@ -220,6 +223,33 @@ static senti_status open_prompts(run *r, senti_err *err)
 }
 
 /* The label words, tokenized as continuations of the prompt, and the scorer. */
+/* The score cache (senti/scorecache.h). The key's rule description names
+ * everything besides the prompt text that decides the label scores: the label
+ * words' token ids, their labels, the aggregation, length normalization, the
+ * tokenizer flags the prefix is read with, and the matmul numerics. */
+static senti_status open_cache(run *r, senti_err *err)
+{
+    if (!r->p->score_cache_dir || r->adapter)
+        return SENTI_OK;
+    const senti_label_words *w = &r->words;
+    size_t cap = 128 + (size_t)w->n_words * 16 + (size_t)w->word_off[w->n_words] * 12, len = 0;
+    char *d = malloc(cap);
+    if (!d)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    const char *mm = getenv("SENTI_MATMUL");
+    len += (size_t)snprintf(d + len, cap - len, "senti-scores-v1 agg=%s norm=%d flags=%d matmul=%s words=",
+                            senti_agg_name(r->p->agg), (int)r->p->length_norm, r->tok_flags,
+                            mm && !strcmp(mm, "q8") ? "q8" : "f32");
+    for (int j = 0; j < w->n_words; j++) {
+        len += (size_t)snprintf(d + len, cap - len, "%d:", w->word_label[j]);
+        for (int t = w->word_off[j]; t < w->word_off[j + 1]; t++)
+            len += (size_t)snprintf(d + len, cap - len, "%d,", (int)w->tokens[t]);
+        len += (size_t)snprintf(d + len, cap - len, ";");
+    }
+    r->words_desc = d;
+    return senti_score_cache_open(r->p->score_cache_dir, senti_model_sha256(r->model), &r->cache, err);
+}
+
 static senti_status build_scoring(run *r, senti_err *err)
 {
     senti_status s = senti_label_words_build(r->prompt, r->verb, r->tok, r->tok_flags, &r->lw, err);
@@ -240,7 +270,7 @@ static senti_status build_scoring(run *r, senti_err *err)
     senti_scorer_set_reuse(r->sc, r->p->reuse_prefix);
     if (r->hidden)
         senti_scorer_set_hidden(r->sc, r->hidden);
-    return SENTI_OK;
+    return open_cache(r, err);
 }
 
 /* ---- scoring ----------------------------------------------------------------- */
@@ -274,11 +304,25 @@ static void dump_prompt(run *r, const senti_prompt_text *pt, const int32_t *row,
     json_decref(o);
 }
 
-/* Label scores of one prompt: decode the prefix (if it changed) and the row. */
+/* Label scores of one prompt: from the score cache when it has them, else
+ * decode the prefix (if it changed) and the row, and remember the scores. */
 static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
 {
     size_t n;
     senti_status s;
+    uint8_t key[32];
+    if (r->cache) {
+        senti_score_cache_key(r->cache, pt->prefix, pt->prefix_len, pt->suffix, pt->suffix_len, r->words_desc, key);
+        if (senti_score_cache_get(r->cache, key, r->n_labels, scores, NULL)) {
+            r->sum.n_cached++;
+            if (r->prompts) {
+                if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
+                    return s;
+                dump_prompt(r, pt, r->ids, n);
+            }
+            return SENTI_OK;
+        }
+    }
     if (!r->last_prefix || strcmp(r->last_prefix, pt->prefix) != 0) {
         if ((s = tokenize(r, pt->prefix, pt->prefix_len, r->tok_flags, &n, err)))
             return s;
@@ -295,10 +339,13 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
         dump_prompt(r, pt, r->ids, n);
     if ((s = senti_scorer_score(r->sc, r->ids, (int)n, r->word_lp, err)))
         return s;
-    r->sum.n_tokens += (size_t)senti_scorer_last_tokens(r->sc);
+    int decoded = senti_scorer_last_tokens(r->sc);
+    r->sum.n_tokens += (size_t)decoded;
     senti_label_scores(&r->words, r->word_lp, r->p->agg, r->p->length_norm, scores);
     if (r->adapter)
         senti_adapter_rescore(r->adapter, r->hidden, scores);
+    if (r->cache)
+        return senti_score_cache_put(r->cache, key, r->n_labels, scores, (uint32_t)decoded, err);
     return SENTI_OK;
 }
 
@@ -687,6 +734,7 @@ static void build_manifest(run *r, json_t *calib)
     json_object_set_new(counts, "labelled", json_integer((json_int_t)r->sum.n_labelled));
     json_object_set_new(counts, "correct", json_integer((json_int_t)r->sum.n_correct));
     json_object_set_new(counts, "tokens_decoded", json_integer((json_int_t)r->sum.n_tokens));
+    json_object_set_new(counts, "prompts_from_cache", json_integer((json_int_t)r->sum.n_cached));
     json_object_set_new(m, "counts", counts);
     r->manifest = m;
 }
@@ -748,6 +796,8 @@ static void run_free(run *r)
     free(r->prompts_tmp);
     json_decref(r->manifest);
     senti_scorer_free(r->sc);
+    senti_score_cache_close(r->cache);
+    free(r->words_desc);
     senti_label_words_buf_free(&r->lw);
     free(r->word_lp);
     free(r->bias);

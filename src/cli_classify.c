@@ -55,6 +55,7 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --manifest FILE     manifest path\n"
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
+            "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
             "  -q, --quiet             no progress bar\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
 }
@@ -62,7 +63,8 @@ static void usage(FILE *f, const senti_classify_params *d)
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
-    O_JSONL, O_MANIFEST, O_ADAPTER, O_PROMPTS
+    O_JSONL, O_MANIFEST, O_ADAPTER,
+    O_SCORE_CACHE, O_PROMPTS
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +86,7 @@ static const struct option long_opts[] = {
     {"jsonl", required_argument, 0, O_JSONL}, {"manifest", required_argument, 0, O_MANIFEST},
     {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
+    {"score-cache", required_argument, 0, O_SCORE_CACHE},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
 /* A non-negative decimal number, or -1. */
@@ -175,6 +178,7 @@ int senti_cmd_classify(int argc, char **argv)
         case O_MANIFEST: p.manifest_path = optarg; break;
         case O_PROMPTS: p.prompts_path = optarg; break;
         case O_ADAPTER: p.adapter_path = optarg; break;
+        case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
@@ -208,9 +212,12 @@ int senti_cmd_classify(int argc, char **argv)
                    ? SENTI_EXIT_USAGE
                    : SENTI_EXIT_MODEL;
     }
-    fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded\n", sum.n_rows,
+    fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum.n_rows,
             sum.n_rows - sum.n_truncated - sum.n_errors, sum.n_truncated, sum.n_errors,
             sum.seconds > 0 ? (double)sum.n_rows / sum.seconds : 0.0, sum.n_tokens);
+    if (p.score_cache_dir)
+        fprintf(stderr, ", %zu prompts from the score cache", sum.n_cached);
+    fputc('\n', stderr);
     if (sum.n_labelled)
         printf("accuracy = %.4f (%zu/%zu)\n", (double)sum.n_correct / (double)sum.n_labelled, sum.n_correct,
                sum.n_labelled);

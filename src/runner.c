@@ -140,6 +140,9 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     p.calib = (senti_calib_method)calib;
     p.output_path = pred;
     p.manifest_path = manifest;
+    char cache[4200];
+    snprintf(cache, sizeof cache, "%s/cache", rp->outdir);
+    p.score_cache_dir = cache;
     p.progress = rp->on_rows;
     p.progress_user = rp->on_rows_user;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)

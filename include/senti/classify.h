@@ -91,6 +91,9 @@ typedef struct {
     const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is set */
     const char *prompts_path;     /* JSON lines: each row's prompt text and token ids (for oracles) */
     const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune */
+    const char *score_cache_dir;  /* NULL: none; else label scores are looked up and stored in a
+                                     content-addressed cache there (senti/scorecache.h), so rerunning
+                                     the same prompts costs no model work. Not used with an adapter. */
     senti_progress_fn progress;
     void *progress_user;
 } senti_classify_params;
@@ -105,6 +108,7 @@ typedef struct {
     size_t n_labelled;   /* scored rows with a gold label */
     size_t n_correct;
     size_t n_tokens;     /* tokens decoded by the model, all rows */
+    size_t n_cached;     /* prompts (rows and calibration inputs) answered by the score cache */
     double seconds;
     bool model_error;    /* the failure came from loading or running the model */
 } senti_classify_summary;

@@ -28,6 +28,23 @@ grep -q '"sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 -o "$tmp/b.csv" > /dev/null
 cmp -s "$tmp/a.csv" "$tmp/b.csv" || fail "two identical runs differ"
 
+# --- the score cache: a rerun does no model work and gives the same file; a run that
+# only changes calibration scores nothing but its content-free inputs ---------------
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --score-cache "$tmp/cache" -o "$tmp/c1.csv" 2> "$tmp/c1.err"
+grep -q '[1-9][0-9]* tokens decoded, 0 prompts from the score cache' "$tmp/c1.err" || fail "cold cache: $(cat "$tmp/c1.err")"
+cmp -s "$tmp/a.csv" "$tmp/c1.csv" || fail "a run through the cache differs"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --score-cache "$tmp/cache" -o "$tmp/c2.csv" 2> "$tmp/c2.err"
+grep -q ' 0 tokens decoded, 12 prompts from the score cache' "$tmp/c2.err" || fail "warm cache: $(cat "$tmp/c2.err")"
+cmp -s "$tmp/a.csv" "$tmp/c2.csv" || fail "cached scores differ"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --score-cache "$tmp/cache" --calibrate contextual \
+    -o "$tmp/c3.csv" 2> "$tmp/c3.err"
+grep -q ' 12 prompts from the score cache' "$tmp/c3.err" || fail "calibration change: $(cat "$tmp/c3.err")"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --calibrate contextual -o "$tmp/c4.csv" 2> /dev/null
+cmp -s "$tmp/c3.csv" "$tmp/c4.csv" || fail "contextual through the cache differs"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --score-cache "$tmp/cache" --agg max -o "$tmp/c5.csv" \
+    2> "$tmp/c5.err"
+grep -q ' 0 prompts from the score cache' "$tmp/c5.err" || fail "another scoring rule hit the cache"
+
 # --- few-shot from the same file, calibrated ------------------------------------------
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
     --sampling balanced --calibrate contextual -o "$tmp/f.csv" > /dev/null

@@ -13,6 +13,15 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 [ "$(wc -l <"$tmp/cells")" -eq 3 ]
 
 "$SENTI" run "$exp" -o "$tmp/a" 2>"$tmp/a.log"
+# the score cache: the contextual zero-shot cell scores the same row prompts as the
+# uncalibrated one, so only its content-free inputs cost model work
+python3 - "$tmp/a/cells" <<'PY'
+import json, sys
+m = lambda c: json.load(open("%s/smollm2.demo.demo.zs.k0.%s/manifest.json" % (sys.argv[1], c)))["counts"]
+none, ctx = m("none"), m("contextual")
+assert none["prompts_from_cache"] == 0 and none["tokens_decoded"] > 0, none
+assert ctx["prompts_from_cache"] == 4 and 0 < ctx["tokens_decoded"] < none["tokens_decoded"], ctx
+PY
 
 "$SENTI" run "$exp" -o "$tmp/b" 2>"$tmp/b.log" &
 pid=$!
