@@ -4,6 +4,7 @@
  * and docs/experiments.md for the format.
  */
 #include "senti/experiment.h"
+#include "senti/prompt.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -392,10 +393,34 @@ static senti_status parse_calibrations(pctx *c, const char *where, json_t *o, se
     return SENTI_OK;
 }
 
+/* Few-shot demonstration options, checked with the classifier's own parsers. */
+static senti_status parse_demo_options(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+{
+    senti_status s;
+    char kp[160];
+    senti_demo_sampling ds;
+    senti_demo_order dord;
+    if ((s = get_str(c, where, o, "sampling", 0, &st->sampling)) || (s = get_str(c, where, o, "order", 0, &st->order)))
+        return s;
+    snprintf(kp, sizeof kp, "%s.sampling", where);
+    if (st->sampling && senti_demo_sampling_parse(st->sampling, &ds, NULL))
+        return bad(c, kp, "must be \"random\" or \"balanced\"");
+    snprintf(kp, sizeof kp, "%s.order", where);
+    if (st->order && senti_demo_order_parse(st->order, &dord, NULL))
+        return bad(c, kp, "must be \"random\", \"fixed\" or \"interleaved\"");
+    json_t *pr = json_object_get(o, "per_row");
+    snprintf(kp, sizeof kp, "%s.per_row", where);
+    if (pr && !json_is_boolean(pr))
+        return bad(c, kp, "must be true or false");
+    st->per_row = pr && json_is_true(pr);
+    return SENTI_OK;
+}
+
 static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *item)
 {
     senti_exp_strategy *st = item;
-    static const char *const keys[] = {"name", "kind", "shots", "seeds", "calibration", "adapter", NULL};
+    static const char *const keys[] = {"name",    "kind",  "shots",   "seeds", "calibration",
+                                       "adapter", "sampling", "order", "per_row", NULL};
     char *kind = NULL;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
@@ -421,6 +446,10 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
     if (few && !json_object_get(o, "shots"))
         return bad(c, where, "a few-shot strategy needs \"shots\"");
+    if (!few && (json_object_get(o, "sampling") || json_object_get(o, "order") || json_object_get(o, "per_row")))
+        return bad(c, where, "\"sampling\", \"order\" and \"per_row\" belong to few-shot strategies only");
+    if ((s = parse_demo_options(c, where, o, st)))
+        return s;
     long long *shots, *seeds;
     if ((s = get_int_list(c, where, o, "shots", 0, SENTI_EXP_MAX_SHOTS, 0, &shots, &st->n_shots)))
         return s;
@@ -505,6 +534,14 @@ char *senti_cell_canonical_json(const senti_cell *c)
                           c->calibration, "adapter", c->strategy->adapter);
     if (!o)
         return NULL;
+    /* demonstration options only when set, so the hashes of default cells stay as they were */
+    const senti_exp_strategy *st = c->strategy;
+    if (st->sampling)
+        json_object_set_new(o, "sampling", json_string(st->sampling));
+    if (st->order)
+        json_object_set_new(o, "order", json_string(st->order));
+    if (st->per_row)
+        json_object_set_new(o, "per_row", json_true());
     char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(o);
     return txt;
@@ -710,7 +747,7 @@ void senti_experiment_free(senti_experiment *x)
         free(x->verbalizers[i].name), free(x->verbalizers[i].path);
     for (size_t i = 0; x->strategies && i < x->n_strategies; i++) {
         senti_exp_strategy *st = &x->strategies[i];
-        free(st->name), free(st->shots), free(st->seeds), free(st->adapter);
+        free(st->name), free(st->shots), free(st->seeds), free(st->adapter), free(st->sampling), free(st->order);
         for (size_t j = 0; st->calibrations && j < st->n_calibrations; j++)
             free(st->calibrations[j]);
         free(st->calibrations);

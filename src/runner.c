@@ -131,6 +131,11 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
         p.demos.shots = (size_t)c->shots;
         p.demos.seed = c->seed;
         p.demos.same_file = !strcmp(d->train.path, d->eval.path);
+        if (c->strategy->sampling)
+            senti_demo_sampling_parse(c->strategy->sampling, &p.demos.sampling, NULL); /* checked at parse */
+        if (c->strategy->order)
+            senti_demo_order_parse(c->strategy->order, &p.demos.order, NULL);
+        p.demos.per_row = c->strategy->per_row;
     }
     p.chat = !strcmp(c->model->chat, "on") ? 1 : !strcmp(c->model->chat, "off") ? 0 : -1;
     int calib = senti_calib_parse(c->calibration);
@@ -146,8 +151,7 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     p.progress = rp->on_rows;
     p.progress_user = rp->on_rows_user;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
-        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "cell %s: adapter strategies are not wired to senti run yet",
-                             c->name);
+        p.adapter_path = c->strategy->adapter; /* scores are not cached for adapters (senti/classify.h) */
     senti_classify_summary sum;
     return senti_classify_run(&p, &sum, err);
 }

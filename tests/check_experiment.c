@@ -143,6 +143,13 @@ START_TEST(test_content_errors_have_paths)
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"eval\":{\"bins\":0},", "eval.bins: must be an integer in 1..1000"},
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"threads\":\"2\",", "(top).threads: must be an integer"},
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\"}]", "\"models\":[],", "duplicate"}, /* jansson: duplicate key */
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"sampling\":\"balanced\",\"order\":\"interleaved\","
+         "\"per_row\":true}]", "", NULL},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"sampling\":\"stratified\"}]", "",
+         "strategies[0].sampling: must be \"random\" or \"balanced\""},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"order\":\"sorted\"}]", "", "strategies[0].order: must be"},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"per_row\":1}]", "", "strategies[0].per_row: must be true"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"order\":\"fixed\"}]", "", "belong to few-shot strategies only"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         senti_err e = {0};
@@ -155,6 +162,35 @@ START_TEST(test_content_errors_have_paths)
         ck_assert_msg(strstr(e.msg, cases[i].expect) != NULL, "case %zu: '%s' lacks '%s'", i, e.msg,
                       cases[i].expect);
     }
+}
+END_TEST
+
+/* Demonstration options are part of a cell's identity; leaving them out keeps the hash of a default cell. */
+START_TEST(test_demo_options_in_hash)
+{
+#define DEMO_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"                \
+                      "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\",\"train\":\"t.csv\"}],"    \
+                      "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"                          \
+                      "\"strategies\":[{\"name\":\"f\",\"kind\":\"few-shot\",\"shots\":[2]%s}]}"
+    const char *opts[] = {"", ",\"sampling\":\"balanced\"", ",\"order\":\"fixed\"", ",\"per_row\":true"};
+    char hashes[4][17], buf[1024];
+    for (int i = 0; i < 4; i++) {
+        senti_experiment *x;
+        senti_err e;
+        snprintf(buf, sizeof buf, DEMO_FMT, opts[i]);
+        ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "h.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+        const senti_cell *c = senti_experiment_cell(x, 0);
+        snprintf(hashes[i], sizeof hashes[i], "%s", c->hash);
+        char *canon = senti_cell_canonical_json(c);
+        ck_assert_int_eq(strstr(canon, "\"sampling\"") != NULL, i == 1);
+        ck_assert_int_eq(strstr(canon, "\"per_row\"") != NULL, i == 3);
+        free(canon);
+        senti_experiment_free(x);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            ck_assert_str_ne(hashes[i], hashes[j]);
+#undef DEMO_FMT
 }
 END_TEST
 
@@ -269,6 +305,7 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_syntax_error_has_line);
     tcase_add_test(tc, test_content_errors_have_paths);
     tcase_add_test(tc, test_few_shot_needs_train);
+    tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_shipped_experiments_parse);
     tcase_add_test(tc, test_score_cache);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tools/bench.sh - prefill speed of senti and of the llama.cpp peer, side by
-# side, on both models (called by `make bench`; informational, always exits 0).
+# tools/bench.sh - prefill speed, label-scoring rows/s and LoRA training speed of
+# senti, with the llama.cpp peer side by side where it has one, on both models
+# (called by `make bench`; informational, always exits 0).
 #
 #   SENTI=build/senti MODEL_DIR=models tools/bench.sh
 #
@@ -94,20 +95,55 @@ bench_model() { # label file
 bench_model smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
 bench_model gemma3 gemma-3-270m-q4_k_m.gguf
 
-# 8-shot SST-2 scoring: the shared demonstration prefix decoded once per run
-# (default) against decoded again for every row (--no-prefix-reuse).
-classify_rate() { # extra options...
+# SST-2 scoring, rows/s: senti with the shared prefix decoded once per run
+# (default) and decoded again for every row (--no-prefix-reuse), against the
+# llama.cpp peer scoring the very same token ids (tools/oracle/peer_score.py)
+# with the prefix kept in its KV cache (reuse) and with every prompt decoded
+# whole (naive).
+ROWS=${BENCH_ROWS:-40}
+classify_rate() { # shots, extra options...
+    local shots=$1
+    shift
     "$SENTI" classify -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" -v verbalizers/sst2.json -q \
-        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "${BENCH_ROWS:-40}" --shots 8 \
+        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "$ROWS" --shots "$shots" \
         --train ../shared/datasets/sst2/train.csv --seed 1 -t "$THREADS" -o "$tmp/c.csv" "$@" 2>&1 >/dev/null |
         sed -n 's/.*, \([0-9.]*\) rows\/s.*/\1/p'
 }
+peer_rate() { # mode
+    "$ORACLE_PY" "$HERE/oracle/peer_score.py" -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" \
+        --prompts "$tmp/prompts.jsonl" --manifest "$tmp/prompts.csv.manifest.json" --threads "$THREADS" \
+        --mode "$1" 2>/dev/null | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["rows_per_s"])' \
+        2>/dev/null
+}
+for shots in 0 8; do
+    echo
+    echo "== $shots-shot SST-2 scoring, smollm2, $ROWS dev rows, $THREADS threads =="
+    [ -d ../shared/datasets/sst2 ] || { echo "bench: ../shared/datasets/sst2 missing"; continue; }
+    "$SENTI" classify -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" -v verbalizers/sst2.json -q \
+        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "$ROWS" --shots "$shots" \
+        --train ../shared/datasets/sst2/train.csv --seed 1 -t "$THREADS" -o "$tmp/prompts.csv" \
+        --prompts "$tmp/prompts.jsonl" >/dev/null 2>&1
+    a=$(classify_rate "$shots"); b=$(classify_rate "$shots" --no-prefix-reuse)
+    c=$(peer_rate reuse); d=$(peer_rate naive)
+    printf '%-34s %8s rows/s\n' "senti, prefix reuse" "${a:-n/a}" "senti, no prefix reuse" "${b:-n/a}" \
+        "llama.cpp, prefix kept in KV cache" "${c:-n/a}" "llama.cpp, each prompt whole" "${d:-n/a}"
+    echo "ratios: senti / senti without reuse $(ratio "$a" "$b"), senti / llama.cpp reuse $(ratio "$a" "$c")," \
+        "senti / llama.cpp naive $(ratio "$a" "$d")"
+done
+
+# LoRA training speed: one epoch on 16 rows per class (tokens/s of forward + backward).
 echo
-echo "== 8-shot SST-2 scoring, smollm2, ${BENCH_ROWS:-40} rows =="
-if [ -d ../shared/datasets/sst2 ]; then
-    a=$(classify_rate); b=$(classify_rate --no-prefix-reuse)
-    printf '%-22s %10s rows/s\n%-22s %10s rows/s\nratio: %s\n' "prefix reuse" "${a:-n/a}" "no prefix reuse" \
-        "${b:-n/a}" "$(ratio "$a" "$b")"
+echo "== LoRA training step speed, smollm2, q,v rank 8, $THREADS threads =="
+if [ -d ../shared/datasets/sst2 ] && "$SENTI" finetune -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" \
+        -v verbalizers/sst2.json --train ../shared/datasets/sst2/train.csv --text-col sentence --label-col label \
+        --method lora --shots-per-class 16 --seed 1 --epochs 1 -t "$THREADS" -q -o "$tmp/bench-lora.gguf" \
+        > "$tmp/lora.out" 2>&1; then
+    python3 -c 'import json,sys
+s = [json.loads(l) for l in open(sys.argv[1]) if "\"summary\"" in l][-1]
+print("%.0f training tokens/s (forward + backward), %d steps in %.1f s" % (s["tokens_per_s"], s["steps"], s["seconds"]))' \
+        "$tmp/bench-lora.gguf.log.jsonl"
+else
+    echo "bench: LoRA training failed: $(tail -n1 "$tmp/lora.out")"
 fi
 
 echo

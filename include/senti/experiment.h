@@ -36,6 +36,7 @@
 #ifndef SENTI_EXPERIMENT_H
 #define SENTI_EXPERIMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,9 @@ typedef struct {
     char **calibrations; /* [n_calibrations]; default {"none"} */
     size_t n_calibrations;
     char *adapter;       /* resolved adapter path (kind adapter), else NULL */
+    char *sampling;      /* few-shot: "random" | "balanced", NULL = the classifier's default (random) */
+    char *order;         /* few-shot: "random" | "fixed" | "interleaved", NULL = default (random) */
+    bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */
 } senti_exp_strategy;
 
 /* Evaluation settings applied to every cell. */
