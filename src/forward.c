@@ -276,12 +276,13 @@ static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
             y[(size_t)t * ld + i] += b[i];
 }
 
-static float silu(float x) { return x / (1.0f + expf(-x)); }
-
-static float gelu_tanh(float x)
+/* gate[i] = act(gate[i]) * up[i] over n values, split across the threads. */
+static void glu(const senti_context *ctx, float *gate, const float *up, size_t n)
 {
-    const float k = 0.7978845608028654f; /* sqrt(2/pi) */
-    return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+    const bool gelu = ctx->m->gelu;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    for (size_t i = 0; i < n; i++)
+        gate[i] = (gelu ? senti_gelu_tanh(gate[i]) : senti_silu(gate[i])) * up[i];
 }
 
 /* ---- rotary position embedding ------------------------------------------------------ */
@@ -434,13 +435,7 @@ static void ffn_block(senti_context *ctx, int il, int T)
     rmsnorm(ctx->xn, ctx->x, ly->ffn_norm, T, E, hp->norm_eps);
     senti_matmul(ctx, &ly->gate, ctx->xn, T, ctx->ff_gate, F);
     senti_matmul(ctx, &ly->up, ctx->xn, T, ctx->ff_up, F);
-    const size_t n = (size_t)T * F;
-    if (m->gelu)
-        for (size_t i = 0; i < n; i++)
-            ctx->ff_gate[i] = gelu_tanh(ctx->ff_gate[i]) * ctx->ff_up[i];
-    else
-        for (size_t i = 0; i < n; i++)
-            ctx->ff_gate[i] = silu(ctx->ff_gate[i]) * ctx->ff_up[i];
+    glu(ctx, ctx->ff_gate, ctx->ff_up, (size_t)T * F);
     senti_matmul(ctx, &ly->down, ctx->ff_gate, T, ctx->tmp, E);
     if (ly->post_ffw_norm)
         rmsnorm(ctx->tmp, ctx->tmp, ly->post_ffw_norm, T, E, hp->norm_eps);

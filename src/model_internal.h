@@ -9,6 +9,8 @@
 #ifndef SENTI_MODEL_INTERNAL_H
 #define SENTI_MODEL_INTERNAL_H
 
+#include <math.h>
+
 #include "senti/model.h"
 
 /* A 2-D weight matrix: `rows` rows of `cols` elements of ggml type `type`,
@@ -55,6 +57,19 @@ struct senti_model {
     float **owned;              /* every f32 array above, for freeing */
     size_t n_owned;
 };
+
+/* Gated-MLP activations, shared by inference (forward.c) and training
+ * (train_kernels.c) so both compute the same function.
+ * GELU with the tanh approximation, 0.5 x (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3),
+ * is written as x / (1 + exp(-2u)) (the same function: 0.5 (1 + tanh(u)) is the
+ * logistic of 2u), which costs one expf instead of a tanhf. */
+static inline float senti_silu(float x) { return x / (1.0f + expf(-x)); }
+
+static inline float senti_gelu_tanh(float x)
+{
+    const float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + expf(-2.0f * u));
+}
 
 /* Largest batch run through the layers at once; longer inputs go in chunks. */
 #define SENTI_MAX_BATCH 512

@@ -141,10 +141,7 @@ void tk_glu_fwd(float *h, const float *g, const float *u, size_t n, bool gelu)
 {
     for (size_t i = 0; i < n; i++) {
         float x = g[i], a;
-        if (gelu)
-            a = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
-        else
-            a = x / (1.0f + expf(-x));
+        a = gelu ? senti_gelu_tanh(x) : senti_silu(x);
         h[i] = a * u[i];
     }
 }
