@@ -508,29 +508,153 @@ static void record_free(row_record *rec)
 
 /* ---- the row loop -------------------------------------------------------------- */
 
-static senti_status score_row(run *r, const senti_row *row, row_record *rec, senti_err *err)
+/* Rows are read in groups of up to SENTI_CLASSIFY_GROUP. Each row's prompt is
+ * built and looked up in the score cache at once; the rows that need the model
+ * wait, and all that share the prefix now in the cache are scored together
+ * (senti_scorer_score_many packs them into a few forward passes). The group
+ * is then written in input order. */
+#define SENTI_CLASSIFY_GROUP 64
+
+typedef struct {
+    row_record rec;
+    size_t line, row;   /* for messages */
+    int32_t *ids;       /* the row part's tokens while it waits for the model */
+    int n_ids;
+    uint8_t key[32];    /* its score-cache key */
+} group_row;
+
+static void mark_error(run *r, group_row *g, const char *msg)
 {
+    free(g->rec.raw);
+    free(g->rec.score);
+    free(g->rec.status);
+    g->rec.raw = g->rec.score = NULL;
+    size_t n = strlen(msg) + 16;
+    g->rec.status = malloc(n);
+    if (g->rec.status)
+        snprintf(g->rec.status, n, "error: %s", msg);
+    r->sum.n_errors++;
+}
+
+/* Label scores of a waiting row from its word log-probabilities. */
+static senti_status finish_row(run *r, group_row *g, const double *word_lp, int decoded, senti_err *err)
+{
+    senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, g->rec.score);
+    if (r->adapter)
+        senti_adapter_rescore(r->adapter, r->hidden, g->rec.score);
+    senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
+    r->sum.n_tokens += (size_t)decoded;
+    free(g->ids);
+    g->ids = NULL;
+    if (r->cache)
+        return senti_score_cache_put(r->cache, g->key, r->n_labels, g->rec.score, (uint32_t)decoded, err);
+    return SENTI_OK;
+}
+
+/* Score every waiting row of the group (they share the prefix in the cache).
+ * If the packed call fails, the rows are retried one by one so that an error
+ * names its row. */
+static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
+{
+    const int32_t *rows[SENTI_CLASSIFY_GROUP];
+    int lens[SENTI_CLASSIFY_GROUP], decoded[SENTI_CLASSIFY_GROUP];
+    size_t idx[SENTI_CLASSIFY_GROUP], k = 0, nw = (size_t)r->words.n_words;
+    for (size_t i = 0; i < n; i++)
+        if (grp[i].ids) {
+            rows[k] = grp[i].ids;
+            lens[k] = grp[i].n_ids;
+            idx[k++] = i;
+        }
+    if (k == 0)
+        return SENTI_OK;
+    double *lp = malloc(k * nw * sizeof *lp);
+    if (!lp)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_err e1 = {0};
+    senti_status s = senti_scorer_score_many(r->sc, rows, lens, (int)k, lp, decoded, &e1);
+    if (s == SENTI_OK || s == SENTI_ERR_NOMEM) {
+        for (size_t i = 0; i < k && !s; i++)
+            s = finish_row(r, &grp[idx[i]], lp + i * nw, decoded[i], err);
+        free(lp);
+        return s == SENTI_ERR_NOMEM ? senti_err_set(err, s, "out of memory") : s;
+    }
+    for (size_t i = 0; i < k; i++) { /* again one by one, so that an error names its row */
+        group_row *g = &grp[idx[i]];
+        senti_err e2 = {0};
+        senti_status s2 = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e2);
+        if (!s2 && !(s2 = finish_row(r, g, lp, senti_scorer_last_tokens(r->sc), &e2)))
+            continue;
+        if (r->p->on_error_skip && s2 != SENTI_ERR_NOMEM && s2 != SENTI_ERR_IO) {
+            mark_error(r, g, e2.msg);
+            free(g->ids);
+            g->ids = NULL;
+            continue;
+        }
+        free(lp);
+        return senti_err_set(err, s2, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e2.msg);
+    }
+    free(lp);
+    return SENTI_OK;
+}
+
+/* Build a row's prompt; take its scores from the cache, or queue it for the
+ * model (scoring the rows already waiting first when the prefix changes). */
+static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_row *row, senti_err *err)
+{
+    group_row *g = &grp[gi];
+    row_record *rec = &g->rec;
     senti_demo_set ds;
     senti_prompt_text pt;
     senti_status s = draw_demos(r, row->row, row->id, &ds, err);
     if (s)
         return s;
-    size_t reserve = r->vt->max_tokens;
+    size_t reserve = r->vt->max_tokens, n;
     s = senti_prompt_fit(r->prompt, r->train, r->sampler ? &ds : NULL, row->text, row->text_len,
                          (size_t)senti_context_n_ctx(r->ctx), reserve, count_tokens, r, &pt, err);
     if (s)
         return s;
     rec->score = malloc((size_t)r->n_labels * sizeof *rec->score);
     rec->raw = malloc((size_t)r->n_labels * sizeof *rec->raw);
-    if (!rec->score || !rec->raw)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    if ((s = score_prompt(r, &pt, rec->score, err)))
-        return s;
-    senti_label_softmax(rec->score, r->n_labels, rec->raw);
-    rec->n_tokens = pt.n_tokens;
     bool cut = pt.truncated || pt.n_dropped > 0;
     rec->status = strdup(cut ? "truncated" : "ok");
+    if (!rec->score || !rec->raw || !rec->status)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    rec->n_tokens = pt.n_tokens;
     r->sum.n_truncated += cut;
+    if (r->cache) {
+        senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->key);
+        if (senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, NULL)) {
+            r->sum.n_cached++;
+            senti_label_softmax(rec->score, r->n_labels, rec->raw);
+            if (r->prompts && !(s = tokenize(r, pt.suffix, pt.suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
+                dump_prompt(r, &pt, r->ids, n);
+            return s;
+        }
+    }
+    if (!r->last_prefix || strcmp(r->last_prefix, pt.prefix) != 0) {
+        char *copy = strdup(pt.prefix); /* pt's buffers are the prompt's; scoring does not touch them */
+        if (!copy)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        if ((s = score_waiting(r, grp, gi, err)) ||
+            (s = tokenize(r, pt.prefix, pt.prefix_len, r->tok_flags, &n, err)) ||
+            (s = senti_scorer_set_prefix(r->sc, r->ids, (int)n, err))) {
+            free(copy);
+            return s;
+        }
+        free(r->last_prefix);
+        r->last_prefix = copy;
+    }
+    if ((s = tokenize(r, pt.suffix, pt.suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
+        return s;
+    if (r->prompts)
+        dump_prompt(r, &pt, r->ids, n);
+    if (n < 1)
+        return senti_err_set(err, SENTI_ERR_ARG, "scorer: the row part of the prompt is empty");
+    g->ids = malloc(n * sizeof *g->ids);
+    if (!g->ids)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    memcpy(g->ids, r->ids, n * sizeof *g->ids);
+    g->n_ids = (int)n;
     return SENTI_OK;
 }
 
@@ -548,52 +672,81 @@ static senti_status keep_record(run *r, row_record *rec)
     return SENTI_OK;
 }
 
+/* Score what waits, then write (or hold, for batch calibration) the group in order. */
+static senti_status flush_group(run *r, group_row *grp, size_t *n, size_t n_total, senti_err *err)
+{
+    senti_status s = score_waiting(r, grp, *n, err);
+    for (size_t i = 0; i < *n; i++) {
+        row_record *rec = &grp[i].rec;
+        free(grp[i].ids);
+        grp[i].ids = NULL;
+        if (s) {
+            record_free(rec);
+            continue;
+        }
+        r->sum.n_rows++;
+        if (r->p->calib == SENTI_CALIB_BATCH) {
+            if (keep_record(r, rec)) {
+                record_free(rec);
+                s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            }
+        } else {
+            write_row(r, rec);
+            record_free(rec);
+        }
+        if (r->p->progress)
+            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+    }
+    *n = 0;
+    return s;
+}
+
 static senti_status run_rows(run *r, size_t n_total, senti_err *err)
 {
     senti_dataset *d;
     senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
     if (s)
         return s;
+    /* a head adapter reads the hidden state of one row at a time */
+    const size_t group = r->hidden ? 1 : SENTI_CLASSIFY_GROUP;
+    group_row *grp = calloc(SENTI_CLASSIFY_GROUP, sizeof *grp);
+    if (!grp) {
+        senti_dataset_close(d);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    size_t n = 0;
     senti_row row;
     bool have;
     char num[32];
     while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
-        row_record rec = {0};
+        group_row *g = &grp[n++];
+        memset(g, 0, sizeof *g);
         snprintf(num, sizeof num, "%zu", row.row);
-        rec.id = strdup(row.id ? row.id : num);
-        rec.gold = row.label ? strdup(row.label) : NULL;
+        g->rec.id = strdup(row.id ? row.id : num);
+        g->rec.gold = row.label ? strdup(row.label) : NULL;
+        g->line = row.line;
+        g->row = row.row;
         senti_err rerr = {0};
-        s = score_row(r, &row, &rec, &rerr);
+        s = prepare_row(r, grp, n - 1, &row, &rerr);
         if (s && r->p->on_error_skip && s != SENTI_ERR_NOMEM) {
-            free(rec.raw);
-            free(rec.score);
-            free(rec.status);
-            rec.raw = rec.score = NULL;
-            size_t n = strlen(rerr.msg) + 16;
-            rec.status = malloc(n);
-            if (rec.status)
-                snprintf(rec.status, n, "error: %s", rerr.msg);
-            r->sum.n_errors++;
+            free(g->ids);
+            g->ids = NULL;
+            mark_error(r, g, rerr.msg);
             s = SENTI_OK;
         } else if (s) {
             senti_err_set(err, s, "%s:%zu: data row %zu: %s", r->p->input_path, row.line, row.row, rerr.msg);
-            record_free(&rec);
             break;
         }
-        r->sum.n_rows++;
-        if (r->p->calib == SENTI_CALIB_BATCH) {
-            if (keep_record(r, &rec)) {
-                record_free(&rec);
-                s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-                break;
-            }
-        } else {
-            write_row(r, &rec);
-            record_free(&rec);
-        }
-        if (r->p->progress)
-            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+        if (n == group && (s = flush_group(r, grp, &n, n_total, err)))
+            break;
     }
+    if (!s)
+        s = flush_group(r, grp, &n, n_total, err);
+    for (size_t i = 0; i < n; i++) { /* after an error */
+        free(grp[i].ids);
+        record_free(&grp[i].rec);
+    }
+    free(grp);
     senti_dataset_close(d);
     return s;
 }

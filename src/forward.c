@@ -107,11 +107,12 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->lse_max = malloc(B * sizeof(double));
     c->lse_sum = malloc(B * sizeof(double));
     c->out_idx = malloc(B * sizeof(int));
+    c->seq_start = calloc(B, sizeof(int));
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
         !c->ff_up || !c->scores || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
-        !c->out_idx || !c->rope_cos || !c->rope_sin) {
+        !c->out_idx || !c->seq_start || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
     }
@@ -130,6 +131,7 @@ void senti_context_free(senti_context *c)
     free(c->lse_max);
     free(c->lse_sum);
     free(c->out_idx);
+    free(c->seq_start);
     free(c->xq);
     free(c);
 }
@@ -287,8 +289,9 @@ static void glu(const senti_context *ctx, float *gate, const float *up, size_t n
 
 /* ---- rotary position embedding ------------------------------------------------------ */
 
-/* cos/sin tables [2][T][rope_dim/2] for positions p0.. with the global (set 0)
- * and local (set 1) bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
+/* cos/sin tables [2][T][rope_dim/2] for the chunk's tokens (token t sits at
+ * position p0 + t - seq_start[t]) with the global (set 0) and local (set 1)
+ * bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
 static void rope_tables(senti_context *ctx, int p0, int T)
 {
     const senti_model *m = ctx->m;
@@ -300,7 +303,7 @@ static void rope_tables(senti_context *ctx, int p0, int T)
             size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)t) * (size_t)half;
             for (int i = 0; i < half; i++) {
                 double inv = pow((double)bases[set], -2.0 * i / m->hp.rope_dim);
-                double theta = (double)(p0 + t) * scale * inv;
+                double theta = (double)(p0 + t - ctx->seq_start[t]) * scale * inv;
                 if (m->rope_freqs && set == 0)
                     theta /= m->rope_freqs[i];
                 ctx->rope_cos[o + (size_t)i] = (float)cos(theta);
@@ -333,45 +336,87 @@ static void rope_apply(const senti_context *ctx, float *x, int T, int n_heads, i
 
 /* ---- attention ------------------------------------------------------------------------ */
 
-/* Softmax of row t of the scores over the keys it may see, zero elsewhere. */
-static void softmax_masked(float *row, int n_keys, int lo, int hi)
+/* Softmax of one row of scores over the keys it may see, [a0, a1) and
+ * [b0, b1) (each possibly empty, a1 <= b0), zero elsewhere. */
+static void softmax_masked(float *row, int n_keys, int a0, int a1, int b0, int b1)
 {
     float mx = -INFINITY;
-    for (int j = lo; j <= hi; j++)
+    for (int j = a0; j < a1; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    for (int j = b0; j < b1; j++)
         mx = row[j] > mx ? row[j] : mx;
     double sum = 0.0;
-    for (int j = lo; j <= hi; j++) {
+    for (int j = a0; j < a1; j++) {
+        row[j] = expf(row[j] - mx);
+        sum += row[j];
+    }
+    for (int j = b0; j < b1; j++) {
         row[j] = expf(row[j] - mx);
         sum += row[j];
     }
     float inv = (float)(1.0 / sum);
     for (int j = 0; j < n_keys; j++)
-        row[j] = (j >= lo && j <= hi) ? row[j] * inv : 0.0f;
+        row[j] = (j >= a0 && j < a1) || (j >= b0 && j < b1) ? row[j] * inv : 0.0f;
+}
+
+/* The cache rows that chunk token t may attend to: the cached positions
+ * before the chunk [*a0, *a1) and its own sequence up to itself [*b0, *b1).
+ * Token t sits at position p = p0 + t - seq_start[t]; a sliding window keeps
+ * keys at positions > p - W. */
+static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, int *a0, int *a1, int *b0, int *b1)
+{
+    const int W = ctx->m->hp.sliding_window, s = ctx->seq_start[t], p = p0 + t - s;
+    const int lo = swa && p - W + 1 > 0 ? p - W + 1 : 0; /* first visible position */
+    *a0 = lo < p0 ? lo : p0;
+    *a1 = p0;
+    *b0 = p0 + s + (lo > p0 ? lo - p0 : 0);
+    *b1 = p0 + t + 1;
 }
 
 /* Rows t0..t0+nt-1 of head h: S = scale * Q K^T over the keys those rows may
- * see, masked softmax, then att = S V. S is the calling thread's scratch. */
+ * see, masked softmax, then att = S V. S is the calling thread's scratch.
+ * The keys are at most two runs of cache rows: [ka, ka + na) before the chunk
+ * and [kb, kb + nb) from the first row's own sequence on. For one sequence
+ * they touch and are one run (na = 0); for packed sequences the keys of the
+ * sequences in between are skipped. */
 static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int h, bool swa, float *S)
 {
     const senti_model *m = ctx->m;
     const senti_hparams *hp = &m->hp;
     const int hd = hp->head_dim, kvd = ctx->n_kv_dim, kh = h / (hp->n_head / hp->n_head_kv);
-    const int qd = hp->n_head * hd, W = hp->sliding_window;
-    const int first = p0 + t0, last = p0 + t0 + nt - 1;  /* positions of the rows */
-    const int k0 = swa && first - W + 1 > 0 ? first - W + 1 : 0; /* first key any row sees */
-    const int n_keys = last + 1 - k0;
-    const float *K = ctx->k_cache + ((size_t)il * ctx->n_ctx + (size_t)k0) * kvd; /* [n_keys][kvd] */
-    const float *V = ctx->v_cache + ((size_t)il * ctx->n_ctx + (size_t)k0) * kvd;
-    const float *Q = ctx->q + (size_t)t0 * qd + (size_t)h * hd;                    /* [nt][qd] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, n_keys, hd, m->attn_scale, Q, qd, K + (size_t)kh * hd,
-                kvd, 0.0f, S, n_keys);
+    const int qd = hp->n_head * hd, kend = p0 + t0 + nt;
+    int ka = p0, kb = kend, a0, a1, b0, b1;
     for (int r = 0; r < nt; r++) {
-        int p = first + r;
-        int lo = swa && p - W + 1 > k0 ? p - W + 1 - k0 : 0;
-        softmax_masked(S + (size_t)r * n_keys, n_keys, lo, p - k0);
+        visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
+        ka = a0 < a1 && a0 < ka ? a0 : ka;
+        kb = b0 < kb ? b0 : kb;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, n_keys, 1.0f, S, n_keys, V + (size_t)kh * hd,
-                kvd, 0.0f, ctx->att + (size_t)t0 * qd + (size_t)h * hd, qd);
+    int na = p0 - ka;
+    if (na > 0 && kb == p0) { /* the runs touch: one run */
+        kb = ka;
+        na = 0;
+    }
+    const int nb = kend - kb, n_keys = na + nb;
+    const float *Kc = ctx->k_cache + (size_t)il * ctx->n_ctx * kvd + (size_t)kh * hd;
+    const float *Vc = ctx->v_cache + (size_t)il * ctx->n_ctx * kvd + (size_t)kh * hd;
+    const float *Q = ctx->q + (size_t)t0 * qd + (size_t)h * hd; /* [nt][qd] */
+    float *att = ctx->att + (size_t)t0 * qd + (size_t)h * hd;
+    if (na > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, na, hd, m->attn_scale, Q, qd,
+                    Kc + (size_t)ka * kvd, kvd, 0.0f, S, n_keys);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nb, hd, m->attn_scale, Q, qd, Kc + (size_t)kb * kvd,
+                kvd, 0.0f, S + na, n_keys);
+    for (int r = 0; r < nt; r++) {
+        visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
+        /* columns: key c < p0 of the first run at c - ka, the rest at na + c - kb */
+        int ca0 = a0 < a1 ? (na > 0 ? a0 - ka : a0 - kb) : 0, ca1 = a0 < a1 ? (na > 0 ? a1 - ka : a1 - kb) : 0;
+        softmax_masked(S + (size_t)r * n_keys, n_keys, ca0, ca1, na + b0 - kb, na + b1 - kb);
+    }
+    if (na > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, na, 1.0f, S, n_keys, Vc + (size_t)ka * kvd,
+                    kvd, 0.0f, att, qd);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, nb, 1.0f, S + na, n_keys, Vc + (size_t)kb * kvd,
+                kvd, na > 0 ? 1.0f : 0.0f, att, qd);
 }
 
 /* att[t][h] = softmax(scale * q[t][h] . K^T) V over the cached keys of layer il,
@@ -585,6 +630,23 @@ static senti_status check_args(const senti_context *ctx, const int32_t *tokens, 
     return SENTI_OK;
 }
 
+/* Our threads call single-threaded BLAS on their own tiles; returns the
+ * caller's BLAS thread count for threads_end(). */
+static int threads_begin(senti_context *ctx)
+{
+    int nt = senti_get_threads();
+    ctx->n_threads = nt < ctx->max_threads ? nt : ctx->max_threads;
+    if (nt > 1)
+        openblas_set_num_threads(1);
+    return nt;
+}
+
+static void threads_end(int nt)
+{
+    if (nt > 1)
+        openblas_set_num_threads(nt);
+}
+
 senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
                           senti_err *err)
 {
@@ -593,21 +655,48 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
     senti_status s = check_args(ctx, tokens, n, out, err);
     if (s)
         return s;
-    /* Our threads call single-threaded BLAS on their own tiles. */
-    int nt = senti_get_threads();
-    ctx->n_threads = nt < ctx->max_threads ? nt : ctx->max_threads;
-    if (nt > 1)
-        openblas_set_num_threads(1);
+    int nt = threads_begin(ctx);
     for (int c0 = 0; c0 < n; c0 += SENTI_MAX_BATCH) {
         int T = n - c0 < SENTI_MAX_BATCH ? n - c0 : SENTI_MAX_BATCH;
+        memset(ctx->seq_start, 0, (size_t)T * sizeof *ctx->seq_start); /* one sequence */
         run_layers(ctx, tokens + c0, T);
         if (out && out->n_out > 0)
             chunk_outputs(ctx, c0, T, out);
     }
-    if (nt > 1)
-        openblas_set_num_threads(nt);
+    threads_end(nt);
     return SENTI_OK;
 }
+
+senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len, int n_seq,
+                                const senti_outputs *out, senti_err *err)
+{
+    if (!ctx || !seq_len || n_seq < 1)
+        return senti_err_set(err, SENTI_ERR_ARG, "senti_decode_multi: no sequences");
+    int n = 0;
+    for (int i = 0; i < n_seq; i++) {
+        if (seq_len[i] < 1)
+            return senti_err_set(err, SENTI_ERR_ARG, "senti_decode_multi: sequence %d is empty", i);
+        if (seq_len[i] > SENTI_MAX_BATCH - n)
+            return senti_err_set(err, SENTI_ERR_RANGE, "senti_decode_multi: more than %d tokens in one call",
+                                 SENTI_MAX_BATCH);
+        n += seq_len[i];
+    }
+    senti_status s = check_args(ctx, tokens, n, out, err);
+    if (s)
+        return s;
+    for (int i = 0, t0 = 0; i < n_seq; t0 += seq_len[i++])
+        for (int j = 0; j < seq_len[i]; j++)
+            ctx->seq_start[t0 + j] = t0;
+    int nt = threads_begin(ctx), p0 = ctx->n_past;
+    run_layers(ctx, tokens, n);
+    if (out && out->n_out > 0)
+        chunk_outputs(ctx, 0, n, out);
+    ctx->n_past = p0; /* the sequences' keys and values are dropped */
+    threads_end(nt);
+    return SENTI_OK;
+}
+
+int senti_decode_multi_max_tokens(void) { return SENTI_MAX_BATCH; }
 
 void senti_log_softmax(float *x, int n)
 {

@@ -106,6 +106,8 @@ struct senti_context {
     double *lse_max;     /* [B] running max for the logsumexp */
     double *lse_sum;     /* [B] running sum */
     int *out_idx;        /* [B] output row index of each gathered hidden state */
+    int *seq_start;      /* [B] per token of the running chunk: index of its sequence's first
+                            token (all 0 for one sequence; senti_decode_multi packs several) */
     float *rope_cos;     /* [B][rope_dim/2] */
     float *rope_sin;     /* [B][rope_dim/2] */
     uint8_t *xq;         /* [B][xq_row_bytes] activations quantized to 8 bits */

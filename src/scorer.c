@@ -34,7 +34,20 @@ struct senti_scorer {
     bool reuse;
     int last_tokens;
     float *hidden_out;        /* [n_embd] caller's buffer for the row's last hidden state, or NULL */
+    /* packing rows into one senti_decode_multi call (senti_scorer_score_many) */
+    int pack_tokens;          /* token budget of one pass (default SENTI_SCORER_PACK) */
+    int32_t *pack;            /* [max multi tokens] the packed rows */
+    int *pack_len;            /* [max multi tokens] their lengths */
+    int *pack_pos;            /* [max multi tokens] their last positions */
+    float *pack_logits;       /* [max multi tokens][n_first] */
+    float *pack_lse;          /* [max multi tokens] */
 };
+
+/* Default token budget of one packed pass. Measured on SST-2 dev, zero-shot,
+ * 2 threads (rows/s for budgets 0 / 128 / 256 / 512): SmolLM2 9.9 / 13.9 /
+ * 16.1 / 17.5, Gemma 3 8.9 / 14.4 / 19.7 / 21.3: the largest pass wins
+ * (attention over the packed neighbours is skipped, see forward.c). */
+#define SENTI_SCORER_PACK 512
 
 static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, senti_err *err)
 {
@@ -104,7 +117,15 @@ senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words
         sc->logits = malloc(n_logits * sizeof *sc->logits);
         sc->lse = malloc((size_t)sc->max_word * sizeof *sc->lse);
         sc->pos = malloc((size_t)sc->max_word * sizeof *sc->pos);
-        if (!sc->logits || !sc->lse || !sc->pos)
+        size_t mt = (size_t)senti_decode_multi_max_tokens();
+        sc->pack_tokens = SENTI_SCORER_PACK;
+        sc->pack = malloc(mt * sizeof *sc->pack);
+        sc->pack_len = malloc(mt * sizeof *sc->pack_len);
+        sc->pack_pos = malloc(mt * sizeof *sc->pack_pos);
+        sc->pack_logits = malloc(mt * (size_t)sc->n_first * sizeof *sc->pack_logits);
+        sc->pack_lse = malloc(mt * sizeof *sc->pack_lse);
+        if (!sc->logits || !sc->lse || !sc->pos || !sc->pack || !sc->pack_len || !sc->pack_pos ||
+            !sc->pack_logits || !sc->pack_lse)
             s = senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
     }
     if (s) {
@@ -128,10 +149,20 @@ void senti_scorer_free(senti_scorer *sc)
     free(sc->lse);
     free(sc->pos);
     free(sc->prefix);
+    free(sc->pack);
+    free(sc->pack_len);
+    free(sc->pack_pos);
+    free(sc->pack_logits);
+    free(sc->pack_lse);
     free(sc);
 }
 
 void senti_scorer_set_reuse(senti_scorer *sc, bool reuse) { sc->reuse = reuse; }
+void senti_scorer_set_pack_tokens(senti_scorer *sc, int n)
+{
+    int mt = senti_decode_multi_max_tokens();
+    sc->pack_tokens = n < 0 ? 0 : n > mt ? mt : n;
+}
 void senti_scorer_set_hidden(senti_scorer *sc, float *hidden) { sc->hidden_out = hidden; }
 int senti_scorer_last_tokens(const senti_scorer *sc) { return sc->last_tokens; }
 
@@ -231,6 +262,82 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
     }
     if (!sc->reuse)
         sc->prefix_ready = false;
+    return SENTI_OK;
+}
+
+/* Rows [i0, i1) in one multi-sequence pass after the cached prefix. */
+static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, const int *lens, int i0, int i1,
+                               double *word_lp, int *decoded, senti_err *err)
+{
+    int n = 0, k = i1 - i0, nf = sc->n_first;
+    senti_context_truncate(sc->ctx, sc->n_prefix); /* a row scored alone may have left its positions */
+    for (int i = i0; i < i1; i++) {
+        memcpy(sc->pack + n, rows[i], (size_t)lens[i] * sizeof *sc->pack);
+        sc->pack_len[i - i0] = lens[i];
+        n += lens[i];
+        sc->pack_pos[i - i0] = n - 1;
+    }
+    senti_outputs out = {.n_out = k, .pos = sc->pack_pos, .vocab = sc->first, .n_vocab_sel = nf,
+                         .logits = sc->pack_logits, .logsumexp = sc->pack_lse};
+    senti_status s = senti_decode_multi(sc->ctx, sc->pack, sc->pack_len, k, &out, err);
+    if (s)
+        return s;
+    for (int i = i0; i < i1; i++) {
+        const float *lg = sc->pack_logits + (size_t)(i - i0) * (size_t)nf;
+        double lse = sc->pack_lse[i - i0];
+        for (int j = 0; j < sc->w.n_words; j++)
+            word_lp[(size_t)i * (size_t)sc->w.n_words + (size_t)j] = (double)lg[sc->word_first[j]] - lse;
+        if (decoded)
+            decoded[i] = lens[i];
+    }
+    return SENTI_OK;
+}
+
+senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
+                                     double *word_lp, int *decoded, senti_err *err)
+{
+    senti_status s;
+    int budget = sc->pack_tokens < senti_scorer_max_row(sc) ? sc->pack_tokens : senti_scorer_max_row(sc);
+    if (sc->max_word > 1 || !sc->reuse || sc->hidden_out || budget < 2) {
+        for (int i = 0; i < n_rows; i++) { /* one row at a time */
+            if ((s = senti_scorer_score(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words, err)))
+                return s;
+            if (decoded)
+                decoded[i] = sc->last_tokens;
+        }
+        return SENTI_OK;
+    }
+    int extra = 0;
+    if (!sc->prefix_ready) {
+        if ((s = decode_prefix(sc, err)))
+            return s;
+        extra = sc->n_prefix;
+    }
+    senti_context_truncate(sc->ctx, sc->n_prefix);
+    for (int i0 = 0; i0 < n_rows;) {
+        if (lens[i0] < 1)
+            return senti_err_set(err, SENTI_ERR_ARG, "scorer: the row part of the prompt is empty");
+        if (lens[i0] > senti_scorer_max_row(sc))
+            return senti_err_set(err, SENTI_ERR_RANGE,
+                                 "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d", lens[i0],
+                                 sc->n_prefix, senti_context_n_ctx(sc->ctx));
+        if (lens[i0] > budget) { /* a long row goes alone */
+            if ((s = senti_scorer_score(sc, rows[i0], lens[i0], word_lp + (size_t)i0 * (size_t)sc->w.n_words, err)))
+                return s;
+            if (decoded)
+                decoded[i0] = lens[i0];
+            i0++;
+            continue;
+        }
+        int i1 = i0, n = 0;
+        while (i1 < n_rows && lens[i1] >= 1 && lens[i1] <= budget - n)
+            n += lens[i1++];
+        if ((s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, err)))
+            return s;
+        i0 = i1;
+    }
+    if (decoded && n_rows > 0)
+        decoded[0] += extra;
     return SENTI_OK;
 }
 

@@ -624,6 +624,71 @@ START_TEST(test_incremental)
 }
 END_TEST
 
+/* senti_decode_multi: several sequences after a shared prefix in one pass give,
+ * at every position, the logits each gets alone (float64 reference), with a
+ * sliding window shorter than prefix + sequence; the cache is left as it was. */
+static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
+{
+    enum { NSEQ = 3 };
+    const int len[NSEQ] = {4, 9, 1};
+    char *path = tu_tmpfile(".gguf");
+    rmodel rm;
+    build(s, path, &rm, DAMAGE_NONE, seed);
+    senti_model *m = load_ok(path);
+    senti_context *ctx;
+    senti_err e;
+    ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
+    int32_t prefix[16], seqs[14], full[32];
+    int pos[14], n = 0;
+    make_ids(prefix, n_prefix, s->n_vocab, seed + 1);
+    make_ids(seqs, 14, s->n_vocab, seed + 2);
+    for (int t = 0; t < 14; t++)
+        pos[t] = t;
+    if (n_prefix > 0)
+        free(decode_all(ctx, prefix, n_prefix, s->n_vocab));
+    float *lg = malloc((size_t)14 * s->n_vocab * sizeof *lg);
+    senti_outputs out = {.n_out = 14, .pos = pos, .logits = lg};
+    ck_assert_msg(senti_decode_multi(ctx, seqs, len, NSEQ, &out, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_int_eq(senti_context_n_past(ctx), n_prefix);
+    for (int i = 0; i < NSEQ; n += len[i++]) {
+        memcpy(full, prefix, (size_t)n_prefix * sizeof *full);
+        memcpy(full + n_prefix, seqs + n, (size_t)len[i] * sizeof *full);
+        double *ref = ref_forward(&rm, full, n_prefix + len[i]);
+        double d = max_diff_fd(lg + (size_t)n * s->n_vocab, ref + (size_t)n_prefix * s->n_vocab,
+                               (size_t)len[i] * s->n_vocab);
+        ck_assert_msg(d < 1e-4, "%s, prefix %d: sequence %d differs by %g", s->arch, n_prefix, i, d);
+        free(ref);
+    }
+    /* the cache still holds only the prefix: a plain continuation is unaffected */
+    if (n_prefix > 0) {
+        float *l1 = decode_all(ctx, seqs + 4, 9, s->n_vocab);
+        ck_assert(max_diff_ff(l1, lg + (size_t)4 * s->n_vocab, (size_t)9 * s->n_vocab) < 1e-4);
+        free(l1);
+    }
+    int big[2] = {300, 300};
+    int32_t *many = calloc(600, sizeof *many);
+    ck_assert_int_eq(senti_decode_multi(ctx, many, big, 2, NULL, &e), SENTI_ERR_RANGE);
+    free(many);
+    free(lg);
+    senti_context_free(ctx);
+    senti_model_free(m);
+    rmodel_free(&rm);
+    unlink(path);
+    free(path);
+}
+
+START_TEST(test_decode_multi)
+{
+    tiny_spec g = {.arch = "gemma3", .n_vocab = 53, .n_embd = 64, .n_layer = 3, .n_head = 4, .n_kv = 2,
+                   .head_dim = 16, .n_ff = 128, .wtype = SENTI_TYPE_Q8_0, .etype = SENTI_TYPE_Q8_0,
+                   .swa = 5, .swa_pattern = 2, .rope_base = 10000.0f};
+    check_multi(&g, 7, 31);
+    check_multi(&g, 0, 32);
+    tiny_spec l = spec_llama(SENTI_TYPE_Q4_1);
+    check_multi(&l, 6, 33);
+}
+END_TEST
+
 /* Vocabulary subsets, logsumexp, hidden states, outputs at chosen positions. */
 START_TEST(test_outputs)
 {
@@ -898,6 +963,7 @@ Suite *model_suite(void)
     tcase_add_test(tiny, test_qwen2);
     tcase_add_test(tiny, test_gemma3);
     tcase_add_test(tiny, test_incremental);
+    tcase_add_test(tiny, test_decode_multi);
     tcase_add_test(tiny, test_outputs);
     tcase_add_test(tiny, test_long_input);
     tcase_add_test(tiny, test_bad_files);

@@ -110,6 +110,59 @@ START_TEST(test_scorer_matches_plain_decoding)
 }
 END_TEST
 
+/* senti_scorer_score_many packs single-token words' rows into multi-sequence
+ * passes: the same log-probabilities as the plain way, rows of every length
+ * (one longer than a small pack budget goes alone), tokens accounted per row. */
+START_TEST(test_score_many_matches_plain_decoding)
+{
+    static const char *texts[] = {"Review: dull, and far too long.\nSentiment:",
+                                  "Review: I laughed all the way through.\nSentiment:",
+                                  "Review: meh.\nSentiment:",
+                                  "Review: a sprawling, overlong, occasionally brilliant and often baffling epic that "
+                                  "never quite decides what it wants to be, yet stays with you.\nSentiment:",
+                                  "Review: great.\nSentiment:"};
+    enum { NR = 5 };
+    int32_t pre[128], rows[NR][64], wtok[2][16];
+    int np = tok("Review: a gripping, beautifully acted film.\nSentiment: positive\n\n", SENTI_TOK_ADD_SPECIAL, pre, 128);
+    int lens[NR], decoded[NR], label_of[2] = {0, 1}, off[3] = {0, 1, 2};
+    const int32_t *rp[NR];
+    for (int r = 0; r < NR; r++) {
+        lens[r] = tok(texts[r], 0, rows[r], 64);
+        rp[r] = rows[r];
+    }
+    ck_assert_int_eq(tok(" negative", 0, wtok[0], 16), 1);
+    ck_assert_int_eq(tok(" positive", 0, wtok[1], 16), 1);
+    int32_t flat[2] = {wtok[0][0], wtok[1][0]};
+    senti_label_words lw = {2, 2, label_of, off, flat};
+    senti_context *ctx;
+    senti_scorer *sc;
+    senti_err e;
+    ck_assert_int_eq(senti_context_new(model, 512, &ctx, &e), SENTI_OK);
+    ck_assert_msg(senti_scorer_new(ctx, &lw, &sc, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_msg(senti_scorer_set_prefix(sc, pre, np, &e) == SENTI_OK, "%s", e.msg);
+    for (int budget = 512; budget > 0; budget = budget == 512 ? 30 : 0) {
+        senti_scorer_set_pack_tokens(sc, budget); /* 30: short rows pack, row 3 goes alone */
+        double lp[NR * 2];
+        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, lp, decoded, &e) == SENTI_OK, "%s", e.msg);
+        for (int r = 0; r < NR; r++) {
+            ck_assert_int_eq(decoded[r], lens[r]);
+            for (int j = 0; j < 2; j++) {
+                double ref = reference_lp(pre, np, rows[r], lens[r], wtok[j], 1);
+                ck_assert_msg(fabs(lp[r * 2 + j] - ref) < 2e-3, "budget %d row %d word %d: %f vs %f", budget, r, j,
+                              lp[r * 2 + j], ref);
+            }
+        }
+        ck_assert_int_gt(lens[3], 30);
+    }
+    /* the cache still holds the prefix: a plain score afterwards agrees */
+    double one[2];
+    ck_assert_msg(senti_scorer_score(sc, rows[1], lens[1], one, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert(fabs(one[1] - reference_lp(pre, np, rows[1], lens[1], wtok[1], 1)) < 2e-3);
+    senti_scorer_free(sc);
+    senti_context_free(ctx);
+}
+END_TEST
+
 START_TEST(test_scorer_rejects_bad_words)
 {
     int label_of[2] = {0, 0}, off[3] = {0, 1, 2};
@@ -170,6 +223,7 @@ Suite *scorer_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, load_model, free_model);
     tcase_add_test(tc, test_scorer_matches_plain_decoding);
+    tcase_add_test(tc, test_score_many_matches_plain_decoding);
     tcase_add_test(tc, test_scorer_rejects_bad_words);
     suite_add_tcase(s, tc);
     tc = tcase_create("math");
