@@ -181,7 +181,12 @@ static void matmul_gemm(senti_context *ctx, const senti_mat *W, const int32_t *s
         tr = ctx->tile_rows;
     if (tr < 1)
         tr = 1;
-    const int64_t n_tiles = (n_rows + tr - 1) / tr;
+    /* equal tiles, as many as a multiple of the threads: no thread idles at the end */
+    int64_t n_tiles = (n_rows + tr - 1) / tr, nt = ctx->n_threads > 0 ? ctx->n_threads : 1;
+    n_tiles = (n_tiles + nt - 1) / nt * nt;
+    n_tiles = n_tiles < n_rows ? n_tiles : n_rows;
+    tr = (n_rows + n_tiles - 1) / n_tiles;
+    n_tiles = (n_rows + tr - 1) / tr;
     const bool direct = W->type == SENTI_TYPE_F32 && !sel;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1)
     for (int64_t it = 0; it < n_tiles; it++) {
