@@ -287,7 +287,7 @@ static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
 static void glu(const senti_context *ctx, float *gate, const float *up, size_t n)
 {
     const bool gelu = ctx->m->gelu;
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
     for (size_t i = 0; i < n; i++)
         gate[i] = (gelu ? senti_gelu_tanh(gate[i]) : senti_silu(gate[i])) * up[i];
 }
@@ -350,16 +350,19 @@ static void softmax_masked(float *row, int n_keys, int a0, int a1, int b0, int b
         mx = row[j] > mx ? row[j] : mx;
     for (int j = b0; j < b1; j++)
         mx = row[j] > mx ? row[j] : mx;
-    double sum = 0.0;
+    float sa = 0.0f, sb = 0.0f;
+#pragma omp simd reduction(+ : sa)
     for (int j = a0; j < a1; j++) {
-        row[j] = expf(row[j] - mx);
-        sum += row[j];
+        row[j] = senti_expf(row[j] - mx);
+        sa += row[j];
     }
+#pragma omp simd reduction(+ : sb)
     for (int j = b0; j < b1; j++) {
-        row[j] = expf(row[j] - mx);
-        sum += row[j];
+        row[j] = senti_expf(row[j] - mx);
+        sb += row[j];
     }
-    float inv = (float)(1.0 / sum);
+    const float inv = (float)(1.0 / ((double)sa + (double)sb));
+#pragma omp simd
     for (int j = 0; j < n_keys; j++)
         row[j] = (j >= a0 && j < a1) || (j >= b0 && j < b1) ? row[j] * inv : 0.0f;
 }

@@ -170,6 +170,30 @@ static double f_glu(void)
     return dotr(h, gl_r, GN);
 }
 
+/* The inline exp used by softmax and the gates: against libm's expf (double
+ * exp as the reference) over the whole useful range, and its clamped ends. */
+START_TEST(test_fast_exp)
+{
+    double worst = 0.0;
+    for (float x = -87.0f; x <= 88.0f; x += 0.001953125f * 7.0f) {
+        double ref = exp((double)x), got = (double)senti_expf(x);
+        double rel = fabs(got - ref) / ref;
+        worst = rel > worst ? rel : worst;
+    }
+    ck_assert_msg(worst < 3e-7, "senti_expf relative error %g", worst);
+    ck_assert(senti_expf(-1000.0f) >= 0.0f && senti_expf(-1000.0f) < 1e-37f);
+    ck_assert(senti_expf(1000.0f) > 1e38f);
+    ck_assert_float_eq(senti_expf(0.0f), 1.0f);
+    /* the gates at a few points, against their textbook forms in double */
+    const float xs[] = {-9.0f, -1.5f, -0.01f, 0.0f, 0.3f, 2.0f, 11.0f};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        double x = xs[i], u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+        ck_assert(fabs(senti_silu(xs[i]) - x / (1.0 + exp(-x))) < 1e-6 * (1.0 + fabs(x)));
+        ck_assert(fabs(senti_gelu_tanh(xs[i]) - 0.5 * x * (1.0 + tanh(u))) < 1e-6 * (1.0 + fabs(x)));
+    }
+}
+END_TEST
+
 START_TEST(test_glu)
 {
     for (int gelu = 0; gelu < 2; gelu++) {
@@ -539,6 +563,7 @@ Suite *backward_suite(void)
     tcase_add_test(k, test_rmsnorm);
     tcase_add_test(k, test_rope);
     tcase_add_test(k, test_attention);
+    tcase_add_test(k, test_fast_exp);
     tcase_add_test(k, test_glu);
     tcase_add_test(k, test_linear_lora);
     tcase_add_test(k, test_embedding);

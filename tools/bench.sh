@@ -100,7 +100,7 @@ bench_model gemma3 gemma-3-270m-q4_k_m.gguf
 # llama.cpp peer scoring the very same token ids (tools/oracle/peer_score.py)
 # with the prefix kept in its KV cache (reuse) and with every prompt decoded
 # whole (naive).
-ROWS=${BENCH_ROWS:-40}
+ROWS=${BENCH_ROWS:-100}
 classify_rate() { # shots, extra options...
     local shots=$1
     shift
