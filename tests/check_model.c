@@ -446,17 +446,28 @@ static double max_diff_ff(const float *a, const float *b, size_t n)
     return m;
 }
 
+/* Build the tiny model `s` into a temporary file (*path, freed by the caller
+ * with its reference *rm), load it (*m) and open a context of n_ctx positions. */
+static senti_context *tiny_context(const tiny_spec *s, uint64_t seed, int n_ctx, rmodel *rm, senti_model **m,
+                                   char **path)
+{
+    senti_context *ctx;
+    senti_err e;
+    *path = tu_tmpfile(".gguf");
+    build(s, *path, rm, DAMAGE_NONE, seed);
+    *m = load_ok(*path);
+    ck_assert_msg(senti_context_new(*m, n_ctx, &ctx, &e) == SENTI_OK, "%s", e.msg);
+    return ctx;
+}
+
 /* Build `s`, run n tokens in one batch, compare every position with the
  * reference (within tol), then the same tokens one at a time. */
 static void check_against_ref_tol(const tiny_spec *s, int n, uint64_t seed, double tol)
 {
-    char *path = tu_tmpfile(".gguf");
+    char *path;
     rmodel rm;
-    build(s, path, &rm, DAMAGE_NONE, seed);
-    senti_model *m = load_ok(path);
-    senti_context *ctx;
-    senti_err e;
-    ck_assert_msg(senti_context_new(m, n + 8, &ctx, &e) == SENTI_OK, "%s", e.msg);
+    senti_model *m;
+    senti_context *ctx = tiny_context(s, seed, n + 8, &rm, &m, &path);
     int32_t *ids = malloc((size_t)n * sizeof *ids);
     make_ids(ids, n, s->n_vocab, seed);
     double *ref = ref_forward(&rm, ids, n);
@@ -631,13 +642,11 @@ static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
 {
     enum { NSEQ = 3 };
     const int len[NSEQ] = {4, 9, 1};
-    char *path = tu_tmpfile(".gguf");
+    char *path;
     rmodel rm;
-    build(s, path, &rm, DAMAGE_NONE, seed);
-    senti_model *m = load_ok(path);
-    senti_context *ctx;
+    senti_model *m;
+    senti_context *ctx = tiny_context(s, seed, 64, &rm, &m, &path);
     senti_err e;
-    ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
     int32_t prefix[16], seqs[14], full[32];
     int pos[14], n = 0;
     make_ids(prefix, n_prefix, s->n_vocab, seed + 1);

@@ -67,6 +67,17 @@ static double reference_lp(const int32_t *pre, int np, const int32_t *row, int n
     return lp;
 }
 
+/* A scorer for `lw` on a fresh context, with `pre` decoded as its prefix. */
+static senti_scorer *scorer_after(const senti_label_words *lw, const int32_t *pre, int np, senti_context **ctx)
+{
+    senti_scorer *sc;
+    senti_err e;
+    ck_assert_int_eq(senti_context_new(model, 512, ctx, &e), SENTI_OK);
+    ck_assert_msg(senti_scorer_new(*ctx, lw, &sc, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_msg(senti_scorer_set_prefix(sc, pre, np, &e) == SENTI_OK, "%s", e.msg);
+    return sc;
+}
+
 START_TEST(test_scorer_matches_plain_decoding)
 {
     int32_t pre[128], row1[64], row2[64], wtok[3][16];
@@ -84,11 +95,8 @@ START_TEST(test_scorer_matches_plain_decoding)
     ck_assert_int_gt(nw[2], 1); /* the branch path is exercised */
     senti_label_words lw = {2, 3, label_of, off, flat};
     senti_context *ctx;
-    senti_scorer *sc;
+    senti_scorer *sc = scorer_after(&lw, pre, np, &ctx);
     senti_err e;
-    ck_assert_int_eq(senti_context_new(model, 512, &ctx, &e), SENTI_OK);
-    ck_assert_msg(senti_scorer_new(ctx, &lw, &sc, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_msg(senti_scorer_set_prefix(sc, pre, np, &e) == SENTI_OK, "%s", e.msg);
     double lp[3];
     for (int pass = 0; pass < 2; pass++) { /* pass 1: without prefix reuse */
         senti_scorer_set_reuse(sc, pass == 0);
@@ -135,11 +143,8 @@ START_TEST(test_score_many_matches_plain_decoding)
     int32_t flat[2] = {wtok[0][0], wtok[1][0]};
     senti_label_words lw = {2, 2, label_of, off, flat};
     senti_context *ctx;
-    senti_scorer *sc;
+    senti_scorer *sc = scorer_after(&lw, pre, np, &ctx);
     senti_err e;
-    ck_assert_int_eq(senti_context_new(model, 512, &ctx, &e), SENTI_OK);
-    ck_assert_msg(senti_scorer_new(ctx, &lw, &sc, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_msg(senti_scorer_set_prefix(sc, pre, np, &e) == SENTI_OK, "%s", e.msg);
     for (int budget = 512; budget > 0; budget = budget == 512 ? 30 : 0) {
         senti_scorer_set_pack_tokens(sc, budget); /* 30: short rows pack, row 3 goes alone */
         double lp[NR * 2];
