@@ -10,6 +10,9 @@
 #ifndef SENTI_CLI_H
 #define SENTI_CLI_H
 
+#include "senti/metrics.h"
+#include "senti/predfile.h"
+
 enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_MODEL = 3, SENTI_EXIT_INTERNAL = 4 };
 
 int senti_cmd_model(int argc, char **argv);
@@ -26,5 +29,32 @@ int senti_cmd_run(int argc, char **argv);
 /* The model path used when -m is not given: $SENTI_MODEL, else the default
  * model under $SENTI_MODEL_DIR (default "models"). Static storage. */
 const char *senti_cli_default_model(void);
+
+/* Options shared by `senti eval` and `senti compare`: the predictions reader
+ * (senti/predfile.h) and the evaluation settings (senti/metrics.h). Each
+ * command puts SENTI_CLI_EVAL_LONGOPTS first in its option table, numbers its
+ * own options from SENTI_OPT_EVAL_END, and hands every code it does not know
+ * to senti_cli_eval_opt(). */
+enum {
+    SENTI_OPT_FORMAT = 256, SENTI_OPT_BINS, SENTI_OPT_BOOT, SENTI_OPT_SEED, SENTI_OPT_CI, SENTI_OPT_THREADS,
+    SENTI_OPT_GOLD, SENTI_OPT_PRED, SENTI_OPT_ID, SENTI_OPT_STATUS, SENTI_OPT_PREFIX, SENTI_OPT_COLS,
+    SENTI_OPT_TOL, SENTI_OPT_RENORM, SENTI_OPT_EVAL_END
+};
+#define SENTI_CLI_EVAL_LONGOPTS                                                                                   \
+    {"format", required_argument, 0, SENTI_OPT_FORMAT}, {"output", required_argument, 0, 'o'},                    \
+        {"bins", required_argument, 0, SENTI_OPT_BINS}, {"bootstrap", required_argument, 0, SENTI_OPT_BOOT},      \
+        {"seed", required_argument, 0, SENTI_OPT_SEED}, {"ci", required_argument, 0, SENTI_OPT_CI},               \
+        {"threads", required_argument, 0, SENTI_OPT_THREADS}, {"gold-col", required_argument, 0, SENTI_OPT_GOLD}, \
+        {"pred-col", required_argument, 0, SENTI_OPT_PRED}, {"id-col", required_argument, 0, SENTI_OPT_ID},       \
+        {"status-col", required_argument, 0, SENTI_OPT_STATUS},                                                   \
+        {"prob-prefix", required_argument, 0, SENTI_OPT_PREFIX},                                                  \
+        {"prob-cols", required_argument, 0, SENTI_OPT_COLS}, {"tol", required_argument, 0, SENTI_OPT_TOL},        \
+        {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, {"help", no_argument, 0, 'h'}
+
+/* Apply shared option `c` (with `arg`) to the reader and evaluation settings;
+ * false when `c` is not a shared option. `format` and `output` receive
+ * --format and -o/--output. */
+int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev, const char **format,
+                       const char **output);
 
 #endif

@@ -47,47 +47,28 @@ static void compare_usage(FILE *f)
             "  --aggregate             summarise many runs\n"
             "  --group-by KEY          manifest field that groups runs (dotted path)\n"
             "  --gold-col, --pred-col, --id-col, --status-col, --prob-prefix, --prob-cols,\n"
-            "  --renormalize           as in senti eval\n"
+            "  --tol X  --renormalize  as in senti eval\n"
             "Rows are matched by id when both files have an id column, else by position.\n",
             e.bootstrap, e.seed, e.ci_level, e.n_bins);
 }
 
 static int parse_cmp_opts(int argc, char **argv, cmp_opts *o)
 {
-    enum { O_FORMAT = 256, O_BOOT, O_SEED, O_CI, O_ALPHA, O_BINS, O_THREADS, O_AGG, O_GROUP,
-           O_GOLD, O_PRED, O_ID, O_STATUS, O_PREFIX, O_COLS, O_RENORM };
-    static const struct option longopts[] = {
-        {"format", required_argument, 0, O_FORMAT}, {"output", required_argument, 0, 'o'},
-        {"bootstrap", required_argument, 0, O_BOOT}, {"seed", required_argument, 0, O_SEED},
-        {"ci", required_argument, 0, O_CI},         {"alpha", required_argument, 0, O_ALPHA},
-        {"bins", required_argument, 0, O_BINS},     {"threads", required_argument, 0, O_THREADS},
-        {"aggregate", no_argument, 0, O_AGG},       {"group-by", required_argument, 0, O_GROUP},
-        {"gold-col", required_argument, 0, O_GOLD}, {"pred-col", required_argument, 0, O_PRED},
-        {"id-col", required_argument, 0, O_ID},     {"status-col", required_argument, 0, O_STATUS},
-        {"prob-prefix", required_argument, 0, O_PREFIX},
-        {"prob-cols", required_argument, 0, O_COLS}, {"renormalize", no_argument, 0, O_RENORM},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    enum { O_ALPHA = SENTI_OPT_EVAL_END, O_AGG, O_GROUP };
+    static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
+                                             {"alpha", required_argument, 0, O_ALPHA},
+                                             {"aggregate", no_argument, 0, O_AGG},
+                                             {"group-by", required_argument, 0, O_GROUP},
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (senti_cli_eval_opt(c, optarg, &o->rd, &o->ev, &o->format, &o->output))
+            continue;
         switch (c) {
-        case O_FORMAT: o->format = optarg; break;
-        case 'o': o->output = optarg; break;
-        case O_BOOT: o->ev.bootstrap = atoi(optarg); break;
-        case O_SEED: o->ev.seed = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case O_CI: o->ev.ci_level = atof(optarg); break;
         case O_ALPHA: o->alpha = atof(optarg); break;
-        case O_BINS: o->ev.n_bins = atoi(optarg); break;
-        case O_THREADS: o->ev.threads = atoi(optarg); break;
         case O_AGG: o->aggregate = 1; break;
         case O_GROUP: o->group_by = optarg; break;
-        case O_GOLD: o->rd.gold_col = optarg; break;
-        case O_PRED: o->rd.pred_col = optarg; break;
-        case O_ID: o->rd.id_col = optarg; break;
-        case O_STATUS: o->rd.status_col = optarg; break;
-        case O_PREFIX: o->rd.prob_prefix = optarg; break;
-        case O_COLS: o->rd.prob_cols = optarg; break;
-        case O_RENORM: o->rd.renormalize = 1; break;
         case 'h': compare_usage(stdout); return -1;
         default: compare_usage(stderr); return SENTI_EXIT_USAGE;
         }

@@ -58,39 +58,17 @@ static void eval_usage(FILE *f)
 
 static int parse_eval_opts(int argc, char **argv, eval_opts *o)
 {
-    enum { O_FORMAT = 256, O_BINS, O_BOOT, O_SEED, O_CI, O_THREADS, O_GOLD, O_PRED, O_ID,
-           O_STATUS, O_PREFIX, O_COLS, O_TOL, O_RENORM, O_CAL, O_CALFILE };
-    static const struct option longopts[] = {
-        {"format", required_argument, 0, O_FORMAT}, {"output", required_argument, 0, 'o'},
-        {"bins", required_argument, 0, O_BINS},     {"bootstrap", required_argument, 0, O_BOOT},
-        {"seed", required_argument, 0, O_SEED},     {"ci", required_argument, 0, O_CI},
-        {"threads", required_argument, 0, O_THREADS}, {"gold-col", required_argument, 0, O_GOLD},
-        {"pred-col", required_argument, 0, O_PRED}, {"id-col", required_argument, 0, O_ID},
-        {"status-col", required_argument, 0, O_STATUS},
-        {"prob-prefix", required_argument, 0, O_PREFIX},
-        {"prob-cols", required_argument, 0, O_COLS}, {"tol", required_argument, 0, O_TOL},
-        {"renormalize", no_argument, 0, O_RENORM},  {"calibrate", required_argument, 0, O_CAL},
-        {"calib-file", required_argument, 0, O_CALFILE}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    enum { O_CAL = SENTI_OPT_EVAL_END, O_CALFILE };
+    static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
+                                             {"calibrate", required_argument, 0, O_CAL},
+                                             {"calib-file", required_argument, 0, O_CALFILE},
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (senti_cli_eval_opt(c, optarg, &o->rd, &o->ev, &o->format, &o->output))
+            continue;
         switch (c) {
-        case O_FORMAT: o->format = optarg; break;
-        case 'o': o->output = optarg; break;
-        case O_BINS: o->ev.n_bins = atoi(optarg); break;
-        case O_BOOT: o->ev.bootstrap = atoi(optarg); break;
-        case O_SEED: o->ev.seed = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case O_CI: o->ev.ci_level = atof(optarg); break;
-        case O_THREADS: o->ev.threads = atoi(optarg); break;
-        case O_GOLD: o->rd.gold_col = optarg; break;
-        case O_PRED: o->rd.pred_col = optarg; break;
-        case O_ID: o->rd.id_col = optarg; break;
-        case O_STATUS: o->rd.status_col = optarg; break;
-        case O_PREFIX: o->rd.prob_prefix = optarg; break;
-        case O_COLS: o->rd.prob_cols = optarg; break;
-        case O_TOL: o->rd.tol = atof(optarg); break;
-        case O_RENORM: o->rd.renormalize = 1; break;
         case O_CAL: o->calibrate = optarg; break;
         case O_CALFILE: o->calib_file = optarg; break;
         case 'h': eval_usage(stdout); return -1;
