@@ -46,7 +46,7 @@ TESTBIN := $(BUILD)/check_senti
 MODEL_DIR ?= models
 DEFAULT_MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: all lib check test asan demo bench install uninstall clean deps models models-all fixtures format
+.PHONY: all lib check test asan demo reports bench install uninstall clean deps models models-all fixtures format
 
 all: $(LIB_A) $(LIB_SO) $(SENTI)
 
@@ -117,6 +117,11 @@ asan: models-all
 demo: models
 	@$(MAKE) --no-print-directory all
 	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tools/demo.sh
+
+# Regenerate the committed reports and README tables (hours on 2 cores; resumable).
+reports: models-all
+	@$(MAKE) --no-print-directory all
+	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tools/reports.sh
 
 bench: models-all
 	@$(MAKE) --no-print-directory all

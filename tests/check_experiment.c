@@ -241,13 +241,19 @@ END_TEST
 
 START_TEST(test_shipped_experiments_parse)
 {
-    static const char *const files[] = {"experiments/cbu-sst2.json", "experiments/base-vs-instruct.json",
-                                        "experiments/verbalizers.json", "experiments/demo.json"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    static const struct {
+        const char *file;
+        size_t cells;
+    } shipped[] = {{"experiments/cbu-sst2.json", 64},     {"experiments/base-vs-instruct.json", 0},
+                   {"experiments/verbalizers.json", 0},   {"experiments/demo.json", 6},
+                   {"experiments/tweeteval.json", 44},    {"experiments/finetune-sst2.json", 16}};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
         senti_experiment *x;
         senti_err e;
-        ck_assert_msg(senti_experiment_load(files[i], &x, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert_msg(senti_experiment_load(shipped[i].file, &x, &e) == SENTI_OK, "%s", e.msg);
         ck_assert_uint_gt(senti_experiment_n_cells(x), 0);
+        if (shipped[i].cells) /* the grid the docs and the README describe */
+            ck_assert_uint_eq(senti_experiment_n_cells(x), shipped[i].cells);
         senti_experiment_free(x);
     }
 }
