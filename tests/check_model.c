@@ -811,31 +811,35 @@ END_TEST
 
 /* ---- real models ----------------------------------------------------------------------------- */
 
-/* Tolerance on last-position log-softmax against llama.cpp (tokens with
- * log-prob > -20 among its top 40 and 64 sampled ids).
+/* Two llama.cpp oracles for the last-position log-softmax (tokens with
+ * log-prob > -20 among its top 40 and 64 sampled ids; gen_logits.py):
  *
- * We compute in f32 from exactly the stored weights; our forward matches an
- * independent float64 numpy forward over gguf-py's dequantizers to 3e-5 on
- * both models. llama.cpp instead rounds every matmul input to 8 bits
- * (Q8_0 / Q8_1 / Q8_K blocks, the vec_dot_type of each weight type) and keeps
- * K/V in F16. Emulating only the 8-bit activations in numpy moves SmolLM2's
- * log-probs by up to 0.45 on a 8-token prompt (F16 K/V alone: 0.005), and our
- * measured gap to llama.cpp is of that size: SmolLM2 max 0.64, median 0.23
- * over 36 prompts; Gemma 3: see the report. A tolerance of 0.02 would need a
- * bit-faithful emulation of ggml's activation quantization. SENTI_LOGIT_TOL
- * overrides it.
- * Measured with the 8-bit path (SENTI_MATMUL=q8, exact ggml Q8_0/Q8_1/Q8_K
- * rounding and integer dots, verified in check_quant_q8.c and test_q8_path):
- * SmolLM2 max 0.746 / median 0.083, Gemma 3 max 0.690 / median 0.091 - no
- * closer than f32 (0.644 / 0.079 and 0.671 / 0.087). The 8-bit grid amplifies
- * tiny upstream differences (F16 K/V, GELU table, summation order): our own
- * q8 path gives 0.30 between batched and token-by-token logits on SmolLM2,
- * where f32 stays below 2e-3. So 0.75 stays for any single log-prob, and the
- * median over all compared log-probs must stay below SENTI_GOLDEN_MEDIAN_TOL
- * (measured 0.079 / 0.087): a real defect (a wrong norm, rope or mask in one
- * layer) moves the bulk of the distribution, not just its tail. */
+ * logits/<model>_f32.jsonl: llama.cpp on an F32 copy of the model (every
+ * tensor dequantized by gguf-py) with an F32 KV cache, so both sides compute
+ * in float32 from the same numbers. Measured: SmolLM2 max 2.1e-5, median
+ * 3e-6; Gemma 3 max 5.2e-3, median 8e-4, of which about half is ggml's GELU,
+ * which looks the gate up in a table of fp16 values at the fp16-rounded input
+ * (emulating that here gives max 4.0e-3, median 4.4e-4). Tolerances: 1e-3
+ * (median 1e-4) for SmolLM2, 0.01 (median 2e-3) for Gemma 3. This is the
+ * test of the forward pass.
+ *
+ * logits/<model>.jsonl: llama.cpp on the quantized file as users run it. It
+ * rounds every quantized matmul's input activations to 8 bits (Q8_0 / Q8_1 /
+ * Q8_K, the vec_dot_type of each weight type) and keeps K/V in F16; on these
+ * 135M/270M models that moves single log-probs by up to ~0.7 (median 0.08),
+ * and the 8-bit grid amplifies tiny upstream differences, so even an exact
+ * emulation of ggml's activation rounding (SENTI_MATMUL=q8) is no closer
+ * (max 0.746 / median 0.083 on SmolLM2). The f32 oracle shows the gap is
+ * llama.cpp's rounding. So this test bounds any single log-prob by 0.75 and
+ * the median of all of them by SENTI_GOLDEN_MEDIAN_TOL (measured 0.079 /
+ * 0.087): what users see from both tools agrees to that. SENTI_LOGIT_TOL
+ * overrides the single-value bound. */
 #define SENTI_GOLDEN_TOL 0.75
 #define SENTI_GOLDEN_MEDIAN_TOL 0.15
+#define SENTI_GOLDEN_F32_TOL_SMOLLM2 1e-3
+#define SENTI_GOLDEN_F32_MEDIAN_TOL_SMOLLM2 1e-4
+#define SENTI_GOLDEN_F32_TOL_GEMMA3 0.01
+#define SENTI_GOLDEN_F32_MEDIAN_TOL_GEMMA3 2e-3
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -849,7 +853,7 @@ static double golden_tol(void)
     return t ? atof(t) : SENTI_GOLDEN_TOL;
 }
 
-static void check_golden(const char *model_file, const char *fixture, double tol)
+static void check_golden(const char *model_file, const char *fixture, double tol, double median_tol)
 {
     json_error_t je;
     FILE *f = fopen(tu_data_path(fixture), "r");
@@ -912,20 +916,38 @@ static void check_golden(const char *model_file, const char *fixture, double tol
     ck_assert_msg(n_lines >= 30, "%s: only %d prompts", fixture, n_lines);
     qsort(diffs, n_diffs, sizeof *diffs, cmp_dbl);
     double median = diffs[n_diffs / 2];
-    fprintf(stderr, "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.4f (tol %.3f), median %.4f over %zu\n",
+    fprintf(stderr, "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.6f (tol %g), median %.6f over %zu\n",
             fixture, n_lines, worst, tol, median, n_diffs);
-    ck_assert_msg(median <= SENTI_GOLDEN_MEDIAN_TOL, "%s: median difference %.4f > %.2f", fixture, median,
-                  SENTI_GOLDEN_MEDIAN_TOL);
+    ck_assert_msg(median <= median_tol, "%s: median difference %.6f > %g", fixture, median, median_tol);
     free(diffs);
     free(lg);
     senti_context_free(ctx);
     senti_model_free(m);
 }
 
-START_TEST(test_golden_smollm2) { check_golden(TU_SMOLLM2, "logits/smollm2.jsonl", golden_tol()); }
+START_TEST(test_golden_smollm2)
+{
+    check_golden(TU_SMOLLM2, "logits/smollm2.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL);
+}
 END_TEST
 
-START_TEST(test_golden_gemma3) { check_golden(TU_GEMMA3, "logits/gemma3.jsonl", golden_tol()); }
+START_TEST(test_golden_gemma3)
+{
+    check_golden(TU_GEMMA3, "logits/gemma3.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL);
+}
+END_TEST
+
+START_TEST(test_golden_f32_smollm2)
+{
+    check_golden(TU_SMOLLM2, "logits/smollm2_f32.jsonl", SENTI_GOLDEN_F32_TOL_SMOLLM2,
+                 SENTI_GOLDEN_F32_MEDIAN_TOL_SMOLLM2);
+}
+END_TEST
+
+START_TEST(test_golden_f32_gemma3)
+{
+    check_golden(TU_GEMMA3, "logits/gemma3_f32.jsonl", SENTI_GOLDEN_F32_TOL_GEMMA3, SENTI_GOLDEN_F32_MEDIAN_TOL_GEMMA3);
+}
 END_TEST
 
 /* Real weights: token-by-token decode (dot path) == batched prefill (sgemm path). */
@@ -987,6 +1009,8 @@ Suite *model_suite(void)
     tcase_add_test(real, test_real_paths_agree);
     tcase_add_test(real, test_golden_smollm2);
     tcase_add_test(real, test_golden_gemma3);
+    tcase_add_test(real, test_golden_f32_smollm2);
+    tcase_add_test(real, test_golden_f32_gemma3);
     suite_add_tcase(s, real);
     return s;
 }

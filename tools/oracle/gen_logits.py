@@ -6,6 +6,14 @@ llama-cpp-python (see docs/oracle.md).
 
     /opt/oracle/bin/python tools/oracle/gen_logits.py smollm2 [--models DIR] [--out FILE]
     /opt/oracle/bin/python tools/oracle/gen_logits.py gemma3
+    /opt/oracle/bin/python tools/oracle/gen_logits.py smollm2 --f32
+
+With --f32, llama.cpp runs on an F32 copy of the model (every tensor
+dequantized by gguf-py, f32_copy.py) with an F32 KV cache, so it computes in
+float32 from exactly the numbers senti computes from, and writes
+tests/data/logits/<model>_f32.jsonl. Without it, llama.cpp runs the quantized
+file as users run it: 8-bit activations in its quantized matrix products and
+an F16 KV cache, which moves log-probabilities by up to ~0.7 on these models.
 
 Writes tests/data/logits/<model>.jsonl, one JSON object per prompt:
   name, text          prompt id and the exact UTF-8 text
@@ -57,11 +65,15 @@ def version_string():
     return "llama-cpp-python %s; %s" % (llama_cpp.__version__, info.strip())
 
 
-def load(path):
+GGML_TYPE_F32 = 0
+
+
+def load(path, f32_kv=False):
+    kv = {"type_k": GGML_TYPE_F32, "type_v": GGML_TYPE_F32} if f32_kv else {}
     return llama_cpp.Llama(
         model_path=path, n_ctx=1024, n_batch=512, n_ubatch=512,
         n_threads=THREADS, n_threads_batch=THREADS, flash_attn=False,
-        verbose=False)
+        verbose=False, **kv)
 
 
 def eval_logits(llm, ids, all_rows):
@@ -119,11 +131,24 @@ def main():
     ap.add_argument("model", choices=sorted(MODELS))
     ap.add_argument("--models", default=os.path.join(ROOT, "models"))
     ap.add_argument("--out")
+    ap.add_argument("--f32", action="store_true",
+                    help="llama.cpp on an F32 copy with an F32 KV cache")
     a = ap.parse_args()
     fname, want_bos = MODELS[a.model]
     out = a.out or os.path.join(ROOT, "tests", "data", "logits",
-                                a.model + ".jsonl")
-    llm = load(os.path.join(a.models, fname))
+                                a.model + ("_f32" if a.f32 else "") + ".jsonl")
+    path = os.path.join(a.models, fname)
+    if a.f32:
+        import tempfile
+        from f32_copy import f32_copy
+        tmp = tempfile.mkdtemp()
+        f32_path = os.path.join(tmp, "f32.gguf")
+        f32_copy(path, f32_path)
+        llm = load(f32_path, f32_kv=True)
+        os.unlink(f32_path)  # mapped by llama.cpp; the space is freed at exit
+        os.rmdir(tmp)
+    else:
+        llm = load(path)
     meta_bos = llm.metadata.get("tokenizer.ggml.add_bos_token") == "true"
     if meta_bos != want_bos:
         sys.exit("add_bos_token metadata is %s, expected %s" % (meta_bos, want_bos))
