@@ -104,6 +104,7 @@ typedef struct {
     senti_score_cache *cache;       /* --score-cache or NULL */
     char *words_desc;               /* the cache key's description of the scoring rule */
     float *hidden;                  /* [n_embd] hidden state for a head adapter */
+    float *hidden_rows;             /* [SENTI_CLASSIFY_GROUP][n_embd] the same for a group of rows */
 } run;
 
 static double now_s(void)
@@ -536,12 +537,14 @@ static void mark_error(run *r, group_row *g, const char *msg)
     r->sum.n_errors++;
 }
 
-/* Label scores of a waiting row from its word log-probabilities. */
-static senti_status finish_row(run *r, group_row *g, const double *word_lp, int decoded, senti_err *err)
+/* Label scores of a waiting row from its word log-probabilities (and, for a
+ * head adapter, its hidden state). */
+static senti_status finish_row(run *r, group_row *g, const double *word_lp, const float *hidden, int decoded,
+                               senti_err *err)
 {
     senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, g->rec.score);
     if (r->adapter)
-        senti_adapter_rescore(r->adapter, r->hidden, g->rec.score);
+        senti_adapter_rescore(r->adapter, hidden, g->rec.score);
     senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
     r->sum.n_tokens += (size_t)decoded;
     free(g->ids);
@@ -571,10 +574,12 @@ static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *e
     if (!lp)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     senti_err e1 = {0};
-    senti_status s = senti_scorer_score_many(r->sc, rows, lens, (int)k, lp, decoded, &e1);
+    const size_t E = (size_t)senti_model_hparams(r->model)->n_embd;
+    senti_status s = senti_scorer_score_many(r->sc, rows, lens, (int)k, lp, decoded, r->hidden_rows, &e1);
     if (s == SENTI_OK || s == SENTI_ERR_NOMEM) {
         for (size_t i = 0; i < k && !s; i++)
-            s = finish_row(r, &grp[idx[i]], lp + i * nw, decoded[i], err);
+            s = finish_row(r, &grp[idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL, decoded[i],
+                           err);
         free(lp);
         return s == SENTI_ERR_NOMEM ? senti_err_set(err, s, "out of memory") : s;
     }
@@ -582,7 +587,7 @@ static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *e
         group_row *g = &grp[idx[i]];
         senti_err e2 = {0};
         senti_status s2 = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e2);
-        if (!s2 && !(s2 = finish_row(r, g, lp, senti_scorer_last_tokens(r->sc), &e2)))
+        if (!s2 && !(s2 = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e2)))
             continue;
         if (r->p->on_error_skip && s2 != SENTI_ERR_NOMEM && s2 != SENTI_ERR_IO) {
             mark_error(r, g, e2.msg);
@@ -707,8 +712,7 @@ static senti_status run_rows(run *r, size_t n_total, senti_err *err)
     senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
     if (s)
         return s;
-    /* a head adapter reads the hidden state of one row at a time */
-    const size_t group = r->hidden ? 1 : SENTI_CLASSIFY_GROUP;
+    const size_t group = SENTI_CLASSIFY_GROUP;
     group_row *grp = calloc(SENTI_CLASSIFY_GROUP, sizeof *grp);
     if (!grp) {
         senti_dataset_close(d);
@@ -964,6 +968,7 @@ static void run_free(run *r)
     senti_verbalizer_free(r->verb);
     senti_adapter_free(r->adapter); /* unmerges a LoRA adapter: before the model goes */
     free(r->hidden);
+    free(r->hidden_rows);
     senti_context_free(r->ctx);
     if (r->own_model)
         senti_model_free(r->model);
@@ -988,8 +993,10 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         r.sum.model_error = true;
     if (!s && p->adapter_path) {
         s = senti_adapter_load(p->adapter_path, r.model, r.verb, &r.adapter, err);
+        size_t E = (size_t)senti_model_hparams(r.model)->n_embd;
         if (!s && senti_adapter_needs_hidden(r.adapter) &&
-            !(r.hidden = malloc((size_t)senti_model_hparams(r.model)->n_embd * sizeof *r.hidden)))
+            (!(r.hidden = malloc(E * sizeof *r.hidden)) ||
+             !(r.hidden_rows = malloc(SENTI_CLASSIFY_GROUP * E * sizeof *r.hidden_rows))))
             s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
     if (!s)

@@ -137,6 +137,7 @@ void senti_context_free(senti_context *c)
 }
 
 int senti_context_n_ctx(const senti_context *ctx) { return ctx->n_ctx; }
+const senti_model *senti_context_model(const senti_context *ctx) { return ctx->m; }
 int senti_context_n_past(const senti_context *ctx) { return ctx->n_past; }
 
 void senti_context_truncate(senti_context *ctx, int n_past)

@@ -267,7 +267,7 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
 
 /* Rows [i0, i1) in one multi-sequence pass after the cached prefix. */
 static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, const int *lens, int i0, int i1,
-                               double *word_lp, int *decoded, senti_err *err)
+                               double *word_lp, int *decoded, float *hidden, senti_err *err)
 {
     int n = 0, k = i1 - i0, nf = sc->n_first;
     senti_context_truncate(sc->ctx, sc->n_prefix); /* a row scored alone may have left its positions */
@@ -278,7 +278,7 @@ static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, con
         sc->pack_pos[i - i0] = n - 1;
     }
     senti_outputs out = {.n_out = k, .pos = sc->pack_pos, .vocab = sc->first, .n_vocab_sel = nf,
-                         .logits = sc->pack_logits, .logsumexp = sc->pack_lse};
+                         .logits = sc->pack_logits, .logsumexp = sc->pack_lse, .hidden = hidden};
     senti_status s = senti_decode_multi(sc->ctx, sc->pack, sc->pack_len, k, &out, err);
     if (s)
         return s;
@@ -293,14 +293,28 @@ static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, con
     return SENTI_OK;
 }
 
-senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
-                                     double *word_lp, int *decoded, senti_err *err)
+/* One row alone, its hidden state (if asked) into `hidden`. */
+static senti_status score_alone(senti_scorer *sc, const int32_t *row, int n, double *word_lp, float *hidden,
+                                senti_err *err)
 {
+    float *keep = sc->hidden_out;
+    if (hidden)
+        sc->hidden_out = hidden;
+    senti_status s = senti_scorer_score(sc, row, n, word_lp, err);
+    sc->hidden_out = keep;
+    return s;
+}
+
+senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
+                                     double *word_lp, int *decoded, float *hidden, senti_err *err)
+{
+    const size_t E = (size_t)senti_model_hparams(senti_context_model(sc->ctx))->n_embd;
     senti_status s;
     int budget = sc->pack_tokens < senti_scorer_max_row(sc) ? sc->pack_tokens : senti_scorer_max_row(sc);
-    if (sc->max_word > 1 || !sc->reuse || sc->hidden_out || budget < 2) {
+    if (sc->max_word > 1 || !sc->reuse || budget < 2) {
         for (int i = 0; i < n_rows; i++) { /* one row at a time */
-            if ((s = senti_scorer_score(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words, err)))
+            if ((s = score_alone(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words,
+                                 hidden ? hidden + (size_t)i * E : NULL, err)))
                 return s;
             if (decoded)
                 decoded[i] = sc->last_tokens;
@@ -322,7 +336,8 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
                                  "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d", lens[i0],
                                  sc->n_prefix, senti_context_n_ctx(sc->ctx));
         if (lens[i0] > budget) { /* a long row goes alone */
-            if ((s = senti_scorer_score(sc, rows[i0], lens[i0], word_lp + (size_t)i0 * (size_t)sc->w.n_words, err)))
+            if ((s = score_alone(sc, rows[i0], lens[i0], word_lp + (size_t)i0 * (size_t)sc->w.n_words,
+                                 hidden ? hidden + (size_t)i0 * E : NULL, err)))
                 return s;
             if (decoded)
                 decoded[i0] = lens[i0];
@@ -332,7 +347,7 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
         int i1 = i0, n = 0;
         while (i1 < n_rows && lens[i1] >= 1 && lens[i1] <= budget - n)
             n += lens[i1++];
-        if ((s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, err)))
+        if ((s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
             return s;
         i0 = i1;
     }

@@ -145,10 +145,12 @@ START_TEST(test_score_many_matches_plain_decoding)
     senti_context *ctx;
     senti_scorer *sc = scorer_after(&lw, pre, np, &ctx);
     senti_err e;
+    const int E = senti_model_hparams(model)->n_embd;
+    float *hid = malloc((size_t)NR * E * sizeof *hid);
     for (int budget = 512; budget > 0; budget = budget == 512 ? 30 : 0) {
         senti_scorer_set_pack_tokens(sc, budget); /* 30: short rows pack, row 3 goes alone */
         double lp[NR * 2];
-        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, lp, decoded, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, lp, decoded, hid, &e) == SENTI_OK, "%s", e.msg);
         for (int r = 0; r < NR; r++) {
             ck_assert_int_eq(decoded[r], lens[r]);
             for (int j = 0; j < 2; j++) {
@@ -159,10 +161,21 @@ START_TEST(test_score_many_matches_plain_decoding)
         }
         ck_assert_int_gt(lens[3], 30);
     }
-    /* the cache still holds the prefix: a plain score afterwards agrees */
+    /* the cache still holds the prefix: a plain score afterwards agrees, and so
+     * do the hidden states the packed pass returned for every row */
     double one[2];
-    ck_assert_msg(senti_scorer_score(sc, rows[1], lens[1], one, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert(fabs(one[1] - reference_lp(pre, np, rows[1], lens[1], wtok[1], 1)) < 2e-3);
+    float *h1 = malloc((size_t)E * sizeof *h1);
+    senti_scorer_set_hidden(sc, h1);
+    for (int r = 0; r < NR; r++) {
+        ck_assert_msg(senti_scorer_score(sc, rows[r], lens[r], one, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert(fabs(one[1] - reference_lp(pre, np, rows[r], lens[r], wtok[1], 1)) < 2e-3);
+        for (int i = 0; i < E; i++)
+            ck_assert_msg(fabsf(h1[i] - hid[(size_t)r * E + i]) < 1e-3f * (1.0f + fabsf(h1[i])),
+                          "row %d hidden %d: %f vs %f", r, i, h1[i], hid[(size_t)r * E + i]);
+    }
+    senti_scorer_set_hidden(sc, NULL);
+    free(h1);
+    free(hid);
     senti_scorer_free(sc);
     senti_context_free(ctx);
 }

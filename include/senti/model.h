@@ -82,6 +82,8 @@ const char *senti_model_sha256(senti_model *m);
 senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err);
 void senti_context_free(senti_context *ctx);
 int senti_context_n_ctx(const senti_context *ctx);
+/* The model a context runs. */
+const senti_model *senti_context_model(const senti_context *ctx);
 /* Positions currently held in the KV cache. */
 int senti_context_n_past(const senti_context *ctx);
 /* Forget cached positions >= n_past (n_past <= current). Used to branch:

@@ -100,14 +100,15 @@ int senti_scorer_max_row(const senti_scorer *sc);
 senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, double *word_lp, senti_err *err);
 
 /* Score n_rows rows after the prefix: word_lp[i * n_words + j] = log P(word j
- * | prefix, row i); decoded[i] (may be NULL) = tokens decoded for row i.
- * When every word is one token, the prefix is reused and no hidden state is
- * asked for, the rows are packed into multi-sequence forward passes
+ * | prefix, row i); decoded[i] (may be NULL) = tokens decoded for row i;
+ * hidden (may be NULL) [n_rows][n_embd] = each row's final hidden state at its
+ * last position (what senti_scorer_set_hidden gives for one row).
+ * When every word is one token and the prefix is reused, the rows are packed into multi-sequence forward passes
  * (senti_decode_multi) of at most the pack budget in tokens; otherwise, and
  * for a row longer than the budget, rows are scored one by one. Equal to
  * senti_scorer_score row by row up to float rounding (other matrix shapes). */
 senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
-                                     double *word_lp, int *decoded, senti_err *err);
+                                     double *word_lp, int *decoded, float *hidden, senti_err *err);
 /* Token budget of one packed pass (default 512, the most; 0 or 1 = no packing). */
 void senti_scorer_set_pack_tokens(senti_scorer *sc, int n);
 /* Forward-pass work of the last call (tokens decoded), for reporting. */

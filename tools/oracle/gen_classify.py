@@ -10,10 +10,15 @@ tests/check_classify.c re-runs senti on the same rows and compares.
 
 Writes tests/data/classify/<name>.jsonl: a first line with the run's settings,
 then one line per row {"row", "prefix_ids", "suffix_ids", "p"}.
+
+With --f32, llama.cpp scores on an F32 copy of the model with an F32 KV cache
+(see gen_logits.py --f32) and the files are <name>_f32.jsonl.
 """
 import argparse, json, math, os, subprocess, sys, tempfile
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from llama_cpp import Llama
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -59,7 +64,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--senti", default=os.path.join(ROOT, "build", "senti"))
     ap.add_argument("--rows", type=int, default=200)
+    ap.add_argument("--f32", action="store_true", help="llama.cpp on an F32 copy with an F32 KV cache")
     a = ap.parse_args()
+    f32_dir = tempfile.TemporaryDirectory() if a.f32 else None
     os.makedirs(os.path.join(ROOT, "tests", "data", "classify"), exist_ok=True)
     for name, model, verb, extra in RUNS:
         mpath = os.path.join(ROOT, "models", model)
@@ -71,12 +78,20 @@ def main():
             prompts = [json.loads(l) for l in open(os.path.join(tmp, "p.jsonl"))]
             manifest = json.load(open(os.path.join(tmp, "pred.csv.manifest.json")))
         labels = [[w["tokens"] for w in lab["words"]] for lab in manifest["verbalizer"]["labels"]]
-        llm = Llama(model_path=mpath, n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False)
-        out = os.path.join(ROOT, "tests", "data", "classify", name + ".jsonl")
+        kv = {}
+        if a.f32:
+            from f32_copy import f32_copy
+            f32_path = os.path.join(f32_dir.name, model)
+            if not os.path.exists(f32_path):
+                f32_copy(mpath, f32_path)
+            mpath, kv = f32_path, {"type_k": 0, "type_v": 0}  # GGML_TYPE_F32
+        llm = Llama(model_path=mpath, n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False, **kv)
+        out = os.path.join(ROOT, "tests", "data", "classify", name + ("_f32" if a.f32 else "") + ".jsonl")
         with open(out, "w") as f:
             head = {"model": model, "verbalizer": verb, "options": [x.replace(DATA, "$DATASETS") for x in extra],
                     "rows": a.rows, "labels": [lab["label"] for lab in manifest["verbalizer"]["labels"]],
-                    "llama_cpp_python": __import__("llama_cpp").__version__}
+                    "llama_cpp_python": __import__("llama_cpp").__version__,
+                    "weights": "f32 copy, f32 KV cache" if a.f32 else "as stored, default F16 KV cache"}
             f.write(json.dumps(head) + "\n")
             # calibration inputs come first in the prompt dump; the rows are the last `rows` lines
             for i, p in enumerate(prompts[-a.rows:]):
