@@ -90,7 +90,9 @@ typedef struct {
     int tok_flags;
     int32_t *ids;                   /* token buffer */
     size_t cap_ids;
-    char *last_prefix;              /* text of the prefix now in the cache */
+    char *last_prefix;              /* text of the current prefix (NULL: none yet) */
+    int32_t *prefix_ids;            /* its tokens, handed to the scorer when a row needs the model */
+    size_t n_prefix_ids, cap_prefix_ids;
     double *word_lp;                /* [n_words] */
     double *bias;                   /* [n_labels] subtracted from label scores when calibrating */
     row_record *held;               /* batch calibration: all rows */
@@ -305,8 +307,42 @@ static void dump_prompt(run *r, const senti_prompt_text *pt, const int32_t *row,
     json_decref(o);
 }
 
-/* Label scores of one prompt: from the score cache when it has them, else
- * decode the prefix (if it changed) and the row, and remember the scores. */
+/* Make `pt`'s prefix the current one (tokenized once per change). The model
+ * decodes it only when a row needs scoring (use_prefix). */
+static senti_status note_prefix(run *r, const senti_prompt_text *pt, senti_err *err)
+{
+    if (r->last_prefix && strcmp(r->last_prefix, pt->prefix) == 0)
+        return SENTI_OK;
+    size_t n;
+    senti_status s = tokenize(r, pt->prefix, pt->prefix_len, r->tok_flags, &n, err);
+    if (s)
+        return s;
+    if (n > r->cap_prefix_ids) {
+        int32_t *p = realloc(r->prefix_ids, n * sizeof *p);
+        if (!p)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        r->prefix_ids = p;
+        r->cap_prefix_ids = n;
+    }
+    if (n)
+        memcpy(r->prefix_ids, r->ids, n * sizeof *r->ids);
+    r->n_prefix_ids = n;
+    char *copy = strdup(pt->prefix); /* pt's buffers belong to the prompt */
+    if (!copy)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    free(r->last_prefix);
+    r->last_prefix = copy;
+    return SENTI_OK;
+}
+
+/* The scorer holds the current prefix (free when it already does). */
+static senti_status use_prefix(run *r, senti_err *err)
+{
+    return senti_scorer_set_prefix(r->sc, r->prefix_ids, (int)r->n_prefix_ids, err);
+}
+
+/* Label scores of one prompt (calibration inputs): from the score cache when
+ * it has them, else from the model, and remembered. */
 static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
 {
     size_t n;
@@ -324,16 +360,8 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
             return SENTI_OK;
         }
     }
-    if (!r->last_prefix || strcmp(r->last_prefix, pt->prefix) != 0) {
-        if ((s = tokenize(r, pt->prefix, pt->prefix_len, r->tok_flags, &n, err)))
-            return s;
-        if ((s = senti_scorer_set_prefix(r->sc, r->ids, (int)n, err)))
-            return s;
-        free(r->last_prefix);
-        r->last_prefix = strdup(pt->prefix);
-        if (!r->last_prefix)
-            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    }
+    if ((s = note_prefix(r, pt, err)) || (s = use_prefix(r, err)))
+        return s;
     if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
         return s;
     if (r->prompts)
@@ -519,8 +547,9 @@ static void record_free(row_record *rec)
 typedef struct {
     row_record rec;
     size_t line, row;   /* for messages */
-    int32_t *ids;       /* the row part's tokens while it waits for the model */
+    int32_t *ids;       /* the row part's tokens, until the group is scored */
     int n_ids;
+    bool cached;        /* its scores came from the score cache */
     uint8_t key[32];    /* its score-cache key */
 } group_row;
 
@@ -547,59 +576,69 @@ static senti_status finish_row(run *r, group_row *g, const double *word_lp, cons
         senti_adapter_rescore(r->adapter, hidden, g->rec.score);
     senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
     r->sum.n_tokens += (size_t)decoded;
-    free(g->ids);
-    g->ids = NULL;
     if (r->cache)
         return senti_score_cache_put(r->cache, g->key, r->n_labels, g->rec.score, (uint32_t)decoded, err);
     return SENTI_OK;
 }
 
-/* Score every waiting row of the group (they share the prefix in the cache).
- * If the packed call fails, the rows are retried one by one so that an error
- * names its row. */
+/* Score the group's rows [0, n) that the model has not scored yet (they share
+ * the current prefix). If the packed call fails, the uncached rows are retried
+ * one by one so that an error names its row. */
 static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
 {
     const int32_t *rows[SENTI_CLASSIFY_GROUP];
     int lens[SENTI_CLASSIFY_GROUP], decoded[SENTI_CLASSIFY_GROUP];
-    size_t idx[SENTI_CLASSIFY_GROUP], k = 0, nw = (size_t)r->words.n_words;
+    bool need[SENTI_CLASSIFY_GROUP];
+    size_t idx[SENTI_CLASSIFY_GROUP], k = 0, n_need = 0, nw = (size_t)r->words.n_words;
     for (size_t i = 0; i < n; i++)
         if (grp[i].ids) {
             rows[k] = grp[i].ids;
             lens[k] = grp[i].n_ids;
+            need[k] = !grp[i].cached;
+            n_need += need[k];
             idx[k++] = i;
         }
-    if (k == 0)
-        return SENTI_OK;
-    double *lp = malloc(k * nw * sizeof *lp);
-    if (!lp)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    senti_err e1 = {0};
-    const size_t E = (size_t)senti_model_hparams(r->model)->n_embd;
-    senti_status s = senti_scorer_score_many(r->sc, rows, lens, (int)k, lp, decoded, r->hidden_rows, &e1);
-    if (s == SENTI_OK || s == SENTI_ERR_NOMEM) {
-        for (size_t i = 0; i < k && !s; i++)
-            s = finish_row(r, &grp[idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL, decoded[i],
-                           err);
-        free(lp);
-        return s == SENTI_ERR_NOMEM ? senti_err_set(err, s, "out of memory") : s;
-    }
-    for (size_t i = 0; i < k; i++) { /* again one by one, so that an error names its row */
-        group_row *g = &grp[idx[i]];
-        senti_err e2 = {0};
-        senti_status s2 = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e2);
-        if (!s2 && !(s2 = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e2)))
-            continue;
-        if (r->p->on_error_skip && s2 != SENTI_ERR_NOMEM && s2 != SENTI_ERR_IO) {
+    senti_status s = SENTI_OK;
+    double *lp = n_need ? malloc(k * nw * sizeof *lp) : NULL;
+    if (n_need && !lp)
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    else if (n_need)
+        s = use_prefix(r, err);
+    if (n_need && !s) {
+        senti_err e1 = {0};
+        const size_t E = (size_t)senti_model_hparams(r->model)->n_embd;
+        s = senti_scorer_score_many(r->sc, rows, lens, (int)k, need, lp, decoded, r->hidden_rows, &e1);
+        for (size_t i = 0; i < k && (s == SENTI_OK); i++)
+            if (need[i])
+                s = finish_row(r, &grp[idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL,
+                               decoded[i], err);
+            else
+                r->sum.n_tokens += (size_t)decoded[i]; /* computed with its pack */
+        for (size_t i = 0; i < k && s != SENTI_OK && s != SENTI_ERR_NOMEM && s != SENTI_ERR_IO; i++) {
+            group_row *g = &grp[idx[i]]; /* again one by one, so that an error names its row */
+            if (!need[i])
+                continue;
+            senti_err e2 = {0};
+            senti_status s2 = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e2);
+            if (!s2 && !(s2 = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e2)))
+                continue;
+            if (!(r->p->on_error_skip && s2 != SENTI_ERR_NOMEM && s2 != SENTI_ERR_IO)) {
+                free(lp);
+                return senti_err_set(err, s2, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e2.msg);
+            }
             mark_error(r, g, e2.msg);
-            free(g->ids);
-            g->ids = NULL;
-            continue;
         }
-        free(lp);
-        return senti_err_set(err, s2, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e2.msg);
+        if (s == SENTI_ERR_NOMEM)
+            senti_err_set(err, s, "out of memory");
+        else if (s != SENTI_ERR_IO)
+            s = SENTI_OK;
     }
     free(lp);
-    return SENTI_OK;
+    for (size_t i = 0; i < n; i++) {
+        free(grp[i].ids);
+        grp[i].ids = NULL;
+    }
+    return s;
 }
 
 /* Build a row's prompt; take its scores from the cache, or queue it for the
@@ -628,26 +667,15 @@ static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_r
     r->sum.n_truncated += cut;
     if (r->cache) {
         senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->key);
-        if (senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, NULL)) {
+        g->cached = senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, NULL);
+        if (g->cached) {
             r->sum.n_cached++;
             senti_label_softmax(rec->score, r->n_labels, rec->raw);
-            if (r->prompts && !(s = tokenize(r, pt.suffix, pt.suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
-                dump_prompt(r, &pt, r->ids, n);
-            return s;
         }
     }
     if (!r->last_prefix || strcmp(r->last_prefix, pt.prefix) != 0) {
-        char *copy = strdup(pt.prefix); /* pt's buffers are the prompt's; scoring does not touch them */
-        if (!copy)
-            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-        if ((s = score_waiting(r, grp, gi, err)) ||
-            (s = tokenize(r, pt.prefix, pt.prefix_len, r->tok_flags, &n, err)) ||
-            (s = senti_scorer_set_prefix(r->sc, r->ids, (int)n, err))) {
-            free(copy);
+        if ((s = score_waiting(r, grp, gi, err)) || (s = note_prefix(r, &pt, err)))
             return s;
-        }
-        free(r->last_prefix);
-        r->last_prefix = copy;
     }
     if ((s = tokenize(r, pt.suffix, pt.suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
         return s;
@@ -960,6 +988,7 @@ static void run_free(run *r)
     free(r->bias);
     free(r->ids);
     free(r->last_prefix);
+    free(r->prefix_ids);
     senti_demo_sampler_free(r->sampler);
     senti_examples_free(r->train);
     senti_prompt_free(r->premise_prompt);

@@ -306,13 +306,17 @@ static senti_status score_alone(senti_scorer *sc, const int32_t *row, int n, dou
 }
 
 senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
-                                     double *word_lp, int *decoded, float *hidden, senti_err *err)
+                                     const bool *need, double *word_lp, int *decoded, float *hidden, senti_err *err)
 {
     const size_t E = (size_t)senti_model_hparams(senti_context_model(sc->ctx))->n_embd;
     senti_status s;
     int budget = sc->pack_tokens < senti_scorer_max_row(sc) ? sc->pack_tokens : senti_scorer_max_row(sc);
+    if (decoded)
+        memset(decoded, 0, (size_t)n_rows * sizeof *decoded);
     if (sc->max_word > 1 || !sc->reuse || budget < 2) {
         for (int i = 0; i < n_rows; i++) { /* one row at a time */
+            if (need && !need[i])
+                continue;
             if ((s = score_alone(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words,
                                  hidden ? hidden + (size_t)i * E : NULL, err)))
                 return s;
@@ -336,6 +340,10 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
                                  "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d", lens[i0],
                                  sc->n_prefix, senti_context_n_ctx(sc->ctx));
         if (lens[i0] > budget) { /* a long row goes alone */
+            if (need && !need[i0]) {
+                i0++;
+                continue;
+            }
             if ((s = score_alone(sc, rows[i0], lens[i0], word_lp + (size_t)i0 * (size_t)sc->w.n_words,
                                  hidden ? hidden + (size_t)i0 * E : NULL, err)))
                 return s;
@@ -344,10 +352,14 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
             i0++;
             continue;
         }
-        int i1 = i0, n = 0;
-        while (i1 < n_rows && lens[i1] >= 1 && lens[i1] <= budget - n)
+        /* the pack is [i0, i1) whatever is needed, so that a row is always
+         * computed in the same company (see senti_scorer_score_many) */
+        int i1 = i0, n = 0, wanted = 0;
+        while (i1 < n_rows && lens[i1] >= 1 && lens[i1] <= budget - n) {
+            wanted |= !need || need[i1];
             n += lens[i1++];
-        if ((s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
+        }
+        if (wanted && (s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
             return s;
         i0 = i1;
     }

@@ -150,7 +150,7 @@ START_TEST(test_score_many_matches_plain_decoding)
     for (int budget = 512; budget > 0; budget = budget == 512 ? 30 : 0) {
         senti_scorer_set_pack_tokens(sc, budget); /* 30: short rows pack, row 3 goes alone */
         double lp[NR * 2];
-        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, lp, decoded, hid, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, NULL, lp, decoded, hid, &e) == SENTI_OK, "%s", e.msg);
         for (int r = 0; r < NR; r++) {
             ck_assert_int_eq(decoded[r], lens[r]);
             for (int j = 0; j < 2; j++) {
@@ -160,6 +160,19 @@ START_TEST(test_score_many_matches_plain_decoding)
             }
         }
         ck_assert_int_gt(lens[3], 30);
+        /* only some rows wanted: those come out bit for bit the same (same packs) */
+        const bool need[NR] = {false, true, false, false, true};
+        double lp2[NR * 2];
+        for (int i = 0; i < NR * 2; i++)
+            lp2[i] = 1.0; /* not a log-probability */
+        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, need, lp2, decoded, NULL, &e) == SENTI_OK, "%s",
+                      e.msg);
+        for (int r = 0; r < NR; r++)
+            for (int j = 0; j < 2; j++)
+                if (need[r])
+                    ck_assert(lp2[r * 2 + j] == lp[r * 2 + j]);
+                else
+                    ck_assert(lp2[r * 2 + j] == 1.0 || lp2[r * 2 + j] == lp[r * 2 + j]);
     }
     /* the cache still holds the prefix: a plain score afterwards agrees, and so
      * do the hidden states the packed pass returned for every row */

@@ -9,7 +9,10 @@
  * suffix (exact text, lengths included) and a description of the label words
  * and the scoring rule (continuation texts, aggregation, length normalization,
  * tokenizer flags) chosen by the caller. Equal keys mean equal inputs to the
- * scorer, hence equal scores.
+ * scorer, hence equal scores up to float rounding: classify packs several rows
+ * into one forward pass, and a row computed among other neighbours can differ
+ * in its last bits. Within one run configuration the packs are always the same
+ * (senti_scorer_score_many), so a run resumed from its own cache is exact.
  * Value: the label scores (log space, as doubles, bit-exact) and the number of
  * tokens of the prompt.
  *

@@ -106,9 +106,15 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
  * When every word is one token and the prefix is reused, the rows are packed into multi-sequence forward passes
  * (senti_decode_multi) of at most the pack budget in tokens; otherwise, and
  * for a row longer than the budget, rows are scored one by one. Equal to
- * senti_scorer_score row by row up to float rounding (other matrix shapes). */
+ * senti_scorer_score row by row up to float rounding (other matrix shapes).
+ * need (may be NULL: all) marks the rows wanted; an unwanted row is computed
+ * only when it shares a pack with a wanted one (its word_lp row is then
+ * written, else left alone; decoded counts what was computed). Packs are cut
+ * from the row list alone, never from `need`: a row's scores depend
+ * only on the rows passed, not on which of them were wanted (so a run resumed
+ * from a score cache reproduces the uninterrupted run bit for bit). */
 senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
-                                     double *word_lp, int *decoded, float *hidden, senti_err *err);
+                                     const bool *need, double *word_lp, int *decoded, float *hidden, senti_err *err);
 /* Token budget of one packed pass (default 512, the most; 0 or 1 = no packing). */
 void senti_scorer_set_pack_tokens(senti_scorer *sc, int n);
 /* Forward-pass work of the last call (tokens decoded), for reporting. */

@@ -45,6 +45,17 @@ $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 12 --score-cache "$tmp
     2> "$tmp/c5.err"
 grep -q ' 0 prompts from the score cache' "$tmp/c5.err" || fail "another scoring rule hit the cache"
 
+# --- a run that finds part of its rows in the cache (as after a kill) gives the same
+# bits as one that computes them all: rows are packed the same way either way ------
+rec=60 # bytes per record with 2 labels: key 32, k 4, n_tokens 4, 2 doubles, "SREC"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 40 --score-cache "$tmp/pc" -o "$tmp/p1.csv" 2>/dev/null >/dev/null
+f=$(ls "$tmp"/pc/*.scores)
+[ "$(stat -c %s "$f")" -eq $((40 * rec)) ] || fail "cache size $(stat -c %s "$f")"
+head -c $((23 * rec + 17)) "$f" > "$f.cut" && mv "$f.cut" "$f" # 23 rows and a torn record
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 40 --score-cache "$tmp/pc" -o "$tmp/p2.csv" 2> "$tmp/p2.err" >/dev/null
+grep -q ' 23 prompts from the score cache' "$tmp/p2.err" || fail "partial cache: $(cat "$tmp/p2.err")"
+cmp -s "$tmp/p1.csv" "$tmp/p2.csv" || fail "a run resumed from a partial cache differs"
+
 # --- few-shot from the same file, calibrated ------------------------------------------
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
     --sampling balanced --calibrate contextual -o "$tmp/f.csv" > /dev/null
