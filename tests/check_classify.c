@@ -7,8 +7,10 @@
  * same configuration through the library API and must
  *   - build exactly the same prompt token ids (prompt, demonstrations, chat
  *     wrapping and tokenizer are all in that), and
- *   - give raw label distributions within CLASSIFY_TOL of llama.cpp's, with the
- *     same predicted label wherever llama.cpp's margin exceeds the tolerance.
+ *   - give raw label distributions within CLASSIFY_TOL of llama.cpp's on the
+ *     quantized file and within CLASSIFY_F32_TOL of llama.cpp's on an F32 copy
+ *     of it, with the same predicted label wherever llama.cpp's margin exceeds
+ *     the tolerance.
  */
 #include <check.h>
 #include <jansson.h>
@@ -26,9 +28,10 @@
  * (see tests/check_model.c), which moves log-odds by up to ~0.2 here; on a
  * two-label softmax a log-odds error e moves p by at most e/4. Against
  * llama.cpp on an F32 copy with an F32 KV cache (the *_f32 fixtures) both
- * compute in float32 from the same numbers: measured max 2e-5 or so. */
+ * compute in float32 from the same numbers: measured max 6e-6 (zero-shot) and
+ * 2e-6 (4-shot). */
 #define CLASSIFY_TOL 0.05
-#define CLASSIFY_F32_TOL 1e-3
+#define CLASSIFY_F32_TOL 1e-4
 
 #define DATASETS "../shared/datasets"
 

@@ -32,27 +32,39 @@ RUNS = [
 ]
 
 
-def log_softmax_at(llm, n, token):
-    logits = np.asarray(llm.scores[n - 1], dtype=np.float64)
-    m = logits.max()
-    return float(logits[token] - m - math.log(np.exp(logits - m).sum()))
+class PromptScorer:
+    """Last-position log-softmax of token sequences, reusing the longest prefix
+    already in llama.cpp's KV cache (the demonstrations of a few-shot run, a
+    row's prompt before each label word): positions past it are removed and
+    only the rest is decoded, with output at the last token only."""
+
+    def __init__(self, llm):
+        self.llm, self.cached = llm, []
+
+    def log_softmax(self, ids):
+        k = 0
+        while k < min(len(self.cached), len(ids) - 1) and self.cached[k] == ids[k]:
+            k += 1
+        self.llm._ctx.kv_cache_seq_rm(0, k, -1)
+        self.llm._batch.set_batch(batch=list(ids[k:]), n_past=k, logits_all=False)
+        self.llm._ctx.decode(self.llm._batch)
+        self.cached = list(ids)
+        nv = self.llm.n_vocab()
+        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(nv,)).astype(np.float64)
+        m = logits.max()
+        return logits - m - math.log(np.exp(logits - m).sum())
 
 
-def word_logprob(llm, ids, word):
-    """log P(word tokens | ids), one token at a time from a fresh cache."""
-    llm.reset()
-    llm.eval(ids)
-    lp = log_softmax_at(llm, len(ids), word[0])
-    for i in range(1, len(word)):
-        llm.eval([word[i - 1]])
-        lp += log_softmax_at(llm, len(ids) + i, word[i])
-    return lp
+def word_logprob(sc, ids, word):
+    """log P(word tokens | ids) = sum over the word's tokens of the log-softmax
+    after ids + the tokens before it."""
+    return sum(float(sc.log_softmax(list(ids) + list(word[:i]))[word[i]]) for i in range(len(word)))
 
 
-def label_distribution(llm, ids, labels):
+def label_distribution(sc, ids, labels):
     scores = []
     for words in labels:  # logsumexp over a label's words
-        lps = [word_logprob(llm, ids, w) for w in words]
+        lps = [word_logprob(sc, ids, w) for w in words]
         m = max(lps)
         scores.append(m + math.log(sum(math.exp(x - m) for x in lps)))
     m = max(scores)
@@ -85,7 +97,8 @@ def main():
             if not os.path.exists(f32_path):
                 f32_copy(mpath, f32_path)
             mpath, kv = f32_path, {"type_k": 0, "type_v": 0}  # GGML_TYPE_F32
-        llm = Llama(model_path=mpath, n_ctx=2048, n_threads=2, n_batch=512, logits_all=True, verbose=False, **kv)
+        llm = Llama(model_path=mpath, n_ctx=2048, n_threads=2, n_batch=512, verbose=False, **kv)
+        sc = PromptScorer(llm)
         out = os.path.join(ROOT, "tests", "data", "classify", name + ("_f32" if a.f32 else "") + ".jsonl")
         with open(out, "w") as f:
             head = {"model": model, "verbalizer": verb, "options": [x.replace(DATA, "$DATASETS") for x in extra],
@@ -96,7 +109,7 @@ def main():
             # calibration inputs come first in the prompt dump; the rows are the last `rows` lines
             for i, p in enumerate(prompts[-a.rows:]):
                 ids = p["prefix_ids"] + p["suffix_ids"]
-                dist = label_distribution(llm, ids, labels)
+                dist = label_distribution(sc, ids, labels)
                 f.write(json.dumps({"row": i + 1, "prefix_ids": p["prefix_ids"], "suffix_ids": p["suffix_ids"],
                                     "p": [round(x, 9) for x in dist]}) + "\n")
         print("wrote", out, file=sys.stderr)
