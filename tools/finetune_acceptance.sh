@@ -5,18 +5,18 @@
 # SST-2 test next to zero-shot and 8-shot prompting in one experiment
 # (experiments/finetune-sst2.json) and one report.
 #
-#   tools/finetune_acceptance.sh [OUTDIR]      (default results/finetune-sst2)
+#   tools/finetune_acceptance.sh [OUTDIR]      (default results/finetune)
 #   STAGE=train tools/finetune_acceptance.sh   train the adapters only
 #
 # Adapters go to OUTDIR/adapters/{head,lora}-s<seed>.{json,gguf} with their
 # training logs (*.log.jsonl, wall time in the summary line); an adapter that
 # already exists is kept, so the script can be rerun after an interruption
-# (`senti run --resume` keeps finished cells). When results/cbu-sst2/cache
+# (`senti run --resume` keeps finished cells). When results/cbu/cache
 # exists (the CBU experiment on the same model), the zero- and 8-shot cells
 # take their scores from it.
 set -euo pipefail
 SENTI=${SENTI:-build/senti}
-OUT=${1:-results/finetune-sst2}
+OUT=${1:-results/finetune}
 export SENTI_MODEL_DIR=${SENTI_MODEL_DIR:-models} SENTI_DATASETS=${SENTI_DATASETS:-../shared/datasets}
 MODEL=$SENTI_MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf
 TRAIN=$SENTI_DATASETS/sst2/train.csv
@@ -38,8 +38,8 @@ for seed in 1 2 3 4 5; do
 done
 
 [ "${STAGE:-all}" = train ] && exit 0
-if [ -d results/cbu-sst2/cache ] && [ ! -d "$OUT/cache" ]; then
-    cp -r results/cbu-sst2/cache "$OUT/cache"
+if [ -d results/cbu/cache ] && [ ! -d "$OUT/cache" ]; then
+    cp -r results/cbu/cache "$OUT/cache"
 fi
 "$SENTI" run experiments/finetune-sst2.json -o "$OUT" --resume --threads "$THREADS"
 "$SENTI" report "$OUT" --html "$OUT/report.html" --markdown "$OUT/report.md"

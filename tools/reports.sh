@@ -2,14 +2,14 @@
 # Regenerate the committed reports and the README's result tables from the
 # shipped experiments (`make reports`):
 #
-#   cbu-sst2       experiments/cbu-sst2.json       -> reports/cbu-sst2.{html,md}
-#   tweeteval      experiments/tweeteval.json      -> reports/tweeteval.{html,md}
-#   finetune-sst2  experiments/finetune-sst2.json  -> reports/finetune-sst2.{html,md}
+#   cbu-sst2       experiments/cbu-sst2.json       results/cbu/        reports/cbu-sst2.{html,md}
+#   tweeteval      experiments/tweeteval.json      results/tweeteval/  reports/tweeteval.{html,md}
+#   finetune-sst2  experiments/finetune-sst2.json  results/finetune/   reports/finetune-sst2.{html,md}
 #                  (adapters trained first by tools/finetune_acceptance.sh)
 #
 #   tools/reports.sh [NAME ...]        (default: all three)
 #
-# Runs go to results/<name>/ and resume: finished cells are kept and the score
+# Runs resume: finished cells are kept and the score
 # cache answers every prompt already scored, so an interrupted regeneration
 # continues where it stopped. On this 2-core machine a full regeneration from
 # nothing takes several hours (see README.md, Results).
@@ -19,8 +19,9 @@ SENTI=${SENTI:-build/senti}
 THREADS=${THREADS:-2}
 export SENTI_MODEL_DIR=${MODEL_DIR:-models} SENTI_DATASETS=${SENTI_DATASETS:-../shared/datasets}
 names=${*:-cbu-sst2 tweeteval finetune-sst2}
+outdir() { case $1 in cbu-sst2) echo results/cbu ;; finetune-sst2) echo results/finetune ;; *) echo "results/$1" ;; esac; }
 for name in $names; do
-    out=results/$name
+    out=$(outdir "$name")
     case $name in
     cbu-sst2) "$SENTI" run experiments/cbu-sst2.json -o "$out" --resume --threads "$THREADS" ;;
     tweeteval) "$SENTI" run experiments/tweeteval.json -o "$out" --resume --threads "$THREADS" ;;
@@ -31,7 +32,7 @@ for name in $names; do
 done
 SENTI=$SENTI tools/readme_tables.sh $(for name in $names; do
     case $name in
-    cbu-sst2) echo "sst2=results/cbu-sst2:0,4,8" ;;
-    *) echo "$name=results/$name" ;;
+    cbu-sst2) echo "sst2=$(outdir "$name"):0,4,8" ;;
+    *) echo "$name=$(outdir "$name")" ;;
     esac
 done)
