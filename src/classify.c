@@ -538,10 +538,12 @@ static void record_free(row_record *rec)
 /* ---- the row loop -------------------------------------------------------------- */
 
 /* Rows are read in groups of up to SENTI_CLASSIFY_GROUP. Each row's prompt is
- * built and looked up in the score cache at once; the rows that need the model
- * wait, and all that share the prefix now in the cache are scored together
- * (senti_scorer_score_many packs them into a few forward passes). The group
- * is then written in input order. */
+ * built and looked up in the score cache at once. The rows that share a prefix
+ * are scored together: senti_scorer_score_many packs them into a few forward
+ * passes, cutting the packs from all of those rows, cached or not, and running
+ * only the packs that hold an uncached row. So every row is computed in the
+ * same company in every run, and a run resumed from the cache gives the same
+ * bits as an uninterrupted one. The group is then written in input order. */
 #define SENTI_CLASSIFY_GROUP 64
 
 typedef struct {
