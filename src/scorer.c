@@ -293,15 +293,19 @@ static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, con
     return SENTI_OK;
 }
 
-/* One row alone, its hidden state (if asked) into `hidden`. */
-static senti_status score_alone(senti_scorer *sc, const int32_t *row, int n, double *word_lp, float *hidden,
-                                senti_err *err)
+/* Row i scored by itself: its word_lp row, decoded[i] and (if asked) its
+ * hidden state. */
+static senti_status score_one(senti_scorer *sc, const int32_t *const *rows, const int *lens, int i, double *word_lp,
+                              int *decoded, float *hidden, senti_err *err)
 {
+    const size_t E = (size_t)senti_model_hparams(senti_context_model(sc->ctx))->n_embd;
     float *keep = sc->hidden_out;
     if (hidden)
-        sc->hidden_out = hidden;
-    senti_status s = senti_scorer_score(sc, row, n, word_lp, err);
+        sc->hidden_out = hidden + (size_t)i * E;
+    senti_status s = senti_scorer_score(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words, err);
     sc->hidden_out = keep;
+    if (!s && decoded)
+        decoded[i] = sc->last_tokens;
     return s;
 }
 
@@ -314,24 +318,13 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
     if (decoded)
         memset(decoded, 0, (size_t)n_rows * sizeof *decoded);
     if (sc->max_word > 1 || !sc->reuse || budget < 2) {
-        for (int i = 0; i < n_rows; i++) { /* one row at a time */
-            if (need && !need[i])
-                continue;
-            if ((s = score_alone(sc, rows[i], lens[i], word_lp + (size_t)i * (size_t)sc->w.n_words,
-                                 hidden ? hidden + (size_t)i * E : NULL, err)))
+        for (int i = 0; i < n_rows; i++) /* one row at a time */
+            if ((!need || need[i]) && (s = score_one(sc, rows, lens, i, word_lp, decoded, hidden, err)))
                 return s;
-            if (decoded)
-                decoded[i] = sc->last_tokens;
-        }
         return SENTI_OK;
     }
-    int extra = 0;
-    if (!sc->prefix_ready) {
-        if ((s = decode_prefix(sc, err)))
-            return s;
-        extra = sc->n_prefix;
-    }
-    senti_context_truncate(sc->ctx, sc->n_prefix);
+    if (!sc->prefix_ready && (s = decode_prefix(sc, err)))
+        return s;
     for (int i0 = 0; i0 < n_rows;) {
         if (lens[i0] < 1)
             return senti_err_set(err, SENTI_ERR_ARG, "scorer: the row part of the prompt is empty");
@@ -340,15 +333,8 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
                                  "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d", lens[i0],
                                  sc->n_prefix, senti_context_n_ctx(sc->ctx));
         if (lens[i0] > budget) { /* a long row goes alone */
-            if (need && !need[i0]) {
-                i0++;
-                continue;
-            }
-            if ((s = score_alone(sc, rows[i0], lens[i0], word_lp + (size_t)i0 * (size_t)sc->w.n_words,
-                                 hidden ? hidden + (size_t)i0 * E : NULL, err)))
+            if ((!need || need[i0]) && (s = score_one(sc, rows, lens, i0, word_lp, decoded, hidden, err)))
                 return s;
-            if (decoded)
-                decoded[i0] = lens[i0];
             i0++;
             continue;
         }
@@ -359,12 +345,11 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
             wanted |= !need || need[i1];
             n += lens[i1++];
         }
-        if (wanted && (s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
+        if (wanted &&
+            (s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
             return s;
         i0 = i1;
     }
-    if (decoded && n_rows > 0)
-        decoded[0] += extra;
     return SENTI_OK;
 }
 
