@@ -45,8 +45,10 @@ extern void openblas_set_num_threads(int num_threads);
 
 /* Token counts up to this use the dot-product path in senti_matmul. */
 #define SENTI_DOT_MAX_T 4
-/* f32 elements in one dequantized weight tile (1 MiB). */
-#define SENTI_TILE_FLOATS (1 << 18)
+/* f32 elements in one dequantized weight tile (2 MiB): large enough that each
+ * thread takes one or two tiles of a SmolLM2 matrix, as every tile costs
+ * OpenBLAS a fresh packing of the activations. */
+#define SENTI_TILE_FLOATS (1 << 19)
 /* Bytes of quantized weight rows per block of the q8 path (fits in L1). */
 #define SENTI_Q8_BLOCK_BYTES (16 * 1024)
 /* Tokens per call of the q8 row kernel. */
@@ -287,10 +289,15 @@ static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
 /* gate[i] = act(gate[i]) * up[i] over n values, split across the threads. */
 static void glu(const senti_context *ctx, float *gate, const float *up, size_t n)
 {
-    const bool gelu = ctx->m->gelu;
+    if (ctx->m->gelu) {
 #pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++)
-        gate[i] = (gelu ? senti_gelu_tanh(gate[i]) : senti_silu(gate[i])) * up[i];
+        for (size_t i = 0; i < n; i++)
+            gate[i] = senti_gelu_tanh(gate[i]) * up[i];
+    } else {
+#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
+        for (size_t i = 0; i < n; i++)
+            gate[i] = senti_silu(gate[i]) * up[i];
+    }
 }
 
 /* ---- rotary position embedding ------------------------------------------------------ */
@@ -347,8 +354,10 @@ static void rope_apply(const senti_context *ctx, float *x, int T, int n_heads, i
 static void softmax_masked(float *row, int n_keys, int a0, int a1, int b0, int b1)
 {
     float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
     for (int j = a0; j < a1; j++)
         mx = row[j] > mx ? row[j] : mx;
+#pragma omp simd reduction(max : mx)
     for (int j = b0; j < b1; j++)
         mx = row[j] > mx ? row[j] : mx;
     float sa = 0.0f, sb = 0.0f;

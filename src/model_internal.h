@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "senti/model.h"
 
@@ -71,7 +72,8 @@ struct senti_model {
  * loops that call it vectorize (`#pragma omp simd`), unlike calls to libm. */
 static inline float senti_expf(float x)
 {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
     const float n = __builtin_rintf(x * 1.44269504088896341f);
     float r = x - n * 0.693359375f;
     r = r + n * 2.12194440e-4f;
@@ -82,11 +84,11 @@ static inline float senti_expf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    union {
-        uint32_t u;
-        float f;
-    } scale = {.u = (uint32_t)((int32_t)n + 127) << 23};
-    return p * scale.f;
+    /* 2^n from its bits; memcpy, not a union, or GCC will not vectorize it */
+    const int32_t bits = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
 }
 
 static inline float senti_silu(float x) { return x / (1.0f + senti_expf(-x)); }
@@ -99,8 +101,8 @@ static inline float senti_gelu_tanh(float x)
 
 /* Largest batch run through the layers at once; longer inputs go in chunks. */
 #define SENTI_MAX_BATCH 512
-/* Query rows per attention work item. */
-#define SENTI_ATT_ROWS 32
+/* Query rows per attention work item (its keys are packed once for all of them). */
+#define SENTI_ATT_ROWS 64
 /* Vocabulary rows per block of the output projection. */
 #define SENTI_OUT_BLOCK 4096
 
