@@ -83,10 +83,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->n_kv_dim = hp->n_head_kv * hp->head_dim;
     const size_t cache = (size_t)hp->n_layer * (size_t)n_ctx * (size_t)c->n_kv_dim;
     const int64_t widest = max3(hp->n_embd, hp->n_ff, (int64_t)QD);
-    c->tile_rows = (int)(SENTI_TILE_FLOATS / widest);
-    if (c->tile_rows < 16)
-        c->tile_rows = 16;
-    c->tile_floats = (size_t)c->tile_rows * (size_t)widest;
+    c->tile_floats = (size_t)SENTI_TILE_FLOATS > 16 * (size_t)widest ? (size_t)SENTI_TILE_FLOATS : 16 * (size_t)widest;
     const char *mm = getenv("SENTI_MATMUL");
     c->matmul_f32 = !(mm && strcmp(mm, "q8") == 0);
     c->xq_row_bytes = act_row_bytes(widest);
@@ -179,11 +176,7 @@ static void matmul_gemm(senti_context *ctx, const senti_mat *W, const int32_t *s
                         const float *x, int T, float *y, int64_t ldy)
 {
     const int64_t C = W->cols;
-    int64_t tr = SENTI_TILE_FLOATS / C;
-    if (tr > ctx->tile_rows)
-        tr = ctx->tile_rows;
-    if (tr < 1)
-        tr = 1;
+    int64_t tr = (int64_t)(ctx->tile_floats / (size_t)C); /* >= 16 */
     /* equal tiles, as many as a multiple of the threads: no thread idles at the end */
     int64_t n_tiles = (n_rows + tr - 1) / tr, nt = ctx->n_threads > 0 ? ctx->n_threads : 1;
     n_tiles = (n_tiles + nt - 1) / nt * nt;

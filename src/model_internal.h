@@ -128,7 +128,6 @@ struct senti_context {
     float *scores;       /* [max_threads][SENTI_ATT_ROWS][n_ctx] attention weights */
     float *tile;         /* [max_threads][tile_floats] dequantized weight rows */
     size_t tile_floats;
-    int tile_rows;       /* most rows of one tile (tile_floats / widest row) */
     float *tile_out;     /* [B][SENTI_OUT_BLOCK] logits of one vocabulary block */
     float *hid;          /* [B][n_embd] normalized hidden states of the output rows */
     double *lse_max;     /* [B] running max for the logsumexp */
