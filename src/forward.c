@@ -98,7 +98,13 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->tmp = malloc(B * (E > F ? E : F) * sizeof(float));
     c->ff_gate = malloc(B * F * sizeof(float));
     c->ff_up = malloc(B * F * sizeof(float));
-    c->scores = malloc(nth * SENTI_ATT_ROWS * (size_t)n_ctx * sizeof(float));
+    /* attention scratch per thread: one block of rows of a group of query heads */
+    const size_t group_rows = (size_t)(hp->n_head / hp->n_head_kv) * SENTI_ATT_ROWS;
+    c->scores_floats = group_rows * (size_t)n_ctx;
+    c->att_qo_floats = group_rows * (size_t)hp->head_dim;
+    c->scores = malloc(nth * c->scores_floats * sizeof(float));
+    c->att_q = malloc(nth * c->att_qo_floats * sizeof(float));
+    c->att_o = malloc(nth * c->att_qo_floats * sizeof(float));
     c->tile = malloc(nth * c->tile_floats * sizeof(float));
     c->xq = malloc(B * c->xq_row_bytes);
     c->tile_out = malloc(B * SENTI_OUT_BLOCK * sizeof(float));
@@ -110,7 +116,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
-        !c->ff_up || !c->scores || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
+        !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
         !c->out_idx || !c->seq_start || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
@@ -124,7 +130,7 @@ void senti_context_free(senti_context *c)
     if (!c)
         return;
     float *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->att, c->tmp, c->ff_gate, c->ff_up,
-                     c->scores, c->tile, c->tile_out, c->hid, c->rope_cos, c->rope_sin};
+                     c->scores, c->att_q, c->att_o, c->tile, c->tile_out, c->hid, c->rope_cos, c->rope_sin};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(c->lse_max);
@@ -262,9 +268,11 @@ static void rmsnorm(float *out, const float *x, const float *w, int T, int n, fl
         const float *xt = x + (size_t)t * n;
         float *ot = out + (size_t)t * n;
         double ss = 0.0;
+#pragma omp simd reduction(+ : ss)
         for (int i = 0; i < n; i++)
             ss += (double)xt[i] * xt[i];
-        float scale = 1.0f / sqrtf((float)(ss / n) + eps);
+        const float scale = 1.0f / sqrtf((float)(ss / n) + eps);
+#pragma omp simd
         for (int i = 0; i < n; i++)
             ot[i] = xt[i] * scale * w[i];
     }
@@ -384,18 +392,22 @@ static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, int 
     *b1 = p0 + t + 1;
 }
 
-/* Rows t0..t0+nt-1 of head h: S = scale * Q K^T over the keys those rows may
- * see, masked softmax, then att = S V. S is the calling thread's scratch.
- * The keys are at most two runs of cache rows: [ka, ka + na) before the chunk
- * and [kb, kb + nb) from the first row's own sequence on. For one sequence
- * they touch and are one run (na = 0); for packed sequences the keys of the
- * sequences in between are skipped. */
-static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int h, bool swa, float *S)
+/* Rows t0..t0+nt-1 of the G = n_head / n_head_kv query heads that share KV
+ * head kh, stacked into one [G*nt][hd] block (row j*nt + r is head kh*G + j
+ * of row r) so the keys and values are packed once for all of them:
+ * S = scale * Q K^T over the keys those rows may see, masked softmax, then
+ * S V, scattered back into att. The keys are at most two runs of cache rows:
+ * [ka, ka + na) before the chunk and [kb, kb + nb) from the first row's own
+ * sequence on. For one sequence they touch and are one run (na = 0); for
+ * packed sequences the keys of the sequences in between are skipped.
+ * S, Qs and Os are the calling thread's scratch. */
+static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int kh, bool swa, float *S, float *Qs,
+                           float *Os)
 {
     const senti_model *m = ctx->m;
     const senti_hparams *hp = &m->hp;
-    const int hd = hp->head_dim, kvd = ctx->n_kv_dim, kh = h / (hp->n_head / hp->n_head_kv);
-    const int qd = hp->n_head * hd, kend = p0 + t0 + nt;
+    const int hd = hp->head_dim, kvd = ctx->n_kv_dim, G = hp->n_head / hp->n_head_kv;
+    const int qd = hp->n_head * hd, kend = p0 + t0 + nt, M = G * nt;
     int ka = p0, kb = kend, a0, a1, b0, b1;
     for (int r = 0; r < nt; r++) {
         visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
@@ -410,38 +422,50 @@ static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, i
     const int nb = kend - kb, n_keys = na + nb;
     const float *Kc = ctx->k_cache + (size_t)il * ctx->n_ctx * kvd + (size_t)kh * hd;
     const float *Vc = ctx->v_cache + (size_t)il * ctx->n_ctx * kvd + (size_t)kh * hd;
-    const float *Q = ctx->q + (size_t)t0 * qd + (size_t)h * hd; /* [nt][qd] */
-    float *att = ctx->att + (size_t)t0 * qd + (size_t)h * hd;
+    for (int j = 0; j < G; j++)
+        for (int r = 0; r < nt; r++)
+            memcpy(Qs + ((size_t)j * nt + r) * hd, ctx->q + (size_t)(t0 + r) * qd + (size_t)(kh * G + j) * hd,
+                   (size_t)hd * sizeof(float));
     if (na > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, na, hd, m->attn_scale, Q, qd,
-                    Kc + (size_t)ka * kvd, kvd, 0.0f, S, n_keys);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nb, hd, m->attn_scale, Q, qd, Kc + (size_t)kb * kvd,
-                kvd, 0.0f, S + na, n_keys);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, na, hd, m->attn_scale, Qs, hd, Kc + (size_t)ka * kvd,
+                    kvd, 0.0f, S, n_keys);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, hd, m->attn_scale, Qs, hd, Kc + (size_t)kb * kvd, kvd,
+                0.0f, S + na, n_keys);
     for (int r = 0; r < nt; r++) {
         visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
         /* columns: key c < p0 of the first run at c - ka, the rest at na + c - kb */
         int ca0 = a0 < a1 ? (na > 0 ? a0 - ka : a0 - kb) : 0, ca1 = a0 < a1 ? (na > 0 ? a1 - ka : a1 - kb) : 0;
-        softmax_masked(S + (size_t)r * n_keys, n_keys, ca0, ca1, na + b0 - kb, na + b1 - kb);
+        for (int j = 0; j < G; j++)
+            softmax_masked(S + ((size_t)j * nt + r) * n_keys, n_keys, ca0, ca1, na + b0 - kb, na + b1 - kb);
     }
     if (na > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, na, 1.0f, S, n_keys, Vc + (size_t)ka * kvd,
-                    kvd, 0.0f, att, qd);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, hd, nb, 1.0f, S + na, n_keys, Vc + (size_t)kb * kvd,
-                kvd, na > 0 ? 1.0f : 0.0f, att, qd);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, hd, na, 1.0f, S, n_keys, Vc + (size_t)ka * kvd, kvd,
+                    0.0f, Os, hd);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, hd, nb, 1.0f, S + na, n_keys, Vc + (size_t)kb * kvd,
+                kvd, na > 0 ? 1.0f : 0.0f, Os, hd);
+    for (int j = 0; j < G; j++)
+        for (int r = 0; r < nt; r++)
+            memcpy(ctx->att + (size_t)(t0 + r) * qd + (size_t)(kh * G + j) * hd, Os + ((size_t)j * nt + r) * hd,
+                   (size_t)hd * sizeof(float));
 }
 
 /* att[t][h] = softmax(scale * q[t][h] . K^T) V over the cached keys of layer il,
  * for T new tokens at positions p0.. (already in the cache). Work items are
- * (head, block of query rows), spread over the threads. */
+ * (KV head, block of query rows), spread over the threads; the blocks are
+ * small enough that there are at least two items per thread. */
 static void attention(senti_context *ctx, int il, int p0, int T, bool swa)
 {
-    const int n_head = ctx->m->hp.n_head, n_blk = (T + SENTI_ATT_ROWS - 1) / SENTI_ATT_ROWS;
+    const int n_kv = ctx->m->hp.n_head_kv, want = (2 * ctx->n_threads + n_kv - 1) / n_kv;
+    int n_blk = (T + SENTI_ATT_ROWS - 1) / SENTI_ATT_ROWS;
+    n_blk = n_blk < want ? (want < T ? want : T) : n_blk;
+    const int rows = (T + n_blk - 1) / n_blk;
+    n_blk = (T + rows - 1) / rows;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1)
-    for (int item = 0; item < n_head * n_blk; item++) {
-        int h = item / n_blk, t0 = (item % n_blk) * SENTI_ATT_ROWS;
-        int nt = T - t0 < SENTI_ATT_ROWS ? T - t0 : SENTI_ATT_ROWS;
-        float *S = ctx->scores + (size_t)omp_get_thread_num() * SENTI_ATT_ROWS * (size_t)ctx->n_ctx;
-        attention_rows(ctx, il, p0, t0, nt, h, swa, S);
+    for (int item = 0; item < n_kv * n_blk; item++) {
+        const int kh = item / n_blk, t0 = (item % n_blk) * rows, nt = T - t0 < rows ? T - t0 : rows;
+        const size_t me = (size_t)omp_get_thread_num();
+        attention_rows(ctx, il, p0, t0, nt, kh, swa, ctx->scores + me * ctx->scores_floats,
+                       ctx->att_q + me * ctx->att_qo_floats, ctx->att_o + me * ctx->att_qo_floats);
     }
 }
 

@@ -125,7 +125,10 @@ struct senti_context {
     float *ff_up;        /* [B][n_ff] */
     int max_threads;     /* per-thread scratch below exists for this many threads */
     int n_threads;       /* threads of the current decode call (<= max_threads) */
-    float *scores;       /* [max_threads][SENTI_ATT_ROWS][n_ctx] attention weights */
+    float *scores;       /* [max_threads][scores_floats]: attention weights [G*SENTI_ATT_ROWS][n_ctx] */
+    float *att_q;        /* [max_threads][att_qo_floats]: stacked queries [G*SENTI_ATT_ROWS][head_dim] */
+    float *att_o;        /* [max_threads][att_qo_floats]: their outputs, same shape */
+    size_t scores_floats, att_qo_floats; /* G = query heads per KV head */
     float *tile;         /* [max_threads][tile_floats] dequantized weight rows */
     size_t tile_floats;
     float *tile_out;     /* [B][SENTI_OUT_BLOCK] logits of one vocabulary block */
