@@ -113,11 +113,13 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->lse_sum = malloc(B * sizeof(double));
     c->out_idx = malloc(B * sizeof(int));
     c->seq_start = calloc(B, sizeof(int));
+    c->par_start = calloc(B, sizeof(int));
+    c->par_len = calloc(B, sizeof(int));
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
         !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
-        !c->out_idx || !c->seq_start || !c->rope_cos || !c->rope_sin) {
+        !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
     }
@@ -137,6 +139,8 @@ void senti_context_free(senti_context *c)
     free(c->lse_sum);
     free(c->out_idx);
     free(c->seq_start);
+    free(c->par_start);
+    free(c->par_len);
     free(c->xq);
     free(c);
 }
@@ -303,9 +307,15 @@ static void glu(const senti_context *ctx, float *gate, const float *up, size_t n
 
 /* ---- rotary position embedding ------------------------------------------------------ */
 
-/* cos/sin tables [2][T][rope_dim/2] for the chunk's tokens (token t sits at
- * position p0 + t - seq_start[t]) with the global (set 0) and local (set 1)
- * bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
+/* Position of chunk token t: after the p0 cached positions, its parent run
+ * (if any), then its own run up to itself. */
+static int token_pos(const senti_context *ctx, int p0, int t)
+{
+    return p0 + ctx->par_len[t] + t - ctx->seq_start[t];
+}
+
+/* cos/sin tables [2][T][rope_dim/2] for the chunk's tokens (at the positions
+ * token_pos gives) with the global (set 0) and local (set 1) bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
 static void rope_tables(senti_context *ctx, int p0, int T)
 {
     const senti_model *m = ctx->m;
@@ -317,7 +327,7 @@ static void rope_tables(senti_context *ctx, int p0, int T)
             size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)t) * (size_t)half;
             for (int i = 0; i < half; i++) {
                 double inv = pow((double)bases[set], -2.0 * i / m->hp.rope_dim);
-                double theta = (double)(p0 + t - ctx->seq_start[t]) * scale * inv;
+                double theta = (double)token_pos(ctx, p0, t) * scale * inv;
                 if (m->rope_freqs && set == 0)
                     theta /= m->rope_freqs[i];
                 ctx->rope_cos[o + (size_t)i] = (float)cos(theta);
@@ -350,46 +360,59 @@ static void rope_apply(const senti_context *ctx, float *x, int T, int n_heads, i
 
 /* ---- attention ------------------------------------------------------------------------ */
 
-/* Softmax of one row of scores over the keys it may see, [a0, a1) and
- * [b0, b1) (each possibly empty, a1 <= b0), zero elsewhere. */
-static void softmax_masked(float *row, int n_keys, int a0, int a1, int b0, int b1)
+/* A half-open range [lo, hi) of key indices. */
+typedef struct {
+    int lo, hi;
+} key_run;
+
+/* Softmax of one row of scores over the keys it may see, the n_runs ranges
+ * in `runs` (disjoint, in increasing order, possibly empty), zero elsewhere. */
+static void softmax_runs(float *row, int n_keys, const key_run *runs, int n_runs)
 {
     float mx = -INFINITY;
+    for (int r = 0; r < n_runs; r++)
 #pragma omp simd reduction(max : mx)
-    for (int j = a0; j < a1; j++)
-        mx = row[j] > mx ? row[j] : mx;
-#pragma omp simd reduction(max : mx)
-    for (int j = b0; j < b1; j++)
-        mx = row[j] > mx ? row[j] : mx;
-    float sa = 0.0f, sb = 0.0f;
-#pragma omp simd reduction(+ : sa)
-    for (int j = a0; j < a1; j++) {
-        row[j] = senti_expf(row[j] - mx);
-        sa += row[j];
+        for (int j = runs[r].lo; j < runs[r].hi; j++)
+            mx = row[j] > mx ? row[j] : mx;
+    double sum = 0.0;
+    for (int r = 0; r < n_runs; r++) {
+        float sr = 0.0f;
+#pragma omp simd reduction(+ : sr)
+        for (int j = runs[r].lo; j < runs[r].hi; j++) {
+            row[j] = senti_expf(row[j] - mx);
+            sr += row[j];
+        }
+        sum += sr;
     }
-#pragma omp simd reduction(+ : sb)
-    for (int j = b0; j < b1; j++) {
-        row[j] = senti_expf(row[j] - mx);
-        sb += row[j];
-    }
-    const float inv = (float)(1.0 / ((double)sa + (double)sb));
+    const float inv = (float)(1.0 / sum);
+    int j = 0;
+    for (int r = 0; r < n_runs; r++) {
+        for (; j < runs[r].lo; j++)
+            row[j] = 0.0f;
 #pragma omp simd
-    for (int j = 0; j < n_keys; j++)
-        row[j] = (j >= a0 && j < a1) || (j >= b0 && j < b1) ? row[j] * inv : 0.0f;
+        for (int k = runs[r].lo; k < runs[r].hi; k++)
+            row[k] *= inv;
+        j = runs[r].hi > j ? runs[r].hi : j;
+    }
+    for (; j < n_keys; j++)
+        row[j] = 0.0f;
 }
 
-/* The cache rows that chunk token t may attend to: the cached positions
- * before the chunk [*a0, *a1) and its own sequence up to itself [*b0, *b1).
- * Token t sits at position p = p0 + t - seq_start[t]; a sliding window keeps
- * keys at positions > p - W. */
-static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, int *a0, int *a1, int *b0, int *b1)
+/* The cache rows that chunk token t may attend to, as three runs: the cached
+ * positions before the chunk, its parent run in the chunk and its own run up
+ * to itself (a run may be empty). A sliding window of W keeps the keys at
+ * positions > p - W, p = token_pos(t). */
+static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, key_run run[3])
 {
-    const int W = ctx->m->hp.sliding_window, s = ctx->seq_start[t], p = p0 + t - s;
+    const int W = ctx->m->hp.sliding_window, s = ctx->seq_start[t], ps = ctx->par_start[t], pl = ctx->par_len[t];
+    const int p = token_pos(ctx, p0, t);
     const int lo = swa && p - W + 1 > 0 ? p - W + 1 : 0; /* first visible position */
-    *a0 = lo < p0 ? lo : p0;
-    *a1 = p0;
-    *b0 = p0 + s + (lo > p0 ? lo - p0 : 0);
-    *b1 = p0 + t + 1;
+    int skip;
+    run[0] = (key_run){lo < p0 ? lo : p0, p0};
+    skip = lo > p0 ? lo - p0 : 0; /* parent token i sits at position p0 + i */
+    run[1] = (key_run){p0 + ps + (skip < pl ? skip : pl), p0 + ps + pl};
+    skip = lo > p0 + pl ? lo - p0 - pl : 0; /* own token i at position p0 + pl + i */
+    run[2] = (key_run){p0 + s + skip, p0 + t + 1};
 }
 
 /* Rows t0..t0+nt-1 of the G = n_head / n_head_kv query heads that share KV
@@ -397,9 +420,9 @@ static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, int 
  * of row r) so the keys and values are packed once for all of them:
  * S = scale * Q K^T over the keys those rows may see, masked softmax, then
  * S V, scattered back into att. The keys are at most two runs of cache rows:
- * [ka, ka + na) before the chunk and [kb, kb + nb) from the first row's own
- * sequence on. For one sequence they touch and are one run (na = 0); for
- * packed sequences the keys of the sequences in between are skipped.
+ * [ka, ka + na) before the chunk and [kb, kb + nb) from the first chunk key
+ * any of the rows sees. For one sequence they touch and are one run (na = 0);
+ * for packed sequences the keys of the sequences before are skipped.
  * S, Qs and Os are the calling thread's scratch. */
 static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int kh, bool swa, float *S, float *Qs,
                            float *Os)
@@ -408,11 +431,13 @@ static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, i
     const senti_hparams *hp = &m->hp;
     const int hd = hp->head_dim, kvd = ctx->n_kv_dim, G = hp->n_head / hp->n_head_kv;
     const int qd = hp->n_head * hd, kend = p0 + t0 + nt, M = G * nt;
-    int ka = p0, kb = kend, a0, a1, b0, b1;
+    int ka = p0, kb = kend;
+    key_run run[3];
     for (int r = 0; r < nt; r++) {
-        visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
-        ka = a0 < a1 && a0 < ka ? a0 : ka;
-        kb = b0 < kb ? b0 : kb;
+        visible_keys(ctx, p0, t0 + r, swa, run);
+        ka = run[0].lo < run[0].hi && run[0].lo < ka ? run[0].lo : ka;
+        for (int k = 1; k < 3; k++)
+            kb = run[k].lo < run[k].hi && run[k].lo < kb ? run[k].lo : kb;
     }
     int na = p0 - ka;
     if (na > 0 && kb == p0) { /* the runs touch: one run */
@@ -432,11 +457,15 @@ static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, i
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, hd, m->attn_scale, Qs, hd, Kc + (size_t)kb * kvd, kvd,
                 0.0f, S + na, n_keys);
     for (int r = 0; r < nt; r++) {
-        visible_keys(ctx, p0, t0 + r, swa, &a0, &a1, &b0, &b1);
-        /* columns: key c < p0 of the first run at c - ka, the rest at na + c - kb */
-        int ca0 = a0 < a1 ? (na > 0 ? a0 - ka : a0 - kb) : 0, ca1 = a0 < a1 ? (na > 0 ? a1 - ka : a1 - kb) : 0;
+        visible_keys(ctx, p0, t0 + r, swa, run);
+        /* columns: cached key c < p0 at c - ka when it has its own run, else (and
+         * for every key of the chunk) at na + c - kb */
+        for (int k = 0; k < 3; k++) {
+            const int off = k == 0 && na > 0 ? -ka : na - kb;
+            run[k] = run[k].lo < run[k].hi ? (key_run){run[k].lo + off, run[k].hi + off} : (key_run){0, 0};
+        }
         for (int j = 0; j < G; j++)
-            softmax_masked(S + ((size_t)j * nt + r) * n_keys, n_keys, ca0, ca1, na + b0 - kb, na + b1 - kb);
+            softmax_runs(S + ((size_t)j * nt + r) * n_keys, n_keys, run, 3);
     }
     if (na > 0)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, hd, na, 1.0f, S, n_keys, Vc + (size_t)ka * kvd, kvd,
@@ -693,7 +722,10 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
     int nt = threads_begin(ctx);
     for (int c0 = 0; c0 < n; c0 += SENTI_MAX_BATCH) {
         int T = n - c0 < SENTI_MAX_BATCH ? n - c0 : SENTI_MAX_BATCH;
-        memset(ctx->seq_start, 0, (size_t)T * sizeof *ctx->seq_start); /* one sequence */
+        /* one sequence */
+        memset(ctx->seq_start, 0, (size_t)T * sizeof *ctx->seq_start);
+        memset(ctx->par_len, 0, (size_t)T * sizeof *ctx->par_len);
+        memset(ctx->par_start, 0, (size_t)T * sizeof *ctx->par_start);
         run_layers(ctx, tokens + c0, T);
         if (out && out->n_out > 0)
             chunk_outputs(ctx, c0, T, out);
@@ -702,8 +734,8 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
     return SENTI_OK;
 }
 
-senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len, int n_seq,
-                                const senti_outputs *out, senti_err *err)
+senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len, const int *seq_parent,
+                                int n_seq, const senti_outputs *out, senti_err *err)
 {
     if (!ctx || !seq_len || n_seq < 1)
         return senti_err_set(err, SENTI_ERR_ARG, "senti_decode_multi: no sequences");
@@ -711,6 +743,12 @@ senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const
     for (int i = 0; i < n_seq; i++) {
         if (seq_len[i] < 1)
             return senti_err_set(err, SENTI_ERR_ARG, "senti_decode_multi: sequence %d is empty", i);
+        int par = seq_parent ? seq_parent[i] : -1;
+        if (par < -1 || par >= i || (par >= 0 && seq_parent[par] >= 0))
+            return senti_err_set(err, SENTI_ERR_ARG,
+                                 "senti_decode_multi: sequence %d continues %d, which is not an earlier sequence "
+                                 "that continues only the cache",
+                                 i, par);
         if (seq_len[i] > SENTI_MAX_BATCH - n)
             return senti_err_set(err, SENTI_ERR_RANGE, "senti_decode_multi: more than %d tokens in one call",
                                  SENTI_MAX_BATCH);
@@ -719,9 +757,17 @@ senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const
     senti_status s = check_args(ctx, tokens, n, out, err);
     if (s)
         return s;
-    for (int i = 0, t0 = 0; i < n_seq; t0 += seq_len[i++])
-        for (int j = 0; j < seq_len[i]; j++)
+    for (int i = 0, t0 = 0; i < n_seq; t0 += seq_len[i++]) {
+        const int par = seq_parent ? seq_parent[i] : -1;
+        int ps = 0;
+        for (int k = 0; k < par; k++)
+            ps += seq_len[k];
+        for (int j = 0; j < seq_len[i]; j++) {
             ctx->seq_start[t0 + j] = t0;
+            ctx->par_start[t0 + j] = ps;
+            ctx->par_len[t0 + j] = par >= 0 ? seq_len[par] : 0;
+        }
+    }
     int nt = threads_begin(ctx), p0 = ctx->n_past;
     run_layers(ctx, tokens, n);
     if (out && out->n_out > 0)

@@ -138,6 +138,8 @@ struct senti_context {
     int *out_idx;        /* [B] output row index of each gathered hidden state */
     int *seq_start;      /* [B] per token of the running chunk: index of its sequence's first
                             token (all 0 for one sequence; senti_decode_multi packs several) */
+    int *par_start;      /* [B] per token: first index and length of the earlier sequence of the */
+    int *par_len;        /*     chunk that its own continues (length 0: none) */
     float *rope_cos;     /* [B][rope_dim/2] */
     float *rope_sin;     /* [B][rope_dim/2] */
     uint8_t *xq;         /* [B][xq_row_bytes] activations quantized to 8 bits */

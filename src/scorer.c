@@ -6,6 +6,10 @@
  *   [0, n_prefix)                 shared prefix, decoded once
  *   [n_prefix, n_prefix + n)      the row, decoded once per row
  *   [base, base + m - 1)          a branch for one multi-token word, truncated after use
+ * A packed pass (senti_scorer_score_many) lays out, after the prefix, each row
+ * followed by one branch sequence per multi-token word (all but the word's
+ * last token), each branch continuing its row (senti_decode_multi's
+ * seq_parent), so one pass scores every word of every row.
  * All buffers are sized at creation from the label words; a score call
  * allocates nothing.
  */
@@ -25,6 +29,10 @@ struct senti_scorer {
     int n_first;
     int *word_first;          /* [n_words] index of each word's first token in first[] */
     int max_word;             /* tokens in the longest word */
+    int branch_tokens;        /* sum over the words of (tokens - 1): a row's branches */
+    int32_t *sel;             /* [n_sel] distinct tokens of all the words (the packed outputs) */
+    int n_sel;
+    int *tok_sel;             /* [word_off[n_words]] index of each word token in sel[] */
     float *logits;            /* [max(n_first, (max_word-1)^2)] output workspace */
     float *lse;               /* [max_word] log-sum-exp per output row */
     int *pos;                 /* [max_word] output positions of a branch */
@@ -37,9 +45,10 @@ struct senti_scorer {
     /* packing rows into one senti_decode_multi call (senti_scorer_score_many) */
     int pack_tokens;          /* token budget of one pass (default SENTI_SCORER_PACK) */
     int32_t *pack;            /* [max multi tokens] the packed rows */
-    int *pack_len;            /* [max multi tokens] their lengths */
-    int *pack_pos;            /* [max multi tokens] their last positions */
-    float *pack_logits;       /* [max multi tokens][n_first] */
+    int *pack_len;            /* [max multi tokens] sequence lengths (rows and branches) */
+    int *pack_parent;         /* [max multi tokens] the row a branch continues, -1 for a row */
+    int *pack_pos;            /* [max multi tokens] output positions: the rows' last, then the branches' */
+    float *pack_logits;       /* [max multi tokens][n_sel] */
     float *pack_lse;          /* [max multi tokens] */
 };
 
@@ -59,7 +68,10 @@ static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, sen
     sc->tokens = malloc((size_t)n_tok * sizeof *sc->tokens);
     sc->first = malloc((size_t)w->n_words * sizeof *sc->first);
     sc->word_first = malloc((size_t)w->n_words * sizeof *sc->word_first);
-    if (!sc->word_label || !sc->word_off || !sc->tokens || !sc->first || !sc->word_first)
+    sc->sel = malloc((size_t)n_tok * sizeof *sc->sel);
+    sc->tok_sel = malloc((size_t)n_tok * sizeof *sc->tok_sel);
+    if (!sc->word_label || !sc->word_off || !sc->tokens || !sc->first || !sc->word_first || !sc->sel ||
+        !sc->tok_sel)
         return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
     memcpy(sc->word_label, w->word_label, (size_t)w->n_words * sizeof *sc->word_label);
     memcpy(sc->word_off, w->word_off, (size_t)(w->n_words + 1) * sizeof *sc->word_off);
@@ -78,6 +90,7 @@ static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, sen
             has_word[w->word_label[j]] = 1;
         if (len > sc->max_word)
             sc->max_word = len;
+        sc->branch_tokens += len - 1;
     }
     for (int l = 0; l < w->n_labels && !s; l++)
         if (!has_word[l])
@@ -86,18 +99,25 @@ static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, sen
     return s;
 }
 
-/* The distinct first tokens, so one output pass at the row's end serves all words. */
-static void index_first_tokens(senti_scorer *sc)
+/* Index of token t in set[0..*n), appended when absent. */
+static int token_index(int32_t *set, int *n, int32_t t)
 {
-    for (int j = 0; j < sc->w.n_words; j++) {
-        int32_t t = sc->tokens[sc->word_off[j]];
-        int k = 0;
-        while (k < sc->n_first && sc->first[k] != t)
-            k++;
-        if (k == sc->n_first)
-            sc->first[sc->n_first++] = t;
-        sc->word_first[j] = k;
-    }
+    int k = 0;
+    while (k < *n && set[k] != t)
+        k++;
+    if (k == *n)
+        set[(*n)++] = t;
+    return k;
+}
+
+/* The distinct first tokens, so one output pass at the row's end serves all
+ * words, and the distinct tokens of all words for the packed passes. */
+static void index_tokens(senti_scorer *sc)
+{
+    for (int j = 0; j < sc->w.n_words; j++)
+        sc->word_first[j] = token_index(sc->first, &sc->n_first, sc->tokens[sc->word_off[j]]);
+    for (int k = 0; k < sc->word_off[sc->w.n_words]; k++)
+        sc->tok_sel[k] = token_index(sc->sel, &sc->n_sel, sc->tokens[k]);
 }
 
 senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
@@ -111,7 +131,7 @@ senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words
     sc->reuse = true;
     senti_status s = copy_words(sc, words, err);
     if (!s) {
-        index_first_tokens(sc);
+        index_tokens(sc);
         size_t branch = (size_t)(sc->max_word - 1) * (size_t)(sc->max_word - 1);
         size_t n_logits = branch > (size_t)sc->n_first ? branch : (size_t)sc->n_first;
         sc->logits = malloc(n_logits * sizeof *sc->logits);
@@ -121,11 +141,12 @@ senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words
         sc->pack_tokens = SENTI_SCORER_PACK;
         sc->pack = malloc(mt * sizeof *sc->pack);
         sc->pack_len = malloc(mt * sizeof *sc->pack_len);
+        sc->pack_parent = malloc(mt * sizeof *sc->pack_parent);
         sc->pack_pos = malloc(mt * sizeof *sc->pack_pos);
-        sc->pack_logits = malloc(mt * (size_t)sc->n_first * sizeof *sc->pack_logits);
+        sc->pack_logits = malloc(mt * (size_t)sc->n_sel * sizeof *sc->pack_logits);
         sc->pack_lse = malloc(mt * sizeof *sc->pack_lse);
-        if (!sc->logits || !sc->lse || !sc->pos || !sc->pack || !sc->pack_len || !sc->pack_pos ||
-            !sc->pack_logits || !sc->pack_lse)
+        if (!sc->logits || !sc->lse || !sc->pos || !sc->pack || !sc->pack_len || !sc->pack_parent ||
+            !sc->pack_pos || !sc->pack_logits || !sc->pack_lse)
             s = senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
     }
     if (s) {
@@ -145,12 +166,15 @@ void senti_scorer_free(senti_scorer *sc)
     free(sc->tokens);
     free(sc->first);
     free(sc->word_first);
+    free(sc->sel);
+    free(sc->tok_sel);
     free(sc->logits);
     free(sc->lse);
     free(sc->pos);
     free(sc->prefix);
     free(sc->pack);
     free(sc->pack_len);
+    free(sc->pack_parent);
     free(sc->pack_pos);
     free(sc->pack_logits);
     free(sc->pack_lse);
@@ -265,30 +289,56 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
     return SENTI_OK;
 }
 
-/* Rows [i0, i1) in one multi-sequence pass after the cached prefix. */
+/* Tokens a row of n tokens takes in a packed pass: itself and its branches. */
+static int packed_len(const senti_scorer *sc, int n) { return n + sc->branch_tokens; }
+
+/* Rows [i0, i1) in one multi-sequence pass after the cached prefix: each row,
+ * then one branch per multi-token word continuing it. Outputs: the k rows'
+ * last positions first (so hidden[] lines up with the rows), then every
+ * branch token, in order. */
 static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, const int *lens, int i0, int i1,
                                double *word_lp, int *decoded, float *hidden, senti_err *err)
 {
-    int n = 0, k = i1 - i0, nf = sc->n_first;
+    const int k = i1 - i0, nw = sc->w.n_words, ns = sc->n_sel;
+    int n = 0, n_seq = 0, n_out = k;
     senti_context_truncate(sc->ctx, sc->n_prefix); /* a row scored alone may have left its positions */
     for (int i = i0; i < i1; i++) {
+        const int row_seq = n_seq;
         memcpy(sc->pack + n, rows[i], (size_t)lens[i] * sizeof *sc->pack);
-        sc->pack_len[i - i0] = lens[i];
+        sc->pack_len[n_seq] = lens[i];
+        sc->pack_parent[n_seq++] = -1;
         n += lens[i];
         sc->pack_pos[i - i0] = n - 1;
+        for (int j = 0; j < nw; j++) {
+            const int m = sc->word_off[j + 1] - sc->word_off[j];
+            if (m < 2)
+                continue;
+            memcpy(sc->pack + n, sc->tokens + sc->word_off[j], (size_t)(m - 1) * sizeof *sc->pack);
+            sc->pack_len[n_seq] = m - 1;
+            sc->pack_parent[n_seq++] = row_seq;
+            for (int c = 0; c < m - 1; c++)
+                sc->pack_pos[n_out++] = n + c;
+            n += m - 1;
+        }
     }
-    senti_outputs out = {.n_out = k, .pos = sc->pack_pos, .vocab = sc->first, .n_vocab_sel = nf,
+    senti_outputs out = {.n_out = n_out, .pos = sc->pack_pos, .vocab = sc->sel, .n_vocab_sel = ns,
                          .logits = sc->pack_logits, .logsumexp = sc->pack_lse, .hidden = hidden};
-    senti_status s = senti_decode_multi(sc->ctx, sc->pack, sc->pack_len, k, &out, err);
+    senti_status s = senti_decode_multi(sc->ctx, sc->pack, sc->pack_len, sc->pack_parent, n_seq, &out, err);
     if (s)
         return s;
-    for (int i = i0; i < i1; i++) {
-        const float *lg = sc->pack_logits + (size_t)(i - i0) * (size_t)nf;
-        double lse = sc->pack_lse[i - i0];
-        for (int j = 0; j < sc->w.n_words; j++)
-            word_lp[(size_t)i * (size_t)sc->w.n_words + (size_t)j] = (double)lg[sc->word_first[j]] - lse;
+    for (int i = i0, o = k; i < i1; i++) {
+        const float *lg = sc->pack_logits + (size_t)(i - i0) * (size_t)ns;
+        const double lse = sc->pack_lse[i - i0];
+        double *lp = word_lp + (size_t)i * (size_t)nw;
+        for (int j = 0; j < nw; j++) {
+            const int w0 = sc->word_off[j], m = sc->word_off[j + 1] - w0;
+            lp[j] = (double)lg[sc->tok_sel[w0]] - lse;
+            for (int c = 1; c < m; c++, o++) /* output o predicts token c of word j */
+                lp[j] += (double)sc->pack_logits[(size_t)o * (size_t)ns + (size_t)sc->tok_sel[w0 + c]] -
+                         (double)sc->pack_lse[o];
+        }
         if (decoded)
-            decoded[i] = lens[i];
+            decoded[i] = packed_len(sc, lens[i]);
     }
     return SENTI_OK;
 }
@@ -317,7 +367,9 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
     int budget = sc->pack_tokens < senti_scorer_max_row(sc) ? sc->pack_tokens : senti_scorer_max_row(sc);
     if (decoded)
         memset(decoded, 0, (size_t)n_rows * sizeof *decoded);
-    if (sc->max_word > 1 || !sc->reuse || budget < 2) {
+    /* one row at a time without prefix reuse, and when hidden states are
+     * asked with branches in the pass (the output rows would not line up) */
+    if (!sc->reuse || budget < 2 || (hidden && sc->branch_tokens > 0)) {
         for (int i = 0; i < n_rows; i++) /* one row at a time */
             if ((!need || need[i]) && (s = score_one(sc, rows, lens, i, word_lp, decoded, hidden, err)))
                 return s;
@@ -332,7 +384,7 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
             return senti_err_set(err, SENTI_ERR_RANGE,
                                  "scorer: %d prompt tokens + %d prefix tokens exceed the context of %d", lens[i0],
                                  sc->n_prefix, senti_context_n_ctx(sc->ctx));
-        if (lens[i0] > budget) { /* a long row goes alone */
+        if (packed_len(sc, lens[i0]) > budget) { /* a long row goes alone */
             if ((!need || need[i0]) && (s = score_one(sc, rows, lens, i0, word_lp, decoded, hidden, err)))
                 return s;
             i0++;
@@ -341,9 +393,9 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
         /* the pack is [i0, i1) whatever is needed, so that a row is always
          * computed in the same company (see senti_scorer_score_many) */
         int i1 = i0, n = 0, wanted = 0;
-        while (i1 < n_rows && lens[i1] >= 1 && lens[i1] <= budget - n) {
+        while (i1 < n_rows && lens[i1] >= 1 && packed_len(sc, lens[i1]) <= budget - n) {
             wanted |= !need || need[i1];
-            n += lens[i1++];
+            n += packed_len(sc, lens[i1++]);
         }
         if (wanted &&
             (s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))

@@ -637,33 +637,42 @@ END_TEST
 
 /* senti_decode_multi: several sequences after a shared prefix in one pass give,
  * at every position, the logits each gets alone (float64 reference), with a
- * sliding window shorter than prefix + sequence; the cache is left as it was. */
+ * sliding window shorter than prefix + sequence; two of them continue earlier
+ * ones (seq_parent) and get the logits of prefix + parent + themselves; the
+ * cache is left as it was. */
 static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
 {
-    enum { NSEQ = 3 };
-    const int len[NSEQ] = {4, 9, 1};
+    enum { NSEQ = 5, NTOK = 19 };
+    const int len[NSEQ] = {4, 9, 1, 2, 3}, parent[NSEQ] = {-1, -1, -1, 1, 0};
     char *path;
     rmodel rm;
     senti_model *m;
     senti_context *ctx = tiny_context(s, seed, 64, &rm, &m, &path);
     senti_err e;
-    int32_t prefix[16], seqs[14], full[32];
-    int pos[14], n = 0;
+    int32_t prefix[16], seqs[NTOK], full[40];
+    int pos[NTOK], start[NSEQ], n = 0;
     make_ids(prefix, n_prefix, s->n_vocab, seed + 1);
-    make_ids(seqs, 14, s->n_vocab, seed + 2);
-    for (int t = 0; t < 14; t++)
+    make_ids(seqs, NTOK, s->n_vocab, seed + 2);
+    for (int t = 0; t < NTOK; t++)
         pos[t] = t;
+    for (int i = 0; i < NSEQ; n += len[i++])
+        start[i] = n;
     if (n_prefix > 0)
         free(decode_all(ctx, prefix, n_prefix, s->n_vocab));
-    float *lg = malloc((size_t)14 * s->n_vocab * sizeof *lg);
-    senti_outputs out = {.n_out = 14, .pos = pos, .logits = lg};
-    ck_assert_msg(senti_decode_multi(ctx, seqs, len, NSEQ, &out, &e) == SENTI_OK, "%s", e.msg);
+    float *lg = malloc((size_t)NTOK * s->n_vocab * sizeof *lg);
+    senti_outputs out = {.n_out = NTOK, .pos = pos, .logits = lg};
+    ck_assert_msg(senti_decode_multi(ctx, seqs, len, parent, NSEQ, &out, &e) == SENTI_OK, "%s", e.msg);
     ck_assert_int_eq(senti_context_n_past(ctx), n_prefix);
-    for (int i = 0; i < NSEQ; n += len[i++]) {
+    for (int i = 0; i < NSEQ; i++) {
+        int nf = n_prefix;
         memcpy(full, prefix, (size_t)n_prefix * sizeof *full);
-        memcpy(full + n_prefix, seqs + n, (size_t)len[i] * sizeof *full);
-        double *ref = ref_forward(&rm, full, n_prefix + len[i]);
-        double d = max_diff_fd(lg + (size_t)n * s->n_vocab, ref + (size_t)n_prefix * s->n_vocab,
+        if (parent[i] >= 0) {
+            memcpy(full + nf, seqs + start[parent[i]], (size_t)len[parent[i]] * sizeof *full);
+            nf += len[parent[i]];
+        }
+        memcpy(full + nf, seqs + start[i], (size_t)len[i] * sizeof *full);
+        double *ref = ref_forward(&rm, full, nf + len[i]);
+        double d = max_diff_fd(lg + (size_t)start[i] * s->n_vocab, ref + (size_t)nf * s->n_vocab,
                                (size_t)len[i] * s->n_vocab);
         ck_assert_msg(d < 1e-4, "%s, prefix %d: sequence %d differs by %g", s->arch, n_prefix, i, d);
         free(ref);
@@ -674,9 +683,13 @@ static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
         ck_assert(max_diff_ff(l1, lg + (size_t)4 * s->n_vocab, (size_t)9 * s->n_vocab) < 1e-4);
         free(l1);
     }
+    /* a parent must be an earlier sequence that has no parent itself */
+    const int chain[3] = {-1, 0, 1}, later[3] = {-1, 2, -1};
+    ck_assert_int_eq(senti_decode_multi(ctx, seqs, len, chain, 3, NULL, &e), SENTI_ERR_ARG);
+    ck_assert_int_eq(senti_decode_multi(ctx, seqs, len, later, 3, NULL, &e), SENTI_ERR_ARG);
     int big[2] = {300, 300};
     int32_t *many = calloc(600, sizeof *many);
-    ck_assert_int_eq(senti_decode_multi(ctx, many, big, 2, NULL, &e), SENTI_ERR_RANGE);
+    ck_assert_int_eq(senti_decode_multi(ctx, many, big, NULL, 2, NULL, &e), SENTI_ERR_RANGE);
     free(many);
     free(lg);
     senti_context_free(ctx);

@@ -194,6 +194,62 @@ START_TEST(test_score_many_matches_plain_decoding)
 }
 END_TEST
 
+/* Words of several tokens in packed passes: each row is followed by one
+ * branch per multi-token word (two here, which must not see each other), all
+ * in one pass; the same log-probabilities as the plain way, with and without
+ * hidden states asked (those fall back to one row at a time). */
+START_TEST(test_score_many_multi_token_words)
+{
+    static const char *texts[] = {"Review: dull, and far too long.\nSentiment:",
+                                  "Review: I laughed all the way through.\nSentiment:", "Review: meh.\nSentiment:",
+                                  "Review: great.\nSentiment:"};
+    static const char *words[] = {" negative", " not good at all", " positive", " absolutely wonderful"};
+    enum { NR = 4, NW = 4 };
+    int32_t pre[128], rows[NR][64], wtok[NW][16], flat[64];
+    int np = tok("Review: a gripping, beautifully acted film.\nSentiment: positive\n\n", SENTI_TOK_ADD_SPECIAL, pre, 128);
+    int lens[NR], decoded[NR], label_of[NW] = {0, 0, 1, 1}, off[NW + 1] = {0}, nw[NW], branches = 0;
+    const int32_t *rp[NR];
+    for (int r = 0; r < NR; r++) {
+        lens[r] = tok(texts[r], 0, rows[r], 64);
+        rp[r] = rows[r];
+    }
+    for (int j = 0; j < NW; j++) {
+        nw[j] = tok(words[j], 0, wtok[j], 16);
+        memcpy(flat + off[j], wtok[j], (size_t)nw[j] * sizeof *flat);
+        off[j + 1] = off[j] + nw[j];
+        branches += nw[j] - 1;
+    }
+    ck_assert_int_gt(nw[1], 1);
+    ck_assert_int_gt(nw[3], 1);
+    senti_label_words lw = {2, NW, label_of, off, flat};
+    senti_context *ctx;
+    senti_scorer *sc = scorer_after(&lw, pre, np, &ctx);
+    senti_err e;
+    const int E = senti_model_hparams(model)->n_embd;
+    float *hid = malloc((size_t)NR * E * sizeof *hid);
+    for (int pass = 0; pass < 3; pass++) {
+        /* 0: one pass; 1: a budget that packs the short rows and sends the
+         * longest alone; 2: hidden states asked */
+        senti_scorer_set_pack_tokens(sc, pass == 1 ? lens[1] + branches - 1 : 512);
+        double lp[NR * NW];
+        ck_assert_msg(senti_scorer_score_many(sc, rp, lens, NR, NULL, lp, decoded, pass == 2 ? hid : NULL, &e) ==
+                          SENTI_OK,
+                      "%s", e.msg);
+        for (int r = 0; r < NR; r++) {
+            ck_assert_int_eq(decoded[r], lens[r] + branches);
+            for (int j = 0; j < NW; j++) {
+                double ref = reference_lp(pre, np, rows[r], lens[r], wtok[j], nw[j]);
+                ck_assert_msg(fabs(lp[r * NW + j] - ref) < 2e-3, "pass %d row %d word %d: %f vs %f", pass, r, j,
+                              lp[r * NW + j], ref);
+            }
+        }
+    }
+    free(hid);
+    senti_scorer_free(sc);
+    senti_context_free(ctx);
+}
+END_TEST
+
 START_TEST(test_scorer_rejects_bad_words)
 {
     int label_of[2] = {0, 0}, off[3] = {0, 1, 2};
@@ -255,6 +311,7 @@ Suite *scorer_suite(void)
     tcase_add_unchecked_fixture(tc, load_model, free_model);
     tcase_add_test(tc, test_scorer_matches_plain_decoding);
     tcase_add_test(tc, test_score_many_matches_plain_decoding);
+    tcase_add_test(tc, test_score_many_multi_token_words);
     tcase_add_test(tc, test_scorer_rejects_bad_words);
     suite_add_tcase(s, tc);
     tc = tcase_create("math");

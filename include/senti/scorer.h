@@ -103,9 +103,11 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
  * | prefix, row i); decoded[i] (may be NULL) = tokens decoded for row i;
  * hidden (may be NULL) [n_rows][n_embd] = each row's final hidden state at its
  * last position (what senti_scorer_set_hidden gives for one row).
- * When every word is one token and the prefix is reused, the rows are packed into multi-sequence forward passes
- * (senti_decode_multi) of at most the pack budget in tokens; otherwise, and
- * for a row longer than the budget, rows are scored one by one. Equal to
+ * When the prefix is reused, the rows are packed into multi-sequence forward
+ * passes (senti_decode_multi) of at most the pack budget in tokens, each row
+ * followed by the branches of its multi-token words; without reuse, for a row
+ * that does not fit the budget with its branches, and when hidden states are
+ * asked for words of several tokens, rows are scored one by one. Equal to
  * senti_scorer_score row by row up to float rounding (other matrix shapes).
  * need (may be NULL: all) marks the rows wanted; an unwanted row is computed
  * only when it shares a pack with a wanted one (its word_lp row is then
