@@ -110,14 +110,15 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
 /* Several independent sequences in one forward pass: sequence i has
  * seq_len[i] tokens (concatenated in `tokens`), continues the cached positions
  * (a shared prefix) and sees only them and its own tokens, at the positions
- * it would have alone. With seq_parent (may be NULL), sequence i instead
- * continues the cache and then sequence seq_parent[i] (an earlier one that
- * itself has parent -1; -1 for none): that is how several continuations of
- * one row are scored in the same pass. out->pos index the concatenated tokens. The cache is
- * left as it was (the sequences' keys and values are dropped), so this is for
- * scoring, not for continuing. At most senti_decode_multi_max_tokens() tokens
- * in all (SENTI_ERR_RANGE beyond). Batching short rows this way runs the
- * weight matrices over more rows at once, which is what makes it faster. */
+ * it would have alone. With seq_parent (may be NULL), sequence i continues the
+ * cache and then sequence seq_parent[i], an earlier one whose own parent is
+ * -1 (-1: none; SENTI_ERR_ARG otherwise): that is how the continuations of
+ * one row (multi-token label words) are scored in the same pass. out->pos
+ * index the concatenated tokens. The cache is left as it was (the sequences'
+ * keys and values are dropped), so this is for scoring, not for continuing.
+ * At most senti_decode_multi_max_tokens() tokens in all (SENTI_ERR_RANGE
+ * beyond). Batching short rows this way runs the weight matrices over more
+ * rows at once, which is what makes it faster. */
 senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len, const int *seq_parent,
                                 int n_seq, const senti_outputs *out, senti_err *err);
 int senti_decode_multi_max_tokens(void);
