@@ -25,6 +25,10 @@
  *   - Attention runs per head through cblas_sgemm over the cached keys, with
  *     the causal mask and (gemma3 local layers) the sliding window applied to
  *     the scores before a max-subtracted softmax.
+ *   - The last layer runs its queries, attention and feed-forward only for the
+ *     rows whose outputs are asked for (keys and values for all: they go to
+ *     the cache); a prefix decoded without outputs computes just its keys and
+ *     values there.
  *   - Logits are computed only for the requested positions and, when asked,
  *     only for the requested vocabulary rows; the full-vocabulary logsumexp is
  *     accumulated block by block in double without storing the full row.
@@ -115,11 +119,13 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->seq_start = calloc(B, sizeof(int));
     c->par_start = calloc(B, sizeof(int));
     c->par_len = calloc(B, sizeof(int));
+    c->keep = malloc(B * sizeof(int));
+    c->kept_at = malloc(B * sizeof(int));
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
         !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
-        !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->rope_cos || !c->rope_sin) {
+        !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->keep || !c->kept_at || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
     }
@@ -141,6 +147,8 @@ void senti_context_free(senti_context *c)
     free(c->seq_start);
     free(c->par_start);
     free(c->par_len);
+    free(c->keep);
+    free(c->kept_at);
     free(c->xq);
     free(c);
 }
@@ -337,13 +345,14 @@ static void rope_tables(senti_context *ctx, int p0, int T)
     }
 }
 
-/* Rotate n_heads heads of head_dim in each of T rows (row stride ld). */
-static void rope_apply(const senti_context *ctx, float *x, int T, int n_heads, int64_t ld, int set)
+/* Rotate n_heads heads of head_dim in each of T rows (row stride ld); row t
+ * is chunk token rows[t] (rows NULL: token t). */
+static void rope_apply(const senti_context *ctx, float *x, int T, const int *rows, int n_heads, int64_t ld, int set)
 {
     const senti_hparams *hp = &ctx->m->hp;
     const int half = hp->rope_dim / 2, hd = hp->head_dim;
     for (int t = 0; t < T; t++) {
-        size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)t) * (size_t)half;
+        size_t o = ((size_t)set * SENTI_MAX_BATCH + (size_t)(rows ? rows[t] : t)) * (size_t)half;
         const float *cs = ctx->rope_cos + o, *sn = ctx->rope_sin + o;
         for (int h = 0; h < n_heads; h++) {
             float *v = x + (size_t)t * ld + (size_t)h * hd;
@@ -424,17 +433,17 @@ static void visible_keys(const senti_context *ctx, int p0, int t, bool swa, key_
  * any of the rows sees. For one sequence they touch and are one run (na = 0);
  * for packed sequences the keys of the sequences before are skipped.
  * S, Qs and Os are the calling thread's scratch. */
-static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, int kh, bool swa, float *S, float *Qs,
-                           float *Os)
+static void attention_rows(senti_context *ctx, int il, int p0, const int *rows, int t0, int nt, int kh, bool swa,
+                           float *S, float *Qs, float *Os)
 {
     const senti_model *m = ctx->m;
     const senti_hparams *hp = &m->hp;
     const int hd = hp->head_dim, kvd = ctx->n_kv_dim, G = hp->n_head / hp->n_head_kv;
-    const int qd = hp->n_head * hd, kend = p0 + t0 + nt, M = G * nt;
+    const int qd = hp->n_head * hd, kend = p0 + (rows ? rows[t0 + nt - 1] : t0 + nt - 1) + 1, M = G * nt;
     int ka = p0, kb = kend;
     key_run run[3];
     for (int r = 0; r < nt; r++) {
-        visible_keys(ctx, p0, t0 + r, swa, run);
+        visible_keys(ctx, p0, rows ? rows[t0 + r] : t0 + r, swa, run);
         ka = run[0].lo < run[0].hi && run[0].lo < ka ? run[0].lo : ka;
         for (int k = 1; k < 3; k++)
             kb = run[k].lo < run[k].hi && run[k].lo < kb ? run[k].lo : kb;
@@ -457,7 +466,7 @@ static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, i
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, hd, m->attn_scale, Qs, hd, Kc + (size_t)kb * kvd, kvd,
                 0.0f, S + na, n_keys);
     for (int r = 0; r < nt; r++) {
-        visible_keys(ctx, p0, t0 + r, swa, run);
+        visible_keys(ctx, p0, rows ? rows[t0 + r] : t0 + r, swa, run);
         /* columns: cached key c < p0 at c - ka when it has its own run, else (and
          * for every key of the chunk) at na + c - kb */
         for (int k = 0; k < 3; k++) {
@@ -479,28 +488,33 @@ static void attention_rows(senti_context *ctx, int il, int p0, int t0, int nt, i
 }
 
 /* att[t][h] = softmax(scale * q[t][h] . K^T) V over the cached keys of layer il,
- * for T new tokens at positions p0.. (already in the cache). Work items are
- * (KV head, block of query rows), spread over the threads; the blocks are
- * small enough that there are at least two items per thread. */
-static void attention(senti_context *ctx, int il, int p0, int T, bool swa)
+ * for T query rows of the chunk at positions p0.. (their keys already in the
+ * cache); query row t is chunk token rows[t] (ascending; NULL: token t). Work
+ * items are (KV head, block of query rows), spread over the threads; the
+ * blocks are small enough that there are at least two items per thread. */
+static void attention(senti_context *ctx, int il, int p0, int T, const int *rows, bool swa)
 {
     const int n_kv = ctx->m->hp.n_head_kv, want = (2 * ctx->n_threads + n_kv - 1) / n_kv;
     int n_blk = (T + SENTI_ATT_ROWS - 1) / SENTI_ATT_ROWS;
     n_blk = n_blk < want ? (want < T ? want : T) : n_blk;
-    const int rows = (T + n_blk - 1) / n_blk;
-    n_blk = (T + rows - 1) / rows;
+    const int per = (T + n_blk - 1) / n_blk; /* query rows per block */
+    n_blk = (T + per - 1) / per;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1)
     for (int item = 0; item < n_kv * n_blk; item++) {
-        const int kh = item / n_blk, t0 = (item % n_blk) * rows, nt = T - t0 < rows ? T - t0 : rows;
+        const int kh = item / n_blk, t0 = (item % n_blk) * per, nt = T - t0 < per ? T - t0 : per;
         const size_t me = (size_t)omp_get_thread_num();
-        attention_rows(ctx, il, p0, t0, nt, kh, swa, ctx->scores + me * ctx->scores_floats,
+        attention_rows(ctx, il, p0, rows, t0, nt, kh, swa, ctx->scores + me * ctx->scores_floats,
                        ctx->att_q + me * ctx->att_qo_floats, ctx->att_o + me * ctx->att_qo_floats);
     }
 }
 
 /* ---- one transformer block ------------------------------------------------------------- */
 
-static void attn_block(senti_context *ctx, int il, int p0, int T)
+/* Attention sub-layer of layer il for the T chunk tokens. Keys and values are
+ * computed for all of them (they go to the cache); queries, attention and the
+ * output projection only for the nq rows listed in `rows` (ascending; NULL:
+ * all T, nq = T), whose residual rows get the result. */
+static void attn_block(senti_context *ctx, int il, int p0, int T, const int *rows, int nq)
 {
     const senti_model *m = ctx->m;
     const senti_hparams *hp = &m->hp;
@@ -510,28 +524,38 @@ static void attn_block(senti_context *ctx, int il, int p0, int T)
     float *vc = ctx->v_cache + ((size_t)il * ctx->n_ctx + (size_t)p0) * kvd;
 
     rmsnorm(ctx->xn, ctx->x, ly->attn_norm, T, E, hp->norm_eps);
-    /* 1. projections: K and V go straight into the cache rows of the new positions */
-    senti_matmul(ctx, &ly->wq, ctx->xn, T, ctx->q, qd);
+    /* 1. K and V straight into the cache rows of the new positions, with the
+     * gemma3 per-head RMSNorm of k and the rotary embedding (local layers use
+     * their own base) */
     senti_matmul(ctx, &ly->wk, ctx->xn, T, kc, kvd);
     senti_matmul(ctx, &ly->wv, ctx->xn, T, vc, kvd);
-    add_bias(ctx->q, ly->bq, T, qd, qd);
     add_bias(kc, ly->bk, T, kvd, kvd);
     add_bias(vc, ly->bv, T, kvd, kvd);
-    /* 2. gemma3: per-head RMSNorm of q and k (rows of head_dim) */
-    if (ly->q_norm) {
-        rmsnorm(ctx->q, ctx->q, ly->q_norm, T * hp->n_head, hd, hp->norm_eps);
+    if (ly->k_norm)
         rmsnorm(kc, kc, ly->k_norm, T * hp->n_head_kv, hd, hp->norm_eps);
-    }
-    /* 3. rotary embedding (local layers use their own base) */
-    rope_apply(ctx, ctx->q, T, hp->n_head, qd, ly->is_swa);
-    rope_apply(ctx, kc, T, hp->n_head_kv, kvd, ly->is_swa);
-    /* 4. attention and output projection */
-    attention(ctx, il, p0, T, ly->is_swa);
-    senti_matmul(ctx, &ly->wo, ctx->att, T, ctx->tmp, E);
+    rope_apply(ctx, kc, T, NULL, hp->n_head_kv, kvd, ly->is_swa);
+    if (nq == 0)
+        return;
+    /* 2. the same for the queries of the listed rows (gathered to the front of xn) */
+    for (int t = 0; rows && t < nq; t++)
+        if (rows[t] != t)
+            memcpy(ctx->xn + (size_t)t * E, ctx->xn + (size_t)rows[t] * E, (size_t)E * sizeof(float));
+    senti_matmul(ctx, &ly->wq, ctx->xn, nq, ctx->q, qd);
+    add_bias(ctx->q, ly->bq, nq, qd, qd);
+    if (ly->q_norm)
+        rmsnorm(ctx->q, ctx->q, ly->q_norm, nq * hp->n_head, hd, hp->norm_eps);
+    rope_apply(ctx, ctx->q, nq, rows, hp->n_head, qd, ly->is_swa);
+    /* 3. attention and output projection */
+    attention(ctx, il, p0, nq, rows, ly->is_swa);
+    senti_matmul(ctx, &ly->wo, ctx->att, nq, ctx->tmp, E);
     if (ly->post_attn_norm)
-        rmsnorm(ctx->tmp, ctx->tmp, ly->post_attn_norm, T, E, hp->norm_eps);
-    for (size_t i = 0; i < (size_t)T * E; i++)
-        ctx->x[i] += ctx->tmp[i];
+        rmsnorm(ctx->tmp, ctx->tmp, ly->post_attn_norm, nq, E, hp->norm_eps);
+    for (int t = 0; t < nq; t++) {
+        float *xt = ctx->x + (size_t)(rows ? rows[t] : t) * E;
+        const float *dt = ctx->tmp + (size_t)t * E;
+        for (int i = 0; i < E; i++)
+            xt[i] += dt[i];
+    }
 }
 
 static void ffn_block(senti_context *ctx, int il, int T)
@@ -552,8 +576,11 @@ static void ffn_block(senti_context *ctx, int il, int T)
         ctx->x[i] += ctx->tmp[i];
 }
 
-/* Run T tokens (T <= SENTI_MAX_BATCH) through every layer; x holds the result. */
-static void run_layers(senti_context *ctx, const int32_t *tokens, int T)
+/* Run T tokens (T <= SENTI_MAX_BATCH) through every layer. Only the nq rows
+ * listed in `rows` (ascending; NULL: all, nq = T) are wanted at the end: the
+ * last layer computes just the keys and values of the others, and leaves the
+ * wanted rows at the front of x (row t of the chunk at x[kept_at[t]]). */
+static void run_layers(senti_context *ctx, const int32_t *tokens, int T, const int *rows, int nq)
 {
     const senti_model *m = ctx->m;
     const int E = m->hp.n_embd, p0 = ctx->n_past;
@@ -565,10 +592,17 @@ static void run_layers(senti_context *ctx, const int32_t *tokens, int T)
                 xt[i] *= m->embd_scale;
     }
     rope_tables(ctx, p0, T);
-    for (int il = 0; il < m->hp.n_layer; il++) {
-        attn_block(ctx, il, p0, T);
+    const int last = m->hp.n_layer - 1;
+    for (int il = 0; il < last; il++) {
+        attn_block(ctx, il, p0, T, NULL, T);
         ffn_block(ctx, il, T);
     }
+    attn_block(ctx, last, p0, T, rows, nq);
+    for (int t = 0; rows && t < nq; t++)
+        if (rows[t] != t)
+            memcpy(ctx->x + (size_t)t * E, ctx->x + (size_t)rows[t] * E, (size_t)E * sizeof(float));
+    if (nq > 0)
+        ffn_block(ctx, last, nq);
     ctx->n_past += T;
 }
 
@@ -653,7 +687,7 @@ static void chunk_outputs(senti_context *ctx, int c0, int T, const senti_outputs
         if (p < 0 || p >= T)
             continue;
         float *h = ctx->hid + (size_t)n * E;
-        rmsnorm(h, ctx->x + (size_t)p * E, m->output_norm, 1, E, m->hp.norm_eps);
+        rmsnorm(h, ctx->x + (size_t)ctx->kept_at[p] * E, m->output_norm, 1, E, m->hp.norm_eps);
         if (out->hidden)
             memcpy(out->hidden + (size_t)i * E, h, (size_t)E * sizeof(float));
         ctx->out_idx[n++] = i;
@@ -661,6 +695,24 @@ static void chunk_outputs(senti_context *ctx, int c0, int T, const senti_outputs
 }
 
 /* ---- decode ------------------------------------------------------------------------------ */
+
+/* The chunk rows [c0, c0 + T) that outputs read, ascending, into ctx->keep
+ * (and kept_at[t] = index of row t among them); returns how many. */
+static int wanted_rows(senti_context *ctx, int c0, int T, const senti_outputs *out)
+{
+    for (int t = 0; t < T; t++)
+        ctx->kept_at[t] = -1;
+    for (int i = 0; out && i < out->n_out; i++)
+        if (out->pos[i] >= c0 && out->pos[i] < c0 + T)
+            ctx->kept_at[out->pos[i] - c0] = 0;
+    int n = 0;
+    for (int t = 0; t < T; t++)
+        if (ctx->kept_at[t] == 0) {
+            ctx->kept_at[t] = n;
+            ctx->keep[n++] = t;
+        }
+    return n;
+}
 
 static senti_status check_args(const senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
                                senti_err *err)
@@ -726,7 +778,7 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
         memset(ctx->seq_start, 0, (size_t)T * sizeof *ctx->seq_start);
         memset(ctx->par_len, 0, (size_t)T * sizeof *ctx->par_len);
         memset(ctx->par_start, 0, (size_t)T * sizeof *ctx->par_start);
-        run_layers(ctx, tokens + c0, T);
+        run_layers(ctx, tokens + c0, T, ctx->keep, wanted_rows(ctx, c0, T, out));
         if (out && out->n_out > 0)
             chunk_outputs(ctx, c0, T, out);
     }
@@ -769,7 +821,7 @@ senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const
         }
     }
     int nt = threads_begin(ctx), p0 = ctx->n_past;
-    run_layers(ctx, tokens, n);
+    run_layers(ctx, tokens, n, ctx->keep, wanted_rows(ctx, 0, n, out));
     if (out && out->n_out > 0)
         chunk_outputs(ctx, 0, n, out);
     ctx->n_past = p0; /* the sequences' keys and values are dropped */

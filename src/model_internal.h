@@ -140,6 +140,8 @@ struct senti_context {
                             token (all 0 for one sequence; senti_decode_multi packs several) */
     int *par_start;      /* [B] per token: first index and length of the earlier sequence of the */
     int *par_len;        /*     chunk that its own continues (length 0: none) */
+    int *keep;           /* [B] chunk rows the outputs read, ascending (run through the last layer) */
+    int *kept_at;        /* [B] index of a chunk row among them, -1 if not kept */
     float *rope_cos;     /* [B][rope_dim/2] */
     float *rope_sin;     /* [B][rope_dim/2] */
     uint8_t *xq;         /* [B][xq_row_bytes] activations quantized to 8 bits */

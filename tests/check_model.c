@@ -677,6 +677,17 @@ static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
         ck_assert_msg(d < 1e-4, "%s, prefix %d: sequence %d differs by %g", s->arch, n_prefix, i, d);
         free(ref);
     }
+    /* outputs at a few positions only (not in order): the last layer runs just
+     * those rows, with the same logits */
+    int some[3] = {18, 3, 13};
+    float *ls = malloc((size_t)3 * s->n_vocab * sizeof *ls);
+    senti_outputs out_some = {.n_out = 3, .pos = some, .logits = ls};
+    ck_assert_msg(senti_decode_multi(ctx, seqs, len, parent, NSEQ, &out_some, &e) == SENTI_OK, "%s", e.msg);
+    for (int k = 0; k < 3; k++)
+        ck_assert_msg(max_diff_ff(ls + (size_t)k * s->n_vocab, lg + (size_t)some[k] * s->n_vocab, (size_t)s->n_vocab) <
+                          1e-4,
+                      "%s: output at %d alone differs", s->arch, some[k]);
+    free(ls);
     /* the cache still holds only the prefix: a plain continuation is unaffected */
     if (n_prefix > 0) {
         float *l1 = decode_all(ctx, seqs + 4, 9, s->n_vocab);
