@@ -87,7 +87,8 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->n_kv_dim = hp->n_head_kv * hp->head_dim;
     const size_t cache = (size_t)hp->n_layer * (size_t)n_ctx * (size_t)c->n_kv_dim;
     const int64_t widest = max3(hp->n_embd, hp->n_ff, (int64_t)QD);
-    c->tile_floats = (size_t)SENTI_TILE_FLOATS > 16 * (size_t)widest ? (size_t)SENTI_TILE_FLOATS : 16 * (size_t)widest;
+    const size_t tile_min = 16 * (size_t)widest; /* at least 16 rows of the widest matrix */
+    c->tile_floats = (size_t)SENTI_TILE_FLOATS > tile_min ? (size_t)SENTI_TILE_FLOATS : tile_min;
     const char *mm = getenv("SENTI_MATMUL");
     c->matmul_f32 = !(mm && strcmp(mm, "q8") == 0);
     c->xq_row_bytes = act_row_bytes(widest);
@@ -124,8 +125,9 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
     c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
     if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
-        !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid || !c->lse_max || !c->lse_sum ||
-        !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->keep || !c->kept_at || !c->rope_cos || !c->rope_sin) {
+        !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid ||
+        !c->lse_max || !c->lse_sum || !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->keep ||
+        !c->kept_at || !c->rope_cos || !c->rope_sin) {
         senti_context_free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
     }
@@ -323,7 +325,8 @@ static int token_pos(const senti_context *ctx, int p0, int t)
 }
 
 /* cos/sin tables [2][T][rope_dim/2] for the chunk's tokens (at the positions
- * token_pos gives) with the global (set 0) and local (set 1) bases. theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
+ * token_pos gives) with the global (set 0) and local (set 1) bases.
+ * theta_i = pos * scale * base^(-2i/rope_dim) / ff[i]. */
 static void rope_tables(senti_context *ctx, int p0, int T)
 {
     const senti_model *m = ctx->m;
@@ -510,6 +513,15 @@ static void attention(senti_context *ctx, int il, int p0, int T, const int *rows
 
 /* ---- one transformer block ------------------------------------------------------------- */
 
+/* Move rows rows[0..n) of a [T][E] array to its first n rows (rows ascending,
+ * so no row is overwritten before it is read; NULL: nothing to do). */
+static void gather_rows(float *a, const int *rows, int n, int E)
+{
+    for (int t = 0; rows && t < n; t++)
+        if (rows[t] != t)
+            memcpy(a + (size_t)t * E, a + (size_t)rows[t] * E, (size_t)E * sizeof(float));
+}
+
 /* Attention sub-layer of layer il for the T chunk tokens. Keys and values are
  * computed for all of them (they go to the cache); queries, attention and the
  * output projection only for the nq rows listed in `rows` (ascending; NULL:
@@ -537,9 +549,7 @@ static void attn_block(senti_context *ctx, int il, int p0, int T, const int *row
     if (nq == 0)
         return;
     /* 2. the same for the queries of the listed rows (gathered to the front of xn) */
-    for (int t = 0; rows && t < nq; t++)
-        if (rows[t] != t)
-            memcpy(ctx->xn + (size_t)t * E, ctx->xn + (size_t)rows[t] * E, (size_t)E * sizeof(float));
+    gather_rows(ctx->xn, rows, nq, E);
     senti_matmul(ctx, &ly->wq, ctx->xn, nq, ctx->q, qd);
     add_bias(ctx->q, ly->bq, nq, qd, qd);
     if (ly->q_norm)
@@ -598,9 +608,7 @@ static void run_layers(senti_context *ctx, const int32_t *tokens, int T, const i
         ffn_block(ctx, il, T);
     }
     attn_block(ctx, last, p0, T, rows, nq);
-    for (int t = 0; rows && t < nq; t++)
-        if (rows[t] != t)
-            memcpy(ctx->x + (size_t)t * E, ctx->x + (size_t)rows[t] * E, (size_t)E * sizeof(float));
+    gather_rows(ctx->x, rows, nq, E);
     if (nq > 0)
         ffn_block(ctx, last, nq);
     ctx->n_past += T;

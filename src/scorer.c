@@ -25,15 +25,12 @@ struct senti_scorer {
     int *word_label;          /* [n_words] */
     int *word_off;            /* [n_words + 1] */
     int32_t *tokens;          /* [word_off[n_words]] */
-    int32_t *first;           /* [n_first] distinct first tokens of the words */
-    int n_first;
-    int *word_first;          /* [n_words] index of each word's first token in first[] */
     int max_word;             /* tokens in the longest word */
     int branch_tokens;        /* sum over the words of (tokens - 1): a row's branches */
-    int32_t *sel;             /* [n_sel] distinct tokens of all the words (the packed outputs) */
+    int32_t *sel;             /* [n_sel] distinct tokens of all the words (the vocabulary rows read) */
     int n_sel;
     int *tok_sel;             /* [word_off[n_words]] index of each word token in sel[] */
-    float *logits;            /* [max(n_first, (max_word-1)^2)] output workspace */
+    float *logits;            /* [max(n_sel, (max_word-1)^2)] output workspace */
     float *lse;               /* [max_word] log-sum-exp per output row */
     int *pos;                 /* [max_word] output positions of a branch */
     int32_t *prefix;          /* [cap_prefix] the current prefix */
@@ -66,12 +63,9 @@ static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, sen
     sc->word_label = malloc((size_t)w->n_words * sizeof *sc->word_label);
     sc->word_off = malloc((size_t)(w->n_words + 1) * sizeof *sc->word_off);
     sc->tokens = malloc((size_t)n_tok * sizeof *sc->tokens);
-    sc->first = malloc((size_t)w->n_words * sizeof *sc->first);
-    sc->word_first = malloc((size_t)w->n_words * sizeof *sc->word_first);
     sc->sel = malloc((size_t)n_tok * sizeof *sc->sel);
     sc->tok_sel = malloc((size_t)n_tok * sizeof *sc->tok_sel);
-    if (!sc->word_label || !sc->word_off || !sc->tokens || !sc->first || !sc->word_first || !sc->sel ||
-        !sc->tok_sel)
+    if (!sc->word_label || !sc->word_off || !sc->tokens || !sc->sel || !sc->tok_sel)
         return senti_err_set(err, SENTI_ERR_NOMEM, "scorer: out of memory");
     memcpy(sc->word_label, w->word_label, (size_t)w->n_words * sizeof *sc->word_label);
     memcpy(sc->word_off, w->word_off, (size_t)(w->n_words + 1) * sizeof *sc->word_off);
@@ -99,25 +93,19 @@ static senti_status copy_words(senti_scorer *sc, const senti_label_words *w, sen
     return s;
 }
 
-/* Index of token t in set[0..*n), appended when absent. */
-static int token_index(int32_t *set, int *n, int32_t t)
-{
-    int k = 0;
-    while (k < *n && set[k] != t)
-        k++;
-    if (k == *n)
-        set[(*n)++] = t;
-    return k;
-}
-
-/* The distinct first tokens, so one output pass at the row's end serves all
- * words, and the distinct tokens of all words for the packed passes. */
+/* The distinct tokens of all words, so one output pass at a row's end (and
+ * at its branches' tokens in a packed pass) serves every word. */
 static void index_tokens(senti_scorer *sc)
 {
-    for (int j = 0; j < sc->w.n_words; j++)
-        sc->word_first[j] = token_index(sc->first, &sc->n_first, sc->tokens[sc->word_off[j]]);
-    for (int k = 0; k < sc->word_off[sc->w.n_words]; k++)
-        sc->tok_sel[k] = token_index(sc->sel, &sc->n_sel, sc->tokens[k]);
+    for (int k = 0; k < sc->word_off[sc->w.n_words]; k++) {
+        int32_t t = sc->tokens[k];
+        int i = 0;
+        while (i < sc->n_sel && sc->sel[i] != t)
+            i++;
+        if (i == sc->n_sel)
+            sc->sel[sc->n_sel++] = t;
+        sc->tok_sel[k] = i;
+    }
 }
 
 senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
@@ -133,7 +121,7 @@ senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words
     if (!s) {
         index_tokens(sc);
         size_t branch = (size_t)(sc->max_word - 1) * (size_t)(sc->max_word - 1);
-        size_t n_logits = branch > (size_t)sc->n_first ? branch : (size_t)sc->n_first;
+        size_t n_logits = branch > (size_t)sc->n_sel ? branch : (size_t)sc->n_sel;
         sc->logits = malloc(n_logits * sizeof *sc->logits);
         sc->lse = malloc((size_t)sc->max_word * sizeof *sc->lse);
         sc->pos = malloc((size_t)sc->max_word * sizeof *sc->pos);
@@ -164,8 +152,6 @@ void senti_scorer_free(senti_scorer *sc)
     free(sc->word_label);
     free(sc->word_off);
     free(sc->tokens);
-    free(sc->first);
-    free(sc->word_first);
     free(sc->sel);
     free(sc->tok_sel);
     free(sc->logits);
@@ -269,7 +255,7 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
     }
     senti_context_truncate(sc->ctx, sc->n_prefix);
     int last = n - 1;
-    senti_outputs out = {.n_out = 1, .pos = &last, .vocab = sc->first, .n_vocab_sel = sc->n_first,
+    senti_outputs out = {.n_out = 1, .pos = &last, .vocab = sc->sel, .n_vocab_sel = sc->n_sel,
                          .logits = sc->logits, .logsumexp = sc->lse, .hidden = sc->hidden_out};
     if ((s = senti_decode(sc->ctx, row, n, &out, err)))
         return s;
@@ -278,7 +264,7 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
     double lse = sc->lse[0];
     /* first tokens, read before any branch overwrites the workspace */
     for (int j = 0; j < sc->w.n_words; j++)
-        word_lp[j] = (double)sc->logits[sc->word_first[j]] - lse;
+        word_lp[j] = (double)sc->logits[sc->tok_sel[sc->word_off[j]]] - lse;
     for (int j = 0; j < sc->w.n_words; j++) {
         int m = sc->word_off[j + 1] - sc->word_off[j];
         if (m > 1 && (s = score_branch(sc, sc->tokens + sc->word_off[j], m, base, &word_lp[j], err)))
@@ -370,7 +356,7 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
     /* one row at a time without prefix reuse, and when hidden states are
      * asked with branches in the pass (the output rows would not line up) */
     if (!sc->reuse || budget < 2 || (hidden && sc->branch_tokens > 0)) {
-        for (int i = 0; i < n_rows; i++) /* one row at a time */
+        for (int i = 0; i < n_rows; i++)
             if ((!need || need[i]) && (s = score_one(sc, rows, lens, i, word_lp, decoded, hidden, err)))
                 return s;
         return SENTI_OK;
