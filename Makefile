@@ -25,13 +25,15 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
-CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -DSENTI_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -Isrc -D_DEFAULT_SOURCE -DSENTI_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c11 $(OPT) -g -fPIC $(WARN) -fopenmp
 LDLIBS   += -lcsv -lgsl -lopenblas -ljansson -lnettle -lutf8proc -lpcre2-8 -lm -lpthread
 LDFLAGS  += -fopenmp
 
-CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
-LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
+# src/NN-layer/: one folder per layer, numbered in data-flow order; a file
+# calls only into its own layer and lower-numbered ones (tools/layers.sh).
+CLI_SRC  := src/main.c $(wildcard src/*-cli/*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*/*.c))
 TEST_SRC := $(wildcard tests/*.c)
 
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -143,7 +145,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/senti
 
 format:
-	clang-format -i src/*.c include/senti/*.h include/senti.h tests/*.c tests/*.h
+	clang-format -i src/*.c src/*/*.[ch] include/senti/*.h include/senti.h tests/*.c tests/*.h
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -8,7 +8,7 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "cli.h"
+#include "12-cli/cli.h"
 #include "senti/common.h"
 
 typedef struct {
@@ -29,41 +29,6 @@ static const command commands[] = {
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json"},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)"},
 };
-
-const char *senti_cli_default_model(void)
-{
-    static char path[4096];
-    const char *env = getenv("SENTI_MODEL");
-    if (env && *env)
-        return env;
-    const char *dir = getenv("SENTI_MODEL_DIR");
-    snprintf(path, sizeof path, "%s/SmolLM2-135M-Instruct.Q4_1.gguf", dir && *dir ? dir : "models");
-    return path;
-}
-
-int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev, const char **format,
-                       const char **output)
-{
-    switch (c) {
-    case SENTI_OPT_FORMAT: *format = arg; break;
-    case 'o': *output = arg; break;
-    case SENTI_OPT_BINS: ev->n_bins = atoi(arg); break;
-    case SENTI_OPT_BOOT: ev->bootstrap = atoi(arg); break;
-    case SENTI_OPT_SEED: ev->seed = (uint32_t)strtoul(arg, NULL, 10); break;
-    case SENTI_OPT_CI: ev->ci_level = atof(arg); break;
-    case SENTI_OPT_THREADS: ev->threads = atoi(arg); break;
-    case SENTI_OPT_GOLD: rd->gold_col = arg; break;
-    case SENTI_OPT_PRED: rd->pred_col = arg; break;
-    case SENTI_OPT_ID: rd->id_col = arg; break;
-    case SENTI_OPT_STATUS: rd->status_col = arg; break;
-    case SENTI_OPT_PREFIX: rd->prob_prefix = arg; break;
-    case SENTI_OPT_COLS: rd->prob_cols = arg; break;
-    case SENTI_OPT_TOL: rd->tol = atof(arg); break;
-    case SENTI_OPT_RENORM: rd->renormalize = 1; break;
-    default: return 0;
-    }
-    return 1;
-}
 
 static void usage(FILE *f)
 {

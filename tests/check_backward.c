@@ -1,7 +1,7 @@
 /*
- * check_backward.c - gradients of the training pass (src/train_kernels.c,
- * src/train.c) against central finite differences, and the training forward
- * against the inference forward (src/forward.c, written independently).
+ * check_backward.c - gradients of the training pass (src/07-finetune/train_kernels.c,
+ * src/07-finetune/train.c) against central finite differences, and the training forward
+ * against the inference forward (src/03-model/forward.c, written independently).
  *
  * Every kernel: f = sum_i r_i out_i for a fixed random r; the analytic
  * gradient is the backward pass fed with d out = r; the reference is
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/train_internal.h"
+#include "07-finetune/train_internal.h"
 #include "senti/gguf_write.h"
 #include "senti/quant.h"
 #include "senti/scorer.h"

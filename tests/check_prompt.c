@@ -65,11 +65,11 @@ START_TEST(test_render_and_zero_shot)
     senti_prompt_params pp = senti_prompt_default_params();
     pp.tmpl = "no placeholder";
     ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_ERR_ARG);
-    ck_assert_str_eq(e.msg, "template \"no placeholder\" must contain {text} exactly once");
+    ck_assert_str_eq(e.msg, "template \"no placeholder\": must contain {text} exactly once");
     pp.tmpl = NULL;
     pp.demo_template = "{text}";
     ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_ERR_ARG);
-    ck_assert_str_eq(e.msg, "demonstration template \"{text}\" must contain {label} once");
+    ck_assert_str_eq(e.msg, "demonstration template \"{text}\": must contain {label} exactly once");
     senti_verbalizer_free(v);
 }
 END_TEST

@@ -1,6 +1,6 @@
 /*
  * check_quant_q8.c - 8-bit activation quantizers and integer dot products
- * (src/quant_q8.c).
+ * (src/01-tensor/quant_q8.c).
  *
  *   - quantizers: the reference and the fast path both reproduce, byte for
  *     byte, an independent numpy implementation of ggml's Q8_0/Q8_1/Q8_K

@@ -104,7 +104,7 @@ START_TEST(test_validation_errors)
     expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"label_order\": [\"0\", \"0\"]}",
                "v.json: \"label_order\" entry 2 (0) is repeated");
     expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"template\": \"Review:\"}",
-               "v.json: \"template\" must contain {text} exactly once (and no {label})");
+               "v.json: \"template\" must contain {text} exactly once");
     expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"display\": {\"2\": \"x\"}}",
                "v.json: \"display\": \"2\" is not a label");
     expect_bad("[1]", "v.json: the top level must be a JSON object");

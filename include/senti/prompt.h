@@ -132,10 +132,6 @@ int senti_prompt_tok_flags(const senti_prompt *p); /* SENTI_TOK_ADD_SPECIAL [| S
  * or NULL when out of memory. */
 char *senti_template_render(const char *tmpl, const char *text, size_t text_len, const char *label);
 
-/* Non-overlapping occurrences of `placeholder` ("{text}", "{label}") in `tmpl`
- * (templates are valid with exactly one {text}, and one {label} in demo templates). */
-size_t senti_template_count(const char *tmpl, const char *placeholder);
-
 /* One built prompt. The buffers are owned by the senti_prompt and stay valid
  * until its next build/fit call. */
 typedef struct {

@@ -101,4 +101,15 @@ void senti_verbalizer_tokens_free(senti_verbalizer_tokens *t);
 #ifdef __cplusplus
 }
 #endif
+/* ---- templates ----------------------------------------------------------- */
+
+/* Non-overlapping occurrences of `placeholder` ("{text}", "{label}") in `tmpl`. */
+size_t senti_template_count(const char *tmpl, const char *placeholder);
+
+/* The one rule for templates: exactly one {text}; a demonstration template
+ * (demo) also exactly one {label}, a query template none. NULL when `tmpl`
+ * follows it, else what is wrong ("must contain {text} exactly once"), for the
+ * caller to prefix with where the template came from. */
+const char *senti_template_problem(const char *tmpl, bool demo);
+
 #endif /* SENTI_VERBALIZER_H */

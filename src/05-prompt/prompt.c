@@ -60,14 +60,6 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-size_t senti_template_count(const char *s, const char *needle)
-{
-    size_t n = 0, k = strlen(needle);
-    for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
-        n++;
-    return n;
-}
-
 /* ---- chat formats -------------------------------------------------------------- */
 
 const char *senti_chat_format_name(senti_chat_format f)
@@ -203,14 +195,9 @@ senti_prompt_params senti_prompt_default_params(void)
 
 static senti_status check_template(const char *t, bool demo, senti_err *err)
 {
-    if (senti_template_count(t, "{text}") != 1)
-        return senti_err_set(err, SENTI_ERR_ARG, "%s \"%s\" must contain {text} exactly once",
-                             demo ? "demonstration template" : "template", t);
-    if (senti_template_count(t, "{label}") != (demo ? 1u : 0u))
-        return senti_err_set(err, SENTI_ERR_ARG, demo ? "demonstration template \"%s\" must contain {label} once"
-                                                      : "template \"%s\" must not contain {label}",
-                             t);
-    return SENTI_OK;
+    const char *why = senti_template_problem(t, demo);
+    return why ? senti_err_set(err, SENTI_ERR_ARG, "%s \"%s\": %s", demo ? "demonstration template" : "template", t, why)
+               : SENTI_OK;
 }
 
 senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verbalizer *v, senti_prompt **out,

@@ -1,6 +1,8 @@
 /*
- * quant_internal.h - private interface between src/quant.c (traits, scalar
- * references, quantizers, dispatch) and src/quant_simd.c (fast kernels).
+ * quant_internal.h - private interface of the tensor-type kernels: quant.c
+ * (traits, scalar references, quantizer helpers) at the bottom; quant_simd.c
+ * (fast kernels), quant_kq.c and quantize.c (reference quantizers) above it;
+ * quant_dispatch.c (fast kernel or reference) on top.
  *
  * Block layouts, as ggml defines them (all multi-byte fields little-endian,
  * "fp16" is an IEEE half stored as uint16):
@@ -62,7 +64,10 @@ static inline void senti_q_scales_q3k(const uint8_t *s, int8_t out[16])
     }
 }
 
-/* Quantizer helpers shared by quant.c and quant_kq.c. */
+/* True when `type` is supported and n is a whole number of its blocks. */
+bool senti_quant_ok(int type, int64_t n);
+
+/* Quantizer helpers (quant.c) shared by quantize.c and quant_kq.c. */
 void senti_put_half(uint8_t *p, float f);            /* store f as fp16 at p */
 int senti_qround(float v, int lo, int hi);           /* round, clamp; NaN -> lo */
 float senti_signed_amax(const float *x, int n);      /* value of largest |x| */

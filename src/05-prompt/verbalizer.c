@@ -203,14 +203,30 @@ static senti_status parse_display(senti_verbalizer *v, json_t *disp, const char 
     return SENTI_OK;
 }
 
+size_t senti_template_count(const char *s, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = strstr(s, needle); p; p = strstr(p + k, needle))
+        n++;
+    return n;
+}
+
+const char *senti_template_problem(const char *tmpl, bool demo)
+{
+    if (senti_template_count(tmpl, "{text}") != 1)
+        return "must contain {text} exactly once";
+    if (senti_template_count(tmpl, "{label}") != (demo ? 1u : 0u))
+        return demo ? "must contain {label} exactly once" : "must not contain {label}";
+    return NULL;
+}
+
 static senti_status check_templates(const senti_verbalizer *v, const char *origin, senti_err *err)
 {
-    if (v->tmpl && (senti_template_count(v->tmpl, "{text}") != 1 || senti_template_count(v->tmpl, "{label}") != 0))
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"template\" must contain {text} exactly once (and no {label})",
-                             origin);
-    if (v->demo_tmpl && (senti_template_count(v->demo_tmpl, "{text}") != 1 || senti_template_count(v->demo_tmpl, "{label}") != 1))
-        return senti_err_set(err, SENTI_ERR_FORMAT,
-                             "%s: \"demo_template\" must contain {text} and {label} exactly once each", origin);
+    const char *why;
+    if (v->tmpl && (why = senti_template_problem(v->tmpl, false)))
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"template\" %s", origin, why);
+    if (v->demo_tmpl && (why = senti_template_problem(v->demo_tmpl, true)))
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"demo_template\" %s", origin, why);
     return SENTI_OK;
 }
 

@@ -1,7 +1,8 @@
 /*
  * tokenizer_impl.h - private layout of senti_tokenizer, shared by
- * tokenizer.c (loading, special tokens, decoding), tok_bpe.c (byte-level BPE)
- * and tok_spm.c (SentencePiece-style merges by score).
+ * tokenizer.c (loading, special tokens, decoding), tok_bpe.c (byte-level BPE),
+ * tok_spm.c (SentencePiece-style merges by score) and tok_util.c (the helpers
+ * the other three share).
  *
  * Everything is copied out of the GGUF at load time, so the tokenizer outlives
  * the file. Lookups are hash tables built once (open addressing, linear

@@ -11,7 +11,7 @@
 #ifndef SENTI_TRAIN_INTERNAL_H
 #define SENTI_TRAIN_INTERNAL_H
 
-#include "model_internal.h"
+#include "03-model/model_internal.h"
 #include "senti/finetune.h"
 #include "senti/prompt.h"
 
