@@ -114,6 +114,12 @@ senti_gguf_array senti_gguf_arr_arr(const senti_gguf_array *a, uint64_t i);
 /* ---- tensors ---- */
 size_t senti_gguf_n_tensors(const senti_gguf *g);
 const senti_tensor *senti_gguf_tensor(const senti_gguf *g, size_t i);
+
+/* Scan every tensor of a supported type for NaN or infinite values (each row
+ * dequantized as inference would). SENTI_ERR_NUMERIC names the first bad
+ * tensor, row and element; *n_checked (may be NULL) counts the tensors that
+ * were scanned and found finite. Reads the whole file: seconds for 1 GB. */
+senti_status senti_gguf_check_finite(const senti_gguf *g, size_t *n_checked, senti_err *err);
 /* NULL when absent. */
 const senti_tensor *senti_gguf_find_tensor(const senti_gguf *g, const char *name);
 

@@ -191,15 +191,17 @@ static void matmul_dot(const senti_context *ctx, const senti_mat *W, const int32
 
 /* y = x W^T through dequantized tiles and cblas_sgemm. Each thread takes
  * whole tiles: it dequantizes rows into its own tile (still in its cache)
- * and multiplies them against all T tokens with a single-threaded sgemm. */
+ * and multiplies them against all T tokens with a single-threaded sgemm.
+ * The tiles depend on the matrix alone, never on the thread count, so every
+ * output is the same sgemm call whatever the threads (same bytes for -t 1..N). */
 static void matmul_gemm(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
                         const float *x, int T, float *y, int64_t ldy)
 {
     const int64_t C = W->cols;
     int64_t tr = (int64_t)(ctx->tile_floats / (size_t)C); /* >= 16 */
-    /* equal tiles, as many as a multiple of the threads: no thread idles at the end */
-    int64_t n_tiles = (n_rows + tr - 1) / tr, nt = ctx->n_threads > 0 ? ctx->n_threads : 1;
-    n_tiles = (n_tiles + nt - 1) / nt * nt;
+    /* equal tiles, a multiple of SENTI_TILE_SPLIT of them: few threads idle at the end */
+    int64_t n_tiles = (n_rows + tr - 1) / tr;
+    n_tiles = (n_tiles + SENTI_TILE_SPLIT - 1) / SENTI_TILE_SPLIT * SENTI_TILE_SPLIT;
     n_tiles = n_tiles < n_rows ? n_tiles : n_rows;
     tr = (n_rows + n_tiles - 1) / n_tiles;
     n_tiles = (n_rows + tr - 1) / tr;
@@ -494,10 +496,11 @@ static void attention_rows(senti_context *ctx, int il, int p0, const int *rows, 
  * for T query rows of the chunk at positions p0.. (their keys already in the
  * cache); query row t is chunk token rows[t] (ascending; NULL: token t). Work
  * items are (KV head, block of query rows), spread over the threads; the
- * blocks are small enough that there are at least two items per thread. */
+ * blocks are small enough that there are at least 2 * SENTI_TILE_SPLIT items
+ * (the split depends on T and the model alone, not on the thread count). */
 static void attention(senti_context *ctx, int il, int p0, int T, const int *rows, bool swa)
 {
-    const int n_kv = ctx->m->hp.n_head_kv, want = (2 * ctx->n_threads + n_kv - 1) / n_kv;
+    const int n_kv = ctx->m->hp.n_head_kv, want = (2 * SENTI_TILE_SPLIT + n_kv - 1) / n_kv;
     int n_blk = (T + SENTI_ATT_ROWS - 1) / SENTI_ATT_ROWS;
     n_blk = n_blk < want ? (want < T ? want : T) : n_blk;
     const int per = (T + n_blk - 1) / n_blk; /* query rows per block */

@@ -103,6 +103,12 @@ static inline float senti_gelu_tanh(float x)
 #define SENTI_MAX_BATCH 512
 /* Query rows per attention work item (its keys are packed once for all of them). */
 #define SENTI_ATT_ROWS 64
+/* Work is cut into a multiple of this many pieces (weight tiles, attention
+ * blocks) whatever the thread count, so that results do not depend on it.
+ * 2 balances the 2-core machines we measure on and keeps their bytes as they
+ * were when the pieces followed the thread count; many-core machines get
+ * fewer pieces than threads on small matrices (the price of equal bytes). */
+#define SENTI_TILE_SPLIT 2
 /* Vocabulary rows per block of the output projection. */
 #define SENTI_OUT_BLOCK 4096
 

@@ -341,6 +341,23 @@ static senti_status use_prefix(run *r, senti_err *err)
     return senti_scorer_set_prefix(r->sc, r->prefix_ids, (int)r->n_prefix_ids, err);
 }
 
+/* Label scores from word log-probabilities (and, for a head adapter, the
+ * hidden state). A non-finite score (a NaN or infinite weight upstream) is a
+ * model error, never a prediction. */
+static senti_status label_scores(run *r, const double *word_lp, const float *hidden, double *scores,
+                                 senti_err *err)
+{
+    senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, scores);
+    if (r->adapter)
+        senti_adapter_rescore(r->adapter, hidden, scores);
+    for (int l = 0; l < r->n_labels; l++)
+        if (!isfinite(scores[l]))
+            return senti_err_set(err, SENTI_ERR_NUMERIC, "non-finite score %g for label %s (NaN or infinity in the "
+                                 "model output; senti model info --check scans the weights)", scores[l],
+                                 senti_verbalizer_label(r->verb, (size_t)l));
+    return SENTI_OK;
+}
+
 /* Label scores of one prompt (calibration inputs): from the score cache when
  * it has them, else from the model, and remembered. */
 static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
@@ -370,9 +387,8 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
         return s;
     int decoded = senti_scorer_last_tokens(r->sc);
     r->sum.n_tokens += (size_t)decoded;
-    senti_label_scores(&r->words, r->word_lp, r->p->agg, r->p->length_norm, scores);
-    if (r->adapter)
-        senti_adapter_rescore(r->adapter, r->hidden, scores);
+    if ((s = label_scores(r, r->word_lp, r->hidden, scores, err)))
+        return s;
     if (r->cache)
         return senti_score_cache_put(r->cache, key, r->n_labels, scores, (uint32_t)decoded, err);
     return SENTI_OK;
@@ -573,9 +589,9 @@ static void mark_error(run *r, group_row *g, const char *msg)
 static senti_status finish_row(run *r, group_row *g, const double *word_lp, const float *hidden, int decoded,
                                senti_err *err)
 {
-    senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, g->rec.score);
-    if (r->adapter)
-        senti_adapter_rescore(r->adapter, hidden, g->rec.score);
+    senti_status s = label_scores(r, word_lp, hidden, g->rec.score, err);
+    if (s)
+        return s;
     senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
     r->sum.n_tokens += (size_t)decoded;
     if (r->cache)

@@ -2,7 +2,7 @@
  * cli_model.c - `senti model info` (what a GGUF model is) and `senti logits`
  * (the top next tokens after a text; a debugging aid).
  *
- *   senti model info [-m FILE]
+ *   senti model info [-m FILE] [--check]
  *   senti logits [-m FILE] [--top K] [--threads N] [--parse-special] TEXT
  *
  * Exit codes as in cli.h: 0 ok, 2 usage, 3 the model could not be loaded or run.
@@ -73,21 +73,26 @@ static void print_tokenizer(const senti_tokenizer *tok)
 
 static int usage_model(FILE *f)
 {
-    fprintf(f, "usage: senti model info [-m FILE]\n"
-               "  -m, --model FILE   GGUF model (default: %s)\n",
+    fprintf(f, "usage: senti model info [-m FILE] [--check]\n"
+               "  -m, --model FILE   GGUF model (default: %s)\n"
+               "  --check            also scan every weight for NaN or infinity (exit 3 naming the first)\n",
             senti_cli_default_model());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
 int senti_cmd_model(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"check", no_argument, 0, 'c'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *path = senti_cli_default_model();
+    bool check = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
         if (c == 'm')
             path = optarg;
+        else if (c == 'c')
+            check = true;
         else
             return usage_model(c == 'h' ? stdout : stderr);
     }
@@ -104,6 +109,14 @@ int senti_cmd_model(int argc, char **argv)
     print_hparams(senti_model_hparams(m));
     print_tokenizer(senti_model_tokenizer(m));
     print_tensor_types(senti_model_gguf(m));
+    size_t n_ok = 0;
+    if (check && senti_gguf_check_finite(senti_model_gguf(m), &n_ok, &e)) {
+        fprintf(stderr, "senti model: %s: %s\n", path, e.msg);
+        senti_model_free(m);
+        return SENTI_EXIT_MODEL;
+    }
+    if (check)
+        printf("check:          %zu tensors, every value finite\n", n_ok);
     senti_model_free(m);
     return SENTI_EXIT_OK;
 }

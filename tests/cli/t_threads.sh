@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Same inputs, same bytes: predictions do not depend on the thread count
+# (-t 1, 2, 3), zero-shot and 4-shot, with and without calibration, on both
+# model families (Gemma's sliding-window layers too); nor do eval's intervals.
+set -euo pipefail
+SENTI=${SENTI:-build/senti}
+MODEL_DIR=${MODEL_DIR:-models}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+run() { # name threads args...
+    local name=$1 t=$2; shift 2
+    "$SENTI" classify -q -v verbalizers/demo.json -i datasets/demo.csv -t "$t" -o "$tmp/$name.t$t.csv" "$@" \
+        >/dev/null || fail "$name -t $t"
+}
+for t in 1 2 3; do
+    run zero "$t" --limit 24 --calibrate contextual
+    run few "$t" --limit 24 --shots 4 --train datasets/demo.csv --seed 2
+    run fewctx "$t" --limit 24 --shots 4 --train datasets/demo.csv --seed 2 --calibrate contextual
+    run gemma "$t" --limit 12 --shots 2 --train datasets/demo.csv --seed 1 -m "$MODEL_DIR/gemma-3-270m-q4_k_m.gguf"
+done
+for name in zero few fewctx gemma; do
+    for t in 2 3; do
+        cmp "$tmp/$name.t1.csv" "$tmp/$name.t$t.csv" || fail "$name: -t 1 and -t $t differ"
+    done
+done
+# the file holds real predictions (not, say, all errors)
+[ "$(grep -c ',ok$' "$tmp/few.t1.csv")" -eq 24 ] || fail "few-shot rows not ok"
+
+for t in 1 3; do
+    "$SENTI" eval "$tmp/fewctx.t1.csv" --bootstrap 200 --threads "$t" --format json > "$tmp/eval.t$t.json" \
+        || fail "eval --threads $t"
+done
+cmp "$tmp/eval.t1.json" "$tmp/eval.t3.json" || fail "eval intervals depend on --threads"
