@@ -502,11 +502,16 @@ senti_status senti_dataset_open(const char *path, const senti_dataset_params *p,
     if (st == SENTI_OK)
         st = read_header(d, err);
     if (st == SENTI_OK && dp.sample > 0) {
-        d->sel = malloc(dp.sample * sizeof *d->sel);
-        if (!d->sel)
+        /* a sample of k >= n rows is all n rows (Algorithm R draws nothing
+         * then), so the buffer never needs more slots than the file has rows,
+         * whatever k the caller asked for */
+        size_t n_rows = 0;
+        st = senti_dataset_count(path, &dp, &n_rows, err);
+        size_t k = dp.sample < n_rows ? dp.sample : n_rows;
+        if (st == SENTI_OK && k > 0 && !(d->sel = malloc(k * sizeof *d->sel)))
             st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-        else
-            st = senti_dataset_sample_rows(path, &dp, dp.sample, dp.seed, d->sel, &d->n_sel, err);
+        else if (st == SENTI_OK && k > 0)
+            st = senti_dataset_sample_rows(path, &dp, k, dp.seed, d->sel, &d->n_sel, err);
     }
     if (st != SENTI_OK) {
         senti_dataset_close(d);

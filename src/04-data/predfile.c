@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 enum { ROLE_NONE = 0, ROLE_GOLD, ROLE_PRED, ROLE_ID, ROLE_STATUS, ROLE_PROB };
 
 typedef struct {
@@ -153,10 +155,23 @@ static senti_status map_prob_list(parser *ps, const char *list)
     return ps->st;
 }
 
+/* Two columns of one name would make every lookup by name ambiguous. */
+static senti_status check_header_names(parser *ps)
+{
+    for (size_t c = 0; c < ps->n_header; c++)
+        for (size_t d = 0; d < c; d++)
+            if (!strcmp(ps->header[c], ps->header[d]))
+                return fail(ps, SENTI_ERR_FORMAT, "column '%s' appears twice (columns %zu and %zu)", ps->header[c],
+                            d + 1, c + 1);
+    return SENTI_OK;
+}
+
 static senti_status map_header(parser *ps)
 {
     const senti_predfile_params *P = ps->P;
     size_t nh = ps->n_header;
+    if (check_header_names(ps))
+        return ps->st;
     ps->role = calloc(nh, sizeof *ps->role);
     ps->role_label = calloc(nh, sizeof *ps->role_label);
     if (!ps->role || !ps->role_label)
@@ -235,12 +250,33 @@ static int grow(parser *ps)
     return 0;
 }
 
+/* Names and labels are text: valid UTF-8 without NUL bytes (a NUL would cut
+ * the value silently, invalid UTF-8 would be dropped by the JSON writers). */
+static bool check_text(parser *ps, const char *s, size_t len, size_t col)
+{
+    const char *what = ps->record == 0 ? "column name" : "value";
+    if (memchr(s, '\0', len))
+        return fail(ps, SENTI_ERR_FORMAT, "column %zu: %s with a NUL byte", col + 1, what), false;
+    utf8proc_int32_t cp;
+    for (size_t i = 0; i < len;) {
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0)
+            return fail(ps, SENTI_ERR_FORMAT, "column %zu: %s with invalid UTF-8 at byte %zu", col + 1, what, i),
+                   false;
+        i += (size_t)n;
+    }
+    return true;
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     parser *ps = ctx;
     const char *s = data ? data : "";
     size_t c = ps->col++;
     if (ps->st)
+        return;
+    if ((ps->record == 0 || (c < ps->n_header && ps->role[c] != ROLE_PROB && ps->role[c] != ROLE_NONE)) &&
+        !check_text(ps, s, len, c))
         return;
     if (ps->record == 0) {
         char **h = realloc(ps->header, (c + 1) * sizeof *h);
@@ -318,6 +354,8 @@ static void store_row(parser *ps)
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
     }
+    /* the id is kept only with its row: rows [0, n) own theirs (no leak when
+     * the row below turns out to be bad) */
     if (ps->has_id && !(pf->ids[i] = strdup(ps->id.s))) {
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
@@ -331,14 +369,16 @@ static void store_row(parser *ps)
             fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
     }
-    int g = senti_predfile_label_index(pf, ps->gold.s);
-    if (g < 0) {
+    int g = senti_predfile_label_index(pf, ps->gold.s), p = argmax_row(ps->row, pf->k);
+    if (g < 0)
         fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
-        return;
-    }
-    int p = argmax_row(ps->row, pf->k);
-    if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0) {
+    else if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0)
         fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
+    if (ps->st) {
+        if (ps->has_id) {
+            free(pf->ids[i]);
+            pf->ids[i] = NULL;
+        }
         return;
     }
     pf->gold[i] = g;
@@ -449,10 +489,13 @@ static senti_status parse_stream(parser *ps, FILE *f)
         csv_free(&csv);
         return fail(ps, SENTI_ERR_NOMEM, "out of memory");
     }
-    size_t got;
-    while (!ps->st && (got = fread(buf, 1, cap, f)) > 0)
-        if (csv_parse(&csv, buf, got, on_field, on_record, ps) != got)
+    size_t got, skip = 0;
+    for (bool first = true; !ps->st && (got = fread(buf, 1, cap, f)) > 0; first = false, skip = 0) {
+        if (first && got >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+            skip = 3; /* a UTF-8 byte order mark is not part of the first column's name */
+        if (csv_parse(&csv, buf + skip, got - skip, on_field, on_record, ps) != got - skip)
             fail(ps, SENTI_ERR_FORMAT, "CSV syntax: %s", csv_strerror(csv_error(&csv)));
+    }
     if (!ps->st && ferror(f))
         fail(ps, SENTI_ERR_IO, "read error");
     if (!ps->st && csv_fini(&csv, on_field, on_record, ps) != 0)

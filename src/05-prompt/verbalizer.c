@@ -273,7 +273,8 @@ senti_status senti_verbalizer_parse(const char *json, size_t len, const char *or
     if (!origin)
         origin = "verbalizer";
     json_error_t je;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    const size_t bom = len >= 3 && !memcmp(json, "\xEF\xBB\xBF", 3) ? 3 : 0; /* RFC 8259 lets us ignore one */
+    json_t *root = json_loadb(json + bom, len - bom, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%d:%d: %s", origin, je.line, je.column, je.text);
     senti_verbalizer *v = calloc(1, sizeof *v);

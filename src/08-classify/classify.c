@@ -464,17 +464,29 @@ static void put_field(FILE *f, const char *s, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
+/* A header field "<prefix><label>" of any length (prefix: plain ASCII), quoted as put_field would. */
+static void put_prefixed(FILE *f, const char *prefix, const char *s)
+{
+    const bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', f);
+    fputs(prefix, f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputs(quote ? "\"," : ",", f);
+}
+
 static void write_header(run *r)
 {
-    char buf[512];
     put_field(r->out, "id", false);
     put_field(r->out, "gold", false);
     put_field(r->out, "pred", false);
     for (int pass = 0; pass < 2; pass++)
-        for (int l = 0; l < r->n_labels; l++) {
-            snprintf(buf, sizeof buf, "%sp_%s", pass ? "raw_" : "", senti_verbalizer_label(r->verb, (size_t)l));
-            put_field(r->out, buf, false);
-        }
+        for (int l = 0; l < r->n_labels; l++)
+            put_prefixed(r->out, pass ? "raw_p_" : "p_", senti_verbalizer_label(r->verb, (size_t)l));
     put_field(r->out, "n_tokens", false);
     put_field(r->out, "status", true);
 }

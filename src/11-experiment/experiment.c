@@ -4,6 +4,7 @@
  * and docs/experiments.md for the format.
  */
 #include "senti/experiment.h"
+#include "senti/classify.h"
 #include "senti/prompt.h"
 
 #include <errno.h>
@@ -382,8 +383,8 @@ static senti_status parse_calibrations(pctx *c, const char *where, json_t *o, se
         const char *name = v ? json_string_value(json_array_get(v, i)) : "none";
         char ep[192];
         snprintf(ep, sizeof ep, "%s[%zu]", path, i);
-        if (!name || !valid_name(name))
-            return bad(c, ep, "must be a calibration method name (none, contextual, domain, batch, ...)");
+        if (!name || senti_calib_parse(name) < 0)
+            return bad(c, ep, "must be a calibration method: none, contextual, pmi or batch");
         for (size_t j = 0; j < i; j++)
             if (!strcmp(st->calibrations[j], name))
                 return bad(c, ep, "duplicate value");
@@ -667,7 +668,8 @@ senti_status senti_experiment_parse(const char *json, size_t len, const char *or
     x->base_dir = xstrdup(base_dir ? base_dir : ".");
     senti_sha256_hex(json, len, x->sha256);
     json_error_t je;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    const size_t bom = len >= 3 && !memcmp(json, "\xEF\xBB\xBF", 3) ? 3 : 0; /* RFC 8259 lets us ignore one */
+    json_t *root = json_loadb(json + bom, len - bom, JSON_REJECT_DUPLICATES, &je);
     senti_status s;
     if (!root) {
         s = senti_err_set(err, SENTI_ERR_FORMAT, "%s:%d:%d: %s", x->origin, je.line, je.column, je.text);
