@@ -381,6 +381,10 @@ static senti_status resolve_opt(senti_dataset *d, const char *what, const char *
     *idx = find_col(d, n);
     if (*idx < 0)
         return want ? missing_col(d, what, want, err) : SENTI_OK;
+    for (size_t i = (size_t)*idx + 1; !d->prm.no_header && i < d->n_cols; i++)
+        if (!strcmp(d->cols[i], n))
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s:1: %s column '%s' appears twice (columns %d and %zu)",
+                                 d->path, what, n, *idx + 1, i + 1);
     *name = dup_bytes(d->cols[*idx], strlen(d->cols[*idx]));
     if (d->prm.no_header) {
         free(*name);

@@ -56,6 +56,11 @@ name="long-label: header cut" then_check grep -q ",p_$long,.*,raw_p_$long," "$tm
 expect sample-huge 0 "" -- "$SENTI" classify -q -v "$V" -i "$D" --sample 2305843009213693953 --limit 3 -o "$tmp/s.csv"
 name="sample-huge: want 3 rows" then_check test "$(cat "$tmp/s.csv" 2>/dev/null | wc -l)" -eq 4
 
+printf 'text,label,text\ngood,positive,bad\n' > "$tmp/dupdata.csv"
+expect dataset-duplicate-column 2 "dupdata.csv:1: text column 'text' appears twice (columns 1 and 3)" \
+    -- "$SENTI" classify -q -v "$V" -i "$tmp/dupdata.csv" -o "$tmp/dupdata.out.csv"
+name="dataset-duplicate-column: output left" then_check test ! -e "$tmp/dupdata.out.csv"
+
 # ---- experiments ----
 sed 's/"calibration": \["none", "contextual"\]}/"calibration": ["none", "platt"]}/' experiments/demo.json > "$tmp/platt.json"
 grep -q platt "$tmp/platt.json" || fail "platt fixture not made"
