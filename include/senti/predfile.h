@@ -32,6 +32,11 @@
 extern "C" {
 #endif
 
+/* The most labels a predictions file may have: metrics keep k x k confusion
+ * matrices for every bootstrap replicate, so more is refused (a located
+ * SENTI_ERR_RANGE) rather than taking minutes and gigabytes. */
+#define SENTI_PREDFILE_MAX_LABELS 1000
+
 typedef struct {
     const char *gold_col;    /* default "gold" */
     const char *pred_col;    /* default "pred"; NULL or "" = always argmax */

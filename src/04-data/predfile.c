@@ -122,6 +122,8 @@ static senti_status add_label(parser *ps, const char *label, int col)
         return fail(ps, SENTI_ERR_FORMAT, "duplicate label '%s'", label);
     if (ps->role[col] != ROLE_NONE)
         return fail(ps, SENTI_ERR_FORMAT, "column '%s' used twice", ps->header[col]);
+    if (pf->k == SENTI_PREDFILE_MAX_LABELS)
+        return fail(ps, SENTI_ERR_RANGE, "more than %d probability columns (labels)", SENTI_PREDFILE_MAX_LABELS);
     char **l = realloc(pf->labels, (size_t)(pf->k + 1) * sizeof *l);
     if (!l || !(l[pf->k] = strdup(label)))
         return fail(ps, SENTI_ERR_NOMEM, "out of memory");
@@ -460,6 +462,12 @@ static senti_status map_label_free(parser *ps)
     for (size_t i = 0; i < 2 * pf->n; i++)
         if (k == 0 || strcmp(all[k - 1], all[i]))
             all[k++] = all[i];
+    if (k > SENTI_PREDFILE_MAX_LABELS) {
+        free(all);
+        senti_err_set(ps->err, SENTI_ERR_RANGE, "%s: %zu distinct gold/pred labels, more than the %d senti evaluates",
+                      pf->path, k, SENTI_PREDFILE_MAX_LABELS);
+        return ps->st = SENTI_ERR_RANGE;
+    }
     pf->labels = calloc(k, sizeof *pf->labels);
     for (size_t j = 0; pf->labels && j < k; j++)
         pf->labels[j] = strdup(all[j]);

@@ -573,9 +573,6 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     free(canon);
     memcpy(c->hash, hex, 16);
     c->hash[16] = '\0';
-    for (size_t i = 0; i < x->n_cells; i++)
-        if (!strcmp(x->cells[i].name, c->name))
-            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: two cells are both named %s", x->origin, c->name);
     x->n_cells++;
     return SENTI_OK;
 }
@@ -599,6 +596,27 @@ static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, s
     return SENTI_OK;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Cell names are directory names: no two alike (sorted, so O(n log n)). */
+static senti_status check_unique_names(senti_experiment *x, senti_err *err)
+{
+    char **names = malloc((x->n_cells + 1) * sizeof *names);
+    if (!names)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    memcpy(names, x->cell_names, x->n_cells * sizeof *names);
+    qsort(names, x->n_cells, sizeof *names, cmp_name);
+    senti_status s = SENTI_OK;
+    for (size_t i = 1; i < x->n_cells && !s; i++)
+        if (!strcmp(names[i - 1], names[i]))
+            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: two cells are both named %s", x->origin, names[i]);
+    free(names);
+    return s;
+}
+
 static senti_status expand_grid(senti_experiment *x, senti_err *err)
 {
     size_t per = 0;
@@ -618,7 +636,7 @@ static senti_status expand_grid(senti_experiment *x, senti_err *err)
                 for (size_t si = 0; si < x->n_strategies; si++)
                     if ((s = expand_strategy(x, mi, di, vi, si, err)))
                         return s;
-    return SENTI_OK;
+    return check_unique_names(x, err);
 }
 
 /* ---- top level ------------------------------------------------------------------------ */

@@ -43,6 +43,11 @@ expect eval-nul-in-label 2 "nul.csv: row 1: column 1: value with a NUL byte" -- 
 printf 'id,gold,p_a,p_b\n1,a,0.5,0.5\n2,c,0.5,0.5\n' > "$tmp/badgold.csv"
 expect eval-unknown-gold 2 "row 2: gold label 'c' is not a label of the file" -- "$SENTI" eval "$tmp/badgold.csv"
 
+python3 -c "print('gold,' + ','.join('p_l%d' % i for i in range(10000))); print('l0,1' + ',0' * 9999)" > "$tmp/wide.csv"
+expect eval-10k-labels 2 "wide.csv: header: more than 1000 probability columns (labels)" -- "$SENTI" eval "$tmp/wide.csv"
+python3 -c "print('gold,pred'); [print('a%d,a%d' % (i, i)) for i in range(1500)]" > "$tmp/many.csv"
+expect eval-1500-distinct-labels 2 "many.csv: 1500 distinct gold/pred labels, more than the 1000" -- "$SENTI" eval "$tmp/many.csv"
+
 # ---- verbalizers ----
 { printf '\xef\xbb\xbf'; cat "$V"; } > "$tmp/bom.json"
 expect verbalizer-bom 0 "" -- "$SENTI" classify -q -v "$tmp/bom.json" -i "$D" --limit 2 -o "$tmp/bom.csv"
