@@ -1,0 +1,79 @@
+/*
+ * check_numparse.c - the strict number parser behind every numeric option
+ * (src/00-base/numparse.c): whole strings only, ranges without wrap-around,
+ * finite reals only. Cases are the ones that slipped through atoi/strtoul.
+ */
+#include <check.h>
+#include <limits.h>
+#include <string.h>
+
+#include "00-base/numparse.h"
+#include "testutil.h"
+
+START_TEST(test_int_accepts)
+{
+    long long v = -1;
+    ck_assert_int_eq(senti_parse_int("42", 0, 100, &v, NULL), SENTI_OK);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(senti_parse_int("-5", -10, 10, &v, NULL), SENTI_OK);
+    ck_assert_int_eq(v, -5);
+    ck_assert_int_eq(senti_parse_int("+7", 0, 10, &v, NULL), SENTI_OK);
+    ck_assert_int_eq(v, 7);
+    ck_assert_int_eq(senti_parse_int("9223372036854775807", 0, LLONG_MAX, &v, NULL), SENTI_OK);
+    ck_assert(v == LLONG_MAX);
+}
+END_TEST
+
+START_TEST(test_int_refuses)
+{
+    static const char *const bad[] = {"", "abc", "12abc", "1e12", "0x10", " 5", "5 ", "-", "+", "1.0", "--1"};
+    long long v = 123;
+    senti_err e;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(senti_parse_int(bad[i], 0, 100, &v, &e), SENTI_ERR_FORMAT);
+        ck_assert_ptr_nonnull(strstr(e.msg, "is not a whole number"));
+    }
+    ck_assert_int_eq(v, 123); /* untouched */
+    /* the values the old parsers wrapped: 4294967311 became 15, 4294967312 became 16 */
+    ck_assert_int_eq(senti_parse_int("4294967311", 1, 1000, &v, &e), SENTI_ERR_RANGE);
+    ck_assert_str_eq(e.msg, "4294967311 is not in [1, 1000]");
+    ck_assert_int_eq(senti_parse_int("2305843009213693953", 1, 1000000, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert_int_eq(senti_parse_int("99999999999999999999999", 0, LLONG_MAX, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert_int_eq(senti_parse_int("-5", 1, 10, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert_int_eq(senti_parse_int("0", 1, 10, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert_int_eq(v, 123);
+}
+END_TEST
+
+START_TEST(test_real)
+{
+    double v = -1;
+    ck_assert_int_eq(senti_parse_real("0.5", 0, 1, &v, NULL), SENTI_OK);
+    ck_assert(v == 0.5);
+    ck_assert_int_eq(senti_parse_real("1e-3", 0, 1, &v, NULL), SENTI_OK);
+    ck_assert(v == 1e-3);
+    ck_assert_int_eq(senti_parse_real("-2", -5, 5, &v, NULL), SENTI_OK);
+    ck_assert(v == -2.0);
+    static const char *const bad[] = {"", "abc", "0.5x", "nan", "NaN", "inf", "-inf", "1e999", " 0.5"};
+    senti_err e;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(senti_parse_real(bad[i], -1e300, 1e300, &v, &e), SENTI_ERR_FORMAT);
+    ck_assert_str_eq(e.msg, "' 0.5' is not a finite number");
+    ck_assert_int_eq(senti_parse_real("-1", 0, 1, &v, &e), SENTI_ERR_RANGE);
+    ck_assert_str_eq(e.msg, "-1 is not in [0, 1]");
+    ck_assert_int_eq(senti_parse_real("1e9", 0, 1, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert(v == -2.0);
+}
+END_TEST
+
+Suite *numparse_suite(void);
+Suite *numparse_suite(void)
+{
+    Suite *s = suite_create("numparse");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_int_accepts);
+    tcase_add_test(tc, test_int_refuses);
+    tcase_add_test(tc, test_real);
+    suite_add_tcase(s, tc);
+    return s;
+}
