@@ -1,0 +1,80 @@
+/*
+ * senti/baseline.h - the cheap baseline every language-model result is held
+ * against: a bag-of-words logistic regression (`bow-logreg`), no model needed.
+ *
+ * Features, as scikit-learn's TfidfVectorizer(ngram_range=(1, 2),
+ * sublinear_tf=True) computes them:
+ *   tokens   the text lowercased (utf8proc), then every match of \b\w\w+\b
+ *            (PCRE2, Unicode properties): words of two or more characters;
+ *   terms    the tokens and each pair of neighbours joined by one space;
+ *   vocab    every term of the training rows;
+ *   value    (1 + ln tf) * idf, idf = ln((1 + n) / (1 + df)) + 1, then the
+ *            row divided by its L2 norm; terms outside the vocabulary ignored.
+ * Classifier, as LogisticRegression(C) (lbfgs, L2, intercept not penalized):
+ *   k > 2    softmax over W x + b minimizing C sum_i -log p(y_i) + |W|^2 / 2;
+ *   k = 2    the binary model, which is the same softmax with C / 2 (the
+ *            optimum puts w_0 = -w_1), so probabilities match scikit-learn's.
+ * Minimized with GSL's vector_bfgs2 to a gradient norm of 1e-9 (relative),
+ * so the probabilities agree with a converged scikit-learn fit to ~1e-6
+ * (tests/check_baseline.c, fixture from tools/gen_bow_fixture.py).
+ * C is chosen by stratified k-fold cross-validation (k = min(5, smallest class
+ * count); the vocabulary is rebuilt inside every fold) from a grid, unless
+ * the caller fixes it.
+ *
+ *   senti_bow *b;
+ *   senti_bow_params p = senti_bow_default_params();
+ *   if (senti_bow_train(texts, labels, n, k, names, &p, &b, &err)) ...
+ *   senti_bow_predict(b, "a fine film", 11, prob);   // prob[k]
+ *   senti_bow_save(b, "bow.json", &err); senti_bow_free(b);
+ */
+#ifndef SENTI_BASELINE_H
+#define SENTI_BASELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "senti/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct senti_bow senti_bow;
+
+typedef struct {
+    double C;            /* > 0: use this C; 0: choose from `grid` by cross-validation (default) */
+    const double *grid;  /* NULL: 0.01, 0.1, 1, 10, 100 */
+    size_t n_grid;
+    uint64_t seed;       /* fold assignment (default 1) */
+    int max_iter;        /* BFGS iterations per fit (default 2000) */
+} senti_bow_params;
+
+senti_bow_params senti_bow_default_params(void);
+
+/* Fit on n texts (UTF-8, NUL-terminated) with labels[i] in [0, k); `names`
+ * are the k label names kept in the model. Needs n >= 2 and every label in
+ * [0, k); a label with no row is allowed (it gets low probabilities). */
+senti_status senti_bow_train(const char *const *texts, const int *labels, size_t n, int k,
+                             const char *const *names, const senti_bow_params *p, senti_bow **out, senti_err *err);
+
+/* prob[k]: the label distribution of one text. Reentrant; allocates only for
+ * texts of more than a few thousand terms. */
+void senti_bow_predict(const senti_bow *b, const char *text, size_t len, double *prob);
+
+int senti_bow_n_labels(const senti_bow *b);
+const char *senti_bow_label(const senti_bow *b, int j);
+size_t senti_bow_n_terms(const senti_bow *b);
+double senti_bow_C(const senti_bow *b);          /* the C used for the final fit */
+double senti_bow_cv_accuracy(const senti_bow *b); /* mean CV accuracy of that C; NaN when C was fixed */
+
+/* JSON file (format "senti-bow-logreg", version 1): labels, C, terms, idf,
+ * coef [k][V], intercept [k]. Written atomically. */
+senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err);
+senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err);
+void senti_bow_free(senti_bow *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SENTI_BASELINE_H */
