@@ -74,12 +74,28 @@ static size_t act_row_bytes(int64_t n)
 /* Alignment of every slice of the context's arena (a cache line; AVX-512 rows). */
 #define SENTI_ARENA_ALIGN 64
 
+/* Under AddressSanitizer each slice is followed by a poisoned gap, so that an
+ * overrun into the next buffer is still reported as with separate mallocs. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ARENA_GUARD SENTI_ARENA_ALIGN
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_GUARD 0
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 /* The next slice of `bytes` from an arena at base (NULL: only measure), moving
- * *off past it rounded up to SENTI_ARENA_ALIGN. */
+ * *off past it rounded up to SENTI_ARENA_ALIGN (plus the guard gap). */
 static void *carve(char *base, size_t *off, size_t bytes)
 {
     void *p = base ? base + *off : NULL;
-    *off += (bytes + SENTI_ARENA_ALIGN - 1) / SENTI_ARENA_ALIGN * SENTI_ARENA_ALIGN;
+    const size_t end = *off + bytes;
+    *off = (end + SENTI_ARENA_ALIGN - 1) / SENTI_ARENA_ALIGN * SENTI_ARENA_ALIGN + ARENA_GUARD;
+    if (base)
+        ARENA_POISON(base + end, *off - end);
     return p;
 }
 
@@ -164,6 +180,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
     }
     uintptr_t a = ((uintptr_t)c->arena + SENTI_ARENA_ALIGN - 1) & ~(uintptr_t)(SENTI_ARENA_ALIGN - 1);
     carve_context(c, (char *)a);
+    c->arena_bytes = bytes + SENTI_ARENA_ALIGN;
     *out = c;
     return SENTI_OK;
 }
@@ -172,6 +189,7 @@ void senti_context_free(senti_context *c)
 {
     if (!c)
         return;
+    ARENA_UNPOISON(c->arena, c->arena_bytes);
     free(c->arena);
     free(c);
 }
