@@ -15,7 +15,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # ---- exported symbols against the public headers
 perl -0777 -ne 'while (/^SENTI_API\b([^(;]*?)\(/mg) { my $d = $1; print "$1\n" if $d =~ /(\w+)\s*$/ }' \
     include/senti/*.h | sort -u > "$tmp/declared"
-nm -D --defined-only "$LIB" | awk '{print $NF}' | sort -u > "$tmp/exported"
+nm -D --defined-only "$LIB" > "$tmp/nm"
+awk '{print $NF}' "$tmp/nm" | sort -u > "$tmp/exported"
 [ "$(wc -l < "$tmp/declared")" -gt 200 ] || fail "only $(wc -l < "$tmp/declared") SENTI_API declarations found"
 missing=$(comm -23 "$tmp/declared" "$tmp/exported")
 leaked=$(comm -13 "$tmp/declared" "$tmp/exported")
@@ -23,7 +24,10 @@ leaked=$(comm -13 "$tmp/declared" "$tmp/exported")
 [ -z "$leaked" ] || fail "exported but in no public header: $leaked"
 
 # ---- SONAME and the versioned files
-readelf -d "$LIB" | grep -q 'SONAME.*\[libsenti\.so\.0\]' || fail "no SONAME libsenti.so.0"
+# (outputs go through files: `cmd | grep -q` can fail under pipefail when grep
+# stops reading early)
+readelf -d "$LIB" > "$tmp/dyn"
+grep -q 'SONAME.*\[libsenti\.so\.0\]' "$tmp/dyn" || fail "no SONAME libsenti.so.0"
 [ "$(readlink "$LIB")" = libsenti.so.0 ] || fail "libsenti.so -> $(readlink "$LIB")"
 [ "$(readlink "$BUILD/libsenti.so.0")" = libsenti.so.0.1.0 ] || fail "libsenti.so.0 -> $(readlink "$BUILD/libsenti.so.0")"
 
@@ -36,7 +40,8 @@ lib=$tmp/root/usr/lib
 export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$tmp/root
 [ "$(pkg-config --modversion senti)" = 0.1.0 ] || fail "pkg-config --modversion: $(pkg-config --modversion senti)"
 san=""
-readelf -d "$LIB" | grep -q 'NEEDED.*libasan' && san="-fsanitize=address,undefined"
+nm -D --undefined-only "$LIB" > "$tmp/undef"
+if grep -q '__asan_init' "$tmp/undef"; then san="-fsanitize=address,undefined"; fi # an ASan build (make asan)
 cat > "$tmp/use.c" << 'EOF'
 #include <senti.h>
 #include <stdio.h>
@@ -52,7 +57,8 @@ EOF
 # shellcheck disable=SC2046,SC2086
 cc -std=c11 $san $(pkg-config --cflags senti) "$tmp/use.c" -o "$tmp/use" $(pkg-config --libs senti) \
     2> "$tmp/cc.err" || fail "compile against the installed tree: $(cat "$tmp/cc.err")"
-readelf -d "$tmp/use" | grep -q 'NEEDED.*\[libsenti\.so\.0\]' || fail "the program does not need libsenti.so.0"
+readelf -d "$tmp/use" > "$tmp/dyn"
+grep -q 'NEEDED.*\[libsenti\.so\.0\]' "$tmp/dyn" || fail "the program does not need libsenti.so.0"
 out=$(LD_LIBRARY_PATH=$lib "$tmp/use") || fail "the program failed: $out"
 [ "$out" = "0.1.0|not found|x.csv:3: no column" ] || fail "program output: $out"
 
