@@ -15,6 +15,7 @@ CC      ?= cc
 OPT     ?= -O2 -march=native
 PYTHON  ?= python3
 VERSION := 0.1.0
+SOMAJOR := 0
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wno-unused-parameter
@@ -26,7 +27,8 @@ WARN += -Werror
 endif
 
 CPPFLAGS += -Iinclude -Isrc -D_DEFAULT_SOURCE -DSENTI_VERSION='"$(VERSION)"'
-CFLAGS   += -std=c11 $(OPT) -g -fPIC $(WARN) -fopenmp
+# -fvisibility=hidden: libsenti.so exports only what include/senti/ marks SENTI_API.
+CFLAGS   += -std=c11 $(OPT) -g -fPIC -fvisibility=hidden $(WARN) -fopenmp
 LDLIBS   += -lcsv -lgsl -lopenblas -ljansson -lnettle -lutf8proc -lpcre2-8 -lm -lpthread
 LDFLAGS  += -fopenmp
 
@@ -41,6 +43,10 @@ CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test/%.o)
 
 LIB_A   := $(BUILD)/libsenti.a
+# libsenti.so.$(VERSION) with SONAME libsenti.so.$(SOMAJOR); libsenti.so.$(SOMAJOR)
+# and libsenti.so are symlinks to it (the same in $(PREFIX)/lib on install).
+SONAME  := libsenti.so.$(SOMAJOR)
+LIB_SO_REAL := $(BUILD)/libsenti.so.$(VERSION)
 LIB_SO  := $(BUILD)/libsenti.so
 SENTI   := $(BUILD)/senti
 TESTBIN := $(BUILD)/check_senti
@@ -73,8 +79,12 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(LIB_SO_REAL): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(LIB_SO): $(LIB_SO_REAL)
+	ln -sf libsenti.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(SENTI): $(CLI_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
@@ -133,7 +143,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/senti \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(SENTI) $(DESTDIR)$(PREFIX)/bin/senti
-	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libsenti.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libsenti.so
 	install -m 644 include/senti.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/senti/*.h $(DESTDIR)$(PREFIX)/include/senti/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \

@@ -33,8 +33,6 @@
 #define CLASSIFY_TOL 0.05
 #define CLASSIFY_F32_TOL 1e-4
 
-#define DATASETS "../shared/datasets"
-
 static json_t *load_lines(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "r");
@@ -71,7 +69,7 @@ static void run_fixture(const char *name, double tol)
     senti_classify_params p = senti_classify_default_params();
     p.model_path = tu_model_path(json_string_value(json_object_get(head, "model")));
     p.verbalizer_path = json_string_value(json_object_get(head, "verbalizer"));
-    p.input_path = DATASETS "/sst2/dev.csv";
+    p.input_path = tu_dataset_path("sst2/dev.csv");
     p.data.text_col = p.train_data.text_col = "sentence";
     p.data.limit = rows;
     p.n_threads = 2;
@@ -83,7 +81,7 @@ static void run_fixture(const char *name, double tol)
         else if (!strcmp(k, "--seed"))
             p.demos.seed = (uint64_t)atoll(v);
         else if (!strcmp(k, "--train"))
-            p.train_path = DATASETS "/sst2/train.csv"; /* the only train file the generator uses */
+            p.train_path = tu_dataset_path("sst2/train.csv"); /* the only train file the generator uses */
         else
             ck_abort_msg("unknown option %s in fixture", k);
     }

@@ -1,8 +1,8 @@
 /*
  * check_compare.c - McNemar (hand-computed and scipy), paired comparison of two
- * runs matched by id, many-run aggregation (numpy), and post-hoc calibration
- * fits against scipy / scikit-learn (tests/data/metrics/compare_ab.expected.json,
- * calib.expected.json from tools/gen_metric_fixtures.py).
+ * runs matched by id and many-run aggregation (numpy)
+ * (tests/data/metrics/compare_ab.expected.json from tools/gen_metric_fixtures.py).
+ * Post-hoc calibration is tested in check_calibrate.c.
  */
 #include <check.h>
 #include <jansson.h>
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "senti/calibrate.h"
 #include "senti/compare.h"
 #include "testutil.h"
 
@@ -175,51 +174,6 @@ START_TEST(test_aggregate)
 }
 END_TEST
 
-/* Fits against scipy (temperature: bounded scalar search, xatol 1e-12; vector:
- * BFGS) and scikit-learn (unpenalised logistic regression for Platt). Both
- * sides stop at a tolerance, so parameters agree to ~1e-6 and the minimum NLL,
- * flat at the optimum, to ~1e-10. */
-START_TEST(test_posthoc_fits)
-{
-    json_t *exp = load("metrics/calib.expected.json");
-    senti_predfile pf;
-    read_pf("metrics/calib_fit.csv", &pf);
-    senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
-    senti_posthoc c;
-    senti_err err = {0};
-    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err) == SENTI_OK, "%s",
-                  err.msg);
-    ck_assert_double_eq_tol(c.temperature, num(exp, "temperature"), 1e-6);
-    ck_assert_double_eq_tol(c.nll_after, num(exp, "temperature_nll"), 1e-10);
-    ck_assert_double_eq_tol(c.nll_before, num(exp, "nll_before"), 1e-12);
-    /* applying it: argmax unchanged, rows still sum to 1 */
-    double *q = malloc(pf.n * 3 * sizeof *q);
-    ck_assert(senti_posthoc_apply(&c, pf.prob, pf.n, 3, q, &err) == SENTI_OK);
-    for (size_t i = 0; i < pf.n; i++) {
-        double s = q[3 * i] + q[3 * i + 1] + q[3 * i + 2];
-        ck_assert_double_eq_tol(s, 1.0, 1e-12);
-    }
-    free(q);
-    senti_posthoc_free(&c);
-    ck_assert(senti_posthoc_fit(SENTI_POSTHOC_VECTOR, &in, &c, &err) == SENTI_OK);
-    ck_assert_double_eq_tol(c.nll_after, num(exp, "vector_nll"), 1e-9);
-    ck_assert_double_eq(c.b[0], 0.0);
-    senti_posthoc_free(&c);
-    ck_assert_int_eq(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err), SENTI_ERR_ARG);
-    senti_predfile_free(&pf);
-
-    read_pf("metrics/calib_bin.csv", &pf);
-    in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
-    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);
-    ck_assert_double_eq_tol(c.w[0], num(exp, "platt_a"), 1e-5);
-    ck_assert_double_eq_tol(c.b[0], num(exp, "platt_b"), 1e-5);
-    ck_assert(c.nll_after <= c.nll_before);
-    senti_posthoc_free(&c);
-    senti_predfile_free(&pf);
-    json_decref(exp);
-}
-END_TEST
-
 Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -231,9 +185,6 @@ Suite *compare_suite(void)
     tcase_add_test(tc, test_compare_runs);
     tcase_add_test(tc, test_compare_refuses);
     tcase_add_test(tc, test_aggregate);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("posthoc");
-    tcase_add_test(tc, test_posthoc_fits);
     suite_add_tcase(s, tc);
     return s;
 }

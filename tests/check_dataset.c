@@ -296,8 +296,7 @@ START_TEST(test_shared_datasets)
     } sets[] = {{"sst2/dev.csv", "label", 872}, {"tweeteval/val.csv", "label", 2000},
                 {"uci/yelp.csv", "class", 1000}};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "../shared/datasets/%s", sets[i].file);
+        const char *path = tu_dataset_path(sets[i].file);
         senti_dataset_params p = senti_dataset_default_params();
         p.label_col = sets[i].label;
         size_t n;

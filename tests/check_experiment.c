@@ -1,7 +1,7 @@
 /*
  * check_experiment.c - experiment files: parsing, strict validation with
  * file/line or JSON-path messages, ${VAR} expansion, grid expansion, names and
- * hashes.
+ * hashes. (The score cache, which `senti run` uses, is tested in check_scorecache.c.)
  *
  * References: the expected cell count is worked out by hand in the fixture's
  * description; the expected cell hashes were computed independently with
@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "senti/experiment.h"
-#include "senti/scorecache.h"
 #include "testutil.h"
 
 static senti_experiment *load_grid(void)
@@ -259,49 +258,6 @@ START_TEST(test_shipped_experiments_parse)
 }
 END_TEST
 
-/* The score cache: records survive a reopen bit-exactly; a torn last record
- * (a killed writer) is dropped and the file stays appendable. */
-START_TEST(test_score_cache)
-{
-    char dir[] = "/tmp/senti-cache-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    const char *sha = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
-    senti_score_cache *c;
-    senti_err e;
-    ck_assert_msg(senti_score_cache_open(dir, sha, &c, &e) == SENTI_OK, "%s", e.msg);
-    uint8_t k1[32], k2[32], k3[32];
-    senti_score_cache_key(c, "Review: a\n", 10, "Sentiment:", 10, "Negative|Positive", k1);
-    senti_score_cache_key(c, "Review: a\n", 10, "Sentiment:", 10, "negative|positive", k2);
-    senti_score_cache_key(c, "Review: a\nS", 11, "entiment:", 9, "Negative|Positive", k3);
-    ck_assert(memcmp(k1, k2, 32) != 0); /* label words are part of the key */
-    ck_assert(memcmp(k1, k3, 32) != 0); /* so is where prefix and suffix split */
-    double s1[2] = {-0.1234567890123, -2.385}, out[2];
-    uint32_t nt;
-    ck_assert(!senti_score_cache_get(c, k1, 2, out, &nt));
-    ck_assert_int_eq(senti_score_cache_put(c, k1, 2, s1, 17, &e), SENTI_OK);
-    ck_assert(senti_score_cache_get(c, k1, 2, out, &nt));
-    ck_assert(!senti_score_cache_get(c, k1, 3, out, &nt)); /* other label count */
-    senti_score_cache_close(c);
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s.scores", dir, sha);
-    FILE *f = fopen(path, "ab"); /* a torn record */
-    fwrite("0123456789", 1, 10, f);
-    fclose(f);
-    ck_assert_int_eq(senti_score_cache_open(dir, sha, &c, &e), SENTI_OK);
-    ck_assert_uint_eq(senti_score_cache_get_stats(c).loaded, 1);
-    ck_assert(senti_score_cache_get(c, k1, 2, out, &nt));
-    ck_assert(memcmp(out, s1, sizeof s1) == 0);
-    ck_assert_uint_eq(nt, 17);
-    ck_assert_int_eq(senti_score_cache_put(c, k2, 2, s1, 3, &e), SENTI_OK);
-    senti_score_cache_close(c);
-    ck_assert_int_eq(senti_score_cache_open(dir, sha, &c, &e), SENTI_OK);
-    ck_assert_uint_eq(senti_score_cache_get_stats(c).loaded, 2);
-    senti_score_cache_close(c);
-    remove(path);
-    rmdir(dir);
-}
-END_TEST
-
 Suite *experiment_suite(void)
 {
     Suite *s = suite_create("experiment");
@@ -314,7 +270,6 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_shipped_experiments_parse);
-    tcase_add_test(tc, test_score_cache);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,8 +1,8 @@
 /*
- * check_metrics.c - metrics and the predictions reader against scikit-learn,
- * netcal and NumPy references (tests/data/metrics/NAME.expected.json, written by
- * tools/gen_metric_fixtures.py), plus a bootstrap replayed outside C and
- * deliberately broken files.
+ * check_metrics.c - metrics against scikit-learn, netcal and NumPy references
+ * (tests/data/metrics/NAME.expected.json, written by tools/gen_metric_fixtures.py),
+ * plus a bootstrap replayed outside C. The predictions reader and its broken
+ * files are tested in check_predfile.c.
  *
  * Tolerance: 1e-9 absolute on every metric (the references sum in a different
  * order, so bit equality is not expected; observed differences are ~1e-15).
@@ -346,87 +346,6 @@ START_TEST(test_weights_scale_free)
 }
 END_TEST
 
-/* ---- broken and special files ---------------------------------------------------- */
-
-static senti_status read_text(const char *text, const senti_predfile_params *P, senti_predfile *pf,
-                              senti_err *err)
-{
-    char *path = tu_tmpfile(".csv");
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    senti_status st = senti_predfile_read(path, P, pf, err);
-    remove(path);
-    free(path);
-    return st;
-}
-
-static void expect_error(const char *text, senti_status code, const char *needle)
-{
-    senti_predfile pf;
-    senti_err err = {0};
-    senti_status st = read_text(text, NULL, &pf, &err);
-    ck_assert_msg(st == code, "want status %d, got %d (%s)", code, st, err.msg);
-    ck_assert_msg(strstr(err.msg, needle) != NULL, "message '%s' lacks '%s'", err.msg, needle);
-}
-
-START_TEST(test_reader_errors)
-{
-    expect_error("gold,p_a,p_b\na,0.5,0.5\nb,0.7,0.2\n", SENTI_ERR_FORMAT, "row 2: probabilities sum");
-    expect_error("gold,p_a,p_b\na,0.5,0.5\nb,nan,0.2\n", SENTI_ERR_FORMAT, "row 2: probability");
-    expect_error("gold,p_a,p_b\na,-0.5,1.5\n", SENTI_ERR_FORMAT, "row 1: probability");
-    expect_error("gold,p_a,p_b\na,0.5,0.5\na,0.5,0.5\nc,0.5,0.5\n", SENTI_ERR_FORMAT,
-                 "row 3: gold label 'c'");
-    expect_error("gold,pred,p_a,p_b\na,z,0.5,0.5\n", SENTI_ERR_FORMAT, "row 1: pred label 'z'");
-    expect_error("label,p_a,p_b\na,0.5,0.5\n", SENTI_ERR_NOTFOUND, "header: no gold column");
-    expect_error("gold,p_a,p_b\na,0.5\n", SENTI_ERR_FORMAT, "row 1: 2 fields");
-    expect_error("gold,p_a,p_b\n,0.5,0.5\n", SENTI_ERR_FORMAT, "row 1: empty gold");
-    expect_error("gold,p_a,p_b\n\"a,0.5,0.5\n", SENTI_ERR_FORMAT, "CSV syntax");
-    expect_error("gold,p_a,p_b\n", SENTI_ERR_FORMAT, "no usable data rows");
-    expect_error("gold,x\na,1\n", SENTI_ERR_NOTFOUND, "no probability columns");
-    expect_error("", SENTI_ERR_FORMAT, "empty file");
-    /* the file name is part of every message */
-    expect_error("gold,p_a,p_b\na,0.5,0.6\n", SENTI_ERR_FORMAT, "senti-test-");
-    senti_predfile pf;
-    senti_err err = {0};
-    ck_assert_int_eq(senti_predfile_read("/nonexistent/x.csv", NULL, &pf, &err), SENTI_ERR_IO);
-    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/x.csv"));
-}
-END_TEST
-
-START_TEST(test_reader_renormalize_and_status)
-{
-    senti_predfile_params P = senti_predfile_default_params();
-    P.renormalize = 1;
-    senti_predfile pf;
-    senti_err err = {0};
-    const char *text = "id,gold,p_a,p_b,status\n"
-                       "1,a,2,2,ok\n"          /* 2 > 1: still an error */
-                       "2,b,0.2,0.6,ok\n";
-    ck_assert_int_eq(read_text(text, &P, &pf, &err), SENTI_ERR_FORMAT);
-    text = "id,gold,p_a,p_b,status\n"
-           "1,a,0.3,0.6,ok\n"
-           "2,b,,,error: boom\n"
-           "3,b,0.25,0.75,truncated\n"
-           "4,a,0.5,0.5,\"error: x, y\"\n";
-    ck_assert_msg(read_text(text, &P, &pf, &err) == SENTI_OK, "%s", err.msg);
-    ck_assert_uint_eq(pf.n, 2);
-    ck_assert_uint_eq(pf.n_skipped, 2);
-    ck_assert_uint_eq(pf.first_skipped_row, 2);
-    ck_assert_uint_eq(pf.n_renormalized, 1);
-    ck_assert_double_eq_tol(pf.prob[0], 1.0 / 3.0, 1e-15);
-    ck_assert_double_eq_tol(pf.prob[1], 2.0 / 3.0, 1e-15);
-    ck_assert_str_eq(pf.ids[1], "3");
-    /* ties: argmax goes to the first label column */
-    ck_assert_int_eq(pf.pred[1], 1);
-    senti_predfile_free(&pf);
-    text = "gold,p_b,p_a\na,0.5,0.5\n";
-    ck_assert(read_text(text, NULL, &pf, &err) == SENTI_OK);
-    ck_assert_str_eq(pf.labels[pf.pred[0]], "b");
-    senti_predfile_free(&pf);
-}
-END_TEST
-
 START_TEST(test_metric_names)
 {
     for (int m = 0; m < SENTI_M_COUNT; m++)
@@ -452,9 +371,7 @@ Suite *metrics_suite(void)
     tcase_add_test(tc, test_bootstrap_threads);
     tcase_add_test(tc, test_weights_scale_free);
     suite_add_tcase(s, tc);
-    tc = tcase_create("reader");
-    tcase_add_test(tc, test_reader_errors);
-    tcase_add_test(tc, test_reader_renormalize_and_status);
+    tc = tcase_create("names");
     tcase_add_test(tc, test_metric_names);
     suite_add_tcase(s, tc);
     return s;

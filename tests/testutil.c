@@ -23,6 +23,16 @@ const char *tu_data_path(const char *rel)
     return buf;
 }
 
+const char *tu_dataset_path(const char *rel)
+{
+    static char buf[4][4096];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    const char *dir = getenv("SENTI_DATASETS");
+    snprintf(b, sizeof buf[0], "%s/%s", dir && *dir ? dir : TU_DATASETS_DEFAULT, rel);
+    return b;
+}
+
 char *tu_tmpfile(const char *suffix)
 {
     const char *dir = getenv("TMPDIR");

@@ -22,6 +22,13 @@ const char *tu_model_path(const char *file);
  * the repository root); static storage. */
 const char *tu_data_path(const char *rel);
 
+/* Path of a file of the shared datasets (e.g. "sst2/dev.csv") under
+ * $SENTI_DATASETS, default "../shared/datasets" (relative to the repository
+ * root, where the runner starts). Static storage that stays valid for the next
+ * three calls too, so that an input and a train path can be held together. */
+const char *tu_dataset_path(const char *rel);
+#define TU_DATASETS_DEFAULT "../shared/datasets"
+
 /* A fresh temporary file path (mkstemp) in $TMPDIR; caller frees with free(). */
 char *tu_tmpfile(const char *suffix);
 

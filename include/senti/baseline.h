@@ -49,29 +49,29 @@ typedef struct {
     int max_iter;        /* BFGS iterations per fit (default 2000) */
 } senti_bow_params;
 
-senti_bow_params senti_bow_default_params(void);
+SENTI_API senti_bow_params senti_bow_default_params(void);
 
 /* Fit on n texts (UTF-8, NUL-terminated) with labels[i] in [0, k); `names`
  * are the k label names kept in the model. Needs n >= 2 and every label in
  * [0, k); a label with no row is allowed (it gets low probabilities). */
-senti_status senti_bow_train(const char *const *texts, const int *labels, size_t n, int k,
+SENTI_API senti_status senti_bow_train(const char *const *texts, const int *labels, size_t n, int k,
                              const char *const *names, const senti_bow_params *p, senti_bow **out, senti_err *err);
 
 /* prob[k]: the label distribution of one text. Reentrant; allocates only for
  * texts of more than a few thousand terms. */
-void senti_bow_predict(const senti_bow *b, const char *text, size_t len, double *prob);
+SENTI_API void senti_bow_predict(const senti_bow *b, const char *text, size_t len, double *prob);
 
-int senti_bow_n_labels(const senti_bow *b);
-const char *senti_bow_label(const senti_bow *b, int j);
-size_t senti_bow_n_terms(const senti_bow *b);
-double senti_bow_C(const senti_bow *b);          /* the C used for the final fit */
-double senti_bow_cv_accuracy(const senti_bow *b); /* mean CV accuracy of that C; NaN when C was fixed */
+SENTI_API int senti_bow_n_labels(const senti_bow *b);
+SENTI_API const char *senti_bow_label(const senti_bow *b, int j);
+SENTI_API size_t senti_bow_n_terms(const senti_bow *b);
+SENTI_API double senti_bow_C(const senti_bow *b);          /* the C used for the final fit */
+SENTI_API double senti_bow_cv_accuracy(const senti_bow *b); /* mean CV accuracy of that C; NaN when C was fixed */
 
 /* JSON file (format "senti-bow-logreg", version 1): labels, C, terms, idf,
  * coef [k][V], intercept [k]. Written atomically. */
-senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err);
-senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err);
-void senti_bow_free(senti_bow *b);
+SENTI_API senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err);
+SENTI_API senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err);
+SENTI_API void senti_bow_free(senti_bow *b);
 
 #ifdef __cplusplus
 }

@@ -27,9 +27,9 @@ extern "C" {
 typedef enum { SENTI_POSTHOC_TEMPERATURE = 0, SENTI_POSTHOC_VECTOR, SENTI_POSTHOC_PLATT } senti_posthoc_method;
 
 /* "temperature", "vector", "platt"; NULL if out of range. */
-const char *senti_posthoc_method_name(senti_posthoc_method m);
+SENTI_API const char *senti_posthoc_method_name(senti_posthoc_method m);
 /* -1 if unknown. */
-int senti_posthoc_method_from_name(const char *name);
+SENTI_API int senti_posthoc_method_from_name(const char *name);
 
 typedef struct {
     senti_posthoc_method method;
@@ -43,14 +43,14 @@ typedef struct {
 
 /* Fit on rows with probabilities (in->prob required). *out must be released
  * with senti_posthoc_free. */
-senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_input *in,
-                               senti_posthoc *out, senti_err *err);
+SENTI_API senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_input *in,
+                                         senti_posthoc *out, senti_err *err);
 
 /* Calibrated probabilities of n rows: prob, out: [n * k] (may alias). */
-senti_status senti_posthoc_apply(const senti_posthoc *c, const double *prob, size_t n, int k,
-                                 double *out, senti_err *err);
+SENTI_API senti_status senti_posthoc_apply(const senti_posthoc *c, const double *prob, size_t n, int k,
+                                           double *out, senti_err *err);
 
-void senti_posthoc_free(senti_posthoc *c);
+SENTI_API void senti_posthoc_free(senti_posthoc *c);
 
 #ifdef __cplusplus
 }

@@ -51,8 +51,8 @@ typedef enum {
     SENTI_CALIB_BATCH = 3
 } senti_calib_method;
 
-const char *senti_calib_name(senti_calib_method m);
-int senti_calib_parse(const char *name); /* -1 when unknown */
+SENTI_API const char *senti_calib_name(senti_calib_method m);
+SENTI_API int senti_calib_parse(const char *name); /* -1 when unknown */
 
 /* Progress callback: rows done so far (of n_total, 0 when unknown). */
 typedef void (*senti_progress_fn)(void *user, size_t done, size_t n_total, double seconds);
@@ -98,7 +98,7 @@ typedef struct {
     void *progress_user;
 } senti_classify_params;
 
-senti_classify_params senti_classify_default_params(void);
+SENTI_API senti_classify_params senti_classify_default_params(void);
 
 typedef struct {
     size_t n_rows;       /* rows in the output (= selected input rows) */
@@ -113,7 +113,7 @@ typedef struct {
     bool model_error;    /* the failure came from loading or running the model */
 } senti_classify_summary;
 
-senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err);
+SENTI_API senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err);
 
 #ifdef __cplusplus
 }

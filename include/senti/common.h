@@ -15,6 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks every function of the public API in include/senti/: the library is
+ * built with -fvisibility=hidden, so these are the only symbols libsenti.so
+ * exports; everything else stays internal to it. */
+#if defined(__GNUC__)
+#define SENTI_API __attribute__((visibility("default")))
+#else
+#define SENTI_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,11 +49,11 @@ typedef struct {
 } senti_err;
 
 /* A static English description of a status code. Never NULL. */
-const char *senti_strerror(senti_status s);
+SENTI_API const char *senti_strerror(senti_status s);
 
 /* Fill `err` (if non-NULL) with `code` and a printf-style message; returns `code`
  * so that callers can write `return senti_err_set(err, SENTI_ERR_IO, "...")`. */
-senti_status senti_err_set(senti_err *err, senti_status code, const char *fmt, ...)
+SENTI_API senti_status senti_err_set(senti_err *err, senti_status code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -57,21 +66,21 @@ typedef struct {
 } senti_str;
 
 /* SHA-256 of a buffer (nettle), written as 64 lowercase hex digits + NUL. */
-void senti_sha256_hex(const void *data, size_t len, char out[65]);
+SENTI_API void senti_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Set the number of threads used by BLAS and by our own kernels (>= 1). */
-void senti_set_threads(int n);
-int senti_get_threads(void);
+SENTI_API void senti_set_threads(int n);
+SENTI_API int senti_get_threads(void);
 
 /* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads. Debian 12's build
  * (0.3.21) does not recognise recent Intel server CPUs and falls back to its
  * SSE3 kernels, 3-4x slower here. This returns the core name to set for this
  * CPU when OpenBLAS chose such a fallback and the CPU has AVX2/AVX-512, else
  * NULL. Programs set it and re-execute themselves (src/main.c does). */
-const char *senti_blas_core_hint(void);
+SENTI_API const char *senti_blas_core_hint(void);
 
 /* Library version string, e.g. "0.1.0". */
-const char *senti_version(void);
+SENTI_API const char *senti_version(void);
 
 #ifdef __cplusplus
 }

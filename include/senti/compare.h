@@ -36,7 +36,7 @@ typedef struct {
     double p_value;   /* two-sided */
 } senti_mcnemar;
 
-senti_mcnemar senti_mcnemar_test(size_t b, size_t c);
+SENTI_API senti_mcnemar senti_mcnemar_test(size_t b, size_t c);
 
 typedef struct {
     size_t n;
@@ -52,15 +52,15 @@ typedef struct {
 
 /* Match, test and bootstrap (params: bins, bootstrap, seed, level, threads;
  * NULL = defaults). */
-senti_status senti_compare_runs(const senti_predfile *a, const senti_predfile *b,
-                                const senti_eval_params *params, senti_comparison *out,
-                                senti_err *err);
+SENTI_API senti_status senti_compare_runs(const senti_predfile *a, const senti_predfile *b,
+                                          const senti_eval_params *params, senti_comparison *out,
+                                          senti_err *err);
 
 /* One plain-language sentence about metric m (accuracy for the verdict line),
  * e.g. "B is better than A: accuracy +0.031 (95% CI +0.012 to +0.050), McNemar
  * p = 0.0021 (exact)". Writes at most size bytes. */
-void senti_compare_verdict(const senti_comparison *c, const char *name_a, const char *name_b,
-                           double alpha, char *buf, size_t size);
+SENTI_API void senti_compare_verdict(const senti_comparison *c, const char *name_a, const char *name_b,
+                                     double alpha, char *buf, size_t size);
 
 /* ---- many runs ------------------------------------------------------------------ */
 
@@ -75,10 +75,10 @@ typedef struct {
 /* Group runs by their group string (in order of first appearance) and
  * summarise each metric over the finite values. values: [n_runs * SENTI_M_COUNT].
  * *out: [*n_groups], free with senti_run_groups_free. */
-senti_status senti_compare_aggregate(const double *values, const char *const *groups,
-                                     size_t n_runs, senti_run_group **out, size_t *n_groups,
-                                     senti_err *err);
-void senti_run_groups_free(senti_run_group *g, size_t n_groups);
+SENTI_API senti_status senti_compare_aggregate(const double *values, const char *const *groups,
+                                               size_t n_runs, senti_run_group **out, size_t *n_groups,
+                                               senti_err *err);
+SENTI_API void senti_run_groups_free(senti_run_group *g, size_t n_groups);
 
 #ifdef __cplusplus
 }

@@ -48,7 +48,8 @@ extern "C" {
 #endif
 
 typedef struct {
-    const char *text_col;  /* header name (or 1-based number with no_header); NULL: "text" then "sentence" (no_header: "1") */
+    const char
+        *text_col; /* header name (or 1-based number with no_header); NULL: "text" then "sentence" (no_header: "1") */
     const char *label_col; /* NULL: "label" if present (no_header: "2" if the rows have >= 2 fields); "" = no label */
     const char *id_col;    /* NULL or "": no id column */
     bool no_header;        /* the first line is data; columns by number */
@@ -60,7 +61,7 @@ typedef struct {
     uint64_t seed;         /* seed of the sample (GSL mt19937) */
 } senti_dataset_params;
 
-senti_dataset_params senti_dataset_default_params(void);
+SENTI_API senti_dataset_params senti_dataset_default_params(void);
 
 /* One data row. All pointers are owned by the dataset handle and stay valid
  * until the next senti_dataset_next() or senti_dataset_close(). Strings are
@@ -79,44 +80,44 @@ typedef struct senti_dataset senti_dataset;
 /* Open and read the header. With p->sample > 0, first streams the whole file
  * once to draw the sample (reservoir sampling, O(sample) memory); errors in any
  * row are reported then. `p` may be NULL for the defaults. */
-senti_status senti_dataset_open(const char *path, const senti_dataset_params *p, senti_dataset **out,
-                                senti_err *err);
+SENTI_API senti_status senti_dataset_open(const char *path, const senti_dataset_params *p, senti_dataset **out,
+                                          senti_err *err);
 
 /* The next (selected) row. On success sets *have to false at the end of the
  * data (or of --limit), else fills *row. After an error the handle only
  * accepts senti_dataset_close(). */
-senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool *have, senti_err *err);
+SENTI_API senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool *have, senti_err *err);
 
-void senti_dataset_close(senti_dataset *d);
+SENTI_API void senti_dataset_close(senti_dataset *d);
 
-const char *senti_dataset_path(const senti_dataset *d);
-bool senti_dataset_has_label(const senti_dataset *d);
-bool senti_dataset_has_id(const senti_dataset *d);
+SENTI_API const char *senti_dataset_path(const senti_dataset *d);
+SENTI_API bool senti_dataset_has_label(const senti_dataset *d);
+SENTI_API bool senti_dataset_has_id(const senti_dataset *d);
 /* Names of the chosen columns as found in the header ("1", "2" with no_header);
  * label/id names are NULL when absent. Owned by the handle. */
-const char *senti_dataset_text_col(const senti_dataset *d);
-const char *senti_dataset_label_col(const senti_dataset *d);
-const char *senti_dataset_id_col(const senti_dataset *d);
+SENTI_API const char *senti_dataset_text_col(const senti_dataset *d);
+SENTI_API const char *senti_dataset_label_col(const senti_dataset *d);
+SENTI_API const char *senti_dataset_id_col(const senti_dataset *d);
 /* Header: number of columns and their names (owned by the handle). */
-size_t senti_dataset_n_cols(const senti_dataset *d);
-const char *senti_dataset_col_name(const senti_dataset *d, size_t i);
+SENTI_API size_t senti_dataset_n_cols(const senti_dataset *d);
+SENTI_API const char *senti_dataset_col_name(const senti_dataset *d, size_t i);
 /* Rows parsed so far, including rows skipped by sample (for progress). */
-size_t senti_dataset_rows_read(const senti_dataset *d);
+SENTI_API size_t senti_dataset_rows_read(const senti_dataset *d);
 /* Bytes of the file consumed so far and the file size (for progress / ETA). */
-uint64_t senti_dataset_bytes_read(const senti_dataset *d);
-uint64_t senti_dataset_file_size(const senti_dataset *d);
+SENTI_API uint64_t senti_dataset_bytes_read(const senti_dataset *d);
+SENTI_API uint64_t senti_dataset_file_size(const senti_dataset *d);
 
 /* Count the data rows of a file in one streaming pass (validating every row).
  * p->limit and p->sample are ignored. */
-senti_status senti_dataset_count(const char *path, const senti_dataset_params *p, size_t *n_rows,
-                                 senti_err *err);
+SENTI_API senti_status senti_dataset_count(const char *path, const senti_dataset_params *p, size_t *n_rows,
+                                           senti_err *err);
 
 /* Reservoir sampling (Vitter's algorithm R) of k row numbers out of n_rows
  * known only as the stream goes by; a helper exposed for tests and callers
  * that stream themselves. Fills rows[0..min(k, n)-1] with 1-based row numbers
  * in ascending order; *n_out receives min(k, n). Deterministic in `seed`. */
-senti_status senti_dataset_sample_rows(const char *path, const senti_dataset_params *p, size_t k,
-                                       uint64_t seed, size_t *rows, size_t *n_out, senti_err *err);
+SENTI_API senti_status senti_dataset_sample_rows(const char *path, const senti_dataset_params *p, size_t k,
+                                                 uint64_t seed, size_t *rows, size_t *n_out, senti_err *err);
 
 /* ---- whole files in memory (training sets for demonstrations) ------------ */
 
@@ -138,9 +139,9 @@ typedef struct {
 
 /* Load the (selected) rows of a file into memory. Honours p->limit and
  * p->sample. *out is owned by the caller: senti_examples_free(). */
-senti_status senti_examples_load(const char *path, const senti_dataset_params *p, senti_examples **out,
-                                 senti_err *err);
-void senti_examples_free(senti_examples *ex);
+SENTI_API senti_status senti_examples_load(const char *path, const senti_dataset_params *p, senti_examples **out,
+                                           senti_err *err);
+SENTI_API void senti_examples_free(senti_examples *ex);
 
 #ifdef __cplusplus
 }

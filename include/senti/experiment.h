@@ -51,7 +51,7 @@ extern "C" {
 typedef enum { SENTI_STRATEGY_ZERO_SHOT = 0, SENTI_STRATEGY_FEW_SHOT, SENTI_STRATEGY_ADAPTER } senti_strategy_kind;
 
 /* Stable names: "zero-shot", "few-shot", "adapter". */
-const char *senti_strategy_kind_name(senti_strategy_kind k);
+SENTI_API const char *senti_strategy_kind_name(senti_strategy_kind k);
 
 typedef struct {
     char *name;   /* [A-Za-z0-9_-]+ */
@@ -126,43 +126,43 @@ typedef struct senti_experiment senti_experiment;
 
 /* Load, validate and expand an experiment file. *out is owned by the caller:
  * senti_experiment_free(). */
-senti_status senti_experiment_load(const char *path, senti_experiment **out, senti_err *err);
+SENTI_API senti_status senti_experiment_load(const char *path, senti_experiment **out, senti_err *err);
 /* The same from JSON text; `origin` names it in messages and relative paths
  * are resolved against `base_dir` (NULL: the current directory). */
-senti_status senti_experiment_parse(const char *json, size_t len, const char *origin, const char *base_dir,
-                                    senti_experiment **out, senti_err *err);
-void senti_experiment_free(senti_experiment *x);
+SENTI_API senti_status senti_experiment_parse(const char *json, size_t len, const char *origin, const char *base_dir,
+                                              senti_experiment **out, senti_err *err);
+SENTI_API void senti_experiment_free(senti_experiment *x);
 
 /* All strings are owned by the experiment. */
-const char *senti_experiment_name(const senti_experiment *x);
-const char *senti_experiment_description(const senti_experiment *x); /* NULL if absent */
-const char *senti_experiment_origin(const senti_experiment *x);      /* the path or origin */
-const char *senti_experiment_sha256(const senti_experiment *x);      /* of the file bytes */
-const senti_exp_eval *senti_experiment_eval(const senti_experiment *x);
-int senti_experiment_threads(const senti_experiment *x); /* 0 = not set */
+SENTI_API const char *senti_experiment_name(const senti_experiment *x);
+SENTI_API const char *senti_experiment_description(const senti_experiment *x); /* NULL if absent */
+SENTI_API const char *senti_experiment_origin(const senti_experiment *x);      /* the path or origin */
+SENTI_API const char *senti_experiment_sha256(const senti_experiment *x);      /* of the file bytes */
+SENTI_API const senti_exp_eval *senti_experiment_eval(const senti_experiment *x);
+SENTI_API int senti_experiment_threads(const senti_experiment *x); /* 0 = not set */
 
-size_t senti_experiment_n_models(const senti_experiment *x);
-const senti_exp_model *senti_experiment_model(const senti_experiment *x, size_t i);
-size_t senti_experiment_n_datasets(const senti_experiment *x);
-const senti_exp_dataset *senti_experiment_dataset(const senti_experiment *x, size_t i);
-size_t senti_experiment_n_verbalizers(const senti_experiment *x);
-const senti_exp_verbalizer *senti_experiment_verbalizer(const senti_experiment *x, size_t i);
-size_t senti_experiment_n_strategies(const senti_experiment *x);
-const senti_exp_strategy *senti_experiment_strategy(const senti_experiment *x, size_t i);
+SENTI_API size_t senti_experiment_n_models(const senti_experiment *x);
+SENTI_API const senti_exp_model *senti_experiment_model(const senti_experiment *x, size_t i);
+SENTI_API size_t senti_experiment_n_datasets(const senti_experiment *x);
+SENTI_API const senti_exp_dataset *senti_experiment_dataset(const senti_experiment *x, size_t i);
+SENTI_API size_t senti_experiment_n_verbalizers(const senti_experiment *x);
+SENTI_API const senti_exp_verbalizer *senti_experiment_verbalizer(const senti_experiment *x, size_t i);
+SENTI_API size_t senti_experiment_n_strategies(const senti_experiment *x);
+SENTI_API const senti_exp_strategy *senti_experiment_strategy(const senti_experiment *x, size_t i);
 
-size_t senti_experiment_n_cells(const senti_experiment *x);
-const senti_cell *senti_experiment_cell(const senti_experiment *x, size_t i);
+SENTI_API size_t senti_experiment_n_cells(const senti_experiment *x);
+SENTI_API const senti_cell *senti_experiment_cell(const senti_experiment *x, size_t i);
 /* Index of the cell with this name, or -1. */
-long senti_experiment_find_cell(const senti_experiment *x, const char *name);
+SENTI_API long senti_experiment_find_cell(const senti_experiment *x, const char *name);
 
 /* The canonical JSON of a cell (sorted keys, compact), the text its hash is
  * computed from. Caller frees with free(). NULL on allocation failure. */
-char *senti_cell_canonical_json(const senti_cell *c);
+SENTI_API char *senti_cell_canonical_json(const senti_cell *c);
 
 /* Expand ${VAR} and ${VAR:-default} in `in` from the environment. Caller frees
  * *out. An unset variable without default, or an unterminated ${, fails with
  * SENTI_ERR_FORMAT naming the variable. */
-senti_status senti_expand_env(const char *in, char **out, senti_err *err);
+SENTI_API senti_status senti_expand_env(const char *in, char **out, senti_err *err);
 
 #ifdef __cplusplus
 }

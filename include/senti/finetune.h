@@ -73,7 +73,7 @@ typedef struct {
     double grad_tol;       /* stop when |grad| < grad_tol (default 1e-6) */
 } senti_head_fit_params;
 
-senti_head_fit_params senti_head_fit_default_params(void);
+SENTI_API senti_head_fit_params senti_head_fit_default_params(void);
 
 /* What the fit did, for the training log. */
 typedef struct {
@@ -88,22 +88,22 @@ typedef struct {
 /* The objective and its gradient on standardized features Z [n][d] with
  * labels y [n] in 0..K-1, at theta = [W (K*d) | b (K)]. grad may be NULL.
  * Returns the loss (mean cross-entropy + lambda/2 |W|^2). */
-double senti_logreg_loss(const double *theta, const double *Z, const int *y, size_t n, int d, int K, double lambda,
-                         double *grad);
+SENTI_API double senti_logreg_loss(const double *theta, const double *Z, const int *y, size_t n, int d, int K,
+                                   double lambda, double *grad);
 
 /* Fit a head on raw features X [n][d] (labels y in 0..n_labels-1). `labels`
  * (may be NULL) are copied as the label keys. *out is owned by the caller. */
-senti_status senti_head_fit(const double *X, const int *y, size_t n, int d, int n_labels,
-                            const char *const *labels, const senti_head_fit_params *p, senti_head **out,
-                            senti_head_fit_info *info, senti_err *err);
-void senti_head_free(senti_head *h);
+SENTI_API senti_status senti_head_fit(const double *X, const int *y, size_t n, int d, int n_labels,
+                                      const char *const *labels, const senti_head_fit_params *p, senti_head **out,
+                                      senti_head_fit_info *info, senti_err *err);
+SENTI_API void senti_head_free(senti_head *h);
 
 /* logp[n_labels] = log softmax(W z + b) for raw features x [n_feat]. */
-void senti_head_predict(const senti_head *h, const double *x, double *logp);
+SENTI_API void senti_head_predict(const senti_head *h, const double *x, double *logp);
 
 /* JSON file (docs/finetune.md). Load validates shapes, finiteness, format tag. */
-senti_status senti_head_save(const senti_head *h, const char *path, senti_err *err);
-senti_status senti_head_load(const char *path, senti_head **out, senti_err *err);
+SENTI_API senti_status senti_head_save(const senti_head *h, const char *path, senti_err *err);
+SENTI_API senti_status senti_head_load(const char *path, senti_head **out, senti_err *err);
 
 /* ---- prompts for training (as classify builds them) ------------------------------------ */
 
@@ -118,15 +118,16 @@ typedef struct {
     int n_ctx;               /* 0: min(n_ctx_train, 2048) */
 } senti_ft_prompt_params;
 
-senti_ft_prompt_params senti_ft_prompt_default_params(void);
+SENTI_API senti_ft_prompt_params senti_ft_prompt_default_params(void);
 
 /* Head features of every example, computed once each: X [n][n_feat] (malloc,
  * caller frees) and y [n] (verbalizer label indices; rows without a known
  * label are an error). `progress` may be NULL. */
 typedef void (*senti_ft_progress_fn)(void *user, size_t done, size_t total, double loss);
-senti_status senti_head_features_compute(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
-                                         const senti_examples *ex, senti_head_features kind, double **X, int **y,
-                                         int *n_feat, senti_ft_progress_fn progress, void *user, senti_err *err);
+SENTI_API senti_status senti_head_features_compute(senti_model *m, const senti_verbalizer *v,
+                                                   const senti_ft_prompt_params *pp, const senti_examples *ex,
+                                                   senti_head_features kind, double **X, int **y, int *n_feat,
+                                                   senti_ft_progress_fn progress, void *user, senti_err *err);
 
 /* ---- adapters for classification (head JSON or LoRA GGUF) --------------------------------- */
 
@@ -137,15 +138,15 @@ typedef struct senti_adapter senti_adapter;
  * `m` at once (the adapted projections point at f32 copies owned by the
  * adapter) and unmerged by senti_adapter_free(), which must come before
  * senti_model_free(m). */
-senti_status senti_adapter_load(const char *path, senti_model *m, const senti_verbalizer *v, senti_adapter **out,
-                                senti_err *err);
-void senti_adapter_free(senti_adapter *a);
-const char *senti_adapter_kind(const senti_adapter *a); /* "head" or "lora" */
+SENTI_API senti_status senti_adapter_load(const char *path, senti_model *m, const senti_verbalizer *v,
+                                          senti_adapter **out, senti_err *err);
+SENTI_API void senti_adapter_free(senti_adapter *a);
+SENTI_API const char *senti_adapter_kind(const senti_adapter *a); /* "head" or "lora" */
 /* True when senti_adapter_rescore needs the hidden state (heads). */
-bool senti_adapter_needs_hidden(const senti_adapter *a);
+SENTI_API bool senti_adapter_needs_hidden(const senti_adapter *a);
 /* Replace label scores[n_labels] (log space) by the head's log-probabilities,
  * given the hidden state at the scoring position. No-op for LoRA. */
-void senti_adapter_rescore(const senti_adapter *a, const float *hidden, double *scores);
+SENTI_API void senti_adapter_rescore(const senti_adapter *a, const float *hidden, double *scores);
 
 /* ---- LoRA ---------------------------------------------------------------------------------- */
 
@@ -157,9 +158,9 @@ enum {
 #define SENTI_LORA_N_TARGETS 7
 
 /* Parse "q,v,o,mlp" style lists (mlp = gate,up,down; all = everything). */
-senti_status senti_lora_targets_parse(const char *s, unsigned *out, senti_err *err);
+SENTI_API senti_status senti_lora_targets_parse(const char *s, unsigned *out, senti_err *err);
 /* GGUF tensor base name of target bit index i ("attn_q", ..., "ffn_down"). */
-const char *senti_lora_target_name(int i);
+SENTI_API const char *senti_lora_target_name(int i);
 
 /* Adapter weights. A[l][t] is [rank][in], B[l][t] is [out][rank]; NULL when
  * layer l / target t is not adapted. Everything owned: senti_lora_free(). */
@@ -176,11 +177,11 @@ typedef struct {
 } senti_lora;
 
 /* Adapters for every layer of `m`: A ~ U(-1/sqrt(in), 1/sqrt(in)) from `seed`, B = 0. */
-senti_status senti_lora_new(const senti_model *m, int rank, float alpha, unsigned targets, uint64_t seed,
-                            senti_lora **out, senti_err *err);
-void senti_lora_free(senti_lora *a);
-senti_status senti_lora_save(const senti_lora *a, const char *path, senti_err *err);
-senti_status senti_lora_load(const char *path, const senti_model *m, senti_lora **out, senti_err *err);
+SENTI_API senti_status senti_lora_new(const senti_model *m, int rank, float alpha, unsigned targets, uint64_t seed,
+                                      senti_lora **out, senti_err *err);
+SENTI_API void senti_lora_free(senti_lora *a);
+SENTI_API senti_status senti_lora_save(const senti_lora *a, const char *path, senti_err *err);
+SENTI_API senti_status senti_lora_load(const char *path, const senti_model *m, senti_lora **out, senti_err *err);
 
 /* Training options. */
 typedef struct {
@@ -200,7 +201,7 @@ typedef struct {
     uint64_t seed;       /* init and shuffling (default 1) */
 } senti_lora_train_params;
 
-senti_lora_train_params senti_lora_train_default_params(void);
+SENTI_API senti_lora_train_params senti_lora_train_default_params(void);
 
 /* One progress event: after every step (epoch_end false) and after every
  * epoch's validation (epoch_end true). */
@@ -229,10 +230,10 @@ typedef struct {
 
 /* Train LoRA adapters for `m` on `train` (validation on `val`, may be NULL
  * or empty): prompts as classify builds them. *out owned by the caller. */
-senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
-                              const senti_examples *train, const senti_examples *val,
-                              const senti_lora_train_params *tp, senti_lora_event_fn cb, void *user,
-                              senti_lora **out, senti_lora_train_info *info, senti_err *err);
+SENTI_API senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const senti_ft_prompt_params *pp,
+                                        const senti_examples *train, const senti_examples *val,
+                                        const senti_lora_train_params *tp, senti_lora_event_fn cb, void *user,
+                                        senti_lora **out, senti_lora_train_info *info, senti_err *err);
 
 #ifdef __cplusplus
 }

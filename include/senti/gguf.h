@@ -72,56 +72,57 @@ typedef struct {
 typedef struct senti_gguf senti_gguf;
 
 /* Open and validate `path`. On success *out owns the map; free with senti_gguf_close. */
-senti_status senti_gguf_open(const char *path, senti_gguf **out, senti_err *err);
-void senti_gguf_close(senti_gguf *g);
+SENTI_API senti_status senti_gguf_open(const char *path, senti_gguf **out, senti_err *err);
+SENTI_API void senti_gguf_close(senti_gguf *g);
 
-uint32_t senti_gguf_version(const senti_gguf *g);
-const char *senti_gguf_path(const senti_gguf *g);
+SENTI_API uint32_t senti_gguf_version(const senti_gguf *g);
+SENTI_API const char *senti_gguf_path(const senti_gguf *g);
 /* The whole mapped file (for hashing). */
-const void *senti_gguf_data(const senti_gguf *g, size_t *size);
+SENTI_API const void *senti_gguf_data(const senti_gguf *g, size_t *size);
 /* The alignment in force (general.alignment, default 32). */
-uint32_t senti_gguf_alignment(const senti_gguf *g);
+SENTI_API uint32_t senti_gguf_alignment(const senti_gguf *g);
 
 /* ---- metadata ---- */
-size_t senti_gguf_n_kv(const senti_gguf *g);
+SENTI_API size_t senti_gguf_n_kv(const senti_gguf *g);
 /* Index of `key`, or -1 when absent. */
-int64_t senti_gguf_find_key(const senti_gguf *g, const char *key);
-senti_str senti_gguf_kv_key(const senti_gguf *g, size_t i);
-senti_gguf_type senti_gguf_kv_type(const senti_gguf *g, size_t i);
-const char *senti_gguf_type_name(senti_gguf_type t);
+SENTI_API int64_t senti_gguf_find_key(const senti_gguf *g, const char *key);
+SENTI_API senti_str senti_gguf_kv_key(const senti_gguf *g, size_t i);
+SENTI_API senti_gguf_type senti_gguf_kv_type(const senti_gguf *g, size_t i);
+SENTI_API const char *senti_gguf_type_name(senti_gguf_type t);
 
 /* Typed getters. Return SENTI_ERR_NOTFOUND when the key is absent (err names
  * the key), SENTI_ERR_FORMAT when its type does not fit. Integer getters
  * accept any integer type whose value fits the destination. */
-senti_status senti_gguf_get_u32(const senti_gguf *g, const char *key, uint32_t *out, senti_err *err);
-senti_status senti_gguf_get_i64(const senti_gguf *g, const char *key, int64_t *out, senti_err *err);
-senti_status senti_gguf_get_f32(const senti_gguf *g, const char *key, float *out, senti_err *err);
-senti_status senti_gguf_get_bool(const senti_gguf *g, const char *key, bool *out, senti_err *err);
-senti_status senti_gguf_get_str(const senti_gguf *g, const char *key, senti_str *out, senti_err *err);
-senti_status senti_gguf_get_arr(const senti_gguf *g, const char *key, senti_gguf_array *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_u32(const senti_gguf *g, const char *key, uint32_t *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_i64(const senti_gguf *g, const char *key, int64_t *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_f32(const senti_gguf *g, const char *key, float *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_bool(const senti_gguf *g, const char *key, bool *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_str(const senti_gguf *g, const char *key, senti_str *out, senti_err *err);
+SENTI_API senti_status senti_gguf_get_arr(const senti_gguf *g, const char *key, senti_gguf_array *out, senti_err *err);
 
 /* Same getters by index (for listing all metadata). */
-senti_status senti_gguf_kv_u64(const senti_gguf *g, size_t i, uint64_t *out); /* any unsigned/non-negative int */
-senti_status senti_gguf_kv_f64(const senti_gguf *g, size_t i, double *out);   /* any number */
-senti_status senti_gguf_kv_str(const senti_gguf *g, size_t i, senti_str *out);
-senti_status senti_gguf_kv_arr(const senti_gguf *g, size_t i, senti_gguf_array *out);
+SENTI_API senti_status senti_gguf_kv_u64(const senti_gguf *g, size_t i,
+                                         uint64_t *out); /* any unsigned/non-negative int */
+SENTI_API senti_status senti_gguf_kv_f64(const senti_gguf *g, size_t i, double *out);   /* any number */
+SENTI_API senti_status senti_gguf_kv_str(const senti_gguf *g, size_t i, senti_str *out);
+SENTI_API senti_status senti_gguf_kv_arr(const senti_gguf *g, size_t i, senti_gguf_array *out);
 
 /* Element i of a string array (i < count). */
-senti_str senti_gguf_arr_str(const senti_gguf_array *a, uint64_t i);
+SENTI_API senti_str senti_gguf_arr_str(const senti_gguf_array *a, uint64_t i);
 /* Element i of an array of arrays. */
-senti_gguf_array senti_gguf_arr_arr(const senti_gguf_array *a, uint64_t i);
+SENTI_API senti_gguf_array senti_gguf_arr_arr(const senti_gguf_array *a, uint64_t i);
 
 /* ---- tensors ---- */
-size_t senti_gguf_n_tensors(const senti_gguf *g);
-const senti_tensor *senti_gguf_tensor(const senti_gguf *g, size_t i);
+SENTI_API size_t senti_gguf_n_tensors(const senti_gguf *g);
+SENTI_API const senti_tensor *senti_gguf_tensor(const senti_gguf *g, size_t i);
 
 /* Scan every tensor of a supported type for NaN or infinite values (each row
  * dequantized as inference would). SENTI_ERR_NUMERIC names the first bad
  * tensor, row and element; *n_checked (may be NULL) counts the tensors that
  * were scanned and found finite. Reads the whole file: seconds for 1 GB. */
-senti_status senti_gguf_check_finite(const senti_gguf *g, size_t *n_checked, senti_err *err);
+SENTI_API senti_status senti_gguf_check_finite(const senti_gguf *g, size_t *n_checked, senti_err *err);
 /* NULL when absent. */
-const senti_tensor *senti_gguf_find_tensor(const senti_gguf *g, const char *name);
+SENTI_API const senti_tensor *senti_gguf_find_tensor(const senti_gguf *g, const char *name);
 
 #ifdef __cplusplus
 }

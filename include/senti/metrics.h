@@ -54,13 +54,13 @@ typedef enum {
 } senti_metric;
 
 /* Stable JSON key of a metric ("accuracy", "ece_mass", ...); NULL if out of range. */
-const char *senti_metric_name(senti_metric m);
+SENTI_API const char *senti_metric_name(senti_metric m);
 /* Metric id from its name; -1 if unknown. */
-int senti_metric_from_name(const char *name);
+SENTI_API int senti_metric_from_name(const char *name);
 /* 1 if larger is better (accuracy, F1, MCC, kappa), 0 for losses and errors. */
-int senti_metric_higher_is_better(senti_metric m);
+SENTI_API int senti_metric_higher_is_better(senti_metric m);
 /* 1 if the metric needs probabilities. */
-int senti_metric_needs_prob(senti_metric m);
+SENTI_API int senti_metric_needs_prob(senti_metric m);
 
 /* A view of labelled predictions; nothing is owned. */
 typedef struct {
@@ -80,7 +80,7 @@ typedef struct {
     int threads;         /* OpenMP threads for the bootstrap (default 0 = library setting) */
 } senti_eval_params;
 
-senti_eval_params senti_eval_default_params(void);
+SENTI_API senti_eval_params senti_eval_default_params(void);
 
 typedef struct {
     double precision, recall, f1; /* zero_division = 0 */
@@ -126,12 +126,12 @@ typedef struct {
 /* Compute every metric (and the bootstrap CIs when params->bootstrap > 0).
  * params may be NULL (defaults). On success *out is filled; release it with
  * senti_metrics_free. */
-senti_status senti_metrics_compute(const senti_eval_input *in, const senti_eval_params *params,
-                                   senti_metrics *out, senti_err *err);
-void senti_metrics_free(senti_metrics *m);
+SENTI_API senti_status senti_metrics_compute(const senti_eval_input *in, const senti_eval_params *params,
+                                             senti_metrics *out, senti_err *err);
+SENTI_API void senti_metrics_free(senti_metrics *m);
 
 /* Wilson score interval for `successes` out of `n` at two-sided `level`. */
-void senti_wilson_interval(size_t successes, size_t n, double level, double *lo, double *hi);
+SENTI_API void senti_wilson_interval(size_t successes, size_t n, double level, double *lo, double *hi);
 
 /* ---- the weighted evaluator behind point values and the bootstrap ------------ */
 
@@ -140,17 +140,17 @@ typedef struct senti_eval_prep senti_eval_prep;
 
 /* Build the precomputed data; `in` must outlive the prep. Caller frees with
  * senti_eval_prep_free. */
-senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
-                                 senti_err *err);
-void senti_eval_prep_free(senti_eval_prep *p);
-size_t senti_eval_prep_rows(const senti_eval_prep *p);
+SENTI_API senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
+                                           senti_err *err);
+SENTI_API void senti_eval_prep_free(senti_eval_prep *p);
+SENTI_API size_t senti_eval_prep_rows(const senti_eval_prep *p);
 
 /* All headline metrics of the rows taken with multiplicities w[i] (w == NULL:
  * every row once). sum(w) must be > 0. out: [SENTI_M_COUNT]. Thread-safe for
  * distinct `out`. Multiplicities are bytes so that the random reads of the
  * sorted passes stay in cache (see senti_bootstrap_weights for the cap). */
-senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
-                                     double out[SENTI_M_COUNT]);
+SENTI_API senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
+                                               double out[SENTI_M_COUNT]);
 
 /* Resample r of a seeded bootstrap: w[0..n) = multiplicities of n uniform
  * draws with replacement from a gsl mt19937 seeded with `stream_seed`
@@ -158,25 +158,25 @@ senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
  * that would exceed it is dropped and drawn again. For any n the chance that
  * a row is drawn 256 times is below 1e-490, so this never happens in practice
  * and the weights equal the plain multinomial ones. */
-void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint8_t *w);
+SENTI_API void senti_bootstrap_weights(size_t n, uint32_t stream_seed, uint8_t *w);
 
 /* The per-resample seeds: the first B outputs of mt19937 seeded with `seed`.
  * out: [B]. This makes results independent of the thread count. */
-void senti_bootstrap_stream_seeds(uint32_t seed, int B, uint32_t *out);
+SENTI_API void senti_bootstrap_stream_seeds(uint32_t seed, int B, uint32_t *out);
 
 /* Percentile CIs of every metric over B resamples. ci: [SENTI_M_COUNT]. */
-senti_status senti_bootstrap_ci(const senti_eval_prep *p, int B, uint32_t seed, double level,
-                                int threads, senti_ci ci[SENTI_M_COUNT], senti_err *err);
+SENTI_API senti_status senti_bootstrap_ci(const senti_eval_prep *p, int B, uint32_t seed, double level,
+                                          int threads, senti_ci ci[SENTI_M_COUNT], senti_err *err);
 
 /* Paired bootstrap: the same resamples applied to a and b (same n); CIs of
  * metric(b) - metric(a). diff: [SENTI_M_COUNT]. */
-senti_status senti_bootstrap_paired(const senti_eval_prep *a, const senti_eval_prep *b, int B,
-                                    uint32_t seed, double level, int threads,
-                                    senti_ci diff[SENTI_M_COUNT], senti_err *err);
+SENTI_API senti_status senti_bootstrap_paired(const senti_eval_prep *a, const senti_eval_prep *b, int B,
+                                              uint32_t seed, double level, int threads,
+                                              senti_ci diff[SENTI_M_COUNT], senti_err *err);
 
 /* Percentile interval of v[0..m) (NaNs dropped; v is reordered) with GSL's
  * linear interpolation between order statistics (numpy's default). */
-senti_ci senti_percentile_ci(double *v, size_t m, double level);
+SENTI_API senti_ci senti_percentile_ci(double *v, size_t m, double level);
 
 #ifdef __cplusplus
 }

@@ -64,31 +64,31 @@ typedef struct {
     int n_threads; /* BLAS and kernel threads; 0 = keep the current setting */
 } senti_model_params;
 
-senti_model_params senti_model_default_params(void);
+SENTI_API senti_model_params senti_model_default_params(void);
 
 /* Load and validate a model. `params` may be NULL for the defaults.
  * Unsupported architectures and tensor types are refused by name. */
-senti_status senti_model_load(const char *path, const senti_model_params *params, senti_model **out,
-                              senti_err *err);
-void senti_model_free(senti_model *m);
+SENTI_API senti_status senti_model_load(const char *path, const senti_model_params *params, senti_model **out,
+                                        senti_err *err);
+SENTI_API void senti_model_free(senti_model *m);
 
-const senti_hparams *senti_model_hparams(const senti_model *m);
-const senti_tokenizer *senti_model_tokenizer(const senti_model *m);
-const senti_gguf *senti_model_gguf(const senti_model *m);
+SENTI_API const senti_hparams *senti_model_hparams(const senti_model *m);
+SENTI_API const senti_tokenizer *senti_model_tokenizer(const senti_model *m);
+SENTI_API const senti_gguf *senti_model_gguf(const senti_model *m);
 /* SHA-256 of the model file (computed once, lazily); static for the model's life. */
-const char *senti_model_sha256(senti_model *m);
+SENTI_API const char *senti_model_sha256(senti_model *m);
 
 /* A context of up to n_ctx positions (<= 0: min(n_ctx_train, 4096)). */
-senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err);
-void senti_context_free(senti_context *ctx);
-int senti_context_n_ctx(const senti_context *ctx);
+SENTI_API senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err);
+SENTI_API void senti_context_free(senti_context *ctx);
+SENTI_API int senti_context_n_ctx(const senti_context *ctx);
 /* The model a context runs. */
-const senti_model *senti_context_model(const senti_context *ctx);
+SENTI_API const senti_model *senti_context_model(const senti_context *ctx);
 /* Positions currently held in the KV cache. */
-int senti_context_n_past(const senti_context *ctx);
+SENTI_API int senti_context_n_past(const senti_context *ctx);
 /* Forget cached positions >= n_past (n_past <= current). Used to branch:
  * compute a prefix once, then continue from it with several suffixes. */
-void senti_context_truncate(senti_context *ctx, int n_past);
+SENTI_API void senti_context_truncate(senti_context *ctx, int n_past);
 
 /* What senti_decode should return. Any pointer may be NULL. */
 typedef struct {
@@ -104,8 +104,8 @@ typedef struct {
 /* Append `n` tokens after the cached positions and run the forward pass over
  * them in one batch. Returns SENTI_ERR_RANGE when they do not fit in n_ctx,
  * SENTI_ERR_ARG for an id outside the vocabulary. */
-senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
-                          senti_err *err);
+SENTI_API senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
+                                    senti_err *err);
 
 /* Several independent sequences in one forward pass: sequence i has
  * seq_len[i] tokens (concatenated in `tokens`), continues the cached positions
@@ -119,12 +119,12 @@ senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, cons
  * At most senti_decode_multi_max_tokens() tokens in all (SENTI_ERR_RANGE
  * beyond). Batching short rows this way runs the weight matrices over more
  * rows at once, which is what makes it faster. */
-senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len, const int *seq_parent,
-                                int n_seq, const senti_outputs *out, senti_err *err);
-int senti_decode_multi_max_tokens(void);
+SENTI_API senti_status senti_decode_multi(senti_context *ctx, const int32_t *tokens, const int *seq_len,
+                                          const int *seq_parent, int n_seq, const senti_outputs *out, senti_err *err);
+SENTI_API int senti_decode_multi_max_tokens(void);
 
 /* Stable in-place log-softmax over n values (max subtracted, sum in double). */
-void senti_log_softmax(float *x, int n);
+SENTI_API void senti_log_softmax(float *x, int n);
 
 #ifdef __cplusplus
 }

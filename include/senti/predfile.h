@@ -50,7 +50,7 @@ typedef struct {
     int renormalize;         /* divide rows by their sum instead of failing */
 } senti_predfile_params;
 
-senti_predfile_params senti_predfile_default_params(void);
+SENTI_API senti_predfile_params senti_predfile_default_params(void);
 
 typedef struct {
     char *path;        /* owned copy of the file name */
@@ -69,12 +69,12 @@ typedef struct {
 
 /* Read `path` (params NULL = defaults). On success fills *out; release with
  * senti_predfile_free. On error *out is empty and err names file and row. */
-senti_status senti_predfile_read(const char *path, const senti_predfile_params *params,
-                                 senti_predfile *out, senti_err *err);
-void senti_predfile_free(senti_predfile *pf);
+SENTI_API senti_status senti_predfile_read(const char *path, const senti_predfile_params *params,
+                                           senti_predfile *out, senti_err *err);
+SENTI_API void senti_predfile_free(senti_predfile *pf);
 
 /* Label index of `name`, or -1. */
-int senti_predfile_label_index(const senti_predfile *pf, const char *name);
+SENTI_API int senti_predfile_label_index(const senti_predfile *pf, const char *name);
 
 #ifdef __cplusplus
 }

@@ -85,16 +85,17 @@ typedef enum {
 
 typedef struct {
     senti_chat_format format;
-    char *default_system; /* system text the template inserts when none is given; NULL if none. Owned: senti_chat_info_clear() */
+    char *default_system; /* system text the template inserts when none is given; NULL if none. Owned:
+                             senti_chat_info_clear() */
 } senti_chat_info;
 
 /* Detect the format of a chat template text (NULL/empty -> NONE) and, for
  * ChatML, the default system message. */
-senti_status senti_chat_detect(const char *tmpl, size_t len, senti_chat_info *out, senti_err *err);
+SENTI_API senti_status senti_chat_detect(const char *tmpl, size_t len, senti_chat_info *out, senti_err *err);
 /* The same from a GGUF's tokenizer.chat_template (absent -> NONE). */
-senti_status senti_chat_from_gguf(const senti_gguf *g, senti_chat_info *out, senti_err *err);
-void senti_chat_info_clear(senti_chat_info *c);
-const char *senti_chat_format_name(senti_chat_format f); /* "none", "chatml", "gemma" */
+SENTI_API senti_status senti_chat_from_gguf(const senti_gguf *g, senti_chat_info *out, senti_err *err);
+SENTI_API void senti_chat_info_clear(senti_chat_info *c);
+SENTI_API const char *senti_chat_format_name(senti_chat_format f); /* "none", "chatml", "gemma" */
 
 /* ---- prompt builder -------------------------------------------------------- */
 
@@ -108,29 +109,29 @@ typedef struct {
     const char *chat_default_system; /* from senti_chat_info.default_system; may be NULL */
 } senti_prompt_params;
 
-senti_prompt_params senti_prompt_default_params(void);
+SENTI_API senti_prompt_params senti_prompt_default_params(void);
 
 typedef struct senti_prompt senti_prompt;
 
 /* Validate templates ({text} exactly once; demo_template also {label} once)
  * and keep copies. The verbalizer must outlive the prompt. */
-senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verbalizer *v, senti_prompt **out,
-                                 senti_err *err);
-void senti_prompt_free(senti_prompt *p);
+SENTI_API senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verbalizer *v, senti_prompt **out,
+                                           senti_err *err);
+SENTI_API void senti_prompt_free(senti_prompt *p);
 
 /* The effective settings (owned by the prompt), for the manifest. */
-const char *senti_prompt_template(const senti_prompt *p);
-const char *senti_prompt_demo_template(const senti_prompt *p); /* NULL when derived */
-const char *senti_prompt_instruction(const senti_prompt *p);   /* NULL when none */
-const char *senti_prompt_separator(const senti_prompt *p);
-const char *senti_prompt_system(const senti_prompt *p);        /* NULL when none */
-senti_chat_format senti_prompt_chat(const senti_prompt *p);
-int senti_prompt_tok_flags(const senti_prompt *p); /* SENTI_TOK_ADD_SPECIAL [| SENTI_TOK_PARSE_SPECIAL] */
+SENTI_API const char *senti_prompt_template(const senti_prompt *p);
+SENTI_API const char *senti_prompt_demo_template(const senti_prompt *p); /* NULL when derived */
+SENTI_API const char *senti_prompt_instruction(const senti_prompt *p);   /* NULL when none */
+SENTI_API const char *senti_prompt_separator(const senti_prompt *p);
+SENTI_API const char *senti_prompt_system(const senti_prompt *p);        /* NULL when none */
+SENTI_API senti_chat_format senti_prompt_chat(const senti_prompt *p);
+SENTI_API int senti_prompt_tok_flags(const senti_prompt *p); /* SENTI_TOK_ADD_SPECIAL [| SENTI_TOK_PARSE_SPECIAL] */
 
 /* Render `template` with {text} (and {label}) replaced; `label` may be NULL
  * when the template has no {label}. Returns a malloc'ed string (caller frees)
  * or NULL when out of memory. */
-char *senti_template_render(const char *tmpl, const char *text, size_t text_len, const char *label);
+SENTI_API char *senti_template_render(const char *tmpl, const char *text, size_t text_len, const char *label);
 
 /* One built prompt. The buffers are owned by the senti_prompt and stay valid
  * until its next build/fit call. */
@@ -154,8 +155,8 @@ typedef struct {
 } senti_demo_set;
 
 /* Build prefix and suffix for one row. `train`/`demos` may be NULL (zero-shot). */
-senti_status senti_prompt_build(senti_prompt *p, const senti_examples *train, const senti_demo_set *demos,
-                                const char *text, size_t text_len, senti_prompt_text *out, senti_err *err);
+SENTI_API senti_status senti_prompt_build(senti_prompt *p, const senti_examples *train, const senti_demo_set *demos,
+                                          const char *text, size_t text_len, senti_prompt_text *out, senti_err *err);
 
 /* Counts the tokens of a text as the scorer will (BOS included when the
  * tokenizer adds one). Return SIZE_MAX on error. */
@@ -163,10 +164,10 @@ typedef size_t (*senti_token_count_fn)(void *ctx, const char *text, size_t len);
 
 /* senti_prompt_build under a context budget of `n_ctx` tokens, keeping
  * `reserve` tokens free for the longest label continuation (rule above). */
-senti_status senti_prompt_fit(senti_prompt *p, const senti_examples *train, const senti_demo_set *demos,
-                              const char *text, size_t text_len, size_t n_ctx, size_t reserve,
-                              senti_token_count_fn count, void *count_ctx, senti_prompt_text *out,
-                              senti_err *err);
+SENTI_API senti_status senti_prompt_fit(senti_prompt *p, const senti_examples *train, const senti_demo_set *demos,
+                                        const char *text, size_t text_len, size_t n_ctx, size_t reserve,
+                                        senti_token_count_fn count, void *count_ctx, senti_prompt_text *out,
+                                        senti_err *err);
 
 /* ---- demonstration sampling ------------------------------------------------- */
 
@@ -182,30 +183,30 @@ typedef struct {
     bool same_file;               /* train and test are the same file: exclude the scored row */
 } senti_demo_params;
 
-senti_demo_params senti_demo_default_params(void);
+SENTI_API senti_demo_params senti_demo_default_params(void);
 
 /* Parse option words: "random"/"balanced", "random"/"fixed"/"interleaved". */
-senti_status senti_demo_sampling_parse(const char *s, senti_demo_sampling *out, senti_err *err);
-senti_status senti_demo_order_parse(const char *s, senti_demo_order *out, senti_err *err);
-const char *senti_demo_sampling_name(senti_demo_sampling s);
-const char *senti_demo_order_name(senti_demo_order o);
+SENTI_API senti_status senti_demo_sampling_parse(const char *s, senti_demo_sampling *out, senti_err *err);
+SENTI_API senti_status senti_demo_order_parse(const char *s, senti_demo_order *out, senti_err *err);
+SENTI_API const char *senti_demo_sampling_name(senti_demo_sampling s);
+SENTI_API const char *senti_demo_order_name(senti_demo_order o);
 
 typedef struct senti_demo_sampler senti_demo_sampler;
 
 /* Check the training set (labels present and known to the verbalizer, enough
  * rows for K) and draw the shared set. `train` and `v` must outlive the sampler. */
-senti_status senti_demo_sampler_create(const senti_examples *train, const senti_verbalizer *v,
-                                       const senti_demo_params *p, senti_demo_sampler **out, senti_err *err);
-void senti_demo_sampler_free(senti_demo_sampler *s);
+SENTI_API senti_status senti_demo_sampler_create(const senti_examples *train, const senti_verbalizer *v,
+                                                 const senti_demo_params *p, senti_demo_sampler **out, senti_err *err);
+SENTI_API void senti_demo_sampler_free(senti_demo_sampler *s);
 
 /* The demonstrations for the scored row `row` (1-based row number of the test
  * file; `id` may be NULL). out->idx is owned by the sampler and valid until the
  * next draw. */
-senti_status senti_demo_sampler_draw(senti_demo_sampler *s, size_t row, const char *id, senti_demo_set *out,
-                                     senti_err *err);
+SENTI_API senti_status senti_demo_sampler_draw(senti_demo_sampler *s, size_t row, const char *id, senti_demo_set *out,
+                                               senti_err *err);
 /* The shared set as drawn (per_row: empty), for the manifest: indices into
  * train (train->items[idx[i]].row gives the file row number). */
-senti_demo_set senti_demo_sampler_shared(const senti_demo_sampler *s);
+SENTI_API senti_demo_set senti_demo_sampler_shared(const senti_demo_sampler *s);
 
 #ifdef __cplusplus
 }

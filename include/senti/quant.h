@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "senti/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -47,36 +49,36 @@ typedef struct {
 } senti_type_traits;
 
 /* Traits of a type id; NULL when the id is not a known ggml type. */
-const senti_type_traits *senti_type_info(int type);
+SENTI_API const senti_type_traits *senti_type_info(int type);
 /* Name of a type id ("Q4_K"), or "unknown". */
-const char *senti_type_name(int type);
+SENTI_API const char *senti_type_name(int type);
 /* Bytes in a row of n elements; 0 when n is not a multiple of the block size
  * or the type is unknown. */
-size_t senti_type_row_size(int type, int64_t n);
+SENTI_API size_t senti_type_row_size(int type, int64_t n);
 
 /* Dequantize one row of n elements (n a multiple of the block size).
  * An unknown/unsupported type or a bad n writes NaN to dst[0..n) (and the dot
  * functions return NaN), so that misuse is loud. Reentrant, no allocation;
  * src needs no alignment. The fast path is bit-identical to the reference. */
-void senti_dequant_row(int type, const void *src, float *dst, int64_t n);
-void senti_dequant_row_ref(int type, const void *src, float *dst, int64_t n);
+SENTI_API void senti_dequant_row(int type, const void *src, float *dst, int64_t n);
+SENTI_API void senti_dequant_row_ref(int type, const void *src, float *dst, int64_t n);
 
 /* Dot product of one quantized row of n elements with an f32 vector. The
  * reference dequantizes and accumulates in double; the fast path keeps x in
  * f32 and differs only by summation order (relative to sum |w_i x_i|, ~1e-6). */
-float senti_dot_row(int type, const void *row, const float *x, int64_t n);
-float senti_dot_row_ref(int type, const void *row, const float *x, int64_t n);
+SENTI_API float senti_dot_row(int type, const void *row, const float *x, int64_t n);
+SENTI_API float senti_dot_row_ref(int type, const void *row, const float *x, int64_t n);
 
 /* fp16/bf16 scalar conversions (IEEE half, round to nearest even). */
-float senti_fp16_to_f32(uint16_t h);
-uint16_t senti_f32_to_fp16(float f);
-float senti_bf16_to_f32(uint16_t h);
-uint16_t senti_f32_to_bf16(float f);
+SENTI_API float senti_fp16_to_f32(uint16_t h);
+SENTI_API uint16_t senti_f32_to_fp16(float f);
+SENTI_API float senti_bf16_to_f32(uint16_t h);
+SENTI_API uint16_t senti_f32_to_bf16(float f);
 
 /* Quantize a row of floats into `type` (reference quantizers, used by the tests
  * to build tiny models of every type, and by LoRA merging). Supported for every
  * type that senti_dequant_row supports. Returns bytes written, 0 if unsupported. */
-size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
+SENTI_API size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
 
 /* ---- 8-bit activations and integer dot products (src/quant_q8.c) ----
  * ggml multiplies a quantized weight row with activations quantized to 8 bits
@@ -84,30 +86,30 @@ size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
  * Q2_K..Q6_K. These follow ggml's layouts and rounding byte for byte. */
 
 /* The activation type paired with weight type wtype, or -1 if none. */
-int senti_q8_act_type(int wtype);
+SENTI_API int senti_q8_act_type(int wtype);
 /* Quantize n floats (n a multiple of the block size) into Q8_0 / Q8_1 / Q8_K.
  * The fast versions write the same bytes as the _ref ones. */
-void senti_quantize_row_q8_0(const float *x, void *dst, int64_t n);
-void senti_quantize_row_q8_1(const float *x, void *dst, int64_t n);
-void senti_quantize_row_q8_K(const float *x, void *dst, int64_t n);
-void senti_quantize_row_q8_0_ref(const float *x, void *dst, int64_t n);
-void senti_quantize_row_q8_1_ref(const float *x, void *dst, int64_t n);
-void senti_quantize_row_q8_K_ref(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_0(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_1(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_K(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_0_ref(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_1_ref(const float *x, void *dst, int64_t n);
+SENTI_API void senti_quantize_row_q8_K_ref(const float *x, void *dst, int64_t n);
 /* Quantize into senti_q8_act_type(wtype); returns bytes written (0: no pairing
  * or bad n). */
-size_t senti_quantize_row_act(int wtype, const float *x, void *dst, int64_t n);
+SENTI_API size_t senti_quantize_row_act(int wtype, const float *x, void *dst, int64_t n);
 /* Dequantize a Q8_0 / Q8_1 / Q8_K row (atype) of n elements. */
-void senti_dequant_row_q8(int atype, const void *src, float *dst, int64_t n);
+SENTI_API void senti_dequant_row_q8(int atype, const void *src, float *dst, int64_t n);
 /* Dot product of a weight row of type wtype with an activation row xq of its
  * paired type (n elements). The reference follows ggml's definition; the fast
  * path has exact integer block sums (K-quants: bit-identical result; legacy
  * types: float summation order differs, ~1e-6 relative). NaN on a bad type/n. */
-float senti_dot_row_q8(int wtype, const void *row, const void *xq, int64_t n);
-float senti_dot_row_q8_ref(int wtype, const void *row, const void *xq, int64_t n);
+SENTI_API float senti_dot_row_q8(int wtype, const void *row, const void *xq, int64_t n);
+SENTI_API float senti_dot_row_q8_ref(int wtype, const void *row, const void *xq, int64_t n);
 /* out[t] = row . xq_t for nt activation rows xq_t = xq + t * xq_stride bytes
  * (each weight block is unpacked once for all of them). */
-void senti_dot_rows_q8(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
-                       float *out);
+SENTI_API void senti_dot_rows_q8(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
+                                 float *out);
 
 #ifdef __cplusplus
 }

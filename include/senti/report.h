@@ -40,12 +40,12 @@ typedef struct senti_results senti_results;
 /* Load results: `path` is a results.json or a directory holding one.
  * *out is owned by the caller: senti_results_free(). Errors name the file
  * and, for content errors, the JSON path. */
-senti_status senti_results_load(const char *path, senti_results **out, senti_err *err);
-void senti_results_free(senti_results *r);
-size_t senti_results_n_cells(const senti_results *r);
-const char *senti_results_cell_name(const senti_results *r, size_t i);
+SENTI_API senti_status senti_results_load(const char *path, senti_results **out, senti_err *err);
+SENTI_API void senti_results_free(senti_results *r);
+SENTI_API size_t senti_results_n_cells(const senti_results *r);
+SENTI_API const char *senti_results_cell_name(const senti_results *r, size_t i);
 /* A headline metric of a cell (NaN when missing or null). */
-double senti_results_metric(const senti_results *r, size_t cell, const char *metric);
+SENTI_API double senti_results_metric(const senti_results *r, size_t cell, const char *metric);
 
 typedef enum { SENTI_GATE_UNDER = 0, SENTI_GATE_OVER, SENTI_GATE_BASELINE } senti_gate_kind;
 
@@ -59,7 +59,7 @@ typedef struct {
 } senti_gate;
 
 /* Parse "metric=x", "metric[label]=x", "metric@cells=x", "metric[label]@cells=x". */
-senti_status senti_gate_parse(const char *spec, senti_gate_kind kind, senti_gate *out, senti_err *err);
+SENTI_API senti_status senti_gate_parse(const char *spec, senti_gate_kind kind, senti_gate *out, senti_err *err);
 
 /* Outcome of one gate over the cells it selects. */
 typedef struct {
@@ -75,23 +75,23 @@ typedef struct {
  * selects no cell, names an unknown metric or label, or a baseline whose rows
  * differ, fails with SENTI_ERR_ARG / SENTI_ERR_NOTFOUND (an input error, not a
  * failed gate). */
-senti_status senti_gates_eval(const senti_results *r, const senti_results *baseline, const senti_gate *gates,
-                              size_t n, senti_gate_result *res, senti_err *err);
-void senti_gate_result_clear(senti_gate_result *g);
+SENTI_API senti_status senti_gates_eval(const senti_results *r, const senti_results *baseline, const senti_gate *gates,
+                                        size_t n, senti_gate_result *res, senti_err *err);
+SENTI_API void senti_gate_result_clear(senti_gate_result *g);
 
 /* Exact two-sided McNemar p-value for b and c discordant pairs. */
-double senti_mcnemar_exact(size_t b, size_t c);
+SENTI_API double senti_mcnemar_exact(size_t b, size_t c);
 
 /* Writers. `gates` may be NULL when n_gates is 0. */
-senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
-                               senti_err *err);
-senti_status senti_report_markdown(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
-                                   senti_err *err);
-senti_status senti_report_csv(const senti_results *r, FILE *f, senti_err *err);
-senti_status senti_report_json(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
-                               senti_err *err);
-senti_status senti_report_junit(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
-                                senti_err *err);
+SENTI_API senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                         FILE *f, senti_err *err);
+SENTI_API senti_status senti_report_markdown(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                             FILE *f, senti_err *err);
+SENTI_API senti_status senti_report_csv(const senti_results *r, FILE *f, senti_err *err);
+SENTI_API senti_status senti_report_json(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                         FILE *f, senti_err *err);
+SENTI_API senti_status senti_report_junit(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                          FILE *f, senti_err *err);
 
 #ifdef __cplusplus
 }

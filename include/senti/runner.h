@@ -52,7 +52,7 @@ typedef struct {
     void *on_rows_user;
 } senti_run_params;
 
-senti_run_params senti_run_default_params(void);
+SENTI_API senti_run_params senti_run_default_params(void);
 
 typedef struct {
     size_t n_cells, n_run, n_skipped;
@@ -60,11 +60,12 @@ typedef struct {
 } senti_run_summary;
 
 /* Run every cell (stopping at the first failing one) and write results.json. */
-senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p, senti_run_summary *sum,
-                                  senti_err *err);
+SENTI_API senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p,
+                                            senti_run_summary *sum, senti_err *err);
 
 /* Rebuild results.json from the cell.json files alone (no model work). */
-senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err);
+SENTI_API senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds,
+                                               senti_err *err);
 
 #ifdef __cplusplus
 }

@@ -39,27 +39,28 @@ typedef struct senti_score_cache senti_score_cache;
 
 /* Open (creating DIR and the file when missing) the cache of one model.
  * `model_sha256` is 64 hex digits. *out is owned: senti_score_cache_close(). */
-senti_status senti_score_cache_open(const char *dir, const char *model_sha256, senti_score_cache **out,
-                                    senti_err *err);
-void senti_score_cache_close(senti_score_cache *c);
+SENTI_API senti_status senti_score_cache_open(const char *dir, const char *model_sha256, senti_score_cache **out,
+                                              senti_err *err);
+SENTI_API void senti_score_cache_close(senti_score_cache *c);
 
 /* The key of one prompt (see above). `words_desc` is a NUL-terminated text. */
-void senti_score_cache_key(const senti_score_cache *c, const char *prefix, size_t prefix_len, const char *suffix,
-                           size_t suffix_len, const char *words_desc, uint8_t key[32]);
+SENTI_API void senti_score_cache_key(const senti_score_cache *c, const char *prefix, size_t prefix_len,
+                                     const char *suffix, size_t suffix_len, const char *words_desc, uint8_t key[32]);
 
 /* Look a key up: true and scores[0..k) (and *n_tokens when non-NULL) filled
  * when present with the same k. */
-bool senti_score_cache_get(senti_score_cache *c, const uint8_t key[32], int k, double *scores, uint32_t *n_tokens);
+SENTI_API bool senti_score_cache_get(senti_score_cache *c, const uint8_t key[32], int k, double *scores,
+                                     uint32_t *n_tokens);
 
 /* Add a record and flush it to the file. A key already present is ignored. */
-senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], int k, const double *scores,
-                                   uint32_t n_tokens, senti_err *err);
+SENTI_API senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], int k, const double *scores,
+                                             uint32_t n_tokens, senti_err *err);
 
 /* Counters since open: records loaded from the file, hits, misses, puts. */
 typedef struct {
     size_t loaded, hits, misses, puts;
 } senti_score_cache_stats;
-senti_score_cache_stats senti_score_cache_get_stats(const senti_score_cache *c);
+SENTI_API senti_score_cache_stats senti_score_cache_get_stats(const senti_score_cache *c);
 
 #ifdef __cplusplus
 }

@@ -66,38 +66,39 @@ typedef struct {
  * what matters: it is rendered for a one-character text) and flatten them for
  * the scorer. `tok_flags` as the prompt is tokenized with. On success the
  * caller frees *out with senti_label_words_buf_free (also after a failure). */
-senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v, const senti_tokenizer *tok,
-                                     int tok_flags, senti_label_words_buf *out, senti_err *err);
-void senti_label_words_buf_free(senti_label_words_buf *b);
+SENTI_API senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v,
+                                               const senti_tokenizer *tok, int tok_flags, senti_label_words_buf *out,
+                                               senti_err *err);
+SENTI_API void senti_label_words_buf_free(senti_label_words_buf *b);
 
 typedef struct senti_scorer senti_scorer;
 
 /* A scorer on `ctx` (borrowed: the scorer owns its KV cache contents from now
  * on). The label words are copied. SENTI_ERR_ARG when a word is empty or a
  * label has no word. */
-senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
-                              senti_err *err);
-void senti_scorer_free(senti_scorer *sc);
+SENTI_API senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
+                                        senti_err *err);
+SENTI_API void senti_scorer_free(senti_scorer *sc);
 
 /* Decode the shared prefix (may be empty). A prefix equal to the current one
  * costs nothing. */
-senti_status senti_scorer_set_prefix(senti_scorer *sc, const int32_t *ids, int n, senti_err *err);
+SENTI_API senti_status senti_scorer_set_prefix(senti_scorer *sc, const int32_t *ids, int n, senti_err *err);
 
 /* When false, every senti_scorer_score() decodes the prefix again (benchmarks). */
-void senti_scorer_set_reuse(senti_scorer *sc, bool reuse);
+SENTI_API void senti_scorer_set_reuse(senti_scorer *sc, bool reuse);
 
 /* When `hidden` is non-NULL, every later senti_scorer_score() also writes the
  * final hidden state (after the output norm) at the row's last position into
  * hidden[0..n_embd-1] (borrowed buffer; NULL turns it off). Used by fine-tuned
  * heads (senti/finetune.h). */
-void senti_scorer_set_hidden(senti_scorer *sc, float *hidden);
+SENTI_API void senti_scorer_set_hidden(senti_scorer *sc, float *hidden);
 
 /* Largest row that fits with the prefix and the longest word. */
-int senti_scorer_max_row(const senti_scorer *sc);
+SENTI_API int senti_scorer_max_row(const senti_scorer *sc);
 
 /* Score every word after prefix + row: word_lp[j] = log P(word j | prefix, row).
  * n >= 1 unless the prefix is non-empty. SENTI_ERR_RANGE when it does not fit. */
-senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, double *word_lp, senti_err *err);
+SENTI_API senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, double *word_lp, senti_err *err);
 
 /* Score n_rows rows after the prefix: word_lp[i * n_words + j] = log P(word j
  * | prefix, row i); decoded[i] (may be NULL) = tokens decoded for row i;
@@ -115,23 +116,24 @@ senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, int n, dou
  * from the row list alone, never from `need`: a row's scores depend
  * only on the rows passed, not on which of them were wanted (so a run resumed
  * from a score cache reproduces the uninterrupted run bit for bit). */
-senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
-                                     const bool *need, double *word_lp, int *decoded, float *hidden, senti_err *err);
+SENTI_API senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens,
+                                               int n_rows, const bool *need, double *word_lp, int *decoded,
+                                               float *hidden, senti_err *err);
 /* Token budget of one packed pass (default 512, the most; 0 or 1 = no packing). */
-void senti_scorer_set_pack_tokens(senti_scorer *sc, int n);
+SENTI_API void senti_scorer_set_pack_tokens(senti_scorer *sc, int n);
 /* Forward-pass work of the last call (tokens decoded), for reporting. */
-int senti_scorer_last_tokens(const senti_scorer *sc);
+SENTI_API int senti_scorer_last_tokens(const senti_scorer *sc);
 
 /* Aggregate word scores into label scores[n_labels]. */
-void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,
-                        double *scores);
+SENTI_API void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,
+                                  double *scores);
 
 /* Softmax over n scores into p (max subtracted, double). */
-void senti_label_softmax(const double *scores, int n, double *p);
+SENTI_API void senti_label_softmax(const double *scores, int n, double *p);
 
 /* "logsumexp" / "mean" / "max" and back; -1 for an unknown name. */
-const char *senti_agg_name(senti_agg a);
-int senti_agg_parse(const char *name);
+SENTI_API const char *senti_agg_name(senti_agg a);
+SENTI_API int senti_agg_parse(const char *name);
 
 #ifdef __cplusplus
 }

@@ -65,36 +65,36 @@ enum {
 
 /* Build from an open GGUF file. The tokenizer copies what it needs: it stays
  * valid after senti_gguf_close(). */
-senti_status senti_tokenizer_load(const senti_gguf *g, senti_tokenizer **out, senti_err *err);
-void senti_tokenizer_free(senti_tokenizer *t);
+SENTI_API senti_status senti_tokenizer_load(const senti_gguf *g, senti_tokenizer **out, senti_err *err);
+SENTI_API void senti_tokenizer_free(senti_tokenizer *t);
 
 /* Tokenize `len` bytes of `text`. Writes at most `cap` ids; *n_out receives the
  * full count (when it exceeds cap, returns SENTI_ERR_RANGE and the caller can
  * retry with a bigger buffer). */
-senti_status senti_tokenize(const senti_tokenizer *t, const char *text, size_t len, int flags,
-                            int32_t *ids, size_t cap, size_t *n_out, senti_err *err);
+SENTI_API senti_status senti_tokenize(const senti_tokenizer *t, const char *text, size_t len, int flags,
+                                      int32_t *ids, size_t cap, size_t *n_out, senti_err *err);
 
 /* The text of one token as it decodes (byte-level BPE bytes restored,
  * SentencePiece '▁' turned into a space, <0xNN> into that byte). Writes at
  * most cap bytes, returns the full length. Special tokens decode to their text
  * only when `special` is true, else to nothing. */
-size_t senti_token_to_piece(const senti_tokenizer *t, int32_t id, bool special, char *buf, size_t cap);
+SENTI_API size_t senti_token_to_piece(const senti_tokenizer *t, int32_t id, bool special, char *buf, size_t cap);
 
 /* Decode a sequence into `buf` (NUL-terminated if cap > 0); returns the full length. */
-size_t senti_detokenize(const senti_tokenizer *t, const int32_t *ids, size_t n, bool special, char *buf,
-                        size_t cap);
+SENTI_API size_t senti_detokenize(const senti_tokenizer *t, const int32_t *ids, size_t n, bool special, char *buf,
+                                  size_t cap);
 
-senti_tok_kind senti_tokenizer_kind(const senti_tokenizer *t);
-const char *senti_tokenizer_pre(const senti_tokenizer *t); /* pre-tokenizer name, "" for SPM */
-int32_t senti_tokenizer_n_vocab(const senti_tokenizer *t);
-int32_t senti_token_bos(const senti_tokenizer *t); /* -1 when none */
-int32_t senti_token_eos(const senti_tokenizer *t);
-bool senti_tokenizer_add_bos(const senti_tokenizer *t);
-bool senti_tokenizer_add_eos(const senti_tokenizer *t);
+SENTI_API senti_tok_kind senti_tokenizer_kind(const senti_tokenizer *t);
+SENTI_API const char *senti_tokenizer_pre(const senti_tokenizer *t); /* pre-tokenizer name, "" for SPM */
+SENTI_API int32_t senti_tokenizer_n_vocab(const senti_tokenizer *t);
+SENTI_API int32_t senti_token_bos(const senti_tokenizer *t); /* -1 when none */
+SENTI_API int32_t senti_token_eos(const senti_tokenizer *t);
+SENTI_API bool senti_tokenizer_add_bos(const senti_tokenizer *t);
+SENTI_API bool senti_tokenizer_add_eos(const senti_tokenizer *t);
 /* The raw vocabulary string of a token (as stored in the GGUF). */
-senti_str senti_token_text(const senti_tokenizer *t, int32_t id);
+SENTI_API senti_str senti_token_text(const senti_tokenizer *t, int32_t id);
 /* Id of an exact vocabulary string, or -1. */
-int32_t senti_token_lookup(const senti_tokenizer *t, const char *text, size_t len);
+SENTI_API int32_t senti_token_lookup(const senti_tokenizer *t, const char *text, size_t len);
 
 #ifdef __cplusplus
 }

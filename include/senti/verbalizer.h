@@ -42,34 +42,35 @@ extern "C" {
 typedef struct senti_verbalizer senti_verbalizer;
 
 /* Load and validate a verbalizer file. Errors name the file and the label. */
-senti_status senti_verbalizer_load(const char *path, senti_verbalizer **out, senti_err *err);
+SENTI_API senti_status senti_verbalizer_load(const char *path, senti_verbalizer **out, senti_err *err);
 /* The same from a JSON text; `origin` names it in error messages. */
-senti_status senti_verbalizer_parse(const char *json, size_t len, const char *origin, senti_verbalizer **out,
-                                    senti_err *err);
-void senti_verbalizer_free(senti_verbalizer *v);
+SENTI_API senti_status senti_verbalizer_parse(const char *json, size_t len, const char *origin, senti_verbalizer **out,
+                                              senti_err *err);
+SENTI_API void senti_verbalizer_free(senti_verbalizer *v);
 
 /* All strings below are owned by the verbalizer. Optional ones are NULL when absent. */
-const char *senti_verbalizer_name(const senti_verbalizer *v);
-const char *senti_verbalizer_description(const senti_verbalizer *v);
-const char *senti_verbalizer_template(const senti_verbalizer *v);
-const char *senti_verbalizer_demo_template(const senti_verbalizer *v);
-const char *senti_verbalizer_instruction(const senti_verbalizer *v);
-const char *senti_verbalizer_separator(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_name(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_description(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_template(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_demo_template(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_instruction(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_separator(const senti_verbalizer *v);
 /* SHA-256 (hex) of the file bytes / parsed text, for the manifest. */
-const char *senti_verbalizer_sha256(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_sha256(const senti_verbalizer *v);
 
-size_t senti_verbalizer_n_labels(const senti_verbalizer *v);
-const char *senti_verbalizer_label(const senti_verbalizer *v, size_t i);   /* dataset label key */
-const char *senti_verbalizer_display(const senti_verbalizer *v, size_t i); /* display name */
-size_t senti_verbalizer_n_words(const senti_verbalizer *v, size_t i);
-const char *senti_verbalizer_word(const senti_verbalizer *v, size_t i, size_t j);
+SENTI_API size_t senti_verbalizer_n_labels(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_label(const senti_verbalizer *v, size_t i);   /* dataset label key */
+SENTI_API const char *senti_verbalizer_display(const senti_verbalizer *v, size_t i); /* display name */
+SENTI_API size_t senti_verbalizer_n_words(const senti_verbalizer *v, size_t i);
+SENTI_API const char *senti_verbalizer_word(const senti_verbalizer *v, size_t i, size_t j);
 /* Index of a dataset label string, or -1. */
-int senti_verbalizer_find(const senti_verbalizer *v, const char *label);
+SENTI_API int senti_verbalizer_find(const senti_verbalizer *v, const char *label);
 
 /* The continuation text of `word` after the prompt `prompt` (only its last
  * byte matters; see the rule above). Writes into buf (NUL-terminated if cap > 0), returns
  * the full length. */
-size_t senti_continuation_text(const char *prompt, size_t prompt_len, const char *word, char *buf, size_t cap);
+SENTI_API size_t senti_continuation_text(const char *prompt, size_t prompt_len, const char *word, char *buf,
+                                         size_t cap);
 
 /* Tokens of one label word continuing a prompt. */
 typedef struct {
@@ -93,10 +94,10 @@ typedef struct {
  * any row). `tok_flags` are the senti_tokenize flags the prompt is tokenized
  * with (SENTI_TOK_PARSE_SPECIAL for chat prompts); SENTI_TOK_ADD_SPECIAL is
  * ignored here. *out is owned by the caller: senti_verbalizer_tokens_free(). */
-senti_status senti_verbalizer_tokenize(const senti_verbalizer *v, const senti_tokenizer *tok, const char *prompt,
-                                       size_t prompt_len, int tok_flags, senti_verbalizer_tokens **out,
-                                       senti_err *err);
-void senti_verbalizer_tokens_free(senti_verbalizer_tokens *t);
+SENTI_API senti_status senti_verbalizer_tokenize(const senti_verbalizer *v, const senti_tokenizer *tok,
+                                                 const char *prompt, size_t prompt_len, int tok_flags,
+                                                 senti_verbalizer_tokens **out, senti_err *err);
+SENTI_API void senti_verbalizer_tokens_free(senti_verbalizer_tokens *t);
 
 #ifdef __cplusplus
 }
@@ -104,12 +105,12 @@ void senti_verbalizer_tokens_free(senti_verbalizer_tokens *t);
 /* ---- templates ----------------------------------------------------------- */
 
 /* Non-overlapping occurrences of `placeholder` ("{text}", "{label}") in `tmpl`. */
-size_t senti_template_count(const char *tmpl, const char *placeholder);
+SENTI_API size_t senti_template_count(const char *tmpl, const char *placeholder);
 
 /* The one rule for templates: exactly one {text}; a demonstration template
  * (demo) also exactly one {label}, a query template none. NULL when `tmpl`
  * follows it, else what is wrong ("must contain {text} exactly once"), for the
  * caller to prefix with where the template came from. */
-const char *senti_template_problem(const char *tmpl, bool demo);
+SENTI_API const char *senti_template_problem(const char *tmpl, bool demo);
 
 #endif /* SENTI_VERBALIZER_H */

@@ -39,6 +39,8 @@ struct senti_gguf_writer {
 
 static senti_status put(bytes *b, const void *src, size_t n)
 {
+    if (n == 0) /* an empty array may come as NULL; memcpy must not see it */
+        return SENTI_OK;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n)

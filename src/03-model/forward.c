@@ -4,7 +4,8 @@
  * Contract:
  *   - senti_context_new allocates everything a decode will ever need: the f32
  *     KV cache [n_layer][n_ctx][n_head_kv*head_dim] and a workspace for a batch
- *     of SENTI_MAX_BATCH tokens. senti_decode allocates nothing; inputs longer
+ *     of SENTI_MAX_BATCH tokens, as 64-byte aligned slices of one arena
+ *     (one allocation, one free). senti_decode allocates nothing; inputs longer
  *     than SENTI_MAX_BATCH run in chunks (same result as one batch).
  *   - With SENTI_MATMUL=q8 in the environment when the context is created,
  *     matrix products y = x W^T with quantized weights follow llama.cpp: the T
@@ -70,67 +71,116 @@ static size_t act_row_bytes(int64_t n)
     return k > l ? k : l;
 }
 
+/* Alignment of every slice of the context's arena (a cache line; AVX-512 rows). */
+#define SENTI_ARENA_ALIGN 64
+
+/* Under AddressSanitizer each slice is followed by a poisoned gap, so that an
+ * overrun into the next buffer is still reported as with separate mallocs. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ARENA_GUARD SENTI_ARENA_ALIGN
+#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_GUARD 0
+#define ARENA_POISON(p, n) ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The next slice of `bytes` from an arena at base (NULL: only measure), moving
+ * *off past it rounded up to SENTI_ARENA_ALIGN (plus the guard gap). */
+static void *carve(char *base, size_t *off, size_t bytes)
+{
+    void *p = base ? base + *off : NULL;
+    const size_t end = *off + bytes;
+    *off = (end + SENTI_ARENA_ALIGN - 1) / SENTI_ARENA_ALIGN * SENTI_ARENA_ALIGN + ARENA_GUARD;
+    if (base)
+        ARENA_POISON(base + end, *off - end);
+    return p;
+}
+
+/* Sizes that the workspace depends on besides the hyper-parameters: thread
+ * count, tile and quantized-row widths, attention scratch. */
+static void size_context(senti_context *c)
+{
+    const senti_hparams *hp = &c->m->hp;
+    const int64_t QD = (int64_t)hp->n_head * hp->head_dim;
+    const int64_t widest = max3(hp->n_embd, hp->n_ff, QD);
+    const size_t tile_min = 16 * (size_t)widest; /* at least 16 rows of the widest matrix */
+    c->n_kv_dim = hp->n_head_kv * hp->head_dim;
+    c->tile_floats = (size_t)SENTI_TILE_FLOATS > tile_min ? (size_t)SENTI_TILE_FLOATS : tile_min;
+    c->xq_row_bytes = act_row_bytes(widest);
+    c->max_threads = omp_get_num_procs() > senti_get_threads() ? omp_get_num_procs() : senti_get_threads();
+    /* attention scratch per thread: one block of rows of a group of query heads */
+    const size_t group_rows = (size_t)(hp->n_head / hp->n_head_kv) * SENTI_ATT_ROWS;
+    c->scores_floats = group_rows * (size_t)c->n_ctx;
+    c->att_qo_floats = group_rows * (size_t)hp->head_dim;
+}
+
+/* Point every cache and workspace buffer at its slice of the arena at base
+ * (NULL: pointers stay NULL); returns the arena's size in bytes. The one
+ * place that lists the buffers, so measuring and carving cannot disagree. */
+static size_t carve_context(senti_context *c, char *base)
+{
+    const senti_hparams *hp = &c->m->hp;
+    const size_t B = SENTI_MAX_BATCH, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
+    const size_t QD = (size_t)hp->n_head * hp->head_dim, half = (size_t)hp->rope_dim / 2;
+    const size_t cache = (size_t)hp->n_layer * (size_t)c->n_ctx * (size_t)c->n_kv_dim;
+    const size_t nth = (size_t)c->max_threads, fl = sizeof(float);
+    size_t off = 0;
+    c->k_cache = carve(base, &off, cache * fl);
+    c->v_cache = carve(base, &off, cache * fl);
+    c->x = carve(base, &off, B * E * fl);
+    c->xn = carve(base, &off, B * E * fl);
+    c->q = carve(base, &off, B * QD * fl);
+    c->att = carve(base, &off, B * QD * fl);
+    c->tmp = carve(base, &off, B * (E > F ? E : F) * fl);
+    c->ff_gate = carve(base, &off, B * F * fl);
+    c->ff_up = carve(base, &off, B * F * fl);
+    c->scores = carve(base, &off, nth * c->scores_floats * fl);
+    c->att_q = carve(base, &off, nth * c->att_qo_floats * fl);
+    c->att_o = carve(base, &off, nth * c->att_qo_floats * fl);
+    c->tile = carve(base, &off, nth * c->tile_floats * fl);
+    c->xq = carve(base, &off, B * c->xq_row_bytes);
+    c->tile_out = carve(base, &off, B * SENTI_OUT_BLOCK * fl);
+    c->hid = carve(base, &off, B * E * fl);
+    c->lse_max = carve(base, &off, B * sizeof(double));
+    c->lse_sum = carve(base, &off, B * sizeof(double));
+    c->out_idx = carve(base, &off, B * sizeof(int));
+    c->seq_start = carve(base, &off, B * sizeof(int));
+    c->par_start = carve(base, &off, B * sizeof(int));
+    c->par_len = carve(base, &off, B * sizeof(int));
+    c->keep = carve(base, &off, B * sizeof(int));
+    c->kept_at = carve(base, &off, B * sizeof(int));
+    c->rope_cos = carve(base, &off, 2 * B * (half ? half : 1) * fl);
+    c->rope_sin = carve(base, &off, 2 * B * (half ? half : 1) * fl);
+    return off;
+}
+
 senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **out, senti_err *err)
 {
     if (!m || !out)
         return senti_err_set(err, SENTI_ERR_ARG, "senti_context_new: NULL argument");
-    const senti_hparams *hp = &m->hp;
     if (n_ctx <= 0)
-        n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
+        n_ctx = m->hp.n_ctx_train < 4096 ? m->hp.n_ctx_train : 4096;
     senti_context *c = calloc(1, sizeof *c);
     if (!c)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context");
-    const size_t B = SENTI_MAX_BATCH, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
-    const size_t QD = (size_t)hp->n_head * hp->head_dim, half = (size_t)hp->rope_dim / 2;
     c->m = m;
     c->n_ctx = n_ctx;
-    c->n_kv_dim = hp->n_head_kv * hp->head_dim;
-    const size_t cache = (size_t)hp->n_layer * (size_t)n_ctx * (size_t)c->n_kv_dim;
-    const int64_t widest = max3(hp->n_embd, hp->n_ff, (int64_t)QD);
-    const size_t tile_min = 16 * (size_t)widest; /* at least 16 rows of the widest matrix */
-    c->tile_floats = (size_t)SENTI_TILE_FLOATS > tile_min ? (size_t)SENTI_TILE_FLOATS : tile_min;
     const char *mm = getenv("SENTI_MATMUL");
     c->matmul_f32 = !(mm && strcmp(mm, "q8") == 0);
-    c->xq_row_bytes = act_row_bytes(widest);
-    c->max_threads = omp_get_num_procs() > senti_get_threads() ? omp_get_num_procs() : senti_get_threads();
-    const size_t nth = (size_t)c->max_threads;
-    c->k_cache = calloc(cache, sizeof(float));
-    c->v_cache = calloc(cache, sizeof(float));
-    c->x = malloc(B * E * sizeof(float));
-    c->xn = malloc(B * E * sizeof(float));
-    c->q = malloc(B * QD * sizeof(float));
-    c->att = malloc(B * QD * sizeof(float));
-    c->tmp = malloc(B * (E > F ? E : F) * sizeof(float));
-    c->ff_gate = malloc(B * F * sizeof(float));
-    c->ff_up = malloc(B * F * sizeof(float));
-    /* attention scratch per thread: one block of rows of a group of query heads */
-    const size_t group_rows = (size_t)(hp->n_head / hp->n_head_kv) * SENTI_ATT_ROWS;
-    c->scores_floats = group_rows * (size_t)n_ctx;
-    c->att_qo_floats = group_rows * (size_t)hp->head_dim;
-    c->scores = malloc(nth * c->scores_floats * sizeof(float));
-    c->att_q = malloc(nth * c->att_qo_floats * sizeof(float));
-    c->att_o = malloc(nth * c->att_qo_floats * sizeof(float));
-    c->tile = malloc(nth * c->tile_floats * sizeof(float));
-    c->xq = malloc(B * c->xq_row_bytes);
-    c->tile_out = malloc(B * SENTI_OUT_BLOCK * sizeof(float));
-    c->hid = malloc(B * E * sizeof(float));
-    c->lse_max = malloc(B * sizeof(double));
-    c->lse_sum = malloc(B * sizeof(double));
-    c->out_idx = malloc(B * sizeof(int));
-    c->seq_start = calloc(B, sizeof(int));
-    c->par_start = calloc(B, sizeof(int));
-    c->par_len = calloc(B, sizeof(int));
-    c->keep = malloc(B * sizeof(int));
-    c->kept_at = malloc(B * sizeof(int));
-    c->rope_cos = malloc(2 * B * (half ? half : 1) * sizeof(float));
-    c->rope_sin = malloc(2 * B * (half ? half : 1) * sizeof(float));
-    if (!c->k_cache || !c->v_cache || !c->x || !c->xn || !c->q || !c->att || !c->tmp || !c->ff_gate ||
-        !c->ff_up || !c->scores || !c->att_q || !c->att_o || !c->tile || !c->xq || !c->tile_out || !c->hid ||
-        !c->lse_max || !c->lse_sum || !c->out_idx || !c->seq_start || !c->par_start || !c->par_len || !c->keep ||
-        !c->kept_at || !c->rope_cos || !c->rope_sin) {
-        senti_context_free(c);
+    size_context(c);
+    /* calloc: the zeroed cache pages are mapped lazily, as before the arena */
+    const size_t bytes = carve_context(c, NULL);
+    c->arena = calloc(1, bytes + SENTI_ARENA_ALIGN);
+    if (!c->arena) {
+        free(c);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context of %d positions", n_ctx);
     }
+    uintptr_t a = ((uintptr_t)c->arena + SENTI_ARENA_ALIGN - 1) & ~(uintptr_t)(SENTI_ARENA_ALIGN - 1);
+    carve_context(c, (char *)a);
+    c->arena_bytes = bytes + SENTI_ARENA_ALIGN;
     *out = c;
     return SENTI_OK;
 }
@@ -139,19 +189,8 @@ void senti_context_free(senti_context *c)
 {
     if (!c)
         return;
-    float *bufs[] = {c->k_cache, c->v_cache, c->x, c->xn, c->q, c->att, c->tmp, c->ff_gate, c->ff_up,
-                     c->scores, c->att_q, c->att_o, c->tile, c->tile_out, c->hid, c->rope_cos, c->rope_sin};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        free(bufs[i]);
-    free(c->lse_max);
-    free(c->lse_sum);
-    free(c->out_idx);
-    free(c->seq_start);
-    free(c->par_start);
-    free(c->par_len);
-    free(c->keep);
-    free(c->kept_at);
-    free(c->xq);
+    ARENA_UNPOISON(c->arena, c->arena_bytes);
+    free(c->arena);
     free(c);
 }
 

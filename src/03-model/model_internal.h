@@ -119,6 +119,8 @@ struct senti_context {
     int n_kv_dim;        /* n_head_kv * head_dim */
     float *k_cache;      /* [n_layer][n_ctx][n_kv_dim] */
     float *v_cache;      /* [n_layer][n_ctx][n_kv_dim] */
+    void *arena;         /* the one allocation that every buffer here is a 64-byte aligned slice of */
+    size_t arena_bytes;  /* its size */
     /* workspace, sized once for SENTI_MAX_BATCH tokens */
     float *x;            /* [B][n_embd] residual stream */
     float *xn;           /* [B][n_embd] normalized input of a sub-layer */

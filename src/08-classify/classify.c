@@ -611,59 +611,91 @@ static senti_status finish_row(run *r, group_row *g, const double *word_lp, cons
     return SENTI_OK;
 }
 
-/* Score the group's rows [0, n) that the model has not scored yet (they share
- * the current prefix). If the packed call fails, the uncached rows are retried
- * one by one so that an error names its row. */
-static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
-{
+/* The group's rows that wait for the model, as senti_scorer_score_many takes
+ * them: every row with tokens (a pack is cut from all of them), need[] set for
+ * those the score cache did not have. */
+typedef struct {
     const int32_t *rows[SENTI_CLASSIFY_GROUP];
     int lens[SENTI_CLASSIFY_GROUP], decoded[SENTI_CLASSIFY_GROUP];
     bool need[SENTI_CLASSIFY_GROUP];
-    size_t idx[SENTI_CLASSIFY_GROUP], k = 0, n_need = 0, nw = (size_t)r->words.n_words;
+    size_t idx[SENTI_CLASSIFY_GROUP]; /* index in the group */
+    size_t k, n_need;
+} waiting_rows;
+
+static void collect_waiting(const group_row *grp, size_t n, waiting_rows *w)
+{
+    w->k = w->n_need = 0;
     for (size_t i = 0; i < n; i++)
         if (grp[i].ids) {
-            rows[k] = grp[i].ids;
-            lens[k] = grp[i].n_ids;
-            need[k] = !grp[i].cached;
-            n_need += need[k];
-            idx[k++] = i;
+            w->rows[w->k] = grp[i].ids;
+            w->lens[w->k] = grp[i].n_ids;
+            w->need[w->k] = !grp[i].cached;
+            w->n_need += w->need[w->k];
+            w->idx[w->k++] = i;
         }
-    senti_status s = SENTI_OK;
-    double *lp = n_need ? malloc(k * nw * sizeof *lp) : NULL;
-    if (n_need && !lp)
-        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    else if (n_need)
-        s = use_prefix(r, err);
-    if (n_need && !s) {
-        senti_err e1 = {0};
-        const size_t E = (size_t)senti_model_hparams(r->model)->n_embd;
-        s = senti_scorer_score_many(r->sc, rows, lens, (int)k, need, lp, decoded, r->hidden_rows, &e1);
-        for (size_t i = 0; i < k && (s == SENTI_OK); i++)
-            if (need[i])
-                s = finish_row(r, &grp[idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL,
-                               decoded[i], err);
-            else
-                r->sum.n_tokens += (size_t)decoded[i]; /* computed with its pack */
-        for (size_t i = 0; i < k && s != SENTI_OK && s != SENTI_ERR_NOMEM && s != SENTI_ERR_IO; i++) {
-            group_row *g = &grp[idx[i]]; /* again one by one, so that an error names its row */
-            if (!need[i])
-                continue;
-            senti_err e2 = {0};
-            senti_status s2 = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e2);
-            if (!s2 && !(s2 = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e2)))
-                continue;
-            if (!(r->p->on_error_skip && s2 != SENTI_ERR_NOMEM && s2 != SENTI_ERR_IO)) {
-                free(lp);
-                return senti_err_set(err, s2, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e2.msg);
-            }
-            mark_error(r, g, e2.msg);
-        }
-        if (s == SENTI_ERR_NOMEM)
-            senti_err_set(err, s, "out of memory");
-        else if (s != SENTI_ERR_IO)
-            s = SENTI_OK;
+}
+
+/* Fallback after a failed packed call: score the uncached rows one at a time
+ * so that an error names its row. A row that fails is marked and passed over
+ * with --on-error skip (unless out of memory or an I/O error), else it stops
+ * the run. lp: room for one row's word log-probabilities. */
+static senti_status score_one_by_one(run *r, group_row *grp, const waiting_rows *w, double *lp, senti_err *err)
+{
+    for (size_t i = 0; i < w->k; i++) {
+        group_row *g = &grp[w->idx[i]];
+        if (!w->need[i])
+            continue;
+        senti_err e = {0};
+        senti_status s = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e);
+        if (!s)
+            s = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e);
+        if (!s)
+            continue;
+        if (!r->p->on_error_skip || s == SENTI_ERR_NOMEM || s == SENTI_ERR_IO)
+            return senti_err_set(err, s, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e.msg);
+        mark_error(r, g, e.msg);
     }
-    free(lp);
+    return SENTI_OK;
+}
+
+/* The waiting rows in packs (senti_scorer_score_many); when that fails for a
+ * reason other than memory or I/O, one by one. lp: [k][n_words]. */
+static senti_status score_packed(run *r, group_row *grp, waiting_rows *w, double *lp, senti_err *err)
+{
+    const size_t nw = (size_t)r->words.n_words, E = (size_t)senti_model_hparams(r->model)->n_embd;
+    senti_err e = {0};
+    senti_status s = senti_scorer_score_many(r->sc, w->rows, w->lens, (int)w->k, w->need, lp, w->decoded,
+                                             r->hidden_rows, &e);
+    if (s == SENTI_ERR_NOMEM)
+        return senti_err_set(err, s, "out of memory");
+    if (s == SENTI_ERR_IO)
+        return senti_err_set(err, s, "%s", e.msg);
+    if (s)
+        return score_one_by_one(r, grp, w, lp, err);
+    for (size_t i = 0; i < w->k && !s; i++)
+        if (w->need[i])
+            s = finish_row(r, &grp[w->idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL,
+                           w->decoded[i], err);
+        else
+            r->sum.n_tokens += (size_t)w->decoded[i]; /* computed with its pack */
+    return s;
+}
+
+/* Score the group's rows [0, n) that the model has not scored yet (they share
+ * the current prefix); their tokens are freed either way. */
+static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
+{
+    waiting_rows w;
+    collect_waiting(grp, n, &w);
+    senti_status s = SENTI_OK;
+    if (w.n_need) {
+        double *lp = malloc(w.k * (size_t)r->words.n_words * sizeof *lp);
+        if (!lp)
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        else if (!(s = use_prefix(r, err)))
+            s = score_packed(r, grp, &w, lp, err);
+        free(lp);
+    }
     for (size_t i = 0; i < n; i++) {
         free(grp[i].ids);
         grp[i].ids = NULL;

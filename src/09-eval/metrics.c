@@ -203,10 +203,9 @@ static void fill_sorted(senti_eval_prep *p)
         width_ends(p->s_p + j * n, n, p->M, p->wend + (j + 1) * (size_t)p->M);
 }
 
-senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
-                                 senti_err *err)
+/* Checks the input: rows, bins and every label index in range. */
+static senti_status check_input(const senti_eval_input *in, int n_bins, senti_err *err)
 {
-    *out = NULL;
     if (!in || in->n == 0 || in->k < 1 || !in->gold || !in->pred)
         return senti_err_set(err, SENTI_ERR_ARG, "eval: empty input");
     if (in->n >= UINT32_MAX || n_bins < 1 || n_bins > 65535)
@@ -216,21 +215,14 @@ senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_e
         if (in->gold[i] < 0 || in->gold[i] >= in->k || in->pred[i] < 0 || in->pred[i] >= in->k)
             return senti_err_set(err, SENTI_ERR_RANGE, "eval: row %zu: label index out of range",
                                  i + 1);
-    senti_eval_prep *p = calloc(1, sizeof *p);
-    if (!p)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory");
-    size_t n = in->n, k = (size_t)in->k;
-    p->n = n;
-    p->k = in->k;
-    p->M = n_bins;
-    p->gold = in->gold;
-    p->pred = in->pred;
-    p->prob = in->prob;
-    p->has_prob = in->prob != NULL;
-    if (!p->has_prob) {
-        *out = p;
-        return SENTI_OK;
-    }
+    return SENTI_OK;
+}
+
+/* The per-row and sorted arrays of a prep with probabilities; 0, or -1 when
+ * one allocation failed (senti_eval_prep_free frees the others). */
+static int alloc_rows(senti_eval_prep *p)
+{
+    size_t n = p->n, k = (size_t)p->k;
     p->top_ok = malloc(n);
     p->conf = malloc(n * sizeof(double));
     p->nll = malloc(n * sizeof(double));
@@ -242,27 +234,56 @@ senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_e
     p->s_ok = malloc(n);
     p->s_p = malloc(n * k * sizeof(double));
     p->s_hit = malloc(n * k);
-    p->wend = malloc((k + 1) * (size_t)n_bins * sizeof(uint32_t));
-    int bad = !p->top_ok || !p->conf || !p->nll || !p->brier || !p->order || 
-              !p->corder || !p->inv || !p->s_conf || !p->s_ok || !p->s_p || !p->s_hit || !p->wend;
-    if (!bad) {
-        prep_rows(p);
-        /* k + 1 independent sorts: the top label's, then each class's */
+    p->wend = malloc((k + 1) * (size_t)p->M * sizeof(uint32_t));
+    return !p->top_ok || !p->conf || !p->nll || !p->brier || !p->order || !p->corder || !p->inv ||
+                   !p->s_conf || !p->s_ok || !p->s_p || !p->s_hit || !p->wend
+               ? -1
+               : 0;
+}
+
+/* Everything that depends on one row, the k + 1 sort orders and the sorted
+ * copies; 0, or -1 when a sort ran out of memory. */
+static int compute_rows(senti_eval_prep *p)
+{
+    size_t n = p->n, k = (size_t)p->k;
+    int bad = 0;
+    prep_rows(p);
+    /* k + 1 independent sorts: the top label's, then each class's */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
 #endif
-        for (long j = -1; j < (long)k; j++)
-            bad |= j < 0 ? sort_rows(p->conf, 1, n, p->order)
-                         : sort_rows(p->prob + j, k, n, p->corder + (size_t)j * n);
-        if (!bad)
-            fill_sorted(p);
-        p->inv[0] = 0.0;
-        for (size_t i = 1; i <= n; i++)
-            p->inv[i] = 1.0 / (double)i;
-    }
-    if (bad) {
+    for (long j = -1; j < (long)k; j++)
+        bad |= j < 0 ? sort_rows(p->conf, 1, n, p->order)
+                     : sort_rows(p->prob + j, k, n, p->corder + (size_t)j * n);
+    if (bad)
+        return -1;
+    fill_sorted(p);
+    p->inv[0] = 0.0;
+    for (size_t i = 1; i <= n; i++)
+        p->inv[i] = 1.0 / (double)i;
+    return 0;
+}
+
+senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
+                                 senti_err *err)
+{
+    *out = NULL;
+    senti_status st = check_input(in, n_bins, err);
+    if (st)
+        return st;
+    senti_eval_prep *p = calloc(1, sizeof *p);
+    if (!p)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory");
+    p->n = in->n;
+    p->k = in->k;
+    p->M = n_bins;
+    p->gold = in->gold;
+    p->pred = in->pred;
+    p->prob = in->prob;
+    p->has_prob = in->prob != NULL;
+    if (p->has_prob && (alloc_rows(p) || compute_rows(p))) {
         senti_eval_prep_free(p);
-        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory for %zu rows", n);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "eval: out of memory for %zu rows", in->n);
     }
     *out = p;
     return SENTI_OK;

@@ -464,12 +464,12 @@ const char *rep_fmt_row(const rep_row *row, size_t m, char *buf)
 {
     char a[32], b[32], c[32];
     if (isnan(row->mean[m]))
-        snprintf(buf, 96, "n/a");
+        snprintf(buf, REP_FMT_ROW_MAX, "n/a");
     else if (row->n_cells > 1)
-        snprintf(buf, 96, "%s ± %s", rep_fmt(row->mean[m], a), rep_fmt(row->std[m], b));
+        snprintf(buf, REP_FMT_ROW_MAX, "%s ± %s", rep_fmt(row->mean[m], a), rep_fmt(row->std[m], b));
     else if (!isnan(row->lo[m]))
-        snprintf(buf, 96, "%s [%s, %s]", rep_fmt(row->mean[m], a), rep_fmt(row->lo[m], b), rep_fmt(row->hi[m], c));
+        snprintf(buf, REP_FMT_ROW_MAX, "%s [%s, %s]", rep_fmt(row->mean[m], a), rep_fmt(row->lo[m], b), rep_fmt(row->hi[m], c));
     else
-        snprintf(buf, 96, "%s", rep_fmt(row->mean[m], a));
+        snprintf(buf, REP_FMT_ROW_MAX, "%s", rep_fmt(row->mean[m], a));
     return buf;
 }

@@ -136,7 +136,7 @@ static void html_summary(FILE *f, const rep_row *rows, size_t n)
         fprintf(f, "<td class=\"num\">%lld</td><td>", jint(c, "shots"));
         esc(f, rep_str(c, "calibration"));
         fprintf(f, "</td><td class=\"num\">%zu</td>", rows[i].n_cells);
-        char buf[96];
+        char buf[REP_FMT_ROW_MAX];
         for (size_t m = 0; m < senti_rep_n_metrics; m++)
             fprintf(f, "<td class=\"num\">%s</td>", rep_fmt_row(&rows[i], m, buf));
         fputs("</tr>\n", f);

@@ -57,7 +57,9 @@ typedef struct {
 
 /* The summary rows; caller frees the array. NULL on allocation failure. */
 rep_row *rep_rows(const senti_results *r, size_t *n);
-/* "0.640 [0.575, 0.705]" or "0.797 ± 0.025" (3 decimals); buf >= 96 bytes. */
+/* "0.640 [0.575, 0.705]" or "0.797 ± 0.025" (3 decimals); buf >= REP_FMT_ROW_MAX
+ * bytes, room for three rep_fmt numbers (31 characters each) and the brackets. */
+#define REP_FMT_ROW_MAX 100
 const char *rep_fmt_row(const rep_row *row, size_t m, char *buf);
 
 #endif

@@ -51,7 +51,7 @@ static void md_summary(FILE *f, const rep_row *rows, size_t n)
         fprintf(f, " %lld | ", (long long)json_integer_value(json_object_get(c, "shots")));
         rep_md_escape(f, rep_str(c, "calibration"));
         fprintf(f, " | %zu |", rows[i].n_cells);
-        char buf[96];
+        char buf[REP_FMT_ROW_MAX];
         for (size_t k = 0; k < 3; k++)
             fprintf(f, " %s |", rep_fmt_row(&rows[i], show[k], buf));
         fputc('\n', f);
@@ -118,7 +118,7 @@ senti_status senti_report_markdown(const senti_results *r, const senti_gate_resu
         fputs("\n\n", f);
     }
     const rep_row *best = best_row(rows, n);
-    char buf[96];
+    char buf[REP_FMT_ROW_MAX];
     fprintf(f, "%zu cells in %zu configurations.", json_array_size(r->cells), n);
     if (best)
         fprintf(f, " Best accuracy: **%s** (`%s`).", rep_fmt_row(best, 0, buf), best->name);

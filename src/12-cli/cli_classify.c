@@ -123,10 +123,20 @@ static int bad_value(const char *opt, const char *val)
     return SENTI_EXIT_USAGE;
 }
 
-int senti_cmd_classify(int argc, char **argv)
+/* What the command line asks for; cf holds the --content-free texts that
+ * p.content_free points to. */
+typedef struct {
+    senti_classify_params p;
+    const char *cf[64];
+    bool quiet;
+} classify_opts;
+
+/* The command line into o. Returns -1 to go on and run, else the exit code
+ * (--help, or a usage error already reported). */
+static int parse_args(int argc, char **argv, classify_opts *o)
 {
     senti_classify_params p = senti_classify_default_params();
-    const char *cf[64];
+    const char **cf = o->cf;
     size_t n_cf = 0;
     bool quiet = false;
     long long v;
@@ -196,8 +206,34 @@ int senti_cmd_classify(int argc, char **argv)
     }
     if (p.train_path && !strcmp(p.train_path, p.input_path))
         p.demos.same_file = true;
+    o->p = p;
+    o->quiet = quiet;
+    return -1;
+}
+
+/* The one-line summary on stderr and the accuracy line on stdout. */
+static void print_summary(const senti_classify_params *p, const senti_classify_summary *sum)
+{
+    fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum->n_rows,
+            sum->n_rows - sum->n_truncated - sum->n_errors, sum->n_truncated, sum->n_errors,
+            sum->seconds > 0 ? (double)sum->n_rows / sum->seconds : 0.0, sum->n_tokens);
+    if (p->score_cache_dir)
+        fprintf(stderr, ", %zu prompts from the score cache", sum->n_cached);
+    fputc('\n', stderr);
+    if (sum->n_labelled)
+        printf("accuracy = %.4f (%zu/%zu)\n", (double)sum->n_correct / (double)sum->n_labelled, sum->n_correct,
+               sum->n_labelled);
+}
+
+int senti_cmd_classify(int argc, char **argv)
+{
+    classify_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    senti_classify_params p = o.p;
     progress_state ps = {-1.0};
-    if (!quiet && isatty(STDERR_FILENO)) {
+    if (!o.quiet && isatty(STDERR_FILENO)) {
         p.progress = progress;
         p.progress_user = &ps;
     }
@@ -212,14 +248,6 @@ int senti_cmd_classify(int argc, char **argv)
                    ? SENTI_EXIT_USAGE
                    : SENTI_EXIT_MODEL;
     }
-    fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum.n_rows,
-            sum.n_rows - sum.n_truncated - sum.n_errors, sum.n_truncated, sum.n_errors,
-            sum.seconds > 0 ? (double)sum.n_rows / sum.seconds : 0.0, sum.n_tokens);
-    if (p.score_cache_dir)
-        fprintf(stderr, ", %zu prompts from the score cache", sum.n_cached);
-    fputc('\n', stderr);
-    if (sum.n_labelled)
-        printf("accuracy = %.4f (%zu/%zu)\n", (double)sum.n_correct / (double)sum.n_labelled, sum.n_correct,
-               sum.n_labelled);
+    print_summary(&p, &sum);
     return SENTI_EXIT_OK;
 }

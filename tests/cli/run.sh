@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of the senti CLI: every tests/cli/t_*.sh is run with
-# $SENTI (the binary) and $MODEL_DIR set; each exits non-zero on failure.
+# $SENTI (the binary), $MODEL_DIR and $SENTI_DATASETS (the shared datasets,
+# default ../shared/datasets from the repository root, as for the unit tests)
+# set; each exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/../.."
+export SENTI_DATASETS=${SENTI_DATASETS:-../shared/datasets}
 pass=0; fail=0
 for t in tests/cli/t_*.sh; do
     [ -e "$t" ] || continue

@@ -15,11 +15,11 @@ text="The movie was great, wasn't it?"
 info=$($SENTI model info -m "$SMOL")
 for want in "architecture: *llama" "sha256: *b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" \
             "Q4_1 *210 tensors" "Q8_0 *1 tensors" "F32 *61 tensors" "pre_tokenizer: *smollm" "n_layer: *30"; do
-    echo "$info" | grep -Eq "$want" || fail "smollm2 info lacks '$want'"
+    grep -Eq "$want" <<< "$info" || fail "smollm2 info lacks '$want'"
 done
 info=$($SENTI model info -m "$GEMMA")
 for want in "architecture: *gemma3" "Q5_0 *81 tensors" "Q4_K *27 tensors" "Q6_K *9 tensors" "sliding"; do
-    echo "$info" | grep -Eiq "$want" || fail "gemma3 info lacks '$want'"
+    grep -Eiq "$want" <<< "$info" || fail "gemma3 info lacks '$want'"
 done
 
 # the most likely next word after an unambiguous prompt
@@ -32,9 +32,14 @@ head -c 100000 "$SMOL" > "$tmp/cut.gguf"
 set +e
 $SENTI model info -m "$tmp/cut.gguf" 2> "$tmp/err"; rc=$?
 set -e
-[ $rc -ne 0 ] && grep -q "cut.gguf" "$tmp/err" || fail "truncated model: rc=$rc $(cat "$tmp/err")"
+[ $rc -eq 3 ] && grep -q "cut.gguf" "$tmp/err" || fail "truncated model: rc=$rc (want 3) $(cat "$tmp/err")"
 set +e
 $SENTI tokenize -m "$tmp/none.gguf" hi 2> "$tmp/err"; rc=$?
 set -e
-[ $rc -eq 3 ] && grep -q "none.gguf" "$tmp/err" || fail "missing model: rc=$rc"
+[ $rc -eq 3 ] && grep -q "none.gguf" "$tmp/err" || fail "missing model: rc=$rc (want 3)"
+printf 'GGUX not a model\n' > "$tmp/magic.gguf"
+set +e
+$SENTI logits -m "$tmp/magic.gguf" hi 2> "$tmp/err"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "magic.gguf" "$tmp/err" || fail "bad magic: rc=$rc (want 3) $(cat "$tmp/err")"
 echo ok

@@ -1,0 +1,184 @@
+/*
+ * check_calibrate.c - post-hoc calibration (src/09-eval/posthoc.c, senti/calibrate.h):
+ * fits against scipy / scikit-learn (tests/data/metrics/calib.expected.json from
+ * tools/gen_metric_fixtures.py), the fitted maps applied row by row against
+ * their formulas written out here, method names, and refused arguments.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "senti/calibrate.h"
+#include "senti/predfile.h"
+#include "testutil.h"
+
+static json_t *load(const char *rel)
+{
+    json_error_t je;
+    json_t *j = json_load_file(tu_data_path(rel), 0, &je);
+    ck_assert_msg(j != NULL, "%s: %s", rel, je.text);
+    return j;
+}
+
+static double num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
+
+static void read_pf(const char *rel, senti_predfile *pf)
+{
+    senti_err err = {0};
+    ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s",
+                  err.msg);
+}
+
+/* Fits against scipy (temperature: bounded scalar search, xatol 1e-12; vector:
+ * BFGS) and scikit-learn (unpenalised logistic regression for Platt). Both
+ * sides stop at a tolerance, so parameters agree to ~1e-6 and the minimum NLL,
+ * flat at the optimum, to ~1e-10. */
+START_TEST(test_posthoc_fits)
+{
+    json_t *exp = load("metrics/calib.expected.json");
+    senti_predfile pf;
+    read_pf("metrics/calib_fit.csv", &pf);
+    senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    senti_posthoc c;
+    senti_err err = {0};
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err) == SENTI_OK, "%s",
+                  err.msg);
+    ck_assert_double_eq_tol(c.temperature, num(exp, "temperature"), 1e-6);
+    ck_assert_double_eq_tol(c.nll_after, num(exp, "temperature_nll"), 1e-10);
+    ck_assert_double_eq_tol(c.nll_before, num(exp, "nll_before"), 1e-12);
+    /* applying it: argmax unchanged, rows still sum to 1 */
+    double *q = malloc(pf.n * 3 * sizeof *q);
+    ck_assert(senti_posthoc_apply(&c, pf.prob, pf.n, 3, q, &err) == SENTI_OK);
+    for (size_t i = 0; i < pf.n; i++) {
+        double s = q[3 * i] + q[3 * i + 1] + q[3 * i + 2];
+        ck_assert_double_eq_tol(s, 1.0, 1e-12);
+    }
+    free(q);
+    senti_posthoc_free(&c);
+    ck_assert(senti_posthoc_fit(SENTI_POSTHOC_VECTOR, &in, &c, &err) == SENTI_OK);
+    ck_assert_double_eq_tol(c.nll_after, num(exp, "vector_nll"), 1e-9);
+    ck_assert_double_eq(c.b[0], 0.0);
+    senti_posthoc_free(&c);
+    ck_assert_int_eq(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err), SENTI_ERR_ARG);
+    senti_predfile_free(&pf);
+
+    read_pf("metrics/calib_bin.csv", &pf);
+    in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.w[0], num(exp, "platt_a"), 1e-5);
+    ck_assert_double_eq_tol(c.b[0], num(exp, "platt_b"), 1e-5);
+    ck_assert(c.nll_after <= c.nll_before);
+    senti_posthoc_free(&c);
+    senti_predfile_free(&pf);
+    json_decref(exp);
+}
+END_TEST
+
+/* q = softmax(z) of one row, z[j] = scale[j] * log(p[j]) + shift[j], in double. */
+static void softmax_scores(const double *p, const double *scale, const double *shift, int k, double *q)
+{
+    double z[8], mx = -INFINITY, sum = 0.0;
+    for (int j = 0; j < k; j++) {
+        z[j] = scale[j] * log(p[j] > 1e-300 ? p[j] : 1e-300) + shift[j];
+        mx = z[j] > mx ? z[j] : mx;
+    }
+    for (int j = 0; j < k; j++)
+        sum += exp(z[j] - mx);
+    for (int j = 0; j < k; j++)
+        q[j] = exp(z[j] - mx) / sum;
+}
+
+/* Each fitted map, applied by senti_posthoc_apply, is the formula of the
+ * header's contract with the fitted parameters, on every row (in place too). */
+START_TEST(test_apply_is_the_formula)
+{
+    senti_predfile pf;
+    read_pf("metrics/calib_fit.csv", &pf);
+    ck_assert_int_eq(pf.k, 3);
+    senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    senti_err err = {0};
+    double *q = malloc(pf.n * 3 * sizeof *q), want[3];
+    for (int m = SENTI_POSTHOC_TEMPERATURE; m <= SENTI_POSTHOC_VECTOR; m++) {
+        senti_posthoc c;
+        ck_assert_msg(senti_posthoc_fit((senti_posthoc_method)m, &in, &c, &err) == SENTI_OK, "%s", err.msg);
+        ck_assert(senti_posthoc_apply(&c, pf.prob, pf.n, 3, q, &err) == SENTI_OK);
+        const double invT = 1.0 / c.temperature;
+        const double tw[3] = {invT, invT, invT}, zero[3] = {0, 0, 0};
+        for (size_t i = 0; i < pf.n; i++) {
+            if (m == SENTI_POSTHOC_TEMPERATURE)
+                softmax_scores(pf.prob + 3 * i, tw, zero, 3, want);
+            else
+                softmax_scores(pf.prob + 3 * i, c.w, c.b, 3, want);
+            for (int j = 0; j < 3; j++)
+                ck_assert_double_eq_tol(q[3 * i + j], want[j], 1e-12);
+        }
+        /* in place gives the same numbers */
+        double row[3];
+        memcpy(row, pf.prob, sizeof row);
+        ck_assert(senti_posthoc_apply(&c, row, 1, 3, row, &err) == SENTI_OK);
+        for (int j = 0; j < 3; j++)
+            ck_assert_double_eq(row[j], q[j]);
+        /* fitted for 3 labels: 2 are refused, by name of both counts */
+        ck_assert_int_eq(senti_posthoc_apply(&c, pf.prob, 1, 2, q, &err), SENTI_ERR_ARG);
+        ck_assert_msg(strstr(err.msg, "fitted for 3 labels, data has 2") != NULL, "%s", err.msg);
+        senti_posthoc_free(&c);
+        senti_posthoc_free(&c); /* twice is harmless */
+    }
+    free(q);
+    senti_predfile_free(&pf);
+
+    /* platt: q_1 = sigmoid(a (l_1 - l_0) + c) */
+    read_pf("metrics/calib_bin.csv", &pf);
+    in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
+    senti_posthoc c;
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);
+    for (size_t i = 0; i < pf.n; i++) {
+        double out[2];
+        ck_assert(senti_posthoc_apply(&c, pf.prob + 2 * i, 1, 2, out, &err) == SENTI_OK);
+        double l0 = log(pf.prob[2 * i] > 1e-300 ? pf.prob[2 * i] : 1e-300);
+        double l1 = log(pf.prob[2 * i + 1] > 1e-300 ? pf.prob[2 * i + 1] : 1e-300);
+        double q1 = 1.0 / (1.0 + exp(-(c.w[0] * (l1 - l0) + c.b[0])));
+        ck_assert_double_eq_tol(out[1], q1, 1e-12);
+        ck_assert_double_eq_tol(out[0] + out[1], 1.0, 1e-15);
+    }
+    senti_posthoc_free(&c);
+    senti_predfile_free(&pf);
+}
+END_TEST
+
+START_TEST(test_names_and_refusals)
+{
+    static const char *const names[] = {"temperature", "vector", "platt"};
+    for (int m = 0; m < 3; m++) {
+        ck_assert_str_eq(senti_posthoc_method_name((senti_posthoc_method)m), names[m]);
+        ck_assert_int_eq(senti_posthoc_method_from_name(names[m]), m);
+    }
+    ck_assert_ptr_null(senti_posthoc_method_name((senti_posthoc_method)3));
+    ck_assert_int_eq(senti_posthoc_method_from_name("isotonic"), -1);
+    ck_assert_int_eq(senti_posthoc_method_from_name(NULL), -1);
+
+    /* no probabilities to fit on */
+    int gold[2] = {0, 1}, pred[2] = {0, 1};
+    senti_eval_input in = {2, 2, gold, pred, NULL};
+    senti_posthoc c;
+    senti_err err = {0};
+    ck_assert_int_ne(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err), SENTI_OK);
+    ck_assert(err.msg[0] != '\0');
+    ck_assert_int_eq(senti_posthoc_apply(NULL, NULL, 0, 2, NULL, &err), SENTI_ERR_ARG);
+    senti_posthoc_free(NULL);
+}
+END_TEST
+
+Suite *calibrate_suite(void)
+{
+    Suite *s = suite_create("calibrate");
+    TCase *tc = tcase_create("posthoc");
+    tcase_add_test(tc, test_posthoc_fits);
+    tcase_add_test(tc, test_apply_is_the_formula);
+    tcase_add_test(tc, test_names_and_refusals);
+    suite_add_tcase(s, tc);
+    return s;
+}
