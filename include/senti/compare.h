@@ -9,9 +9,11 @@
  *     label sets must be equal (B's columns are reordered to A's label order).
  *     Anything else is refused with a message naming the first offending row.
  *   - McNemar's test on the discordant pairs b (A right, B wrong) and c (A
- *     wrong, B right): exact two-sided binomial p = min(1, 2 P[X <= min(b,c)]),
- *     X ~ Bin(b + c, 1/2), when b + c < 25; otherwise the chi-square statistic
- *     with continuity correction (|b - c| - 1)^2 / (b + c) on 1 degree of freedom.
+ *     wrong, B right): always the exact two-sided binomial test,
+ *     p = min(1, 2 P[X <= min(b,c)]), X ~ Bin(b + c, 1/2). GSL's binomial CDF
+ *     (an incomplete beta function) keeps it accurate for any b + c, so there
+ *     is no chi-square switch; `senti compare`, `senti run`'s comparisons and
+ *     `senti report`'s baseline gate all call senti_mcnemar_test.
  *   - Paired bootstrap: the same resamples for both runs; CIs of B - A.
  */
 #ifndef SENTI_COMPARE_H
@@ -27,15 +29,12 @@
 extern "C" {
 #endif
 
-#define SENTI_MCNEMAR_EXACT_BELOW 25
-
 typedef struct {
-    size_t b, c;      /* discordant pairs: A right & B wrong, A wrong & B right */
-    int exact;        /* 1: exact binomial, 0: chi-square */
-    double statistic; /* chi-square statistic (NaN when exact) */
-    double p_value;   /* two-sided */
+    size_t b, c;    /* discordant pairs: A right & B wrong, A wrong & B right */
+    double p_value; /* exact two-sided binomial p; 1 when b + c == 0 */
 } senti_mcnemar;
 
+/* The one McNemar test of the suite (see the contract above). */
 senti_mcnemar senti_mcnemar_test(size_t b, size_t c);
 
 typedef struct {

@@ -79,9 +79,6 @@ senti_status senti_gates_eval(const senti_results *r, const senti_results *basel
                               size_t n, senti_gate_result *res, senti_err *err);
 void senti_gate_result_clear(senti_gate_result *g);
 
-/* Exact two-sided McNemar p-value for b and c discordant pairs. */
-double senti_mcnemar_exact(size_t b, size_t c);
-
 /* Writers. `gates` may be NULL when n_gates is 0. */
 senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                senti_err *err);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "senti/classify.h"
+#include "senti/compare.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
 #include "senti/report.h"
@@ -391,7 +392,7 @@ static json_t *compare_cells(const json_t *a, const json_t *b, const char *facto
         int x = hex_bit(ba, i), y = hex_bit(bb, i);
         only_a += x && !y, only_b += y && !x;
     }
-    double p = senti_mcnemar_exact(only_a, only_b);
+    double p = senti_mcnemar_test(only_a, only_b).p_value;
     double va = json_number_value(json_object_get(json_object_get(json_object_get(a, "metrics"), "accuracy"), "value"));
     double vb = json_number_value(json_object_get(json_object_get(json_object_get(b, "metrics"), "accuracy"), "value"));
     const char *verdict = p >= 0.05 ? "no significant difference" : only_b > only_a ? "b better" : "a better";
