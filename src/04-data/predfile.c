@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
+
 enum { ROLE_NONE = 0, ROLE_GOLD, ROLE_PRED, ROLE_ID, ROLE_STATUS, ROLE_PROB };
 
 typedef struct {
@@ -301,15 +303,6 @@ static void check_row_sum(parser *ps)
     fail(ps, SENTI_ERR_FORMAT, "probabilities sum to %s, not 1 (use --renormalize)", buf);
 }
 
-static int argmax_row(const double *row, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (row[j] > row[best])
-            best = j;
-    return best;
-}
-
 static void store_row(parser *ps)
 {
     senti_predfile *pf = ps->pf;
@@ -336,7 +329,7 @@ static void store_row(parser *ps)
         fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
         return;
     }
-    int p = argmax_row(ps->row, pf->k);
+    int p = senti_argmax_row(ps->row, pf->k);
     if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0) {
         fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
         return;

@@ -16,6 +16,8 @@
 
 #include "senti/tokenizer.h"
 
+#include "00-base/base.h"
+
 /* ---- a growable string ------------------------------------------------------- */
 
 typedef struct {
@@ -48,17 +50,6 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 
 static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 static void sb_reset(sbuf *b) { b->len = 0, b->oom = false, sb_add(b, "", 0); }
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 /* ---- chat formats -------------------------------------------------------------- */
 
@@ -217,11 +208,11 @@ senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verba
     const char *sep = d.separator ? d.separator : v && senti_verbalizer_separator(v) ? senti_verbalizer_separator(v)
                                                                                       : SENTI_DEFAULT_SEPARATOR;
     const char *sys = d.chat == SENTI_CHAT_NONE ? NULL : d.system ? d.system : d.chat_default_system;
-    pr->tmpl = xstrdup(t);
-    pr->demo_tmpl = xstrdup(dt);
-    pr->instruction = in && *in ? xstrdup(in) : NULL;
-    pr->separator = xstrdup(sep);
-    pr->system = sys && *sys ? xstrdup(sys) : NULL;
+    pr->tmpl = senti_xstrdup(t);
+    pr->demo_tmpl = senti_xstrdup(dt);
+    pr->instruction = in && *in ? senti_xstrdup(in) : NULL;
+    pr->separator = senti_xstrdup(sep);
+    pr->system = sys && *sys ? senti_xstrdup(sys) : NULL;
     senti_status st = SENTI_OK;
     if (!pr->tmpl || !pr->separator || (dt && !pr->demo_tmpl) || (in && *in && !pr->instruction) ||
         (sys && *sys && !pr->system))

@@ -24,6 +24,8 @@
 #include "senti/report.h"
 #include "senti/verbalizer.h"
 
+#include "00-base/base.h"
+
 senti_run_params senti_run_default_params(void)
 {
     senti_run_params p = {0};
@@ -61,20 +63,16 @@ static senti_status mkdirs(const char *path, senti_err *err)
 /* Write JSON to path through a temporary file and rename (atomic). */
 static senti_status write_json_atomic(json_t *o, const char *path, senti_err *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", tmp, strerror(errno));
-    int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    rc |= fputc('\n', f) == EOF;
-    rc |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    rc |= fclose(f) != 0;
-    if (rc || rename(tmp, path) != 0) {
-        remove(tmp);
+    senti_atomic_file a;
+    senti_status s = senti_atomic_open(&a, path, err);
+    if (s)
+        return s;
+    if (json_dumpf(o, a.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+        fputc('\n', a.f) == EOF) {
+        senti_atomic_abort(&a);
         return senti_err_set(err, SENTI_ERR_IO, "%s: write failed", path);
     }
-    return SENTI_OK;
+    return senti_atomic_commit(&a, err);
 }
 
 static void cell_path(char *buf, size_t cap, const char *outdir, const senti_cell *c, const char *file)
