@@ -104,6 +104,7 @@ static senti_status file_sha256(const char *path, char out[65], senti_err *err)
 
 typedef struct {
     const senti_run_params *p;
+    bool model_error; /* set by a failing classify_cell, as senti_classify_summary says */
 } exec_ctx;
 
 static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
@@ -151,8 +152,10 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     p.progress_user = rp->on_rows_user;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
         p.adapter_path = c->strategy->adapter; /* scores are not cached for adapters (senti/classify.h) */
-    senti_classify_summary sum;
-    return senti_classify_run(&p, &sum, err);
+    senti_classify_summary sum = {0};
+    senti_status s = senti_classify_run(&p, &sum, err);
+    ((exec_ctx *)user)->model_error = s && sum.model_error;
+    return s;
 }
 
 /* ---- evaluating one cell ---------------------------------------------------------- */
@@ -343,7 +346,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         sum = &local;
     memset(sum, 0, sizeof *sum);
     double t0 = now_s();
-    exec_ctx ctx = {p};
+    exec_ctx ctx = {p, false};
     senti_status s = mkdirs(p->outdir, err);
     size_t n = senti_experiment_n_cells(x);
     sum->n_cells = n;
@@ -361,6 +364,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
             p->on_cell(p->on_cell_user, c, i, n, 1, skip, now_s() - tc);
     }
     sum->seconds = now_s() - t0;
+    sum->model_error = s && ctx.model_error;
     if (!s)
         s = senti_run_write_results(x, p->outdir, sum->seconds, err);
     return s;

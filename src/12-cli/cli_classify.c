@@ -206,11 +206,7 @@ int senti_cmd_classify(int argc, char **argv)
     senti_status s = senti_classify_run(&p, &sum, &err);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
-        if (sum.model_error)
-            return SENTI_EXIT_MODEL;
-        return s == SENTI_ERR_ARG || s == SENTI_ERR_FORMAT || s == SENTI_ERR_NOTFOUND || s == SENTI_ERR_IO
-                   ? SENTI_EXIT_USAGE
-                   : SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, sum.model_error);
     }
     fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum.n_rows,
             sum.n_rows - sum.n_truncated - sum.n_errors, sum.n_truncated, sum.n_errors,

@@ -41,3 +41,20 @@ int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_
     }
     return 1;
 }
+
+int senti_cli_exit(senti_status s, bool model_error)
+{
+    switch (s) {
+    case SENTI_OK: return SENTI_EXIT_OK;
+    case SENTI_ERR_NOMEM:
+    case SENTI_ERR_STATE: return SENTI_EXIT_INTERNAL;
+    case SENTI_ERR_UNSUPPORTED:
+    case SENTI_ERR_NUMERIC: return SENTI_EXIT_MODEL;
+    case SENTI_ERR_IO:
+    case SENTI_ERR_FORMAT:
+    case SENTI_ERR_ARG:
+    case SENTI_ERR_RANGE:
+    case SENTI_ERR_NOTFOUND: break;
+    }
+    return model_error ? SENTI_EXIT_MODEL : SENTI_EXIT_USAGE;
+}
