@@ -92,7 +92,8 @@ START_TEST(test_compare_runs)
     json_t *v;
     json_object_foreach(json_object_get(exp, "diff"), key, v)
     {
-        int m = senti_metric_from_name(key);
+        senti_metric m = SENTI_M_ACCURACY;
+        ck_assert_int_eq(senti_metric_parse(key, &m, NULL), SENTI_OK);
         double d = c.value_b[m] - c.value_a[m];
         ck_assert_msg(fabs(d - json_number_value(v)) < 1e-9, "%s diff %g vs %g", key, d,
                       json_number_value(v));

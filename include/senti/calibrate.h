@@ -28,8 +28,8 @@ typedef enum { SENTI_POSTHOC_TEMPERATURE = 0, SENTI_POSTHOC_VECTOR, SENTI_POSTHO
 
 /* "temperature", "vector", "platt"; NULL if out of range. */
 const char *senti_posthoc_method_name(senti_posthoc_method m);
-/* -1 if unknown. */
-int senti_posthoc_method_from_name(const char *name);
+/* Name -> method; SENTI_ERR_ARG naming the value (and the choices) if unknown. */
+senti_status senti_posthoc_method_parse(const char *name, senti_posthoc_method *out, senti_err *err);
 
 typedef struct {
     senti_posthoc_method method;

@@ -55,8 +55,8 @@ typedef enum {
 
 /* Stable JSON key of a metric ("accuracy", "ece_mass", ...); NULL if out of range. */
 const char *senti_metric_name(senti_metric m);
-/* Metric id from its name; -1 if unknown. */
-int senti_metric_from_name(const char *name);
+/* Metric id from its name; SENTI_ERR_ARG naming the value if unknown. */
+senti_status senti_metric_parse(const char *name, senti_metric *out, senti_err *err);
 /* 1 if larger is better (accuracy, F1, MCC, kappa), 0 for losses and errors. */
 int senti_metric_higher_is_better(senti_metric m);
 /* 1 if the metric needs probabilities. */

@@ -129,9 +129,10 @@ void senti_label_scores(const senti_label_words *w, const double *word_lp, senti
 /* Softmax over n scores into p (max subtracted, double). */
 void senti_label_softmax(const double *scores, int n, double *p);
 
-/* "logsumexp" / "mean" / "max" and back; -1 for an unknown name. */
+/* "logsumexp" / "mean" / "max" and back; parse gives SENTI_ERR_ARG naming
+ * the value (and the choices) for an unknown name. */
 const char *senti_agg_name(senti_agg a);
-int senti_agg_parse(const char *name);
+senti_status senti_agg_parse(const char *name, senti_agg *out, senti_err *err);
 
 #ifdef __cplusplus
 }

@@ -136,6 +136,31 @@ senti_status senti_chat_from_gguf(const senti_gguf *g, senti_chat_info *out, sen
     return senti_chat_detect(s.ptr, s.len, out, err);
 }
 
+senti_status senti_chat_mode_parse(const char *name, senti_chat_mode *out, senti_err *err)
+{
+    if (!strcmp(name, "auto"))
+        *out = SENTI_CHAT_MODE_AUTO;
+    else if (!strcmp(name, "on"))
+        *out = SENTI_CHAT_MODE_ON;
+    else if (!strcmp(name, "off"))
+        *out = SENTI_CHAT_MODE_OFF;
+    else
+        return senti_err_set(err, SENTI_ERR_ARG, "unknown chat mode \"%s\" (auto, on, off)", name);
+    return SENTI_OK;
+}
+
+senti_status senti_chat_setup(const senti_gguf *g, int mode, senti_chat_info *chat, senti_err *err)
+{
+    senti_status s = senti_chat_from_gguf(g, chat, err);
+    if (s)
+        return s;
+    if (mode == SENTI_CHAT_MODE_ON && chat->format == SENTI_CHAT_NONE)
+        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
+    if (mode == SENTI_CHAT_MODE_OFF)
+        chat->format = SENTI_CHAT_NONE;
+    return SENTI_OK;
+}
+
 void senti_chat_info_clear(senti_chat_info *c)
 {
     if (!c)

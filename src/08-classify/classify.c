@@ -40,12 +40,14 @@ const char *senti_calib_name(senti_calib_method m)
     return "unknown";
 }
 
-int senti_calib_parse(const char *name)
+senti_status senti_calib_parse(const char *name, senti_calib_method *out, senti_err *err)
 {
     for (int m = SENTI_CALIB_NONE; m <= SENTI_CALIB_BATCH; m++)
-        if (!strcmp(name, senti_calib_name((senti_calib_method)m)))
-            return m;
-    return -1;
+        if (!strcmp(name, senti_calib_name((senti_calib_method)m))) {
+            *out = (senti_calib_method)m;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown calibration \"%s\" (none, contextual, pmi, batch)", name);
 }
 
 senti_classify_params senti_classify_default_params(void)
@@ -198,7 +200,7 @@ static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, se
     pp.instruction = p->instruction;
     pp.separator = p->separator;
     pp.system = p->system;
-    pp.chat = p->chat == 0 ? SENTI_CHAT_NONE : r->chat.format;
+    pp.chat = r->chat.format;
     pp.chat_default_system = r->chat.default_system;
     return senti_prompt_create(&pp, r->verb, out, err);
 }
@@ -206,11 +208,9 @@ static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, se
 static senti_status open_prompts(run *r, senti_err *err)
 {
     const senti_classify_params *p = r->p;
-    senti_status s = senti_chat_from_gguf(senti_model_gguf(r->model), &r->chat, err);
+    senti_status s = senti_chat_setup(senti_model_gguf(r->model), p->chat, &r->chat, err);
     if (s)
         return s;
-    if (p->chat == 1 && r->chat.format == SENTI_CHAT_NONE)
-        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
     if ((s = make_prompt(r, p->tmpl, &r->prompt, err)))
         return s;
     r->tok_flags = senti_prompt_tok_flags(r->prompt);

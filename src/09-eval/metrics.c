@@ -54,12 +54,14 @@ const char *senti_metric_name(senti_metric m)
     return (unsigned)m < SENTI_M_COUNT ? metric_info[m].name : NULL;
 }
 
-int senti_metric_from_name(const char *name)
+senti_status senti_metric_parse(const char *name, senti_metric *out, senti_err *err)
 {
     for (int m = 0; m < SENTI_M_COUNT; m++)
-        if (name && !strcmp(name, metric_info[m].name))
-            return m;
-    return -1;
+        if (name && !strcmp(name, metric_info[m].name)) {
+            *out = (senti_metric)m;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown metric \"%s\"", name ? name : "");
 }
 
 int senti_metric_higher_is_better(senti_metric m)

@@ -245,7 +245,8 @@ static senti_status parse_model(pctx *c, const char *where, json_t *o, void *ite
         return s;
     if (!m->chat)
         m->chat = senti_xstrdup("auto");
-    if (strcmp(m->chat, "auto") && strcmp(m->chat, "on") && strcmp(m->chat, "off")) {
+    senti_chat_mode mode;
+    if (senti_chat_mode_parse(m->chat, &mode, NULL)) {
         char path[128];
         snprintf(path, sizeof path, "%s.chat", where);
         return bad(c, path, "must be \"auto\", \"on\" or \"off\"");

@@ -137,12 +137,12 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
             senti_demo_order_parse(c->strategy->order, &p.demos.order, NULL);
         p.demos.per_row = c->strategy->per_row;
     }
-    p.chat = !strcmp(c->model->chat, "on") ? 1 : !strcmp(c->model->chat, "off") ? 0 : -1;
-    int calib = senti_calib_parse(c->calibration);
-    if (calib < 0)
-        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: unknown calibration \"%s\" (none, contextual, pmi, batch)",
-                             c->name, c->calibration);
-    p.calib = (senti_calib_method)calib;
+    senti_chat_mode chat = SENTI_CHAT_MODE_AUTO;
+    senti_chat_mode_parse(c->model->chat, &chat, NULL); /* checked at parse */
+    p.chat = (int)chat;
+    senti_err e2;
+    if (senti_calib_parse(c->calibration, &p.calib, &e2))
+        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: %s", c->name, e2.msg);
     p.output_path = pred;
     p.manifest_path = manifest;
     char cache[4200];

@@ -26,6 +26,10 @@ enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_
  * model (a truncated GGUF is a format error of the model, not of the input). */
 int senti_cli_exit(senti_status s, bool model_error);
 
+/* --chat auto|on|off (senti_chat_mode_parse) into an `int chat` field; false
+ * for another value (the caller prints its usage message). */
+bool senti_cli_chat_opt(const char *arg, int *chat);
+
 int senti_cmd_model(int argc, char **argv);
 int senti_cmd_tokenize(int argc, char **argv);
 int senti_cmd_logits(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "senti/prompt.h"
 
 const char *senti_cli_default_model(void)
 {
@@ -57,4 +58,13 @@ int senti_cli_exit(senti_status s, bool model_error)
     case SENTI_ERR_NOTFOUND: break;
     }
     return model_error ? SENTI_EXIT_MODEL : SENTI_EXIT_USAGE;
+}
+
+bool senti_cli_chat_opt(const char *arg, int *chat)
+{
+    senti_chat_mode m;
+    if (senti_chat_mode_parse(arg, &m, NULL))
+        return false;
+    *chat = (int)m;
+    return true;
 }

@@ -120,8 +120,7 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_METHOD: o->method = arg; return !strcmp(arg, "head") || !strcmp(arg, "lora");
     case O_NOCACHE: o->tp.cache_f32 = false; return true;
     case O_CHAT:
-        o->pp.chat = !strcmp(arg, "auto") ? -1 : !strcmp(arg, "on") ? 1 : !strcmp(arg, "off") ? 0 : -2;
-        return o->pp.chat != -2;
+        return senti_cli_chat_opt(arg, &o->pp.chat);
     case O_FEAT:
         o->features = !strcmp(arg, "hidden+scores") ? SENTI_HEAD_FEAT_HIDDEN_SCORES : SENTI_HEAD_FEAT_HIDDEN;
         return !strcmp(arg, "hidden") || !strcmp(arg, "hidden+scores");
