@@ -156,7 +156,7 @@ START_TEST(test_aggregate)
         values[r * SENTI_M_COUNT + SENTI_M_NLL] = json_number_value(json_array_get(vals, r));
         groups[r] = json_string_value(json_array_get(grp, r));
     }
-    senti_run_group *g;
+    senti_compare_group *g;
     size_t ng;
     ck_assert(senti_compare_aggregate(values, groups, n, &g, &ng, NULL) == SENTI_OK);
     ck_assert_uint_eq(ng, 2);
@@ -173,7 +173,7 @@ START_TEST(test_aggregate)
     }
     ck_assert_str_eq(g[0].group, "a");
     ck_assert_uint_eq(g[0].runs, 4);
-    senti_run_groups_free(g, ng);
+    senti_compare_groups_free(g, ng);
     free(values);
     json_decref(exp);
 }

@@ -69,15 +69,15 @@ typedef struct {
     double mean[SENTI_M_COUNT], sd[SENTI_M_COUNT]; /* sd: sample (n - 1); NaN for one run */
     double min[SENTI_M_COUNT], max[SENTI_M_COUNT];
     double worst[SENTI_M_COUNT];   /* min for higher-is-better metrics, max otherwise */
-} senti_run_group;
+} senti_compare_group;
 
 /* Group runs by their group string (in order of first appearance) and
  * summarise each metric over the finite values. values: [n_runs * SENTI_M_COUNT].
- * *out: [*n_groups], free with senti_run_groups_free. */
+ * *out: [*n_groups], free with senti_compare_groups_free. */
 senti_status senti_compare_aggregate(const double *values, const char *const *groups,
-                                     size_t n_runs, senti_run_group **out, size_t *n_groups,
+                                     size_t n_runs, senti_compare_group **out, size_t *n_groups,
                                      senti_err *err);
-void senti_run_groups_free(senti_run_group *g, size_t n_groups);
+void senti_compare_groups_free(senti_compare_group *g, size_t n_groups);
 
 #ifdef __cplusplus
 }

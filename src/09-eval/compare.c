@@ -210,7 +210,7 @@ void senti_compare_verdict(const senti_comparison *c, const char *name_a, const 
 
 /* ---- many runs -------------------------------------------------------------------------- */
 
-static void summarise(const double *values, const size_t *rows, size_t m, senti_run_group *g)
+static void summarise(const double *values, const size_t *rows, size_t m, senti_compare_group *g)
 {
     for (int k = 0; k < SENTI_M_COUNT; k++) {
         double sum = 0, mn = INFINITY, mx = -INFINITY;
@@ -239,12 +239,12 @@ static void summarise(const double *values, const size_t *rows, size_t m, senti_
 }
 
 senti_status senti_compare_aggregate(const double *values, const char *const *groups,
-                                     size_t n_runs, senti_run_group **out, size_t *n_groups,
+                                     size_t n_runs, senti_compare_group **out, size_t *n_groups,
                                      senti_err *err)
 {
     *out = NULL;
     *n_groups = 0;
-    senti_run_group *g = calloc(n_runs ? n_runs : 1, sizeof *g);
+    senti_compare_group *g = calloc(n_runs ? n_runs : 1, sizeof *g);
     size_t *rows = malloc((n_runs ? n_runs : 1) * sizeof *rows), ng = 0;
     if (!g || !rows) {
         free(g);
@@ -266,7 +266,7 @@ senti_status senti_compare_aggregate(const double *values, const char *const *gr
         g[ng].runs = m;
         summarise(values, rows, m, &g[ng]);
         if (!g[ng++].group) {
-            senti_run_groups_free(g, ng);
+            senti_compare_groups_free(g, ng);
             free(rows);
             return senti_err_set(err, SENTI_ERR_NOMEM, "aggregate: out of memory");
         }
@@ -277,7 +277,7 @@ senti_status senti_compare_aggregate(const double *values, const char *const *gr
     return SENTI_OK;
 }
 
-void senti_run_groups_free(senti_run_group *g, size_t n_groups)
+void senti_compare_groups_free(senti_compare_group *g, size_t n_groups)
 {
     if (!g)
         return;

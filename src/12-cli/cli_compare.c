@@ -208,7 +208,7 @@ static char *run_group(const char *csv, const char *key)
     return out ? out : strdup("(missing)");
 }
 
-static void aggregate_output(FILE *f, const cmp_opts *o, const senti_run_group *g, size_t ng)
+static void aggregate_output(FILE *f, const cmp_opts *o, const senti_compare_group *g, size_t ng)
 {
     static const char *const what[5] = {"mean", "sd", "min", "max", "worst"};
     if (!strcmp(o->format, "json")) {
@@ -275,13 +275,13 @@ static int run_aggregate(const cmp_opts *o, char **files, size_t n, FILE *f)
         senti_predfile_free(&pf);
         groups[r] = run_group(files[r], o->group_by);
     }
-    senti_run_group *g = NULL;
+    senti_compare_group *g = NULL;
     size_t ng = 0;
     if (!rc && senti_compare_aggregate(values, (const char *const *)groups, n, &g, &ng, NULL))
         rc = SENTI_EXIT_INTERNAL;
     if (!rc)
         aggregate_output(f, o, g, ng);
-    senti_run_groups_free(g, ng);
+    senti_compare_groups_free(g, ng);
     for (size_t r = 0; groups && r < n; r++)
         free(groups[r]);
     free(groups);
