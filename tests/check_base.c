@@ -35,6 +35,24 @@ START_TEST(test_argmax_row)
 }
 END_TEST
 
+START_TEST(test_err_locate)
+{
+    senti_err e = {0};
+    senti_err_set(&e, SENTI_ERR_FORMAT, "tokenizer.ggml.scores: want 3 values");
+    ck_assert_int_eq(senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf"), SENTI_ERR_FORMAT);
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf"); /* already located: unchanged */
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    ck_assert_int_eq(senti_err_locate(&e, SENTI_OK, "other"), SENTI_OK);
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    memset(e.msg, 'x', sizeof e.msg - 1); /* a full message: the tail gives way */
+    e.msg[sizeof e.msg - 1] = '\0';
+    senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf");
+    ck_assert_uint_eq(strlen(e.msg), sizeof e.msg - 1);
+    ck_assert(!strncmp(e.msg, "m.gguf: xxx", 11));
+}
+END_TEST
+
 /* A fresh empty directory; caller removes it. */
 static char *tmp_dir(void)
 {
@@ -139,6 +157,7 @@ Suite *base_suite(void)
     TCase *tc = tcase_create("helpers");
     tcase_add_test(tc, test_xstrdup);
     tcase_add_test(tc, test_argmax_row);
+    tcase_add_test(tc, test_err_locate);
     suite_add_tcase(s, tc);
     tc = tcase_create("atomic");
     tcase_add_test(tc, test_atomic_commit_abort);

@@ -30,6 +30,25 @@ int senti_argmax_row(const double *row, int k)
     return best;
 }
 
+senti_status senti_err_locate(senti_err *err, senti_status s, const char *where)
+{
+    if (!s || !err || !where)
+        return s;
+    size_t n = strlen(where);
+    if (!strncmp(err->msg, where, n) && err->msg[n] == ':')
+        return s;
+    size_t cap = sizeof err->msg, m = strlen(err->msg);
+    if (n + 3 >= cap)
+        return s;
+    if (m > cap - 1 - (n + 2))
+        m = cap - 1 - (n + 2); /* the message's tail gives way */
+    memmove(err->msg + n + 2, err->msg, m);
+    err->msg[n + 2 + m] = '\0';
+    memcpy(err->msg, where, n);
+    memcpy(err->msg + n, ": ", 2);
+    return s;
+}
+
 /* ---- atomic file writer ------------------------------------------------------ */
 
 /* The mode fopen would give a new file: 0666 minus the umask (mkstemp's is

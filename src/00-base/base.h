@@ -19,6 +19,11 @@ char *senti_xstrdup(const char *s);
  * index; NaN entries never win over an earlier entry. */
 int senti_argmax_row(const double *row, int k);
 
+/* Locate an error: when s is an error, make err's message start with
+ * "where: " (unless it already does), so that messages from code that only
+ * knows the field read "file: field: problem". Returns s. */
+senti_status senti_err_locate(senti_err *err, senti_status s, const char *where);
+
 /*
  * Atomic file writer: the content goes to a temporary file created with
  * mkstemp next to the final name ("<path>.tmpXXXXXX", same directory, so the

@@ -353,7 +353,7 @@ static senti_status eval_baseline(const senti_results *r, const senti_results *b
             return s;
     }
     if (res->n_checked == 0)
-        return senti_err_set(err, SENTI_ERR_NOTFOUND, "baseline %s: no cell in common", base->path);
+        return senti_err_set(err, SENTI_ERR_NOTFOUND, "%s: baseline: no cell in common", base->path);
     if (res->n_failed == 0)
         msg_add(&res->message, &len, "%zu cell(s) not significantly worse than %s (McNemar, alpha %g)\n",
                 res->n_checked, base->path, g->threshold);
