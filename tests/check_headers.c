@@ -33,8 +33,12 @@ START_TEST(test_umbrella_usable)
 {
     /* something from each end of the stack is declared through senti.h */
     ck_assert_str_eq(senti_strerror(SENTI_OK), "ok");
-    ck_assert_int_eq(senti_agg_parse("max"), SENTI_AGG_MAX);
-    ck_assert_int_eq(senti_calib_parse("contextual"), SENTI_CALIB_CONTEXTUAL);
+    senti_agg agg = SENTI_AGG_MEAN;
+    senti_calib_method cal = SENTI_CALIB_NONE;
+    ck_assert_int_eq(senti_agg_parse("max", &agg, NULL), SENTI_OK);
+    ck_assert_int_eq(agg, SENTI_AGG_MAX);
+    ck_assert_int_eq(senti_calib_parse("contextual", &cal, NULL), SENTI_OK);
+    ck_assert_int_eq(cal, SENTI_CALIB_CONTEXTUAL);
 }
 END_TEST
 

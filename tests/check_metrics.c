@@ -155,8 +155,8 @@ START_TEST(test_fixture)
         json_t *v;
         json_object_foreach(b10, key, v)
         {
-            int id = senti_metric_from_name(key);
-            ck_assert_int_ge(id, 0);
+            senti_metric id;
+            ck_assert_int_eq(senti_metric_parse(key, &id, NULL), SENTI_OK);
             assert_close(m.value[id], jnum(v), key, name);
         }
         senti_metrics_free(&m);
@@ -249,8 +249,8 @@ START_TEST(test_bootstrap_replay)
     int checked = 0;
     json_object_foreach(json_object_get(bs, "ci"), key, v)
     {
-        int id = senti_metric_from_name(key);
-        ck_assert_int_ge(id, 0);
+        senti_metric id;
+        ck_assert_int_eq(senti_metric_parse(key, &id, NULL), SENTI_OK);
         assert_close(ci[id].lo, jnum(json_array_get(v, 0)), key, "bootstrap lo");
         assert_close(ci[id].hi, jnum(json_array_get(v, 1)), key, "bootstrap hi");
         checked++;
@@ -348,9 +348,14 @@ END_TEST
 
 START_TEST(test_metric_names)
 {
-    for (int m = 0; m < SENTI_M_COUNT; m++)
-        ck_assert_int_eq(senti_metric_from_name(senti_metric_name(m)), m);
-    ck_assert_int_eq(senti_metric_from_name("nope"), -1);
+    senti_metric id = SENTI_M_COUNT;
+    senti_err e = {0};
+    for (int m = 0; m < SENTI_M_COUNT; m++) {
+        ck_assert_int_eq(senti_metric_parse(senti_metric_name(m), &id, &e), SENTI_OK);
+        ck_assert_int_eq(id, m);
+    }
+    ck_assert_int_eq(senti_metric_parse("nope", &id, &e), SENTI_ERR_ARG);
+    ck_assert_str_eq(e.msg, "unknown metric \"nope\"");
     ck_assert_str_eq(senti_metric_name(SENTI_M_ECE_MASS), "ece_mass");
     ck_assert_int_eq(senti_metric_higher_is_better(SENTI_M_ACCURACY), 1);
     ck_assert_int_eq(senti_metric_higher_is_better(SENTI_M_NLL), 0);

@@ -163,6 +163,35 @@ START_TEST(test_chatml_smollm2)
 }
 END_TEST
 
+/* The one --chat parser and the chat set-up classify and fine-tuning share. */
+START_TEST(test_chat_mode)
+{
+    senti_chat_mode m = SENTI_CHAT_MODE_ON;
+    senti_err e = {0};
+    ck_assert_int_eq(senti_chat_mode_parse("auto", &m, &e), SENTI_OK);
+    ck_assert_int_eq(m, -1);
+    ck_assert_int_eq(senti_chat_mode_parse("off", &m, &e), SENTI_OK);
+    ck_assert_int_eq(m, 0);
+    ck_assert_int_eq(senti_chat_mode_parse("on", &m, &e), SENTI_OK);
+    ck_assert_int_eq(m, 1);
+    ck_assert_int_eq(senti_chat_mode_parse("On", &m, &e), SENTI_ERR_ARG);
+    ck_assert_str_eq(e.msg, "unknown chat mode \"On\" (auto, on, off)");
+    ck_assert_int_eq(m, 1); /* untouched on error */
+
+    senti_gguf *g;
+    senti_chat_info ci;
+    ck_assert_msg(senti_gguf_open(tu_model_path(TU_SMOLLM2), &g, &e) == SENTI_OK, "%s", e.msg);
+    const int modes[] = {SENTI_CHAT_MODE_AUTO, SENTI_CHAT_MODE_ON, SENTI_CHAT_MODE_OFF};
+    const senti_chat_format want[] = {SENTI_CHAT_CHATML, SENTI_CHAT_CHATML, SENTI_CHAT_NONE};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(senti_chat_setup(g, modes[i], &ci, &e), SENTI_OK);
+        ck_assert_int_eq(ci.format, want[i]);
+        senti_chat_info_clear(&ci);
+    }
+    senti_gguf_close(g);
+}
+END_TEST
+
 START_TEST(test_gemma_format)
 {
     /* Gemma 3 270m (base) has no chat template: plain prompts. */
@@ -426,6 +455,7 @@ Suite *prompt_suite(void)
     tcase_add_test(tc, test_render_and_zero_shot);
     tcase_add_test(tc, test_few_shot_layout);
     tcase_add_test(tc, test_chatml_smollm2);
+    tcase_add_test(tc, test_chat_mode);
     tcase_add_test(tc, test_gemma_format);
     tcase_add_test(tc, test_context_budget);
     tcase_add_test(tc, test_sampling_reproducible);

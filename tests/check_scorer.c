@@ -298,8 +298,13 @@ START_TEST(test_aggregation)
     double big[2] = {1000.0, 999.0}; /* no overflow */
     senti_label_softmax(big, 2, p);
     ck_assert_double_eq_tol(p[0], 1.0 / (1.0 + exp(-1.0)), 1e-12);
-    ck_assert_int_eq(senti_agg_parse("mean"), SENTI_AGG_MEAN);
-    ck_assert_int_eq(senti_agg_parse("median"), -1);
+    senti_agg a = SENTI_AGG_MAX;
+    senti_err e = {0};
+    ck_assert_int_eq(senti_agg_parse("mean", &a, &e), SENTI_OK);
+    ck_assert_int_eq(a, SENTI_AGG_MEAN);
+    ck_assert_int_eq(senti_agg_parse("median", &a, &e), SENTI_ERR_ARG);
+    ck_assert_str_eq(e.msg, "unknown aggregation \"median\" (logsumexp, mean, max)");
+    ck_assert_int_eq(a, SENTI_AGG_MEAN);
 }
 END_TEST
 

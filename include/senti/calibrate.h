@@ -28,8 +28,8 @@ typedef enum { SENTI_POSTHOC_TEMPERATURE = 0, SENTI_POSTHOC_VECTOR, SENTI_POSTHO
 
 /* "temperature", "vector", "platt"; NULL if out of range. */
 SENTI_API const char *senti_posthoc_method_name(senti_posthoc_method m);
-/* -1 if unknown. */
-SENTI_API int senti_posthoc_method_from_name(const char *name);
+/* Name -> method; SENTI_ERR_ARG naming the value (and the choices) if unknown. */
+SENTI_API senti_status senti_posthoc_method_parse(const char *name, senti_posthoc_method *out, senti_err *err);
 
 typedef struct {
     senti_posthoc_method method;
@@ -44,11 +44,11 @@ typedef struct {
 /* Fit on rows with probabilities (in->prob required). *out must be released
  * with senti_posthoc_free. */
 SENTI_API senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_input *in,
-                                         senti_posthoc *out, senti_err *err);
+                               senti_posthoc *out, senti_err *err);
 
 /* Calibrated probabilities of n rows: prob, out: [n * k] (may alias). */
 SENTI_API senti_status senti_posthoc_apply(const senti_posthoc *c, const double *prob, size_t n, int k,
-                                           double *out, senti_err *err);
+                                 double *out, senti_err *err);
 
 SENTI_API void senti_posthoc_free(senti_posthoc *c);
 

@@ -52,7 +52,8 @@ typedef enum {
 } senti_calib_method;
 
 SENTI_API const char *senti_calib_name(senti_calib_method m);
-SENTI_API int senti_calib_parse(const char *name); /* -1 when unknown */
+/* Name -> method; SENTI_ERR_ARG naming the value (and the choices) if unknown. */
+SENTI_API senti_status senti_calib_parse(const char *name, senti_calib_method *out, senti_err *err);
 
 /* Progress callback: rows done so far (of n_total, 0 when unknown). */
 typedef void (*senti_progress_fn)(void *user, size_t done, size_t n_total, double seconds);

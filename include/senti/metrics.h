@@ -55,8 +55,8 @@ typedef enum {
 
 /* Stable JSON key of a metric ("accuracy", "ece_mass", ...); NULL if out of range. */
 SENTI_API const char *senti_metric_name(senti_metric m);
-/* Metric id from its name; -1 if unknown. */
-SENTI_API int senti_metric_from_name(const char *name);
+/* Metric id from its name; SENTI_ERR_ARG naming the value if unknown. */
+SENTI_API senti_status senti_metric_parse(const char *name, senti_metric *out, senti_err *err);
 /* 1 if larger is better (accuracy, F1, MCC, kappa), 0 for losses and errors. */
 SENTI_API int senti_metric_higher_is_better(senti_metric m);
 /* 1 if the metric needs probabilities. */
@@ -127,7 +127,7 @@ typedef struct {
  * params may be NULL (defaults). On success *out is filled; release it with
  * senti_metrics_free. */
 SENTI_API senti_status senti_metrics_compute(const senti_eval_input *in, const senti_eval_params *params,
-                                             senti_metrics *out, senti_err *err);
+                                   senti_metrics *out, senti_err *err);
 SENTI_API void senti_metrics_free(senti_metrics *m);
 
 /* Wilson score interval for `successes` out of `n` at two-sided `level`. */
@@ -141,7 +141,7 @@ typedef struct senti_eval_prep senti_eval_prep;
 /* Build the precomputed data; `in` must outlive the prep. Caller frees with
  * senti_eval_prep_free. */
 SENTI_API senti_status senti_eval_prep_new(const senti_eval_input *in, int n_bins, senti_eval_prep **out,
-                                           senti_err *err);
+                                 senti_err *err);
 SENTI_API void senti_eval_prep_free(senti_eval_prep *p);
 SENTI_API size_t senti_eval_prep_rows(const senti_eval_prep *p);
 
@@ -150,7 +150,7 @@ SENTI_API size_t senti_eval_prep_rows(const senti_eval_prep *p);
  * distinct `out`. Multiplicities are bytes so that the random reads of the
  * sorted passes stay in cache (see senti_bootstrap_weights for the cap). */
 SENTI_API senti_status senti_eval_prep_metrics(const senti_eval_prep *p, const uint8_t *w,
-                                               double out[SENTI_M_COUNT]);
+                                     double out[SENTI_M_COUNT]);
 
 /* Resample r of a seeded bootstrap: w[0..n) = multiplicities of n uniform
  * draws with replacement from a gsl mt19937 seeded with `stream_seed`
@@ -166,13 +166,13 @@ SENTI_API void senti_bootstrap_stream_seeds(uint32_t seed, int B, uint32_t *out)
 
 /* Percentile CIs of every metric over B resamples. ci: [SENTI_M_COUNT]. */
 SENTI_API senti_status senti_bootstrap_ci(const senti_eval_prep *p, int B, uint32_t seed, double level,
-                                          int threads, senti_ci ci[SENTI_M_COUNT], senti_err *err);
+                                int threads, senti_ci ci[SENTI_M_COUNT], senti_err *err);
 
 /* Paired bootstrap: the same resamples applied to a and b (same n); CIs of
  * metric(b) - metric(a). diff: [SENTI_M_COUNT]. */
 SENTI_API senti_status senti_bootstrap_paired(const senti_eval_prep *a, const senti_eval_prep *b, int B,
-                                              uint32_t seed, double level, int threads,
-                                              senti_ci diff[SENTI_M_COUNT], senti_err *err);
+                                    uint32_t seed, double level, int threads,
+                                    senti_ci diff[SENTI_M_COUNT], senti_err *err);
 
 /* Percentile interval of v[0..m) (NaNs dropped; v is reordered) with GSL's
  * linear interpolation between order statistics (numpy's default). */

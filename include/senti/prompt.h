@@ -97,6 +97,21 @@ SENTI_API senti_status senti_chat_from_gguf(const senti_gguf *g, senti_chat_info
 SENTI_API void senti_chat_info_clear(senti_chat_info *c);
 SENTI_API const char *senti_chat_format_name(senti_chat_format f); /* "none", "chatml", "gemma" */
 
+/* Whether prompts are wrapped in the model's chat format (--chat, an
+ * experiment's "chat"); the values are those of the `int chat` fields of
+ * senti_classify_params and senti_ft_prompt_params. */
+typedef enum { SENTI_CHAT_MODE_AUTO = -1, SENTI_CHAT_MODE_OFF = 0, SENTI_CHAT_MODE_ON = 1 } senti_chat_mode;
+
+/* "auto", "on", "off" -> *out; SENTI_ERR_ARG naming the value otherwise. */
+senti_status senti_chat_mode_parse(const char *name, senti_chat_mode *out, senti_err *err);
+
+/* The chat part of the prompt set-up, shared by classify and fine-tuning:
+ * read g's chat template into *chat (free with senti_chat_info_clear),
+ * refuse SENTI_CHAT_MODE_ON when the model has none (SENTI_ERR_ARG), and set
+ * chat->format to SENTI_CHAT_NONE for SENTI_CHAT_MODE_OFF, so that
+ * chat->format and chat->default_system go into senti_prompt_params as they are. */
+senti_status senti_chat_setup(const senti_gguf *g, int mode, senti_chat_info *chat, senti_err *err);
+
 /* ---- prompt builder -------------------------------------------------------- */
 
 typedef struct {

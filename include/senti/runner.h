@@ -57,6 +57,7 @@ SENTI_API senti_run_params senti_run_default_params(void);
 typedef struct {
     size_t n_cells, n_run, n_skipped;
     double seconds;
+    bool model_error; /* the failing cell's error came from loading or running its model */
 } senti_run_summary;
 
 /* Run every cell (stopping at the first failing one) and write results.json. */

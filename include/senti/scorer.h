@@ -66,9 +66,8 @@ typedef struct {
  * what matters: it is rendered for a one-character text) and flatten them for
  * the scorer. `tok_flags` as the prompt is tokenized with. On success the
  * caller frees *out with senti_label_words_buf_free (also after a failure). */
-SENTI_API senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v,
-                                               const senti_tokenizer *tok, int tok_flags, senti_label_words_buf *out,
-                                               senti_err *err);
+SENTI_API senti_status senti_label_words_build(senti_prompt *prompt, const senti_verbalizer *v, const senti_tokenizer *tok,
+                                     int tok_flags, senti_label_words_buf *out, senti_err *err);
 SENTI_API void senti_label_words_buf_free(senti_label_words_buf *b);
 
 typedef struct senti_scorer senti_scorer;
@@ -77,7 +76,7 @@ typedef struct senti_scorer senti_scorer;
  * on). The label words are copied. SENTI_ERR_ARG when a word is empty or a
  * label has no word. */
 SENTI_API senti_status senti_scorer_new(senti_context *ctx, const senti_label_words *words, senti_scorer **out,
-                                        senti_err *err);
+                              senti_err *err);
 SENTI_API void senti_scorer_free(senti_scorer *sc);
 
 /* Decode the shared prefix (may be empty). A prefix equal to the current one
@@ -116,9 +115,8 @@ SENTI_API senti_status senti_scorer_score(senti_scorer *sc, const int32_t *row, 
  * from the row list alone, never from `need`: a row's scores depend
  * only on the rows passed, not on which of them were wanted (so a run resumed
  * from a score cache reproduces the uninterrupted run bit for bit). */
-SENTI_API senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens,
-                                               int n_rows, const bool *need, double *word_lp, int *decoded,
-                                               float *hidden, senti_err *err);
+SENTI_API senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
+                                     const bool *need, double *word_lp, int *decoded, float *hidden, senti_err *err);
 /* Token budget of one packed pass (default 512, the most; 0 or 1 = no packing). */
 SENTI_API void senti_scorer_set_pack_tokens(senti_scorer *sc, int n);
 /* Forward-pass work of the last call (tokens decoded), for reporting. */
@@ -126,14 +124,15 @@ SENTI_API int senti_scorer_last_tokens(const senti_scorer *sc);
 
 /* Aggregate word scores into label scores[n_labels]. */
 SENTI_API void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,
-                                  double *scores);
+                        double *scores);
 
 /* Softmax over n scores into p (max subtracted, double). */
 SENTI_API void senti_label_softmax(const double *scores, int n, double *p);
 
-/* "logsumexp" / "mean" / "max" and back; -1 for an unknown name. */
+/* "logsumexp" / "mean" / "max" and back; parse gives SENTI_ERR_ARG naming
+ * the value (and the choices) for an unknown name. */
 SENTI_API const char *senti_agg_name(senti_agg a);
-SENTI_API int senti_agg_parse(const char *name);
+SENTI_API senti_status senti_agg_parse(const char *name, senti_agg *out, senti_err *err);
 
 #ifdef __cplusplus
 }

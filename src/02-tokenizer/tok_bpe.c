@@ -92,7 +92,7 @@ senti_status tok_bpe_init(senti_tokenizer *t, senti_err *err)
 {
     const pre_spec *spec = find_pre(t->pre);
     if (!spec)
-        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "tokenizer.ggml.pre '%s' is not supported", t->pre);
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "tokenizer.ggml.pre: '%s' is not supported", t->pre);
     build_byte_map(t);
     t->ignore_merges = spec->ignore_merges;
     for (int i = 0; i < TOK_MAX_REGEX && spec->re[i]; i++) {

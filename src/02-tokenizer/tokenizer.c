@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
 #include "tokenizer_impl.h"
 
 static uint64_t table_size_for(uint64_t n)
@@ -230,7 +231,7 @@ static senti_status load_kind(senti_tokenizer *t, const senti_gguf *g, senti_err
     } else if (model.len == 5 && !memcmp(model.ptr, "llama", 5)) {
         t->kind = SENTI_TOK_SPM;
     } else {
-        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "tokenizer.ggml.model '%.*s' is not supported (gpt2, llama)",
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "tokenizer.ggml.model: '%.*s' is not supported (gpt2, llama)",
                              (int)(model.len > 64 ? 64 : model.len), model.ptr);
     }
     bool spm = t->kind == SENTI_TOK_SPM;
@@ -251,7 +252,8 @@ senti_status senti_tokenizer_load(const senti_gguf *g, senti_tokenizer **out, se
     if (s)
         return s;
     if (toks.type != SENTI_GGUF_STRING || toks.count == 0 || toks.count > INT32_MAX)
-        return senti_err_set(err, SENTI_ERR_FORMAT, "tokenizer.ggml.tokens: want a non-empty string array");
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: tokenizer.ggml.tokens: want a non-empty string array",
+                             senti_gguf_path(g));
     senti_tokenizer *t = calloc(1, sizeof *t);
     if (!t)
         return senti_err_set(err, SENTI_ERR_NOMEM, "tokenizer: out of memory");
@@ -280,7 +282,7 @@ senti_status senti_tokenizer_load(const senti_gguf *g, senti_tokenizer **out, se
     }
     if (s) {
         senti_tokenizer_free(t);
-        return s;
+        return senti_err_locate(err, s, senti_gguf_path(g)); /* "file: tokenizer.ggml.x: problem" */
     }
     build_byte_tokens(t);
     *out = t;

@@ -58,7 +58,7 @@ static senti_status req_int(loader *L, const char *suffix, int *out, senti_err *
     if (s)
         return s;
     if (v == 0 || v > (1u << 30))
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: value %u out of range", key, v);
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: %s: value %u out of range", senti_gguf_path(L->g), key, v);
     *out = (int)v;
     return SENTI_OK;
 }
@@ -75,7 +75,7 @@ static senti_status opt_int(loader *L, const char *suffix, int *out, senti_err *
     if (s)
         return s;
     if (v > (1u << 30))
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: value %u out of range", key, v);
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: %s: value %u out of range", senti_gguf_path(L->g), key, v);
     *out = (int)v;
     return SENTI_OK;
 }
@@ -91,7 +91,7 @@ static senti_status opt_f32(loader *L, const char *suffix, float *out, senti_err
     if (s)
         return s;
     if (!isfinite(v))
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: not a finite number", key);
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: %s: not a finite number", senti_gguf_path(L->g), key);
     *out = v;
     return SENTI_OK;
 }
@@ -214,8 +214,8 @@ static senti_status read_rope_scaling(loader *L, senti_err *err)
         bool none = t.len == 4 && !memcmp(t.ptr, "none", 4);
         bool linear = t.len == 6 && !memcmp(t.ptr, "linear", 6);
         if (!none && !linear)
-            return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: rope scaling '%.*s' is not supported",
-                                 key, (int)t.len, t.ptr);
+            return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: %s: rope scaling '%.*s' is not supported",
+                                 senti_gguf_path(L->g), key, (int)t.len, t.ptr);
         if (none)
             return SENTI_OK;
     }
@@ -224,7 +224,8 @@ static senti_status read_rope_scaling(loader *L, senti_err *err)
     if (factor == 0.0f && (s = opt_f32(L, "rope.scale_linear", &factor, err)))
         return s;
     if (factor < 0.0f)
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: negative rope scaling factor", L->prefix);
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: %srope.scaling.factor: negative", senti_gguf_path(L->g),
+                             L->prefix);
     if (factor > 0.0f)
         m->rope_freq_scale = 1.0f / factor;
     return SENTI_OK;
@@ -243,7 +244,8 @@ static senti_status read_gemma3(loader *L, senti_err *err)
         (s = opt_f32(L, "rope.freq_base_swa", &hp->rope_base_local, err)))
         return s;
     if (hp->sliding_window > 0 && hp->swa_pattern < 1)
-        return senti_err_set(err, SENTI_ERR_FORMAT, "%sattention.sliding_window_pattern: 0", L->prefix);
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: %sattention.sliding_window_pattern: 0 with a sliding window",
+                             senti_gguf_path(L->g), L->prefix);
     if (hp->sliding_window == 0) {
         /* Without sliding-window layers llama.cpp applies the final softcap. */
         if ((s = opt_f32(L, "final_logit_softcapping", &m->final_softcap, err)))

@@ -19,6 +19,8 @@
 
 #include <utf8proc.h>
 
+#include "00-base/base.h"
+
 enum { ROLE_NONE = 0, ROLE_GOLD, ROLE_PRED, ROLE_ID, ROLE_STATUS, ROLE_PROB };
 
 typedef struct {
@@ -339,15 +341,6 @@ static void check_row_sum(parser *ps)
     fail(ps, SENTI_ERR_FORMAT, "probabilities sum to %s, not 1 (use --renormalize)", buf);
 }
 
-static int argmax_row(const double *row, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (row[j] > row[best])
-            best = j;
-    return best;
-}
-
 static void store_row(parser *ps)
 {
     senti_predfile *pf = ps->pf;
@@ -371,7 +364,7 @@ static void store_row(parser *ps)
             fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
     }
-    int g = senti_predfile_label_index(pf, ps->gold.s), p = argmax_row(ps->row, pf->k);
+    int g = senti_predfile_label_index(pf, ps->gold.s), p = senti_argmax_row(ps->row, pf->k);
     if (g < 0)
         fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
     else if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0)

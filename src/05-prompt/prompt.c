@@ -16,6 +16,8 @@
 
 #include "senti/tokenizer.h"
 
+#include "00-base/base.h"
+
 /* ---- a growable string ------------------------------------------------------- */
 
 typedef struct {
@@ -48,17 +50,6 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 
 static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 static void sb_reset(sbuf *b) { b->len = 0, b->oom = false, sb_add(b, "", 0); }
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 /* ---- chat formats -------------------------------------------------------------- */
 
@@ -145,6 +136,31 @@ senti_status senti_chat_from_gguf(const senti_gguf *g, senti_chat_info *out, sen
     return senti_chat_detect(s.ptr, s.len, out, err);
 }
 
+senti_status senti_chat_mode_parse(const char *name, senti_chat_mode *out, senti_err *err)
+{
+    if (!strcmp(name, "auto"))
+        *out = SENTI_CHAT_MODE_AUTO;
+    else if (!strcmp(name, "on"))
+        *out = SENTI_CHAT_MODE_ON;
+    else if (!strcmp(name, "off"))
+        *out = SENTI_CHAT_MODE_OFF;
+    else
+        return senti_err_set(err, SENTI_ERR_ARG, "unknown chat mode \"%s\" (auto, on, off)", name);
+    return SENTI_OK;
+}
+
+senti_status senti_chat_setup(const senti_gguf *g, int mode, senti_chat_info *chat, senti_err *err)
+{
+    senti_status s = senti_chat_from_gguf(g, chat, err);
+    if (s)
+        return s;
+    if (mode == SENTI_CHAT_MODE_ON && chat->format == SENTI_CHAT_NONE)
+        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
+    if (mode == SENTI_CHAT_MODE_OFF)
+        chat->format = SENTI_CHAT_NONE;
+    return SENTI_OK;
+}
+
 void senti_chat_info_clear(senti_chat_info *c)
 {
     if (!c)
@@ -217,11 +233,11 @@ senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verba
     const char *sep = d.separator ? d.separator : v && senti_verbalizer_separator(v) ? senti_verbalizer_separator(v)
                                                                                       : SENTI_DEFAULT_SEPARATOR;
     const char *sys = d.chat == SENTI_CHAT_NONE ? NULL : d.system ? d.system : d.chat_default_system;
-    pr->tmpl = xstrdup(t);
-    pr->demo_tmpl = xstrdup(dt);
-    pr->instruction = in && *in ? xstrdup(in) : NULL;
-    pr->separator = xstrdup(sep);
-    pr->system = sys && *sys ? xstrdup(sys) : NULL;
+    pr->tmpl = senti_xstrdup(t);
+    pr->demo_tmpl = senti_xstrdup(dt);
+    pr->instruction = in && *in ? senti_xstrdup(in) : NULL;
+    pr->separator = senti_xstrdup(sep);
+    pr->system = sys && *sys ? senti_xstrdup(sys) : NULL;
     senti_status st = SENTI_OK;
     if (!pr->tmpl || !pr->separator || (dt && !pr->demo_tmpl) || (in && *in && !pr->instruction) ||
         (sys && *sys && !pr->system))

@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "00-base/base.h"
+
 typedef struct {
     char *key;     /* dataset label */
     char *display; /* display name (defaults to key) */
@@ -32,15 +34,6 @@ struct senti_verbalizer {
     size_t n_labels;
 };
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* ---- parsing pieces --------------------------------------------------------- */
 
 /* Optional string member: absent/null -> NULL; a non-string is an error. */
@@ -52,7 +45,7 @@ static senti_status opt_str(json_t *root, const char *key, const char *origin, c
         return SENTI_OK;
     if (!json_is_string(v))
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"%s\" must be a string", origin, key);
-    *out = xstrdup(json_string_value(v));
+    *out = senti_xstrdup(json_string_value(v));
     return *out ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
 }
 
@@ -75,7 +68,7 @@ static senti_status check_keys(json_t *root, const char *origin, senti_err *err)
 /* One label: "key": ["w1", "w2"] (a single string is accepted as one word). */
 static senti_status parse_label(vlabel *l, const char *key, json_t *words, const char *origin, senti_err *err)
 {
-    l->key = xstrdup(key);
+    l->key = senti_xstrdup(key);
     if (!l->key)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     if (!*key)
@@ -104,7 +97,7 @@ static senti_status parse_label(vlabel *l, const char *key, json_t *words, const
             if (strcmp(l->words[q], s) == 0)
                 return senti_err_set(err, SENTI_ERR_FORMAT, "%s: label \"%s\": word \"%s\" is listed twice",
                                      origin, key, s);
-        if (!(l->words[j] = xstrdup(s)))
+        if (!(l->words[j] = senti_xstrdup(s)))
             return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
         l->n_words++;
     }
@@ -196,7 +189,7 @@ static senti_status parse_display(senti_verbalizer *v, json_t *disp, const char 
         }
     for (size_t i = 0; i < v->n_labels; i++) {
         json_t *d = disp ? json_object_get(disp, v->labels[i].key) : NULL;
-        v->labels[i].display = xstrdup(d ? json_string_value(d) : v->labels[i].key);
+        v->labels[i].display = senti_xstrdup(d ? json_string_value(d) : v->labels[i].key);
         if (!v->labels[i].display)
             return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }

@@ -504,13 +504,15 @@ const char *senti_agg_name(senti_agg a)
     return "unknown";
 }
 
-int senti_agg_parse(const char *name)
+senti_status senti_agg_parse(const char *name, senti_agg *out, senti_err *err)
 {
     if (!strcmp(name, "logsumexp"))
-        return SENTI_AGG_LOGSUMEXP;
-    if (!strcmp(name, "mean"))
-        return SENTI_AGG_MEAN;
-    if (!strcmp(name, "max"))
-        return SENTI_AGG_MAX;
-    return -1;
+        *out = SENTI_AGG_LOGSUMEXP;
+    else if (!strcmp(name, "mean"))
+        *out = SENTI_AGG_MEAN;
+    else if (!strcmp(name, "max"))
+        *out = SENTI_AGG_MAX;
+    else
+        return senti_err_set(err, SENTI_ERR_ARG, "unknown aggregation \"%s\" (logsumexp, mean, max)", name);
+    return SENTI_OK;
 }

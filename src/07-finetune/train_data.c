@@ -43,17 +43,15 @@ static size_t count_tokens(void *user, const char *text, size_t len)
 static senti_status make_prompt(ft_prompter *pr, senti_err *err)
 {
     const senti_ft_prompt_params *p = &pr->pp;
-    senti_status s = senti_chat_from_gguf(senti_model_gguf(pr->m), &pr->chat, err);
+    senti_status s = senti_chat_setup(senti_model_gguf(pr->m), p->chat, &pr->chat, err);
     if (s)
         return s;
-    if (p->chat == 1 && pr->chat.format == SENTI_CHAT_NONE)
-        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
     senti_prompt_params pp = senti_prompt_default_params();
     pp.tmpl = p->tmpl;
     pp.instruction = p->instruction;
     pp.separator = p->separator;
     pp.system = p->system;
-    pp.chat = p->chat == 0 ? SENTI_CHAT_NONE : pr->chat.format;
+    pp.chat = pr->chat.format;
     pp.chat_default_system = pr->chat.default_system;
     if ((s = senti_prompt_create(&pp, pr->v, &pr->prompt, err)))
         return s;

@@ -25,6 +25,8 @@
 #include "senti/finetune.h"
 #include "senti/scorecache.h"
 
+#include "00-base/base.h"
+
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
 
 const char *senti_calib_name(senti_calib_method m)
@@ -38,12 +40,14 @@ const char *senti_calib_name(senti_calib_method m)
     return "unknown";
 }
 
-int senti_calib_parse(const char *name)
+senti_status senti_calib_parse(const char *name, senti_calib_method *out, senti_err *err)
 {
     for (int m = SENTI_CALIB_NONE; m <= SENTI_CALIB_BATCH; m++)
-        if (!strcmp(name, senti_calib_name((senti_calib_method)m)))
-            return m;
-    return -1;
+        if (!strcmp(name, senti_calib_name((senti_calib_method)m))) {
+            *out = (senti_calib_method)m;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown calibration \"%s\" (none, contextual, pmi, batch)", name);
 }
 
 senti_classify_params senti_classify_default_params(void)
@@ -98,7 +102,7 @@ typedef struct {
     row_record *held;               /* batch calibration: all rows */
     size_t n_held, cap_held;
     FILE *out, *jsonl, *prompts;
-    char *out_tmp, *jsonl_tmp, *prompts_tmp;
+    senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
     json_t *manifest;
     senti_classify_summary sum;
     double t0;
@@ -196,7 +200,7 @@ static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, se
     pp.instruction = p->instruction;
     pp.separator = p->separator;
     pp.system = p->system;
-    pp.chat = p->chat == 0 ? SENTI_CHAT_NONE : r->chat.format;
+    pp.chat = r->chat.format;
     pp.chat_default_system = r->chat.default_system;
     return senti_prompt_create(&pp, r->verb, out, err);
 }
@@ -204,11 +208,9 @@ static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, se
 static senti_status open_prompts(run *r, senti_err *err)
 {
     const senti_classify_params *p = r->p;
-    senti_status s = senti_chat_from_gguf(senti_model_gguf(r->model), &r->chat, err);
+    senti_status s = senti_chat_setup(senti_model_gguf(r->model), p->chat, &r->chat, err);
     if (s)
         return s;
-    if (p->chat == 1 && r->chat.format == SENTI_CHAT_NONE)
-        return senti_err_set(err, SENTI_ERR_ARG, "--chat: the model has no chat template in its metadata");
     if ((s = make_prompt(r, p->tmpl, &r->prompt, err)))
         return s;
     r->tok_flags = senti_prompt_tok_flags(r->prompt);
@@ -988,31 +990,24 @@ static void build_manifest(run *r, json_t *calib)
 
 /* ---- files ------------------------------------------------------------------- */
 
-static senti_status open_tmp(const char *path, char **tmp, FILE **f, senti_err *err)
+/* Output files go through the atomic writer (00-base/base.h): a failed or
+ * interrupted run leaves no partial file under the final name. */
+static senti_status open_tmp(const char *path, senti_atomic_file *a, FILE **f, senti_err *err)
 {
     if (!path)
         return SENTI_OK;
-    size_t n = strlen(path) + 8;
-    *tmp = malloc(n);
-    if (!*tmp)
-        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    snprintf(*tmp, n, "%s.part", path);
-    *f = fopen(*tmp, "w");
-    if (!*f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot create: %s", *tmp, strerror(errno));
-    return SENTI_OK;
+    senti_status s = senti_atomic_open(a, path, err);
+    *f = a->f;
+    return s;
 }
 
-static senti_status close_tmp(const char *path, char *tmp, FILE **f, bool keep, senti_err *err)
+static senti_status close_tmp(senti_atomic_file *a, FILE **f, bool keep, senti_err *err)
 {
-    if (!*f)
-        return SENTI_OK;
-    int bad = ferror(*f) | fclose(*f);
     *f = NULL;
-    if (keep && !bad && rename(tmp, path) == 0)
-        return SENTI_OK;
-    remove(tmp);
-    return keep ? senti_err_set(err, SENTI_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : SENTI_OK;
+    if (keep)
+        return senti_atomic_commit(a, err);
+    senti_atomic_abort(a);
+    return SENTI_OK;
 }
 
 static senti_status write_manifest(run *r, senti_err *err)
@@ -1025,9 +1020,15 @@ static senti_status write_manifest(run *r, senti_err *err)
     }
     if (!path)
         return SENTI_OK;
-    if (json_dump_file(r->manifest, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+    senti_atomic_file a;
+    senti_status s = senti_atomic_open(&a, path, err);
+    if (s)
+        return s;
+    if (json_dumpf(r->manifest, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+        senti_atomic_abort(&a);
         return senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
-    return SENTI_OK;
+    }
+    return senti_atomic_commit(&a, err);
 }
 
 static void run_free(run *r)
@@ -1035,12 +1036,9 @@ static void run_free(run *r)
     for (size_t i = 0; i < r->n_held; i++)
         record_free(&r->held[i]);
     free(r->held);
-    close_tmp(r->p->output_path, r->out_tmp, &r->out, false, NULL);
-    close_tmp(r->p->jsonl_path, r->jsonl_tmp, &r->jsonl, false, NULL);
-    close_tmp(r->p->prompts_path, r->prompts_tmp, &r->prompts, false, NULL);
-    free(r->out_tmp);
-    free(r->jsonl_tmp);
-    free(r->prompts_tmp);
+    close_tmp(&r->out_af, &r->out, false, NULL);
+    close_tmp(&r->jsonl_af, &r->jsonl, false, NULL);
+    close_tmp(&r->prompts_af, &r->prompts, false, NULL);
     json_decref(r->manifest);
     senti_scorer_free(r->sc);
     senti_score_cache_close(r->cache);
@@ -1095,13 +1093,13 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     if (!s)
         s = build_scoring(&r, err);
     if (!s)
-        s = open_tmp(p->prompts_path, &r.prompts_tmp, &r.prompts, err);
+        s = open_tmp(p->prompts_path, &r.prompts_af, &r.prompts, err);
     if (!s)
         s = calibrate_before(&r, calib, err);
     if (!s)
-        s = open_tmp(p->output_path, &r.out_tmp, &r.out, err);
+        s = open_tmp(p->output_path, &r.out_af, &r.out, err);
     if (!s)
-        s = open_tmp(p->jsonl_path, &r.jsonl_tmp, &r.jsonl, err);
+        s = open_tmp(p->jsonl_path, &r.jsonl_af, &r.jsonl, err);
     if (!s && r.out)
         write_header(&r);
     if (!s)
@@ -1109,11 +1107,11 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     if (!s && p->calib == SENTI_CALIB_BATCH)
         flush_batch(&r);
     if (!s)
-        s = close_tmp(p->output_path, r.out_tmp, &r.out, true, err);
+        s = close_tmp(&r.out_af, &r.out, true, err);
     if (!s)
-        s = close_tmp(p->jsonl_path, r.jsonl_tmp, &r.jsonl, true, err);
+        s = close_tmp(&r.jsonl_af, &r.jsonl, true, err);
     if (!s)
-        s = close_tmp(p->prompts_path, r.prompts_tmp, &r.prompts, true, err);
+        s = close_tmp(&r.prompts_af, &r.prompts, true, err);
     r.sum.seconds = now_s() - r.t0;
     if (!s) {
         build_manifest(&r, calib);

@@ -15,21 +15,18 @@
 
 #include <gsl/gsl_cdf.h>
 
+/* Exact two-sided binomial test of b against c: the smaller count's lower
+ * tail, doubled (the null distribution Bin(b + c, 1/2) is symmetric). GSL
+ * computes the tail as an incomplete beta function, accurate in relative
+ * terms even far out in the tail of a large n. */
 senti_mcnemar senti_mcnemar_test(size_t b, size_t c)
 {
-    senti_mcnemar r = {b, c, 1, NAN, 1.0};
+    senti_mcnemar r = {b, c, 1.0};
     size_t m = b + c;
     if (m == 0)
         return r;
-    if (m < SENTI_MCNEMAR_EXACT_BELOW) {
-        double tail = gsl_cdf_binomial_P((unsigned)(b < c ? b : c), 0.5, (unsigned)m);
-        r.p_value = 2.0 * tail < 1.0 ? 2.0 * tail : 1.0;
-        return r;
-    }
-    double d = fabs((double)b - (double)c) - 1.0;
-    r.exact = 0;
-    r.statistic = d * d / (double)m;
-    r.p_value = gsl_cdf_chisq_Q(r.statistic, 1.0);
+    double tail = gsl_cdf_binomial_P((unsigned)(b < c ? b : c), 0.5, (unsigned)m);
+    r.p_value = 2.0 * tail < 1.0 ? 2.0 * tail : 1.0;
     return r;
 }
 
@@ -204,17 +201,16 @@ void senti_compare_verdict(const senti_comparison *c, const char *name_a, const 
     if (!isnan(ci->lo))
         snprintf(cis, sizeof cis, " (%g%% CI %+.4f to %+.4f)", 100.0 * c->ci_level, ci->lo, ci->hi);
     if (significant)
-        snprintf(buf, size, "verdict: %s is %s %s: accuracy %+.4f%s, McNemar p = %.4g (%s)", name_b,
-                 head, name_a, d, cis, c->mcnemar.p_value, c->mcnemar.exact ? "exact" : "chi-square");
+        snprintf(buf, size, "verdict: %s is %s %s: accuracy %+.4f%s, McNemar p = %.4g (exact)", name_b,
+                 head, name_a, d, cis, c->mcnemar.p_value);
     else
-        snprintf(buf, size, "verdict: %s %s and %s: accuracy %+.4f%s, McNemar p = %.4g (%s)", head,
-                 name_a, name_b, d, cis, c->mcnemar.p_value,
-                 c->mcnemar.exact ? "exact" : "chi-square");
+        snprintf(buf, size, "verdict: %s %s and %s: accuracy %+.4f%s, McNemar p = %.4g (exact)", head,
+                 name_a, name_b, d, cis, c->mcnemar.p_value);
 }
 
 /* ---- many runs -------------------------------------------------------------------------- */
 
-static void summarise(const double *values, const size_t *rows, size_t m, senti_run_group *g)
+static void summarise(const double *values, const size_t *rows, size_t m, senti_compare_group *g)
 {
     for (int k = 0; k < SENTI_M_COUNT; k++) {
         double sum = 0, mn = INFINITY, mx = -INFINITY;
@@ -243,12 +239,12 @@ static void summarise(const double *values, const size_t *rows, size_t m, senti_
 }
 
 senti_status senti_compare_aggregate(const double *values, const char *const *groups,
-                                     size_t n_runs, senti_run_group **out, size_t *n_groups,
+                                     size_t n_runs, senti_compare_group **out, size_t *n_groups,
                                      senti_err *err)
 {
     *out = NULL;
     *n_groups = 0;
-    senti_run_group *g = calloc(n_runs ? n_runs : 1, sizeof *g);
+    senti_compare_group *g = calloc(n_runs ? n_runs : 1, sizeof *g);
     size_t *rows = malloc((n_runs ? n_runs : 1) * sizeof *rows), ng = 0;
     if (!g || !rows) {
         free(g);
@@ -270,7 +266,7 @@ senti_status senti_compare_aggregate(const double *values, const char *const *gr
         g[ng].runs = m;
         summarise(values, rows, m, &g[ng]);
         if (!g[ng++].group) {
-            senti_run_groups_free(g, ng);
+            senti_compare_groups_free(g, ng);
             free(rows);
             return senti_err_set(err, SENTI_ERR_NOMEM, "aggregate: out of memory");
         }
@@ -281,7 +277,7 @@ senti_status senti_compare_aggregate(const double *values, const char *const *gr
     return SENTI_OK;
 }
 
-void senti_run_groups_free(senti_run_group *g, size_t n_groups)
+void senti_compare_groups_free(senti_compare_group *g, size_t n_groups)
 {
     if (!g)
         return;

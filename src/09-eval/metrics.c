@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
+
 /* ---- metric names --------------------------------------------------------- */
 
 static const struct {
@@ -52,12 +54,14 @@ const char *senti_metric_name(senti_metric m)
     return (unsigned)m < SENTI_M_COUNT ? metric_info[m].name : NULL;
 }
 
-int senti_metric_from_name(const char *name)
+senti_status senti_metric_parse(const char *name, senti_metric *out, senti_err *err)
 {
     for (int m = 0; m < SENTI_M_COUNT; m++)
-        if (name && !strcmp(name, metric_info[m].name))
-            return m;
-    return -1;
+        if (name && !strcmp(name, metric_info[m].name)) {
+            *out = (senti_metric)m;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown metric \"%s\"", name ? name : "");
 }
 
 int senti_metric_higher_is_better(senti_metric m)
@@ -113,16 +117,6 @@ static int width_bin(double v, int M)
     return c >= (double)(M - 1) ? M - 1 : (int)c;
 }
 
-/* Index of the largest entry of row[0..k); ties go to the lowest index. */
-static int argmax_row(const double *row, int k)
-{
-    int best = 0;
-    for (int j = 1; j < k; j++)
-        if (row[j] > row[best])
-            best = j;
-    return best;
-}
-
 typedef struct {
     double v;
     uint32_t i;
@@ -160,7 +154,7 @@ static void prep_rows(senti_eval_prep *p)
     const double eps = DBL_EPSILON;
     for (size_t i = 0; i < p->n; i++) {
         const double *row = p->prob + i * (size_t)p->k;
-        int top = argmax_row(row, p->k), g = p->gold[i];
+        int top = senti_argmax_row(row, p->k), g = p->gold[i];
         double pg = row[g], br = 0.0;
         pg = pg < eps ? eps : (pg > 1.0 - eps ? 1.0 - eps : pg);
         for (int j = 0; j < p->k; j++) {
@@ -706,7 +700,7 @@ static void fill_details(const senti_eval_input *in, const double *C, const doub
         r->accuracy = r->count ? top[3 * b + 2] / top[3 * b] : NAN;
     }
     for (size_t i = 0; i < in->n; i++)
-        m->top_pred_disagree += argmax_row(in->prob + i * k, in->k) != in->pred[i];
+        m->top_pred_disagree += senti_argmax_row(in->prob + i * k, in->k) != in->pred[i];
 }
 
 senti_status senti_eval_prep_point(const senti_eval_prep *p, const senti_eval_input *in, senti_metrics *m)

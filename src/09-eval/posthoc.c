@@ -25,12 +25,15 @@ const char *senti_posthoc_method_name(senti_posthoc_method m)
     return (unsigned)m < 3 ? method_names[m] : NULL;
 }
 
-int senti_posthoc_method_from_name(const char *name)
+senti_status senti_posthoc_method_parse(const char *name, senti_posthoc_method *out, senti_err *err)
 {
     for (int m = 0; m < 3; m++)
-        if (name && !strcmp(name, method_names[m]))
-            return m;
-    return -1;
+        if (name && !strcmp(name, method_names[m])) {
+            *out = (senti_posthoc_method)m;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown post-hoc calibration \"%s\" (temperature, vector, platt)",
+                         name ? name : "");
 }
 
 typedef struct {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <gsl/gsl_cdf.h>
+#include "senti/compare.h"
 
 #include "report_internal.h"
 
@@ -225,16 +225,6 @@ senti_status senti_gate_parse(const char *spec, senti_gate_kind kind, senti_gate
     return SENTI_OK;
 }
 
-double senti_mcnemar_exact(size_t b, size_t c)
-{
-    size_t n = b + c;
-    if (n == 0)
-        return 1.0;
-    size_t k = b < c ? b : c;
-    double p = 2.0 * gsl_cdf_binomial_P((unsigned)k, 0.5, (unsigned)n);
-    return p > 1.0 ? 1.0 : p;
-}
-
 /* Value a gate looks at in one cell; *found = 0 when the cell lacks it. */
 static double gate_value(const senti_gate *g, const json_t *cell, int *found)
 {
@@ -336,7 +326,7 @@ static senti_status baseline_cell(const senti_gate *g, const json_t *cell, const
         only_old += o && !w;
         only_new += w && !o;
     }
-    double p = senti_mcnemar_exact(only_old, only_new);
+    double p = senti_mcnemar_test(only_old, only_new).p_value;
     res->n_checked++;
     char a[32], b[32];
     double acc_new = rep_metric_value(cell, "accuracy"), acc_old = rep_metric_value(base, "accuracy");
@@ -363,7 +353,7 @@ static senti_status eval_baseline(const senti_results *r, const senti_results *b
             return s;
     }
     if (res->n_checked == 0)
-        return senti_err_set(err, SENTI_ERR_NOTFOUND, "baseline %s: no cell in common", base->path);
+        return senti_err_set(err, SENTI_ERR_NOTFOUND, "%s: baseline: no cell in common", base->path);
     if (res->n_failed == 0)
         msg_add(&res->message, &len, "%zu cell(s) not significantly worse than %s (McNemar, alpha %g)\n",
                 res->n_checked, base->path, g->threshold);

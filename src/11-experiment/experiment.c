@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "00-base/base.h"
+
 struct senti_experiment {
     char *origin, *name, *description;
     char sha256[65];
@@ -45,17 +47,6 @@ const char *senti_strategy_kind_name(senti_strategy_kind k)
 }
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 /* Parsing context: the origin for messages and the JSON path of the value. */
 typedef struct {
@@ -109,7 +100,7 @@ static senti_status get_str(pctx *c, const char *where, json_t *obj, const char 
         return required ? bad(c, path, "required string is missing") : SENTI_OK;
     if (!json_is_string(v) || json_string_length(v) == 0)
         return bad(c, path, "must be a non-empty string");
-    *out = xstrdup(json_string_value(v));
+    *out = senti_xstrdup(json_string_value(v));
     return *out ? SENTI_OK : senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
 }
 
@@ -254,8 +245,9 @@ static senti_status parse_model(pctx *c, const char *where, json_t *o, void *ite
         (s = get_path(c, where, o, "path", 1, &m->path)) || (s = get_str(c, where, o, "chat", 0, &m->chat)))
         return s;
     if (!m->chat)
-        m->chat = xstrdup("auto");
-    if (strcmp(m->chat, "auto") && strcmp(m->chat, "on") && strcmp(m->chat, "off")) {
+        m->chat = senti_xstrdup("auto");
+    senti_chat_mode mode;
+    if (senti_chat_mode_parse(m->chat, &mode, NULL)) {
         char path[128];
         snprintf(path, sizeof path, "%s.chat", where);
         return bad(c, path, "must be \"auto\", \"on\" or \"off\"");
@@ -300,8 +292,8 @@ static senti_status parse_dataset(pctx *c, const char *where, json_t *o, void *i
         json_decref(wrap);
         if (s)
             return s;
-        d->train.text_col = xstrdup(d->eval.text_col);
-        d->train.label_col = xstrdup(d->eval.label_col);
+        d->train.text_col = senti_xstrdup(d->eval.text_col);
+        d->train.label_col = senti_xstrdup(d->eval.label_col);
         return SENTI_OK;
     }
     if (!json_is_object(t))
@@ -383,12 +375,13 @@ static senti_status parse_calibrations(pctx *c, const char *where, json_t *o, se
         const char *name = v ? json_string_value(json_array_get(v, i)) : "none";
         char ep[192];
         snprintf(ep, sizeof ep, "%s[%zu]", path, i);
-        if (!name || senti_calib_parse(name) < 0)
+        senti_calib_method method;
+        if (!name || senti_calib_parse(name, &method, NULL))
             return bad(c, ep, "must be a calibration method: none, contextual, pmi or batch");
         for (size_t j = 0; j < i; j++)
             if (!strcmp(st->calibrations[j], name))
                 return bad(c, ep, "duplicate value");
-        if (!(st->calibrations[i] = xstrdup(name)))
+        if (!(st->calibrations[i] = senti_xstrdup(name)))
             return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
     }
     return SENTI_OK;
@@ -561,7 +554,7 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     *c = (senti_cell){.index = x->n_cells, .model = &x->models[mi], .dataset = &x->datasets[di],
                       .verbalizer = &x->verbalizers[vi], .strategy = st, .shots = shots, .seed = seed,
                       .calibration = st->calibrations[ci], .score_group = group};
-    x->cell_names[x->n_cells] = xstrdup(name);
+    x->cell_names[x->n_cells] = senti_xstrdup(name);
     char *canon = senti_cell_canonical_json(c);
     if (!x->cell_names[x->n_cells] || !canon) {
         free(canon);
@@ -682,8 +675,8 @@ senti_status senti_experiment_parse(const char *json, size_t len, const char *or
     senti_experiment *x = calloc(1, sizeof *x);
     if (!x)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    x->origin = xstrdup(origin ? origin : "(experiment)");
-    x->base_dir = xstrdup(base_dir ? base_dir : ".");
+    x->origin = senti_xstrdup(origin ? origin : "(experiment)");
+    x->base_dir = senti_xstrdup(base_dir ? base_dir : ".");
     senti_sha256_hex(json, len, x->sha256);
     json_error_t je;
     const size_t bom = len >= 3 && !memcmp(json, "\xEF\xBB\xBF", 3) ? 3 : 0; /* RFC 8259 lets us ignore one */

@@ -18,10 +18,13 @@
 #include <jansson.h>
 
 #include "senti/classify.h"
+#include "senti/compare.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
 #include "senti/report.h"
 #include "senti/verbalizer.h"
+
+#include "00-base/base.h"
 
 senti_run_params senti_run_default_params(void)
 {
@@ -60,20 +63,16 @@ static senti_status mkdirs(const char *path, senti_err *err)
 /* Write JSON to path through a temporary file and rename (atomic). */
 static senti_status write_json_atomic(json_t *o, const char *path, senti_err *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", tmp, strerror(errno));
-    int rc = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    rc |= fputc('\n', f) == EOF;
-    rc |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    rc |= fclose(f) != 0;
-    if (rc || rename(tmp, path) != 0) {
-        remove(tmp);
+    senti_atomic_file a;
+    senti_status s = senti_atomic_open(&a, path, err);
+    if (s)
+        return s;
+    if (json_dumpf(o, a.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+        fputc('\n', a.f) == EOF) {
+        senti_atomic_abort(&a);
         return senti_err_set(err, SENTI_ERR_IO, "%s: write failed", path);
     }
-    return SENTI_OK;
+    return senti_atomic_commit(&a, err);
 }
 
 static void cell_path(char *buf, size_t cap, const char *outdir, const senti_cell *c, const char *file)
@@ -105,6 +104,7 @@ static senti_status file_sha256(const char *path, char out[65], senti_err *err)
 
 typedef struct {
     const senti_run_params *p;
+    bool model_error; /* set by a failing classify_cell, as senti_classify_summary says */
 } exec_ctx;
 
 static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
@@ -137,12 +137,12 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
             senti_demo_order_parse(c->strategy->order, &p.demos.order, NULL);
         p.demos.per_row = c->strategy->per_row;
     }
-    p.chat = !strcmp(c->model->chat, "on") ? 1 : !strcmp(c->model->chat, "off") ? 0 : -1;
-    int calib = senti_calib_parse(c->calibration);
-    if (calib < 0)
-        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: unknown calibration \"%s\" (none, contextual, pmi, batch)",
-                             c->name, c->calibration);
-    p.calib = (senti_calib_method)calib;
+    senti_chat_mode chat = SENTI_CHAT_MODE_AUTO;
+    senti_chat_mode_parse(c->model->chat, &chat, NULL); /* checked at parse */
+    p.chat = (int)chat;
+    senti_err e2;
+    if (senti_calib_parse(c->calibration, &p.calib, &e2))
+        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: %s", c->name, e2.msg);
     p.output_path = pred;
     p.manifest_path = manifest;
     char cache[4200];
@@ -152,8 +152,10 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     p.progress_user = rp->on_rows_user;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
         p.adapter_path = c->strategy->adapter; /* scores are not cached for adapters (senti/classify.h) */
-    senti_classify_summary sum;
-    return senti_classify_run(&p, &sum, err);
+    senti_classify_summary sum = {0};
+    senti_status s = senti_classify_run(&p, &sum, err);
+    ((exec_ctx *)user)->model_error = s && sum.model_error;
+    return s;
 }
 
 /* ---- evaluating one cell ---------------------------------------------------------- */
@@ -344,7 +346,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         sum = &local;
     memset(sum, 0, sizeof *sum);
     double t0 = now_s();
-    exec_ctx ctx = {p};
+    exec_ctx ctx = {p, false};
     senti_status s = mkdirs(p->outdir, err);
     size_t n = senti_experiment_n_cells(x);
     sum->n_cells = n;
@@ -362,6 +364,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
             p->on_cell(p->on_cell_user, c, i, n, 1, skip, now_s() - tc);
     }
     sum->seconds = now_s() - t0;
+    sum->model_error = s && ctx.model_error;
     if (!s)
         s = senti_run_write_results(x, p->outdir, sum->seconds, err);
     return s;
@@ -391,7 +394,7 @@ static json_t *compare_cells(const json_t *a, const json_t *b, const char *facto
         int x = hex_bit(ba, i), y = hex_bit(bb, i);
         only_a += x && !y, only_b += y && !x;
     }
-    double p = senti_mcnemar_exact(only_a, only_b);
+    double p = senti_mcnemar_test(only_a, only_b).p_value;
     double va = json_number_value(json_object_get(json_object_get(json_object_get(a, "metrics"), "accuracy"), "value"));
     double vb = json_number_value(json_object_get(json_object_get(json_object_get(b, "metrics"), "accuracy"), "value"));
     const char *verdict = p >= 0.05 ? "no significant difference" : only_b > only_a ? "b better" : "a better";

@@ -10,10 +10,25 @@
 #ifndef SENTI_CLI_H
 #define SENTI_CLI_H
 
+#include <stdbool.h>
+
+#include "senti/common.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
 
 enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_MODEL = 3, SENTI_EXIT_INTERNAL = 4 };
+
+/* The one map from a library status to the exit code (README's table):
+ * SENTI_OK 0; out of memory and invalid state 4 (internal); unsupported
+ * (model features, file versions) and numerical failures 3 (model/engine);
+ * the rest (argument, format, not found, I/O, range) 2 (usage or input),
+ * or 3 when model_error says the failure came from loading or running the
+ * model (a truncated GGUF is a format error of the model, not of the input). */
+int senti_cli_exit(senti_status s, bool model_error);
+
+/* --chat auto|on|off (senti_chat_mode_parse) into an `int chat` field; false
+ * for another value (the caller prints its usage message). */
+bool senti_cli_chat_opt(const char *arg, int *chat);
 
 int senti_cmd_model(int argc, char **argv);
 int senti_cmd_tokenize(int argc, char **argv);

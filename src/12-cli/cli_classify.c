@@ -158,12 +158,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_TMPL: p.tmpl = optarg; break;
         case O_INSTR: p.instruction = optarg; break;
         case O_SEP: p.separator = optarg; break;
-        case O_CHAT:
-            if (!strcmp(optarg, "auto")) p.chat = -1;
-            else if (!strcmp(optarg, "on")) p.chat = 1;
-            else if (!strcmp(optarg, "off")) p.chat = 0;
-            else return bad_value("chat", optarg);
-            break;
+        case O_CHAT: if (!senti_cli_chat_opt(optarg, &p.chat)) return bad_value("chat", optarg); break;
         case O_SYS: p.system = optarg; break;
         case 'k': if ((v = parse_count(optarg)) < 0) return bad_value("shots", optarg); p.demos.shots = (size_t)v; break;
         case O_TRAIN: p.train_path = optarg; break;
@@ -171,9 +166,9 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
         case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
         case O_PERROW: p.demos.per_row = true; break;
-        case O_AGG: if ((ix = senti_agg_parse(optarg)) < 0) return bad_value("aggregate", optarg); p.agg = (senti_agg)ix; break;
+        case O_AGG: if (senti_agg_parse(optarg, &p.agg, NULL)) return bad_value("aggregate", optarg); break;
         case O_LNORM: p.length_norm = true; break;
-        case O_CALIB: if ((ix = senti_calib_parse(optarg)) < 0) return bad_value("calibrate", optarg); p.calib = (senti_calib_method)ix; break;
+        case O_CALIB: if (senti_calib_parse(optarg, &p.calib, NULL)) return bad_value("calibrate", optarg); break;
         case O_CF: if (n_cf == 64) return bad_value("content-free", optarg); cf[n_cf++] = optarg; break;
         case O_NOREUSE: p.reuse_prefix = false; break;
         case O_ONERR:
@@ -242,11 +237,7 @@ int senti_cmd_classify(int argc, char **argv)
     senti_status s = senti_classify_run(&p, &sum, &err);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
-        if (sum.model_error)
-            return SENTI_EXIT_MODEL;
-        return s == SENTI_ERR_ARG || s == SENTI_ERR_FORMAT || s == SENTI_ERR_NOTFOUND || s == SENTI_ERR_IO
-                   ? SENTI_EXIT_USAGE
-                   : SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, sum.model_error);
     }
     print_summary(&p, &sum);
     return SENTI_EXIT_OK;

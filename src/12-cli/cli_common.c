@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "senti/prompt.h"
 
 const char *senti_cli_default_model(void)
 {
@@ -40,4 +41,30 @@ int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_
     default: return 0;
     }
     return 1;
+}
+
+int senti_cli_exit(senti_status s, bool model_error)
+{
+    switch (s) {
+    case SENTI_OK: return SENTI_EXIT_OK;
+    case SENTI_ERR_NOMEM:
+    case SENTI_ERR_STATE: return SENTI_EXIT_INTERNAL;
+    case SENTI_ERR_UNSUPPORTED:
+    case SENTI_ERR_NUMERIC: return SENTI_EXIT_MODEL;
+    case SENTI_ERR_IO:
+    case SENTI_ERR_FORMAT:
+    case SENTI_ERR_ARG:
+    case SENTI_ERR_RANGE:
+    case SENTI_ERR_NOTFOUND: break;
+    }
+    return model_error ? SENTI_EXIT_MODEL : SENTI_EXIT_USAGE;
+}
+
+bool senti_cli_chat_opt(const char *arg, int *chat)
+{
+    senti_chat_mode m;
+    if (senti_chat_mode_parse(arg, &m, NULL))
+        return false;
+    *chat = (int)m;
+    return true;
 }

@@ -103,8 +103,7 @@ static json_t *paired_json(const char *a, const char *b, const senti_comparison 
     json_object_set_new(o, "matched_by", json_string(c->matched_by_id ? "id" : "position"));
     json_object_set_new(mc, "b", json_integer((json_int_t)c->mcnemar.b));
     json_object_set_new(mc, "c", json_integer((json_int_t)c->mcnemar.c));
-    json_object_set_new(mc, "method", json_string(c->mcnemar.exact ? "exact" : "chi2"));
-    json_object_set_new(mc, "statistic", jreal(c->mcnemar.statistic));
+    json_object_set_new(mc, "method", json_string("exact"));
     json_object_set_new(mc, "p_value", jreal(c->mcnemar.p_value));
     json_object_set_new(o, "mcnemar", mc);
     for (int m = 0; m < SENTI_M_COUNT; m++) {
@@ -128,9 +127,8 @@ static void paired_text(FILE *f, const char *a, const char *b, const senti_compa
 {
     fprintf(f, "%s\nA: %s\nB: %s\nrows: %zu matched by %s\n", verdict, a, b, c->n,
             c->matched_by_id ? "id" : "position");
-    fprintf(f, "McNemar: A right/B wrong %zu, A wrong/B right %zu, %s p = %.4g\n\n", c->mcnemar.b,
-            c->mcnemar.c, c->mcnemar.exact ? "exact binomial" : "chi-square (continuity corrected)",
-            c->mcnemar.p_value);
+    fprintf(f, "McNemar: A right/B wrong %zu, A wrong/B right %zu, exact binomial p = %.4g\n\n",
+            c->mcnemar.b, c->mcnemar.c, c->mcnemar.p_value);
     fprintf(f, "%-18s %10s %10s %10s   %s\n", "metric", "A", "B", "B - A",
             c->bootstrap ? "paired bootstrap CI" : "");
     for (int m = 0; m < SENTI_M_COUNT; m++) {
@@ -210,7 +208,7 @@ static char *run_group(const char *csv, const char *key)
     return out ? out : strdup("(missing)");
 }
 
-static void aggregate_output(FILE *f, const cmp_opts *o, const senti_run_group *g, size_t ng)
+static void aggregate_output(FILE *f, const cmp_opts *o, const senti_compare_group *g, size_t ng)
 {
     static const char *const what[5] = {"mean", "sd", "min", "max", "worst"};
     if (!strcmp(o->format, "json")) {
@@ -277,13 +275,13 @@ static int run_aggregate(const cmp_opts *o, char **files, size_t n, FILE *f)
         senti_predfile_free(&pf);
         groups[r] = run_group(files[r], o->group_by);
     }
-    senti_run_group *g = NULL;
+    senti_compare_group *g = NULL;
     size_t ng = 0;
     if (!rc && senti_compare_aggregate(values, (const char *const *)groups, n, &g, &ng, NULL))
         rc = SENTI_EXIT_INTERNAL;
     if (!rc)
         aggregate_output(f, o, g, ng);
-    senti_run_groups_free(g, ng);
+    senti_compare_groups_free(g, ng);
     for (size_t r = 0; groups && r < n; r++)
         free(groups[r]);
     free(groups);

@@ -93,7 +93,7 @@ static int check_eval_opts(int argc, const eval_opts *o)
         bad = "--ci must be in (0, 1)";
     else if ((o->calibrate != NULL) != (o->calib_file != NULL))
         bad = "--calibrate and --calib-file go together";
-    else if (o->calibrate && senti_posthoc_method_from_name(o->calibrate) < 0)
+    else if (o->calibrate && senti_posthoc_method_parse(o->calibrate, &(senti_posthoc_method){0}, NULL))
         bad = "--calibrate must be temperature, vector or platt";
     if (bad)
         fprintf(stderr, "senti eval: %s (see senti eval --help)\n", bad);
@@ -366,8 +366,9 @@ static int fit_and_apply(const eval_opts *o, const senti_predfile *pf, calib_res
             rc = SENTI_EXIT_USAGE;
         }
     senti_eval_input fit = {cf.n, cf.k, cf.gold, cf.pred, cf.prob};
-    int method = senti_posthoc_method_from_name(o->calibrate);
-    if (!rc && senti_posthoc_fit((senti_posthoc_method)method, &fit, &cr->ph, &err)) {
+    senti_posthoc_method method = SENTI_POSTHOC_TEMPERATURE;
+    senti_posthoc_method_parse(o->calibrate, &method, NULL); /* checked with the options */
+    if (!rc && senti_posthoc_fit(method, &fit, &cr->ph, &err)) {
         fprintf(stderr, "senti eval: %s: %s\n", cf.path, err.msg);
         rc = SENTI_EXIT_USAGE;
     }

@@ -120,8 +120,7 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_METHOD: o->method = arg; return !strcmp(arg, "head") || !strcmp(arg, "lora");
     case O_NOCACHE: o->tp.cache_f32 = false; return true;
     case O_CHAT:
-        o->pp.chat = !strcmp(arg, "auto") ? -1 : !strcmp(arg, "on") ? 1 : !strcmp(arg, "off") ? 0 : -2;
-        return o->pp.chat != -2;
+        return senti_cli_chat_opt(arg, &o->pp.chat);
     case O_FEAT:
         o->features = !strcmp(arg, "hidden+scores") ? SENTI_HEAD_FEAT_HIDDEN_SCORES : SENTI_HEAD_FEAT_HIDDEN;
         return !strcmp(arg, "hidden") || !strcmp(arg, "hidden+scores");
@@ -325,9 +324,10 @@ static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     double *X;
     int *y, d;
     senti_err e;
-    if (senti_head_features_compute(m, v, &o->pp, rows, o->features, &X, &y, &d, on_feature, r, &e)) {
+    senti_status s = senti_head_features_compute(m, v, &o->pp, rows, o->features, &X, &y, &d, on_feature, r, &e);
+    if (s) {
         fprintf(stderr, "\nsenti finetune: %s\n", e.msg);
-        return SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, true);
     }
     if (r->bar)
         fputc('\n', stderr);
@@ -340,7 +340,7 @@ static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     fp.seed = o->seed;
     senti_head *h = NULL;
     senti_head_fit_info info;
-    senti_status s = senti_head_fit(X, y, rows->n, d, (int)K, labels, &fp, &h, &info, &e);
+    s = senti_head_fit(X, y, rows->n, d, (int)K, labels, &fp, &h, &info, &e);
     free(X);
     free(y);
     if (!s) {
@@ -351,7 +351,7 @@ static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     if (s) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         senti_head_free(h);
-        return SENTI_EXIT_INTERNAL;
+        return senti_cli_exit(s, false);
     }
     json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda, "n_train",
                             (int)info.n_train, "n_val", (int)info.n_val, "train_loss", info.train_loss, "train_acc",
@@ -377,7 +377,7 @@ static int run_lora(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     if (s) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         senti_lora_free(a);
-        return s == SENTI_ERR_UNSUPPORTED || s == SENTI_ERR_ARG ? SENTI_EXIT_USAGE : SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, false);
     }
     json_t *sum = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "event", "summary", "steps", info.steps,
                             "best_epoch", info.best_epoch, "best_val_loss", info.best_val_loss, "best_val_acc",
@@ -437,16 +437,19 @@ int senti_cmd_finetune(int argc, char **argv)
     senti_verbalizer *v = NULL;
     senti_examples *all = NULL;
     senti_model *m = NULL;
-    if (senti_verbalizer_load(o.verbalizer, &v, &e) || senti_examples_load(o.train, &o.data, &all, &e)) {
+    senti_status s = senti_verbalizer_load(o.verbalizer, &v, &e);
+    if (!s)
+        s = senti_examples_load(o.train, &o.data, &all, &e);
+    if (s) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         senti_verbalizer_free(v);
-        return SENTI_EXIT_USAGE;
+        return senti_cli_exit(s, false);
     }
-    if (senti_model_load(o.model, NULL, &m, &e)) {
+    if ((s = senti_model_load(o.model, NULL, &m, &e))) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         senti_examples_free(all);
         senti_verbalizer_free(v);
-        return SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, true);
     }
     size_t *tr = malloc((all->n + 1) * sizeof *tr), *va = malloc((all->n + 1) * sizeof *va), n_tr, n_va;
     bool head = !strcmp(o.method, "head");

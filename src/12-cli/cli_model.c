@@ -100,9 +100,10 @@ int senti_cmd_model(int argc, char **argv)
         return usage_model(stderr);
     senti_model *m;
     senti_err e;
-    if (senti_model_load(path, NULL, &m, &e)) {
+    senti_status s = senti_model_load(path, NULL, &m, &e);
+    if (s) {
         fprintf(stderr, "senti model: %s\n", e.msg);
-        return SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, true);
     }
     printf("file:           %s\n", path);
     printf("sha256:         %s\n", senti_model_sha256(m));
@@ -173,9 +174,10 @@ static int print_top(senti_model *m, const int32_t *ids, int n, int top)
     const senti_hparams *hp = senti_model_hparams(m);
     senti_context *ctx;
     senti_err e;
-    if (senti_context_new(m, n, &ctx, &e)) {
+    senti_status s = senti_context_new(m, n, &ctx, &e);
+    if (s) {
         fprintf(stderr, "senti logits: %s\n", e.msg);
-        return SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, true);
     }
     float *lp = malloc((size_t)hp->n_vocab * sizeof *lp);
     int pos = n - 1, rc = SENTI_EXIT_OK;
@@ -214,9 +216,10 @@ int senti_cmd_logits(int argc, char **argv)
     mp.n_threads = a.threads;
     senti_model *m;
     senti_err e;
-    if (senti_model_load(a.model, &mp, &m, &e)) {
+    senti_status s = senti_model_load(a.model, &mp, &m, &e);
+    if (s) {
         fprintf(stderr, "senti logits: %s\n", e.msg);
-        return SENTI_EXIT_MODEL;
+        return senti_cli_exit(s, true);
     }
     const senti_tokenizer *tok = senti_model_tokenizer(m);
     size_t len = strlen(a.text), n = 0, cap = len + 8;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "00-base/base.h"
 #include "cli.h"
 #include "senti/report.h"
 
@@ -59,22 +60,14 @@ static int write_report(const char *path, writer_fn fn, const senti_results *r, 
         }
         return 0;
     }
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    senti_status s = f ? fn(r, g, n, f, &e) : SENTI_ERR_IO;
-    if (f && fclose(f) != 0 && !s)
-        s = senti_err_set(&e, SENTI_ERR_IO, "write error");
-    if (!s && rename(tmp, path) != 0)
-        s = senti_err_set(&e, SENTI_ERR_IO, "cannot rename into place");
-    if (s) {
-        fprintf(stderr, "senti report: %s: %s\n", path, f ? e.msg : "cannot create file");
-        remove(tmp);
-    }
-    free(tmp);
+    senti_atomic_file a;
+    senti_status s = senti_atomic_open(&a, path, &e);
+    if (!s && (s = fn(r, g, n, a.f, &e)) != SENTI_OK)
+        senti_atomic_abort(&a);
+    else if (!s)
+        s = senti_atomic_commit(&a, &e);
+    if (s)
+        fprintf(stderr, "senti report: %s\n", e.msg);
     return s ? -1 : 0;
 }
 

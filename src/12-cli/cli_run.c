@@ -58,18 +58,6 @@ static void usage(FILE *f)
           f);
 }
 
-static int exit_code(senti_status s)
-{
-    switch (s) {
-    case SENTI_OK: return SENTI_EXIT_OK;
-    case SENTI_ERR_UNSUPPORTED:
-    case SENTI_ERR_NUMERIC: return SENTI_EXIT_MODEL;
-    case SENTI_ERR_NOMEM:
-    case SENTI_ERR_STATE: return SENTI_EXIT_INTERNAL;
-    default: return SENTI_EXIT_USAGE;
-    }
-}
-
 int senti_cmd_run(int argc, char **argv)
 {
     static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
@@ -94,9 +82,10 @@ int senti_cmd_run(int argc, char **argv)
     }
     senti_experiment *x;
     senti_err e;
-    if (senti_experiment_load(argv[optind], &x, &e)) {
+    senti_status s = senti_experiment_load(argv[optind], &x, &e);
+    if (s) {
         fprintf(stderr, "senti run: %s\n", e.msg);
-        return SENTI_EXIT_USAGE;
+        return senti_cli_exit(s, false);
     }
     if (list) {
         for (size_t i = 0; i < senti_experiment_n_cells(x); i++)
@@ -111,12 +100,12 @@ int senti_cmd_run(int argc, char **argv)
     p.on_cell = on_cell, p.on_cell_user = &prog;
     p.on_rows = on_rows, p.on_rows_user = &prog;
     senti_run_summary sum;
-    senti_status s = senti_run_experiment(x, &p, &sum, &e);
+    s = senti_run_experiment(x, &p, &sum, &e);
     if (s)
         fprintf(stderr, "%ssenti run: %s\n", prog.tty ? "\r\033[K" : "", e.msg);
     else
         printf("run: %zu cells (%zu run, %zu resumed) in %.1fs -> %s/results.json\n", sum.n_cells, sum.n_run,
                sum.n_skipped, sum.seconds, outdir);
     senti_experiment_free(x);
-    return exit_code(s);
+    return senti_cli_exit(s, sum.model_error);
 }

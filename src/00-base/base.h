@@ -1,0 +1,59 @@
+/*
+ * base.h - private helpers that several layers need: a NULL-tolerant string
+ * copy, the argmax of a row of doubles, and the one atomic file writer.
+ *
+ * Included as "00-base/base.h" from any layer (all are above 00-base).
+ */
+#ifndef SENTI_BASE_H
+#define SENTI_BASE_H
+
+#include <stdio.h>
+
+#include "senti/common.h"
+
+/* A malloc'd copy of s (caller frees), or NULL when s is NULL or memory runs
+ * out (callers that pass a non-NULL s treat NULL as out of memory). */
+char *senti_xstrdup(const char *s);
+
+/* Index of the largest entry of row[0..k), k >= 1; ties go to the lowest
+ * index; NaN entries never win over an earlier entry. */
+int senti_argmax_row(const double *row, int k);
+
+/* Locate an error: when s is an error, make err's message start with
+ * "where: " (unless it already does), so that messages from code that only
+ * knows the field read "file: field: problem". Returns s. */
+senti_status senti_err_locate(senti_err *err, senti_status s, const char *where);
+
+/*
+ * Atomic file writer: the content goes to a temporary file created with
+ * mkstemp next to the final name ("<path>.tmpXXXXXX", same directory, so the
+ * rename cannot cross file systems, mode 0666 minus the umask like fopen), and
+ * only senti_atomic_commit puts it in place. Readers see the old file or the
+ * whole new one, never a part.
+ *
+ *   senti_atomic_file a;
+ *   if ((s = senti_atomic_open(&a, path, err))) return s;
+ *   ... write to a.f ...
+ *   return senti_atomic_commit(&a, err);   (or senti_atomic_abort(&a) to drop it)
+ */
+typedef struct {
+    FILE *f;   /* the open temporary file; NULL when closed */
+    char *tmp; /* its name (owned) */
+    char *path; /* the final name (owned) */
+} senti_atomic_file;
+
+/* Create the temporary file. On failure *a is left closed (abort/commit are
+ * no-ops on it) and err names the file and the reason. */
+senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err *err);
+
+/* Check the stream for earlier write errors, fflush, fsync, fclose (each
+ * checked), then rename over the final name. On any failure the temporary
+ * file is removed and err says "<path>: <step>: <reason>". Frees *a's names
+ * either way; a closed *a gives SENTI_OK. */
+senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err);
+
+/* Close and remove the temporary file, keep the final name untouched, free
+ * *a's names. Safe on a closed *a. */
+void senti_atomic_abort(senti_atomic_file *a);
+
+#endif /* SENTI_BASE_H */

@@ -1,0 +1,167 @@
+/*
+ * check_base.c - the private helpers of src/00-base (base.h): string copy,
+ * row argmax, and the atomic file writer (content in place only after
+ * commit, old file kept on abort or failure, no temporary file left behind,
+ * fopen's file mode, located errors).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "00-base/base.h"
+#include "testutil.h"
+
+START_TEST(test_xstrdup)
+{
+    ck_assert_ptr_null(senti_xstrdup(NULL));
+    char *s = senti_xstrdup("négatif");
+    ck_assert_str_eq(s, "négatif");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_argmax_row)
+{
+    const double a[] = {0.125, 0.5, 0.375}, tie[] = {0.25, 0.75, 0.75}, nan0[] = {NAN, 0.5};
+    ck_assert_int_eq(senti_argmax_row(a, 3), 1);
+    ck_assert_int_eq(senti_argmax_row(tie, 3), 1); /* ties: lowest index */
+    ck_assert_int_eq(senti_argmax_row(a, 1), 0);
+    ck_assert_int_eq(senti_argmax_row(nan0, 2), 0); /* NaN first: comparisons are false */
+}
+END_TEST
+
+START_TEST(test_err_locate)
+{
+    senti_err e = {0};
+    senti_err_set(&e, SENTI_ERR_FORMAT, "tokenizer.ggml.scores: want 3 values");
+    ck_assert_int_eq(senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf"), SENTI_ERR_FORMAT);
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf"); /* already located: unchanged */
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    ck_assert_int_eq(senti_err_locate(&e, SENTI_OK, "other"), SENTI_OK);
+    ck_assert_str_eq(e.msg, "m.gguf: tokenizer.ggml.scores: want 3 values");
+    memset(e.msg, 'x', sizeof e.msg - 1); /* a full message: the tail gives way */
+    e.msg[sizeof e.msg - 1] = '\0';
+    senti_err_locate(&e, SENTI_ERR_FORMAT, "m.gguf");
+    ck_assert_uint_eq(strlen(e.msg), sizeof e.msg - 1);
+    ck_assert(!strncmp(e.msg, "m.gguf: xxx", 11));
+}
+END_TEST
+
+/* A fresh empty directory; caller removes it. */
+static char *tmp_dir(void)
+{
+    char *d = tu_tmpfile("");
+    ck_assert(remove(d) == 0 && mkdir(d, 0700) == 0);
+    return d;
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static void write_plain(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert(fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+START_TEST(test_atomic_commit_abort)
+{
+    char *dir = tmp_dir(), path[4096];
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    write_plain(path, "old\n");
+    senti_err err = {0};
+    senti_atomic_file a;
+    /* while open, the final name still holds the old content */
+    ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_OK);
+    ck_assert(fputs("new 2.385\n", a.f) >= 0);
+    ck_assert_uint_eq(count_entries(dir), 2);
+    char *got = tu_read_file(path, NULL);
+    ck_assert_str_eq(got, "old\n");
+    free(got);
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_OK);
+    got = tu_read_file(path, NULL);
+    ck_assert_str_eq(got, "new 2.385\n");
+    free(got);
+    ck_assert_uint_eq(count_entries(dir), 1);
+    /* fopen's mode: 0666 minus the umask, not mkstemp's 0600 */
+    mode_t um = umask(022);
+    ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_OK);
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_OK);
+    struct stat st;
+    ck_assert(stat(path, &st) == 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    umask(um);
+    /* abort: the old content (now empty) stays, the temporary file goes */
+    ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_OK);
+    ck_assert(fputs("dropped\n", a.f) >= 0);
+    senti_atomic_abort(&a);
+    senti_atomic_abort(&a); /* a closed writer: no-op */
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_OK);
+    ck_assert_uint_eq(count_entries(dir), 1);
+    ck_assert(stat(path, &st) == 0);
+    ck_assert_int_eq(st.st_size, 0);
+    remove(path);
+    ck_assert(rmdir(dir) == 0);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_atomic_failures)
+{
+    char *dir = tmp_dir(), path[4096];
+    senti_err err = {0};
+    senti_atomic_file a;
+    /* no such directory: a located error, nothing created */
+    snprintf(path, sizeof path, "%s/missing/out.csv", dir);
+    ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, path));
+    ck_assert_ptr_null(a.f);
+    /* the final name is a non-empty directory: rename fails at commit, the
+     * temporary file is removed and the error names the path and the step */
+    snprintf(path, sizeof path, "%s/taken", dir);
+    ck_assert(mkdir(path, 0700) == 0);
+    char inner[4200];
+    snprintf(inner, sizeof inner, "%s/x", path);
+    write_plain(inner, "x");
+    ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_OK);
+    ck_assert(fputs("content\n", a.f) >= 0);
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, path));
+    ck_assert_ptr_nonnull(strstr(err.msg, "rename"));
+    ck_assert_uint_eq(count_entries(dir), 1);
+    remove(inner);
+    rmdir(path);
+    ck_assert(rmdir(dir) == 0);
+    free(dir);
+}
+END_TEST
+
+Suite *base_suite(void)
+{
+    Suite *s = suite_create("base");
+    TCase *tc = tcase_create("helpers");
+    tcase_add_test(tc, test_xstrdup);
+    tcase_add_test(tc, test_argmax_row);
+    tcase_add_test(tc, test_err_locate);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("atomic");
+    tcase_add_test(tc, test_atomic_commit_abort);
+    tcase_add_test(tc, test_atomic_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
