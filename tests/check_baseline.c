@@ -19,12 +19,6 @@
 
 #define TOL 1e-6
 
-static const char *datasets(void)
-{
-    const char *d = getenv("SENTI_DATASETS");
-    return d && *d ? d : "../shared/datasets";
-}
-
 static json_t *fixture(const char *key)
 {
     json_error_t je;
@@ -39,8 +33,7 @@ static json_t *fixture(const char *key)
 /* The first n rows of a shared SST-2 file: texts (caller frees each) and 0/1 labels. */
 static size_t read_sst2(const char *file, size_t n, char **texts, int *labels)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", datasets(), file);
+    const char *path = tu_dataset_path(file);
     senti_dataset_params p = senti_dataset_default_params();
     p.text_col = "sentence";
     p.limit = n;

@@ -154,11 +154,15 @@ START_TEST(test_names_and_refusals)
     static const char *const names[] = {"temperature", "vector", "platt"};
     for (int m = 0; m < 3; m++) {
         ck_assert_str_eq(senti_posthoc_method_name((senti_posthoc_method)m), names[m]);
-        ck_assert_int_eq(senti_posthoc_method_from_name(names[m]), m);
+        senti_posthoc_method got = (senti_posthoc_method)-1;
+        ck_assert_int_eq(senti_posthoc_method_parse(names[m], &got, NULL), SENTI_OK);
+        ck_assert_int_eq(got, m);
     }
     ck_assert_ptr_null(senti_posthoc_method_name((senti_posthoc_method)3));
-    ck_assert_int_eq(senti_posthoc_method_from_name("isotonic"), -1);
-    ck_assert_int_eq(senti_posthoc_method_from_name(NULL), -1);
+    senti_posthoc_method got;
+    senti_err e;
+    ck_assert_int_eq(senti_posthoc_method_parse("isotonic", &got, &e), SENTI_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(e.msg, "isotonic"));
 
     /* no probabilities to fit on */
     int gold[2] = {0, 1}, pred[2] = {0, 1};

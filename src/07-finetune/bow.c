@@ -23,6 +23,8 @@
 #include <pcre2.h>
 #include <utf8proc.h>
 
+#include "00-base/base.h"
+
 static const double default_grid[] = {0.01, 0.1, 1.0, 10.0, 100.0};
 
 /* ---- vocabulary ---------------------------------------------------------------- */
@@ -762,17 +764,6 @@ static json_t *bow_json(const senti_bow *b)
     return o;
 }
 
-/* TODO(merge): senti_atomic_open/commit from 00-base/base.h */
-static senti_status senti_write_file_atomic(const char *path, const char *text, size_t n, senti_err *err)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot create", path);
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok = (fclose(f) == 0) && ok;
-    return ok ? SENTI_OK : senti_err_set(err, SENTI_ERR_IO, "%s: write failed", path);
-}
-
 senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err)
 {
     json_t *o = bow_json(b);
@@ -780,7 +771,12 @@ senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err
     json_decref(o);
     if (!text)
         return senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
-    senti_status s = senti_write_file_atomic(path, text, strlen(text), err);
+    senti_atomic_file f;
+    senti_status s = senti_atomic_open(&f, path, err);
+    if (!s) {
+        fputs(text, f.f);
+        s = senti_atomic_commit(&f, err);
+    }
     free(text);
     return s;
 }
