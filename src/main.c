@@ -1,6 +1,7 @@
 /*
  * main.c - `senti <subcommand> [options]`: dispatch to the subcommands.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -49,6 +50,16 @@ static void tune_blas(char **argv)
         execv("/proc/self/exe", argv);
 }
 
+/* Every command's standard output is checked once more at the end (as GNU
+ * tools do): a full disk or closed pipe is an error, never a silent success. */
+static int close_stdout(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "senti: error writing standard output: %s\n", strerror(errno));
+    return rc ? rc : SENTI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     tune_blas(argv);
@@ -67,7 +78,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return close_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "senti: unknown command '%s' (try senti --help)\n", argv[1]);
     return SENTI_EXIT_USAGE;
 }

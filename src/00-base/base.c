@@ -4,6 +4,8 @@
  */
 #include "00-base/base.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +69,26 @@ static void atomic_clear(senti_atomic_file *a)
     *a = (senti_atomic_file){0};
 }
 
+/* A device, FIFO or socket (/dev/full, /dev/stdout, a pipe) is written in
+ * place: renaming a temporary file over it would replace the device node. */
+static senti_status open_special(senti_atomic_file *a, const char *path, senti_err *err)
+{
+    if (!(a->path = senti_xstrdup(path)))
+        return senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
+    if (!(a->f = fopen(path, "w"))) {
+        int e = errno;
+        atomic_clear(a);
+        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return SENTI_OK;
+}
+
 senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err *err)
 {
     *a = (senti_atomic_file){0};
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return open_special(a, path, err);
     size_t n = strlen(path) + sizeof ".tmpXXXXXX";
     a->tmp = malloc(n);
     a->path = senti_xstrdup(path);
@@ -106,16 +125,17 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
         step = "write failed", e = EIO;
     else if (fflush(a->f) != 0)
         step = "flush failed", e = errno;
-    else if (fsync(fileno(a->f)) != 0)
+    else if (a->tmp && fsync(fileno(a->f)) != 0)
         step = "fsync failed", e = errno;
     if (fclose(a->f) != 0 && !step)
         step = "close failed", e = errno;
     a->f = NULL;
-    if (!step && rename(a->tmp, a->path) != 0)
+    if (!step && a->tmp && rename(a->tmp, a->path) != 0)
         step = "cannot rename into place", e = errno;
     senti_status s = SENTI_OK;
     if (step) {
-        remove(a->tmp);
+        if (a->tmp)
+            remove(a->tmp);
         s = senti_err_set(err, SENTI_ERR_IO, "%s: %s: %s", a->path, step, strerror(e));
     }
     atomic_clear(a);
@@ -126,7 +146,86 @@ void senti_atomic_abort(senti_atomic_file *a)
 {
     if (a->f) {
         fclose(a->f);
-        remove(a->tmp);
+        if (a->tmp)
+            remove(a->tmp);
     }
     atomic_clear(a);
+}
+
+/* The absolute form of a path that may not exist yet: its directory resolved
+ * (links and "..") plus its last component. NULL when the directory is not there. */
+static char *canonical(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *rdir = dir ? realpath(dir, NULL) : NULL;
+    const char *base = slash ? slash + 1 : path;
+    char *out = rdir ? malloc(strlen(rdir) + strlen(base) + 2) : NULL;
+    if (out)
+        sprintf(out, "%s/%s", strcmp(rdir, "/") ? rdir : "", base);
+    free(dir);
+    free(rdir);
+    return out;
+}
+
+bool senti_same_file(const char *a, const char *b)
+{
+    if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+        return false;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *ca = canonical(a), *cb = canonical(b);
+    bool same = ca && cb && !strcmp(ca, cb);
+    free(ca);
+    free(cb);
+    return same;
+}
+
+senti_status senti_check_outputs(const senti_path_role *out, size_t n_out, const senti_path_role *in, size_t n_in,
+                                 senti_err *err)
+{
+    for (size_t i = 0; i < n_out; i++) {
+        if (!out[i].path)
+            continue;
+        for (size_t j = 0; j < n_in; j++)
+            if (senti_same_file(out[i].path, in[j].path))
+                return senti_err_set(err, SENTI_ERR_ARG,
+                                     "%s: the %s would replace the %s (%s): refusing to overwrite an input",
+                                     out[i].path, out[i].role, in[j].role, in[j].path);
+        for (size_t j = 0; j < i; j++)
+            if (senti_same_file(out[i].path, out[j].path))
+                return senti_err_set(err, SENTI_ERR_ARG, "%s: named as both the %s and the %s", out[i].path,
+                                     out[j].role, out[i].role);
+    }
+    return SENTI_OK;
+}
+
+/* A name senti_atomic_open gives its temporary files: "<name>.tmp" + 6 characters of mkstemp. */
+static bool is_atomic_tmp(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 11 || memcmp(name + n - 10, ".tmp", 4))
+        return false;
+    for (size_t i = n - 6; i < n; i++)
+        if (!isalnum((unsigned char)name[i]))
+            return false;
+    return true;
+}
+
+size_t senti_atomic_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t removed = 0;
+    char path[4096];
+    for (struct dirent *e; (e = readdir(d));)
+        if (is_atomic_tmp(e->d_name) && (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
+            removed += unlink(path) == 0;
+    closedir(d);
+    return removed;
 }

@@ -7,6 +7,7 @@
 #ifndef SENTI_BASE_H
 #define SENTI_BASE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "senti/common.h"
@@ -28,7 +29,9 @@ senti_status senti_err_locate(senti_err *err, senti_status s, const char *where)
  * Atomic file writer: the content goes to a temporary file created with
  * mkstemp next to the final name ("<path>.tmpXXXXXX", same directory, so the
  * rename cannot cross file systems, mode 0666 minus the umask like fopen), and
- * only senti_atomic_commit puts it in place. Readers see the old file or the
+ * only senti_atomic_commit puts it in place (a path that names a device or
+ * FIFO, such as /dev/full, is written in place instead, every write still
+ * checked). Readers see the old file or the
  * whole new one, never a part.
  *
  *   senti_atomic_file a;
@@ -52,8 +55,28 @@ senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err
  * either way; a closed *a gives SENTI_OK. */
 senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err);
 
+/* Remove the temporary files that writers killed before their commit left in
+ * `dir` ("<name>.tmpXXXXXX"); returns how many. For resumed runs. */
+size_t senti_atomic_sweep(const char *dir);
+
 /* Close and remove the temporary file, keep the final name untouched, free
  * *a's names. Safe on a closed *a. */
 void senti_atomic_abort(senti_atomic_file *a);
+
+/* True when a and b name the same file: the same device and inode when both
+ * exist, else the same absolute path (directory resolved); "-" (a standard
+ * stream) and NULL are never the same as anything. */
+bool senti_same_file(const char *a, const char *b);
+
+/* A file a command reads or writes, and what it is ("predictions file", "input"). */
+typedef struct {
+    const char *path; /* NULL: not used this time */
+    const char *role;
+} senti_path_role;
+
+/* Before anything is written: no output may be an input or another output.
+ * SENTI_ERR_ARG naming both files and their roles. */
+senti_status senti_check_outputs(const senti_path_role *out, size_t n_out, const senti_path_role *in, size_t n_in,
+                                 senti_err *err);
 
 #endif /* SENTI_BASE_H */

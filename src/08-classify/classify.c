@@ -1010,14 +1010,33 @@ static senti_status close_tmp(senti_atomic_file *a, FILE **f, bool keep, senti_e
     return SENTI_OK;
 }
 
+/* The default manifest path (output + ".manifest.json") into buf; NULL when none. */
+static const char *manifest_path(const senti_classify_params *p, char *buf, size_t cap)
+{
+    if (p->manifest_path || !p->output_path)
+        return p->manifest_path;
+    snprintf(buf, cap, "%s.manifest.json", p->output_path);
+    return buf;
+}
+
+/* No output may replace an input or another output (checked before anything is written). */
+static senti_status check_paths(const senti_classify_params *p, senti_err *err)
+{
+    char buf[4096];
+    const senti_path_role out[] = {{p->output_path, "predictions file"},
+                                   {p->jsonl_path, "JSON lines file"},
+                                   {manifest_path(p, buf, sizeof buf), "manifest"},
+                                   {p->prompts_path, "prompts file"}};
+    const senti_path_role in[] = {{p->input_path, "input"},         {p->train_path, "training file"},
+                                  {p->verbalizer_path, "verbalizer"}, {p->model_path, "model"},
+                                  {p->adapter_path, "adapter"}};
+    return senti_check_outputs(out, sizeof out / sizeof out[0], in, sizeof in / sizeof in[0], err);
+}
+
 static senti_status write_manifest(run *r, senti_err *err)
 {
-    const char *path = r->p->manifest_path;
     char buf[4096];
-    if (!path && r->p->output_path) {
-        snprintf(buf, sizeof buf, "%s.manifest.json", r->p->output_path);
-        path = buf;
-    }
+    const char *path = manifest_path(r->p, buf, sizeof buf);
     if (!path)
         return SENTI_OK;
     senti_atomic_file a;
@@ -1074,7 +1093,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     senti_status s;
     if (!p->input_path || !p->verbalizer_path || (!p->model && !p->model_path))
         s = senti_err_set(err, SENTI_ERR_ARG, "classify: model, verbalizer and input are required");
-    else
+    else if (!(s = check_paths(p, err)))
         s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
     if (!s)
         s = validate_input(&r, &n_total, err);

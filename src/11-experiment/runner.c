@@ -338,6 +338,18 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     return s;
 }
 
+/* What a killed run left half-written: temporary files beside results.json
+ * and in the cell folders (the finished files are whole, see 00-base/base.h). */
+static void sweep_tmp(const senti_experiment *x, const char *outdir)
+{
+    char dir[4200];
+    senti_atomic_sweep(outdir);
+    for (size_t i = 0; i < senti_experiment_n_cells(x); i++) {
+        snprintf(dir, sizeof dir, "%s/cells/%s", outdir, senti_experiment_cell(x, i)->name);
+        senti_atomic_sweep(dir);
+    }
+}
+
 senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p, senti_run_summary *sum,
                                   senti_err *err)
 {
@@ -350,6 +362,8 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     senti_status s = mkdirs(p->outdir, err);
     size_t n = senti_experiment_n_cells(x);
     sum->n_cells = n;
+    if (!s && p->resume)
+        sweep_tmp(x, p->outdir);
     for (size_t i = 0; !s && i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         int skip = p->resume && cell_done(p->outdir, c);

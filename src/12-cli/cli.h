@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "00-base/base.h"
 #include "senti/common.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
@@ -66,10 +67,34 @@ enum {
         {"prob-cols", required_argument, 0, SENTI_OPT_COLS}, {"tol", required_argument, 0, SENTI_OPT_TOL},        \
         {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, {"help", no_argument, 0, 'h'}
 
-/* Apply shared option `c` (with `arg`) to the reader and evaluation settings;
- * false when `c` is not a shared option. `format` and `output` receive
- * --format and -o/--output. */
-int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev, const char **format,
-                       const char **output);
+/* Apply shared option `c` (with `arg`) to the reader and evaluation settings:
+ * 1 when applied, 0 when `c` is not a shared option, -1 when its value is bad
+ * (reported on stderr as "senti CMD: --opt: problem"). `format` and `output`
+ * receive --format and -o/--output. */
+int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev,
+                       const char **format, const char **output);
+
+/* Numeric option values, strictly (00-base/numparse.h): the whole string, in
+ * [lo, hi]. On a bad value print "senti CMD: --OPT: <problem>" and return
+ * false (the caller exits with SENTI_EXIT_USAGE). */
+bool senti_cli_int(const char *cmd, const char *opt, const char *arg, long long lo, long long hi, long long *out);
+bool senti_cli_real(const char *cmd, const char *opt, const char *arg, double lo, double hi, double *out);
+
+/* Thread counts: 1 .. 4 x the online CPUs (senti_cli_max_threads()). */
+long long senti_cli_max_threads(void);
+bool senti_cli_threads(const char *cmd, const char *arg, int *out);
+
+/* An output of a command: a file written atomically (complete or not there)
+ * or, for NULL or "-", standard output. */
+typedef struct {
+    FILE *f;
+    senti_atomic_file af;
+} senti_cli_out;
+
+/* Open; false (message printed) when the file cannot be created. */
+bool senti_cli_out_open(const char *cmd, senti_cli_out *o, const char *path);
+/* Close: with keep, every write checked and the file put in place, else the
+ * file dropped. Returns 0, or the exit code of a failed write (message printed). */
+int senti_cli_out_close(const char *cmd, senti_cli_out *o, bool keep);
 
 #endif

@@ -86,13 +86,14 @@ int senti_cmd_bench_prefill(int argc, char **argv)
                                          {"text-file", required_argument, 0, 'f'}, {0, 0, 0, 0}};
     const char *model_path = senti_cli_default_model(), *text_path = NULL;
     int n = 128, reps = 5, threads = 2, c;
+    long long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:n:r:t:f:", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 'n': n = atoi(optarg); break;
-        case 'r': reps = atoi(optarg); break;
-        case 't': threads = atoi(optarg); break;
+        case 'n': if (!senti_cli_int("bench-prefill", "tokens", optarg, 1, 1 << 20, &v)) return SENTI_EXIT_USAGE; n = (int)v; break;
+        case 'r': if (!senti_cli_int("bench-prefill", "reps", optarg, 1, 100000, &v)) return SENTI_EXIT_USAGE; reps = (int)v; break;
+        case 't': if (!senti_cli_threads("bench-prefill", optarg, &threads)) return SENTI_EXIT_USAGE; break;
         case 'f': text_path = optarg; break;
         default: return SENTI_EXIT_USAGE;
         }

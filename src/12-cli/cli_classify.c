@@ -2,6 +2,7 @@
  * cli_classify.c - `senti classify`: label distributions for every row of a CSV.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "senti/classify.h"
+#include "senti/experiment.h"
 
 static void usage(FILE *f, const senti_classify_params *d)
 {
@@ -89,14 +91,6 @@ static const struct option long_opts[] = {
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
-/* A non-negative decimal number, or -1. */
-static long long parse_count(const char *s)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return (*s && !*end && v >= 0) ? v : -1;
-}
-
 typedef struct {
     double last;
 } progress_state;
@@ -151,18 +145,18 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_LABEL: p.data.label_col = p.train_data.label_col = optarg; break;
         case O_ID: p.data.id_col = p.train_data.id_col = optarg; break;
         case O_NOHDR: p.data.no_header = p.train_data.no_header = true; break;
-        case O_LIMIT: if ((v = parse_count(optarg)) < 1) return bad_value("limit", optarg); p.data.limit = (size_t)v; break;
-        case O_SAMPLE: if ((v = parse_count(optarg)) < 1) return bad_value("sample", optarg); p.data.sample = (size_t)v; break;
-        case O_SSEED: if ((v = parse_count(optarg)) < 0) return bad_value("sample-seed", optarg); p.data.seed = (uint64_t)v; break;
+        case O_LIMIT: if (!senti_cli_int("classify", "limit", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.limit = (size_t)v; break;
+        case O_SAMPLE: if (!senti_cli_int("classify", "sample", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.sample = (size_t)v; break;
+        case O_SSEED: if (!senti_cli_int("classify", "sample-seed", optarg, 0, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.seed = (uint64_t)v; break;
         case 'v': p.verbalizer_path = optarg; break;
         case O_TMPL: p.tmpl = optarg; break;
         case O_INSTR: p.instruction = optarg; break;
         case O_SEP: p.separator = optarg; break;
         case O_CHAT: if (!senti_cli_chat_opt(optarg, &p.chat)) return bad_value("chat", optarg); break;
         case O_SYS: p.system = optarg; break;
-        case 'k': if ((v = parse_count(optarg)) < 0) return bad_value("shots", optarg); p.demos.shots = (size_t)v; break;
+        case 'k': if (!senti_cli_int("classify", "shots", optarg, 0, SENTI_EXP_MAX_SHOTS, &v)) return SENTI_EXIT_USAGE; p.demos.shots = (size_t)v; break;
         case O_TRAIN: p.train_path = optarg; break;
-        case O_SEED: if ((v = parse_count(optarg)) < 0) return bad_value("seed", optarg); p.demos.seed = (uint64_t)v; break;
+        case O_SEED: if (!senti_cli_int("classify", "seed", optarg, 0, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.demos.seed = (uint64_t)v; break;
         case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
         case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
         case O_PERROW: p.demos.per_row = true; break;
@@ -176,8 +170,8 @@ static int parse_args(int argc, char **argv, classify_opts *o)
             else if (strcmp(optarg, "fail")) return bad_value("on-error", optarg);
             break;
         case 'm': p.model_path = optarg; break;
-        case O_CTX: if ((v = parse_count(optarg)) < 16) return bad_value("ctx", optarg); p.n_ctx = (int)v; break;
-        case 't': if ((v = parse_count(optarg)) < 1) return bad_value("threads", optarg); p.n_threads = (int)v; break;
+        case O_CTX: if (!senti_cli_int("classify", "ctx", optarg, 16, 1 << 20, &v)) return SENTI_EXIT_USAGE; p.n_ctx = (int)v; break;
+        case 't': if (!senti_cli_threads("classify", optarg, &p.n_threads)) return SENTI_EXIT_USAGE; break;
         case 'o': p.output_path = optarg; break;
         case O_JSONL: p.jsonl_path = optarg; break;
         case O_MANIFEST: p.manifest_path = optarg; break;

@@ -2,11 +2,50 @@
  * cli_common.c - what several subcommands share: the default model path and
  * the option table of the predictions reader and evaluation settings.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "00-base/base.h"
+#include "00-base/numparse.h"
 #include "cli.h"
 #include "senti/prompt.h"
+
+bool senti_cli_int(const char *cmd, const char *opt, const char *arg, long long lo, long long hi, long long *out)
+{
+    senti_err e;
+    if (!senti_parse_int(arg, lo, hi, out, &e))
+        return true;
+    fprintf(stderr, "senti %s: --%s: %s\n", cmd, opt, e.msg);
+    return false;
+}
+
+bool senti_cli_real(const char *cmd, const char *opt, const char *arg, double lo, double hi, double *out)
+{
+    senti_err e;
+    if (!senti_parse_real(arg, lo, hi, out, &e))
+        return true;
+    fprintf(stderr, "senti %s: --%s: %s\n", cmd, opt, e.msg);
+    return false;
+}
+
+long long senti_cli_max_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return 4 * (n > 0 ? n : 1);
+}
+
+bool senti_cli_threads(const char *cmd, const char *arg, int *out)
+{
+    long long v;
+    if (!senti_cli_int(cmd, "threads", arg, 1, senti_cli_max_threads(), &v))
+        return false;
+    *out = (int)v;
+    return true;
+}
 
 const char *senti_cli_default_model(void)
 {
@@ -19,28 +58,32 @@ const char *senti_cli_default_model(void)
     return path;
 }
 
-int senti_cli_eval_opt(int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev, const char **format,
-                       const char **output)
+int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev,
+                       const char **format, const char **output)
 {
+    long long v;
+    bool ok = true;
     switch (c) {
     case SENTI_OPT_FORMAT: *format = arg; break;
     case 'o': *output = arg; break;
-    case SENTI_OPT_BINS: ev->n_bins = atoi(arg); break;
-    case SENTI_OPT_BOOT: ev->bootstrap = atoi(arg); break;
-    case SENTI_OPT_SEED: ev->seed = (uint32_t)strtoul(arg, NULL, 10); break;
-    case SENTI_OPT_CI: ev->ci_level = atof(arg); break;
-    case SENTI_OPT_THREADS: ev->threads = atoi(arg); break;
+    case SENTI_OPT_BINS: ok = senti_cli_int(cmd, "bins", arg, 1, 10000, &v) && ((ev->n_bins = (int)v), true); break;
+    case SENTI_OPT_BOOT:
+        ok = senti_cli_int(cmd, "bootstrap", arg, 0, 1000000, &v) && ((ev->bootstrap = (int)v), true);
+        break;
+    case SENTI_OPT_SEED: ok = senti_cli_int(cmd, "seed", arg, 0, UINT32_MAX, &v) && ((ev->seed = (uint32_t)v), true); break;
+    case SENTI_OPT_CI: ok = senti_cli_real(cmd, "ci", arg, 0.5, 0.9999, &ev->ci_level); break;
+    case SENTI_OPT_THREADS: ok = senti_cli_threads(cmd, arg, &ev->threads); break;
     case SENTI_OPT_GOLD: rd->gold_col = arg; break;
     case SENTI_OPT_PRED: rd->pred_col = arg; break;
     case SENTI_OPT_ID: rd->id_col = arg; break;
     case SENTI_OPT_STATUS: rd->status_col = arg; break;
     case SENTI_OPT_PREFIX: rd->prob_prefix = arg; break;
     case SENTI_OPT_COLS: rd->prob_cols = arg; break;
-    case SENTI_OPT_TOL: rd->tol = atof(arg); break;
+    case SENTI_OPT_TOL: ok = senti_cli_real(cmd, "tol", arg, 0.0, 0.1, &rd->tol); break;
     case SENTI_OPT_RENORM: rd->renormalize = 1; break;
     default: return 0;
     }
-    return 1;
+    return ok ? 1 : -1;
 }
 
 int senti_cli_exit(senti_status s, bool model_error)
@@ -67,4 +110,41 @@ bool senti_cli_chat_opt(const char *arg, int *chat)
         return false;
     *chat = (int)m;
     return true;
+}
+
+bool senti_cli_out_open(const char *cmd, senti_cli_out *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    if (!path || !strcmp(path, "-")) {
+        o->f = stdout;
+        return true;
+    }
+    senti_err e;
+    if (senti_atomic_open(&o->af, path, &e)) {
+        fprintf(stderr, "senti %s: %s\n", cmd, e.msg);
+        return false;
+    }
+    o->f = o->af.f;
+    return true;
+}
+
+int senti_cli_out_close(const char *cmd, senti_cli_out *o, bool keep)
+{
+    if (o->f == stdout) { /* main() checks standard output once more at exit */
+        o->f = NULL;
+        if (fflush(stdout) == 0 && !ferror(stdout))
+            return SENTI_EXIT_OK;
+        fprintf(stderr, "senti %s: error writing standard output: %s\n", cmd, strerror(errno));
+        return senti_cli_exit(SENTI_ERR_IO, false);
+    }
+    o->f = NULL;
+    if (!keep) {
+        senti_atomic_abort(&o->af);
+        return SENTI_EXIT_OK;
+    }
+    senti_err e;
+    if (!senti_atomic_commit(&o->af, &e))
+        return SENTI_EXIT_OK;
+    fprintf(stderr, "senti %s: %s\n", cmd, e.msg);
+    return senti_cli_exit(SENTI_ERR_IO, false);
 }

@@ -63,10 +63,13 @@ static int parse_cmp_opts(int argc, char **argv, cmp_opts *o)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (senti_cli_eval_opt(c, optarg, &o->rd, &o->ev, &o->format, &o->output))
+        int shared = senti_cli_eval_opt("compare", c, optarg, &o->rd, &o->ev, &o->format, &o->output);
+        if (shared < 0)
+            return SENTI_EXIT_USAGE;
+        if (shared)
             continue;
         switch (c) {
-        case O_ALPHA: o->alpha = atof(optarg); break;
+        case O_ALPHA: if (!senti_cli_real("compare", "alpha", optarg, 1e-12, 0.5, &o->alpha)) return SENTI_EXIT_USAGE; break;
         case O_AGG: o->aggregate = 1; break;
         case O_GROUP: o->group_by = optarg; break;
         case 'h': compare_usage(stdout); return -1;
@@ -289,6 +292,20 @@ static int run_aggregate(const cmp_opts *o, char **files, size_t n, FILE *f)
     return rc;
 }
 
+/* -o must not replace one of the predictions files compared. */
+static bool check_compare_paths(const cmp_opts *o, char **files, size_t n)
+{
+    senti_path_role out = {o->output, "output"}, in[64];
+    size_t m = 0;
+    for (size_t i = 0; i < n && m < 64; i++)
+        in[m++] = (senti_path_role){files[i], "predictions file"};
+    senti_err e;
+    if (!senti_check_outputs(&out, 1, in, m, &e))
+        return true;
+    fprintf(stderr, "senti compare: %s\n", e.msg);
+    return false;
+}
+
 int senti_cmd_compare(int argc, char **argv)
 {
     cmp_opts o = {.rd = senti_predfile_default_params(),
@@ -298,16 +315,13 @@ int senti_cmd_compare(int argc, char **argv)
     int rc = parse_cmp_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? SENTI_EXIT_OK : rc;
-    FILE *f = o.output ? fopen(o.output, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "senti compare: cannot write %s\n", o.output);
+    senti_cli_out out;
+    if (!check_compare_paths(&o, argv + optind, (size_t)(argc - optind)) || !senti_cli_out_open("compare", &out, o.output))
         return SENTI_EXIT_USAGE;
-    }
     if (o.aggregate)
-        rc = run_aggregate(&o, argv + optind, (size_t)(argc - optind), f);
+        rc = run_aggregate(&o, argv + optind, (size_t)(argc - optind), out.f);
     else
-        rc = run_paired(&o, argv[optind], argv[optind + 1], f);
-    if (o.output && fclose(f) != 0 && !rc)
-        rc = SENTI_EXIT_INTERNAL;
-    return rc;
+        rc = run_paired(&o, argv[optind], argv[optind + 1], out.f);
+    int wrc = senti_cli_out_close("compare", &out, rc == SENTI_EXIT_OK || rc == SENTI_EXIT_GATE);
+    return rc ? rc : wrc;
 }

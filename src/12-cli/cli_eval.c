@@ -66,7 +66,10 @@ static int parse_eval_opts(int argc, char **argv, eval_opts *o)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        if (senti_cli_eval_opt(c, optarg, &o->rd, &o->ev, &o->format, &o->output))
+        int shared = senti_cli_eval_opt("eval", c, optarg, &o->rd, &o->ev, &o->format, &o->output);
+        if (shared < 0)
+            return SENTI_EXIT_USAGE;
+        if (shared)
             continue;
         switch (c) {
         case O_CAL: o->calibrate = optarg; break;
@@ -443,14 +446,13 @@ static void text_calibration(FILE *f, const eval_opts *o, const senti_metrics *m
 static int write_output(const eval_opts *o, const senti_predfile *pf, const senti_metrics *m,
                         const calib_result *cr, json_t *warnings)
 {
-    FILE *f = o->output ? fopen(o->output, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "senti eval: cannot write %s\n", o->output);
+    senti_cli_out out;
+    if (!senti_cli_out_open("eval", &out, o->output))
         return SENTI_EXIT_USAGE;
-    }
+    FILE *f = out.f;
     int structured = strcmp(o->format, "text") != 0;
     if (structured)
-        headline(o->output ? stdout : stderr, m);
+        headline(f != stdout ? stdout : stderr, m);
     if (!strcmp(o->format, "json")) {
         json_t *j = report_json(pf, m, warnings);
         if (cr->done)
@@ -468,12 +470,7 @@ static int write_output(const eval_opts *o, const senti_predfile *pf, const sent
         if (cr->done)
             text_calibration(f, o, m, cr);
     }
-    int bad = ferror(f);
-    if (o->output)
-        bad |= fclose(f) != 0;
-    if (bad)
-        fprintf(stderr, "senti eval: error writing %s\n", o->output ? o->output : "stdout");
-    return bad ? SENTI_EXIT_INTERNAL : 0;
+    return senti_cli_out_close("eval", &out, true);
 }
 
 int senti_cmd_eval(int argc, char **argv)
@@ -486,6 +483,12 @@ int senti_cmd_eval(int argc, char **argv)
         return rc < 0 ? SENTI_EXIT_OK : rc;
     if ((rc = check_eval_opts(argc, &o)))
         return rc;
+    senti_path_role out = {o.output, "output"}, in[] = {{argv[optind], "predictions file"}, {o.calib_file, "calibration file"}};
+    senti_err pe;
+    if (senti_check_outputs(&out, 1, in, 2, &pe)) {
+        fprintf(stderr, "senti eval: %s\n", pe.msg);
+        return SENTI_EXIT_USAGE;
+    }
     senti_predfile pf;
     senti_metrics m;
     calib_result cr = {0};

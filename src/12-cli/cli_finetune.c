@@ -8,6 +8,7 @@
  * the summary) to FILE.log.jsonl.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -90,14 +91,46 @@ static const struct option long_opts[] = {
     {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
-static bool parse_num(const char *s, double lo, double hi, double *out)
+/* The numeric options: whole numbers or reals, each with its range. */
+typedef struct {
+    int code;
+    const char *name;
+    bool whole;
+    double lo, hi;
+} num_opt;
+
+static const num_opt num_opts[] = {
+    {O_SPC, "shots-per-class", true, 1, 1e6},  {O_VAL, "val-frac", false, 0, 0.9},        {O_RANK, "rank", true, 1, 256},
+    {O_ALPHA, "alpha", false, 1e-6, 1e6},      {O_EPOCHS, "epochs", true, 1, 100000},
+    {O_BATCH, "batch", true, 1, 65536},        {O_LR, "lr", false, 1e-12, 10},
+    {O_WD, "weight-decay", false, 0, 10},      {O_CLIP, "clip", false, 0, 1e6},
+    {O_WARM, "warmup", false, 0, 1},           {O_PAT, "patience", true, 0, 100000},
+};
+
+static bool is_numeric_opt(int c)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo && v <= hi))
-        return false;
-    *out = v;
-    return true;
+    for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++)
+        if (num_opts[i].code == c)
+            return true;
+    return c == 't' || c == O_SEED;
+}
+
+/* Parse numeric option c; false (message printed) on a bad value. */
+static bool parse_num_opt(int c, const char *arg, double *out)
+{
+    for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++) {
+        const num_opt *n = &num_opts[i];
+        if (n->code != c)
+            continue;
+        long long v;
+        if (!n->whole)
+            return senti_cli_real("finetune", n->name, arg, n->lo, n->hi, out);
+        if (!senti_cli_int("finetune", n->name, arg, (long long)n->lo, (long long)n->hi, &v))
+            return false;
+        *out = (double)v;
+        return true;
+    }
+    return false;
 }
 
 /* One option; returns false on a bad value (message printed). */
@@ -128,24 +161,32 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_TARGETS: return senti_lora_targets_parse(arg, &o->tp.targets, &e) == SENTI_OK;
     default: break;
     }
-    bool ok = parse_num(arg, 0, 1e12, &v);
+    if (c == 't')
+        return senti_cli_threads("finetune", arg, &o->threads);
+    if (c == O_SEED) { /* all 64 bits */
+        long long seed;
+        if (!senti_cli_int("finetune", "seed", arg, 0, LLONG_MAX, &seed))
+            return false;
+        o->seed = o->tp.seed = (uint64_t)seed;
+        return true;
+    }
+    if (!parse_num_opt(c, arg, &v))
+        return false;
     switch (c) {
     case O_SPC: o->per_class = (size_t)v; break;
-    case O_SEED: o->seed = o->tp.seed = (uint64_t)v; break;
-    case O_VAL: ok = ok && v < 1; o->val_frac = v; break;
-    case O_RANK: ok = ok && v >= 1; o->tp.rank = (int)v; break;
-    case O_ALPHA: ok = ok && v > 0; o->tp.alpha = (float)v; break;
-    case O_EPOCHS: ok = ok && v >= 1; o->tp.epochs = (int)v; break;
-    case O_BATCH: ok = ok && v >= 1; o->tp.batch = (int)v; break;
-    case O_LR: ok = ok && v > 0; o->tp.lr = (float)v; break;
+    case O_VAL: o->val_frac = v; break;
+    case O_RANK: o->tp.rank = (int)v; break;
+    case O_ALPHA: o->tp.alpha = (float)v; break;
+    case O_EPOCHS: o->tp.epochs = (int)v; break;
+    case O_BATCH: o->tp.batch = (int)v; break;
+    case O_LR: o->tp.lr = (float)v; break;
     case O_WD: o->tp.weight_decay = (float)v; break;
     case O_CLIP: o->tp.clip = (float)v; break;
-    case O_WARM: ok = ok && v <= 1; o->tp.warmup_frac = (float)v; break;
+    case O_WARM: o->tp.warmup_frac = (float)v; break;
     case O_PAT: o->tp.patience = (int)v; break;
-    case 't': ok = ok && v >= 1; o->threads = (int)v; break;
     default: return false;
     }
-    return ok;
+    return true;
 }
 
 /* ---- rows ---------------------------------------------------------------------------------- */
@@ -412,7 +453,7 @@ static int parse_args(int argc, char **argv, ft_opts *o)
             return -1;
         }
         if (c == '?' || !set_opt(o, c, optarg)) {
-            if (c != '?')
+            if (c != '?' && !is_numeric_opt(c))
                 fprintf(stderr, "senti finetune: bad value '%s' for option %s\n", optarg, argv[optind - 1]);
             usage(stderr, o);
             return SENTI_EXIT_USAGE;
@@ -421,6 +462,13 @@ static int parse_args(int argc, char **argv, ft_opts *o)
     if (!o->verbalizer || !o->train || !o->output || !o->method) {
         fprintf(stderr, "senti finetune: -v, --train, --method and -o are required\n");
         usage(stderr, o);
+        return SENTI_EXIT_USAGE;
+    }
+    const senti_path_role out = {o->output, "adapter"},
+                          in[] = {{o->train, "training file"}, {o->verbalizer, "verbalizer"}, {o->model, "model"}};
+    senti_err e;
+    if (senti_check_outputs(&out, 1, in, 3, &e)) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
         return SENTI_EXIT_USAGE;
     }
     return 0;

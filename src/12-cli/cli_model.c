@@ -150,13 +150,14 @@ static int parse_logits_args(int argc, char **argv, logits_args *a)
                                          {"threads", required_argument, 0, 't'}, {"parse-special", no_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     *a = (logits_args){.model = senti_cli_default_model(), .top = 10, .threads = 2};
+    long long v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:k:t:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': a->model = optarg; break;
-        case 'k': a->top = atoi(optarg); break;
-        case 't': a->threads = atoi(optarg); break;
+        case 'k': if (!senti_cli_int("logits", "top", optarg, 1, 1000000, &v)) return SENTI_EXIT_USAGE; a->top = (int)v; break;
+        case 't': if (!senti_cli_threads("logits", optarg, &a->threads)) return SENTI_EXIT_USAGE; break;
         case 'p': a->parse_special = true; break;
         case 'h': return usage_logits(stdout) == 0 ? -1 : SENTI_EXIT_USAGE;
         default: return usage_logits(stderr);

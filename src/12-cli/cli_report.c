@@ -62,11 +62,16 @@ static int write_report(const char *path, writer_fn fn, const senti_results *r, 
     }
     senti_atomic_file a;
     senti_status s = senti_atomic_open(&a, path, &e);
-    if (!s && (s = fn(r, g, n, a.f, &e)) != SENTI_OK)
+    if (s) {
+        fprintf(stderr, "senti report: %s\n", e.msg);
+        return -1;
+    }
+    if ((s = fn(r, g, n, a.f, &e)) != SENTI_OK) {
+        fprintf(stderr, "senti report: %s: %s\n", path, e.msg);
         senti_atomic_abort(&a);
-    else if (!s)
-        s = senti_atomic_commit(&a, &e);
-    if (s)
+        return -1;
+    }
+    if ((s = senti_atomic_commit(&a, &e)))
         fprintf(stderr, "senti report: %s\n", e.msg);
     return s ? -1 : 0;
 }
@@ -105,7 +110,6 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
     int c;
     o->alpha = 0.05;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-        char *end;
         switch (c) {
         case 'H': o->html = optarg; break;
         case 'M': o->markdown = optarg; break;
@@ -117,11 +121,8 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
         case 'u': if (add_gate(o, optarg, SENTI_GATE_UNDER)) return -1; break;
         case 'o': if (add_gate(o, optarg, SENTI_GATE_OVER)) return -1; break;
         case 'a':
-            o->alpha = strtod(optarg, &end);
-            if (*end || !(o->alpha > 0 && o->alpha < 1)) {
-                fprintf(stderr, "senti report: --alpha must be in (0, 1)\n");
+            if (!senti_cli_real("report", "alpha", optarg, 1e-12, 0.5, &o->alpha))
                 return -1;
-            }
             break;
         case 'h': usage(stdout); exit(SENTI_EXIT_OK);
         default: usage(stderr); return -1;
@@ -163,11 +164,27 @@ static int write_all(const report_opts *o, const senti_results *r, const senti_g
     return bad;
 }
 
+/* No report may replace what it is made from (DIR/results.json, a results
+ * or predictions file, the baseline) or another report. */
+static bool check_report_paths(const report_opts *o, const char *input)
+{
+    char results[4096];
+    snprintf(results, sizeof results, "%s/results.json", input);
+    const senti_path_role out[] = {{o->html, "HTML report"}, {o->markdown, "Markdown report"}, {o->json, "JSON report"},
+                                   {o->csv, "CSV report"},   {o->junit, "JUnit report"}};
+    const senti_path_role in[] = {{input, "input"}, {results, "results"}, {o->baseline, "baseline"}};
+    senti_err e;
+    if (!senti_check_outputs(out, sizeof out / sizeof out[0], in, sizeof in / sizeof in[0], &e))
+        return true;
+    fprintf(stderr, "senti report: %s\n", e.msg);
+    return false;
+}
+
 int senti_cmd_report(int argc, char **argv)
 {
     report_opts o = {0};
     const char *input;
-    if (parse_args(argc, argv, &o, &input))
+    if (parse_args(argc, argv, &o, &input) || !check_report_paths(&o, input))
         return SENTI_EXIT_USAGE;
     senti_results *r = NULL, *base = NULL;
     senti_err e;

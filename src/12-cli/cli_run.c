@@ -71,7 +71,7 @@ int senti_cmd_run(int argc, char **argv)
         case 'o': outdir = optarg; break;
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
-        case 't': p.threads = atoi(optarg); break;
+        case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
         default: usage(stderr); return SENTI_EXIT_USAGE;
         }

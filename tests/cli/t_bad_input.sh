@@ -72,5 +72,72 @@ grep -q platt "$tmp/platt.json" || fail "platt fixture not made"
 expect experiment-platt 2 'must be a calibration method: none, contextual, pmi or batch' \
     -- "$SENTI" run "$tmp/platt.json" -o "$tmp/platt" --list
 
+# ---- numbers: one strict parser, every value in range ----
+printf 'gold,pred\na,a\nb,a\n' > "$tmp/P.csv"
+expect eval-bootstrap-abc 2 "--bootstrap: 'abc' is not a whole number" -- "$SENTI" eval "$tmp/P.csv" --bootstrap abc
+expect eval-bins-wrap 2 "--bins: 4294967311 is not in [1, 10000]" -- "$SENTI" eval "$tmp/P.csv" --bins 4294967311
+expect eval-tol-nan 2 "--tol: 'nan' is not a finite number" -- "$SENTI" eval "$tmp/P.csv" --tol nan
+expect eval-tol-negative 2 "--tol: -1 is not in [0, 0.1]" -- "$SENTI" eval "$tmp/P.csv" --tol -1
+expect eval-tol-huge 2 "--tol: 1e9 is not in [0, 0.1]" -- "$SENTI" eval "$tmp/P.csv" --tol 1e9
+expect eval-threads-100000 2 "--threads: 100000 is not in [1, " -- "$SENTI" eval "$tmp/P.csv" --threads 100000
+expect compare-threads-100000 2 "--threads: 100000 is not in [1, " -- "$SENTI" compare "$tmp/P.csv" "$tmp/P.csv" --threads 100000
+expect classify-ctx-wrap 2 "--ctx: 4294967312 is not in [16, 1048576]" \
+    -- "$SENTI" classify -v "$V" -i "$D" --ctx 4294967312 -o "$tmp/x.csv"
+expect classify-sample-1e12 2 "--sample: '1e12' is not a whole number" -- "$SENTI" classify -v "$V" -i "$D" --sample 1e12 -o "$tmp/x.csv"
+expect classify-shots-1000 2 "--shots: 1000 is not in [0, 64]" -- "$SENTI" classify -v "$V" -i "$D" --shots 1000 -o "$tmp/x.csv"
+expect run-threads-abc 2 "--threads: 'abc' is not a whole number" -- "$SENTI" run experiments/demo.json --list -t abc
+expect run-threads-negative 2 "--threads: -5 is not in [1, " -- "$SENTI" run experiments/demo.json --list -t -5
+expect finetune-epochs-huge 2 "--epochs: 1000000 is not in [1, 100000]" \
+    -- "$SENTI" finetune --method lora -v "$V" --train "$D" -o "$tmp/a.gguf" --epochs 1000000
+
+# ---- input problems are exit 2, naming the limit ----
+printf 'text,label\ngood,positive\nbad,negative\n' > "$tmp/two.csv"
+expect shots-more-than-rows 2 "64 demonstrations needed from the training set, only 2 rows available" \
+    -- "$SENTI" classify -v "$V" -i "$D" --limit 2 --shots 64 --train "$tmp/two.csv" -o "$tmp/x.csv"
+python3 -c "import json; v = json.load(open('$V')); v['template'] = ' '.join(['word'] * 100000) + ' {text}'; json.dump(v, open('$tmp/bigt.json', 'w'))"
+expect template-too-long 2 "even without text the prompt needs 100031 tokens + 1 for the label, context is 2048" \
+    -- "$SENTI" classify -v "$tmp/bigt.json" -i "$D" --limit 2 -o "$tmp/x.csv"
+
+# ---- an output never replaces an input (same file by device and inode) ----
+cp "$D" "$tmp/in.csv"; cp "$V" "$tmp/v.json"; ln -s in.csv "$tmp/link.csv"
+sum_in=$(sha256sum < "$tmp/in.csv")
+expect classify-o-is-input 2 "the predictions file would replace the input" -- "$SENTI" classify -v "$V" -i "$tmp/in.csv" -o "$tmp/in.csv"
+expect classify-o-is-input-link 2 "the predictions file would replace the input" -- "$SENTI" classify -v "$V" -i "$tmp/in.csv" -o "$tmp/link.csv"
+expect classify-manifest-is-input 2 "the manifest would replace the input" \
+    -- "$SENTI" classify -v "$V" -i "$tmp/in.csv" -o "$tmp/p.csv" --manifest "$tmp/in.csv"
+expect classify-o-is-train 2 "the predictions file would replace the training file" \
+    -- "$SENTI" classify -v "$V" -i "$D" --shots 2 --train "$tmp/in.csv" -o "$tmp/in.csv"
+expect classify-o-is-verbalizer 2 "the predictions file would replace the verbalizer" -- "$SENTI" classify -v "$tmp/v.json" -i "$D" -o "$tmp/v.json"
+expect classify-jsonl-is-o 2 "named as both the predictions file and the JSON lines file" \
+    -- "$SENTI" classify -v "$V" -i "$D" -o "$tmp/same.out" --jsonl "$tmp/same.out"
+cp tests/data/report/results.json "$tmp/results.json"
+expect report-html-is-results 2 "the HTML report would replace the input" \
+    -- "$SENTI" report "$tmp/results.json" --html "$tmp/results.json"
+expect eval-o-is-input 2 "the output would replace the predictions file" -- "$SENTI" eval "$tmp/P.csv" -o "$tmp/P.csv"
+expect finetune-o-is-train 2 "the adapter would replace the training file" \
+    -- "$SENTI" finetune --method head -v "$V" --train "$tmp/in.csv" -o "$tmp/in.csv"
+name="inputs intact" then_check test "$(sha256sum < "$tmp/in.csv")" = "$sum_in"
+name="verbalizer intact" then_check cmp -s "$tmp/v.json" "$V"
+name="no output files made" then_check test ! -e "$tmp/p.csv" -a ! -e "$tmp/same.out"
+
+# ---- every write is checked: a full disk is an error, and no partial file is left ----
+if [ -c /dev/full ]; then
+    "$SENTI" run experiments/demo.json -o "$tmp/demo" --list > /dev/null
+    expect eval-stdout-full 2 "error writing standard output" -- sh -c "'$SENTI' eval '$tmp/P.csv' > /dev/full"
+    expect eval-o-full 2 "/dev/full: flush failed: No space left on device" -- "$SENTI" eval "$tmp/P.csv" -o /dev/full
+    expect run-list-full 2 "error writing standard output" -- sh -c "'$SENTI' run experiments/demo.json --list > /dev/full"
+    expect report-markdown-full 2 "/dev/full: flush failed" -- "$SENTI" report tests/data/report/results.json --markdown /dev/full
+    expect report-html-full 2 "/dev/full: " -- "$SENTI" report tests/data/report/results.json --html /dev/full
+    name="/dev/full is still the device" then_check test -c /dev/full
+else
+    fail "/dev/full is missing or not a character device"
+fi
+
+# ---- a resumed run removes what a killed writer left behind ----
+mkdir -p "$tmp/res"
+: > "$tmp/res/results.json.tmpAbC123"
+"$SENTI" run experiments/demo.json -o "$tmp/res" --list >/dev/null
+name="run --list does not sweep" then_check test -e "$tmp/res/results.json.tmpAbC123"
+
 echo "bad input: $n_fail failed"
 [ $n_fail -eq 0 ]

@@ -32,8 +32,14 @@ done
 kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 [ ! -e "$tmp/b/results.json" ] || { echo "the killed run got to the end; the test proves nothing"; exit 1; }
+# what a writer killed before its commit leaves: the resumed run removes it
+: > "$tmp/b/results.json.tmpAbC123"
+cell=$(ls -d "$tmp"/b/cells/* | head -1)
+: > "$cell/predictions.csv.tmpXyZ789"
 "$SENTI" run "$exp" -o "$tmp/b" --resume 2>"$tmp/b2.log"
 grep -q 'already done (resume)' "$tmp/b2.log"
+[ ! -e "$tmp/b/results.json.tmpAbC123" ] && [ ! -e "$cell/predictions.csv.tmpXyZ789" ] ||
+    { echo "temporary files of the killed run left behind after --resume"; exit 1; }
 
 strip_timing() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("timing"); print(json.dumps(d, sort_keys=True))' "$1"; }
 [ "$(strip_timing "$tmp/a/results.json")" = "$(strip_timing "$tmp/b/results.json")" ] ||
