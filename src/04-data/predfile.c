@@ -318,6 +318,19 @@ static void store_row(parser *ps)
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
     }
+    int g = 0, p = 0;
+    if (k > 0 && (g = senti_predfile_label_index(pf, ps->gold.s)) < 0) {
+        fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
+        return;
+    }
+    if (k > 0)
+        p = argmax_row(ps->row, pf->k);
+    if (k > 0 && pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0) {
+        fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
+        return;
+    }
+    /* The id only now: a row refused above must not leave one behind (row i
+     * is not counted in pf->n, so senti_predfile_free would not see it). */
     if (ps->has_id && !(pf->ids[i] = strdup(ps->id.s))) {
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
@@ -329,16 +342,6 @@ static void store_row(parser *ps)
         pf->n++;
         if (!ps->gold_str[i] || !ps->pred_str[i])
             fail(ps, SENTI_ERR_NOMEM, "out of memory");
-        return;
-    }
-    int g = senti_predfile_label_index(pf, ps->gold.s);
-    if (g < 0) {
-        fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
-        return;
-    }
-    int p = argmax_row(ps->row, pf->k);
-    if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0) {
-        fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
         return;
     }
     pf->gold[i] = g;
