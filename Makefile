@@ -200,7 +200,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/senti
 
 format:
-	clang-format -i src/*.c src/*/*.[ch] include/senti/*.h include/senti.h tests/*.c tests/*.h
+	clang-format -i src/*.c src/*/*.[ch] include/senti/*.h include/senti.h tests/*.c tests/*.h tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -103,9 +103,9 @@ static int add_f32(senti_gguf_writer *w, const char *name, int64_t ne0, int64_t 
 static int add_vocab(senti_gguf_writer *w, int *n_vocab)
 {
     /* "\342\226\201" is U+2581, SentencePiece's space (octal: a hex escape would eat the "b" of "bad"). */
-    static const char *const words[] = {"<unk>", "<s>", "</s>", "\342\226\201", "\342\226\201good",
-                                        "\342\226\201bad", ":", "\n", "\342\226\201Review",
-                                        "\342\226\201Sentiment"};
+    static const char *const words[] = {
+        "<unk>",           "<s>", "</s>", "\342\226\201",       "\342\226\201good",
+        "\342\226\201bad", ":",   "\n",   "\342\226\201Review", "\342\226\201Sentiment"};
     static char letters[26][2];
     const char *tok[64];
     float score[64];
@@ -146,10 +146,10 @@ static int add_layers(senti_gguf_writer *w, int E, int H, int KV, int F, int L, 
         const char *n;
         int64_t a, b;
         float s, o;
-    } t[] = {{"attn_norm.weight", E, 1, 0.2f, 1.0f},  {"attn_q.weight", E, H * hd, 0.4f, 0},
-             {"attn_k.weight", E, KV * hd, 0.4f, 0},  {"attn_v.weight", E, KV * hd, 0.4f, 0},
+    } t[] = {{"attn_norm.weight", E, 1, 0.2f, 1.0f},     {"attn_q.weight", E, H * hd, 0.4f, 0},
+             {"attn_k.weight", E, KV * hd, 0.4f, 0},     {"attn_v.weight", E, KV * hd, 0.4f, 0},
              {"attn_output.weight", H * hd, E, 0.4f, 0}, {"ffn_norm.weight", E, 1, 0.2f, 1.0f},
-             {"ffn_gate.weight", E, F, 0.4f, 0},      {"ffn_up.weight", E, F, 0.4f, 0},
+             {"ffn_gate.weight", E, F, 0.4f, 0},         {"ffn_up.weight", E, F, 0.4f, 0},
              {"ffn_down.weight", F, E, 0.3f, 0}};
     char name[64];
     for (int l = 0; l < L; l++)
@@ -168,8 +168,8 @@ int fz_tiny_model_write(const char *path)
     int V = 0;
     rng = 20240917u;
     int bad = !w || add_hparams(w, E, H, KV, F, L) || add_vocab(w, &V) ||
-              add_f32(w, "token_embd.weight", E, V, 0.5f, 0.0f) ||
-              add_f32(w, "output_norm.weight", E, 1, 0.2f, 1.0f) || add_layers(w, E, H, KV, F, L, hd);
+              add_f32(w, "token_embd.weight", E, V, 0.5f, 0.0f) || add_f32(w, "output_norm.weight", E, 1, 0.2f, 1.0f) ||
+              add_layers(w, E, H, KV, F, L, hd);
     senti_err e;
     if (!bad && senti_gguf_writer_write(w, path, &e) != SENTI_OK) {
         fprintf(stderr, "fuzz: %s\n", e.msg);
