@@ -116,6 +116,12 @@ START_TEST(test_error_messages)
                  "(columns: review, stars)");
     expect_error("csv/bare_cr.csv", &p, SENTI_ERR_FORMAT,
                  "tests/data/csv/bare_cr.csv:2: bare CR line end (only LF and CRLF are supported)");
+    /* Found by fuzzing: a bare CR with no LF after it anywhere; the fields after
+     * it used to land in the header (or the ready row) before the error. */
+    expect_error("csv/bare_cr_header.csv", &p, SENTI_ERR_FORMAT,
+                 "tests/data/csv/bare_cr_header.csv:1: bare CR line end (only LF and CRLF are supported)");
+    expect_error("csv/bare_cr_eof.csv", &p, SENTI_ERR_FORMAT,
+                 "tests/data/csv/bare_cr_eof.csv:2: bare CR line end (only LF and CRLF are supported)");
     p.label_col = "stars";
     p.text_col = "review";
     p.id_col = "key";

@@ -268,6 +268,12 @@ static senti_status read_hparams(loader *L, senti_err *err)
         (s = req_int(L, "attention.head_count", &hp->n_head, err)) ||
         (s = req_int(L, "feed_forward_length", &hp->n_ff, err)))
         return s;
+    /* Every layer has at least 9 tensors; a larger count would only size
+     * allocations (found by fuzzing: a 20 KB file asked for a 5.8 GB calloc). */
+    if ((size_t)hp->n_layer > senti_gguf_n_tensors(L->g) / 9)
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: block_count %d, but %zu tensors hold at most %zu layers",
+                             senti_gguf_path(L->g), hp->n_layer, senti_gguf_n_tensors(L->g),
+                             senti_gguf_n_tensors(L->g) / 9);
     hp->n_head_kv = hp->n_head;
     hp->n_ctx_train = 2048;
     hp->norm_eps = 1e-5f;

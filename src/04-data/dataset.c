@@ -43,6 +43,7 @@ struct senti_dataset {
 
     size_t line;           /* current physical line (1-based) */
     bool between;          /* no record in progress */
+    bool cr_end;           /* the last record ended at a CR (the next byte fed must be an LF) */
     size_t rec_line;       /* line where the current record started */
 
     /* header */
@@ -197,6 +198,11 @@ static void on_field(void *s, size_t len, void *data)
     senti_dataset *d = data;
     if (d->cb_status != SENTI_OK)
         return;
+    if (d->ready) { /* a record ended inside the piece fed: at a bare CR; its fields must stay as they are */
+        cb_fail(d, SENTI_ERR_FORMAT, "%s:%zu: bare CR line end (only LF and CRLF are supported)", d->path,
+                d->line);
+        return;
+    }
     if (d->in_header) {
         on_header_field(d, s, len);
     } else {
@@ -212,7 +218,7 @@ static void on_field(void *s, size_t len, void *data)
 static void on_record(int c, void *data)
 {
     senti_dataset *d = data;
-    (void)c;
+    d->cr_end = c == '\r';
     size_t n_fields = d->field_i;
     d->field_i = 0;
     d->between = true;
@@ -290,8 +296,21 @@ static senti_status feed_some(senti_dataset *d, bool *done, senti_err *err)
     }
     const unsigned char *s = d->chunk + d->chunk_pos;
     size_t avail = d->chunk_len - d->chunk_pos;
+    if (d->cr_end && s[0] != '\n') { /* the last record ended at a CR that no LF follows */
+        d->failed = true;
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: bare CR line end (only LF and CRLF are supported)",
+                             d->path, d->line);
+    }
+    d->cr_end = false;
     const unsigned char *nl = memchr(s, '\n', avail);
     size_t n = nl ? (size_t)(nl - s) + 1 : avail;
+    /* Feed up to a CR alone: when a record ends there, what follows it (next
+     * call) must be an LF. */
+    const unsigned char *cr = memchr(s, '\r', n);
+    if (cr && (size_t)(cr - s) + 1 < n) {
+        n = (size_t)(cr - s) + 1;
+        nl = NULL;
+    }
     if (d->between) {
         for (size_t i = 0; i < n; i++)
             if (s[i] != '\r' && s[i] != '\n') {

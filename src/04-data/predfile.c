@@ -349,8 +349,19 @@ static void store_row(parser *ps)
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
     }
-    /* the id is kept only with its row: rows [0, n) own theirs (no leak when
-     * the row below turns out to be bad) */
+    int g = 0, p = 0;
+    if (k > 0 && (g = senti_predfile_label_index(pf, ps->gold.s)) < 0) {
+        fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
+        return;
+    }
+    if (k > 0)
+        p = senti_argmax_row(ps->row, pf->k);
+    if (k > 0 && pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0) {
+        fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
+        return;
+    }
+    /* The id only now: a row refused above must not leave one behind (row i
+     * is not counted in pf->n, so senti_predfile_free would not see it). */
     if (ps->has_id && !(pf->ids[i] = strdup(ps->id.s))) {
         fail(ps, SENTI_ERR_NOMEM, "out of memory");
         return;
@@ -362,18 +373,6 @@ static void store_row(parser *ps)
         pf->n++;
         if (!ps->gold_str[i] || !ps->pred_str[i])
             fail(ps, SENTI_ERR_NOMEM, "out of memory");
-        return;
-    }
-    int g = senti_predfile_label_index(pf, ps->gold.s), p = senti_argmax_row(ps->row, pf->k);
-    if (g < 0)
-        fail(ps, SENTI_ERR_FORMAT, "gold label '%s' is not a label of the file", ps->gold.s);
-    else if (pf->pred_from_file && (p = senti_predfile_label_index(pf, ps->pred.s)) < 0)
-        fail(ps, SENTI_ERR_FORMAT, "pred label '%s' is not a label of the file", ps->pred.s);
-    if (ps->st) {
-        if (ps->has_id) {
-            free(pf->ids[i]);
-            pf->ids[i] = NULL;
-        }
         return;
     }
     pf->gold[i] = g;

@@ -435,6 +435,12 @@ static senti_status parse_head(const json_t *o, const char *path, senti_head **o
         !json_is_string(feat))
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: bad 'labels', 'n_features' or 'features'", path);
     int K = (int)json_array_size(labels), d = (int)json_integer_value(nf);
+    /* The arrays are there before the allocation: a few bytes claiming 2^24
+     * features and 64 labels must not allocate 8 GB. */
+    const json_t *W = json_object_get(o, "weights");
+    if (json_array_size(json_object_get(o, "mean")) != (size_t)d || json_array_size(W) != (size_t)K)
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: 'mean' must hold n_features = %d numbers, 'weights' %d rows",
+                             path, d, K);
     senti_head *h = head_alloc(K, d);
     if (!h)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
@@ -451,7 +457,7 @@ static senti_status parse_head(const json_t *o, const char *path, senti_head **o
         if (!json_is_string(l) || !(h->labels[k] = strdup(json_string_value(l))))
             return senti_err_set(err, SENTI_ERR_FORMAT, "%s: labels[%d] is not a string", path, k);
     }
-    const json_t *sha = json_object_get(o, "model_sha256"), *W = json_object_get(o, "weights");
+    const json_t *sha = json_object_get(o, "model_sha256");
     if (json_is_string(sha))
         snprintf(h->model_sha256, sizeof h->model_sha256, "%s", json_string_value(sha));
     h->lambda = json_number_value(json_object_get(o, "lambda"));
