@@ -1,7 +1,8 @@
 # senti - sentiment classification and evaluation with real language models.
 #
 #   make            build libsenti (static + shared) and the senti CLI into $(BUILD)/
-#   make check      install what is missing, fetch the default model, run the test suite
+#   make check      install what is missing, fetch the models it tests, run the test suite
+#   make check-large fetch the Qwen2.5-Coder 0.5B and 1.5B models, run their llama.cpp fixtures
 #   make asan       the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       install, fetch, classify the demo set and write reports/demo/
 #   make bench      speed side by side with the llama.cpp peer (ratios)
@@ -57,8 +58,8 @@ TESTBIN := $(BUILD)/check_senti
 MODEL_DIR ?= models
 DEFAULT_MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: all lib check test asan demo reports bench install uninstall clean deps models models-all fixtures format \
-        fuzz fuzz-bins fuzz-replay fuzz-corpus
+.PHONY: all lib check check-large test asan demo reports bench install uninstall clean deps models models-all \
+        models-large fixtures format fuzz fuzz-bins fuzz-replay fuzz-corpus
 
 all: $(LIB_A) $(LIB_SO) $(SENTI)
 
@@ -140,8 +141,13 @@ deps:
 models: deps
 	@tools/fetch-models.sh $(MODEL_DIR) smollm2
 
+# everything make check tests: the default model, Gemma 3, Qwen2.5-Coder 0.5B
 models-all: deps
-	@tools/fetch-models.sh $(MODEL_DIR) smollm2 gemma3
+	@tools/fetch-models.sh $(MODEL_DIR) smollm2 gemma3 qwen05
+
+# Qwen2.5-Coder-Instruct 0.5B and 1.5B (~1.6 GB; resumable, checksummed)
+models-large: deps
+	@tools/fetch-models.sh $(MODEL_DIR) qwen05 qwen15
 
 # ---- tests -------------------------------------------------------------------
 
@@ -152,6 +158,13 @@ check: models-all
 	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tests/cli/run.sh
 
 test: check
+
+# The 1.5B model's llama.cpp fixtures (the "large" test cases, which make check
+# skips when the file is absent); SENTI_REQUIRE_LARGE=1 turns a skip into a failure.
+check-large: models-large
+	@$(MAKE) --no-print-directory all $(TESTBIN)
+	SENTI_BUILD=$(BUILD) SENTI_MODEL_DIR=$(MODEL_DIR) SENTI_REQUIRE_LARGE=1 CK_RUN_CASE=large $(TESTBIN)
+	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) SENTI_REQUIRE_LARGE=1 bash tests/cli/t_model.sh
 
 asan: models-all
 	@$(MAKE) --no-print-directory BUILD=build-asan \

@@ -56,16 +56,20 @@ static void check_ids(json_t *want, json_t *got, const char *what, size_t row)
                       "row %zu: %s: id %zu differs", row, what, i);
 }
 
-static void run_fixture(const char *name, double tol)
+static json_t *load_fixture(const char *name, size_t *rows)
 {
     char path[512];
     snprintf(path, sizeof path, "classify/%s.jsonl", name);
     size_t n_fx;
     json_t *fx = load_lines(tu_data_path(path), &n_fx);
-    json_t *head = json_array_get(fx, 0);
-    size_t rows = (size_t)json_integer_value(json_object_get(head, "rows"));
-    ck_assert_uint_eq(n_fx, rows + 1);
+    *rows = (size_t)json_integer_value(json_object_get(json_array_get(fx, 0), "rows"));
+    ck_assert_msg(n_fx == *rows + 1, "%s: %zu lines for %zu rows", name, n_fx, *rows);
+    return fx;
+}
 
+/* senti's parameters from a fixture's first line. */
+static senti_classify_params params_from_head(json_t *head, size_t rows)
+{
     senti_classify_params p = senti_classify_default_params();
     p.model_path = tu_model_path(json_string_value(json_object_get(head, "model")));
     p.verbalizer_path = json_string_value(json_object_get(head, "verbalizer"));
@@ -85,19 +89,15 @@ static void run_fixture(const char *name, double tol)
         else
             ck_abort_msg("unknown option %s in fixture", k);
     }
-    char *jsonl = tu_tmpfile(".jsonl"), *prompts = tu_tmpfile(".jsonl");
-    p.jsonl_path = jsonl;
-    p.prompts_path = prompts;
-    senti_classify_summary sum;
-    senti_err e = {0};
-    ck_assert_msg(senti_classify_run(&p, &sum, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_uint_eq(sum.n_rows, rows);
+    return p;
+}
 
-    size_t n_out, n_pr;
-    json_t *out = load_lines(jsonl, &n_out), *pr = load_lines(prompts, &n_pr);
-    ck_assert_uint_eq(n_out, rows);
-    ck_assert_uint_ge(n_pr, rows);
-    json_t *labels = json_object_get(head, "labels");
+/* senti's rows (out: raw label distributions, pr: the scored prompts)
+ * against one fixture. */
+static void compare_rows(const char *name, json_t *fx, json_t *out, json_t *pr, size_t rows, double tol)
+{
+    size_t n_pr = json_array_size(pr);
+    json_t *labels = json_object_get(json_array_get(fx, 0), "labels");
     double max_diff = 0.0;
     for (size_t r = 0; r < rows; r++) {
         json_t *want = json_array_get(fx, r + 1), *got = json_array_get(out, r);
@@ -128,27 +128,53 @@ static void run_fixture(const char *name, double tol)
     }
     fprintf(stderr, "classify %s: max |p - p_llama.cpp| = %.6f over %zu rows\n", name, max_diff, rows);
     ck_assert_msg(max_diff <= tol, "%s: max difference %.6f exceeds %g", name, max_diff, tol);
+}
+
+/* One senti run of fixture `name`'s settings, held to both oracles: `name`
+ * (llama.cpp on the quantized file, CLASSIFY_TOL) and `name`_f32 (on an F32
+ * copy, CLASSIFY_F32_TOL), which must describe the same run. */
+static void run_fixture(const char *name)
+{
+    char f32name[256];
+    snprintf(f32name, sizeof f32name, "%s_f32", name);
+    size_t rows, rows32;
+    json_t *fx = load_fixture(name, &rows), *fx32 = load_fixture(f32name, &rows32);
+    json_t *head = json_array_get(fx, 0), *head32 = json_array_get(fx32, 0);
+    ck_assert_uint_eq(rows, rows32);
+    ck_assert_msg(json_equal(json_object_get(head, "model"), json_object_get(head32, "model")) &&
+                      json_equal(json_object_get(head, "options"), json_object_get(head32, "options")) &&
+                      json_equal(json_object_get(head, "verbalizer"), json_object_get(head32, "verbalizer")),
+                  "%s and %s describe different runs", name, f32name);
+
+    senti_classify_params p = params_from_head(head, rows);
+    char *jsonl = tu_tmpfile(".jsonl"), *prompts = tu_tmpfile(".jsonl");
+    p.jsonl_path = jsonl;
+    p.prompts_path = prompts;
+    senti_classify_summary sum;
+    senti_err e = {0};
+    ck_assert_msg(senti_classify_run(&p, &sum, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(sum.n_rows, rows);
+
+    size_t n_out, n_pr;
+    json_t *out = load_lines(jsonl, &n_out), *pr = load_lines(prompts, &n_pr);
+    ck_assert_uint_eq(n_out, rows);
+    ck_assert_uint_ge(n_pr, rows);
+    compare_rows(name, fx, out, pr, rows, CLASSIFY_TOL);
+    compare_rows(f32name, fx32, out, pr, rows, CLASSIFY_F32_TOL);
     json_decref(out);
     json_decref(pr);
     json_decref(fx);
+    json_decref(fx32);
     unlink(jsonl);
     unlink(prompts);
     free(jsonl);
     free(prompts);
 }
 
-START_TEST(test_sst2_zero_shot)
-{
-    run_fixture("sst2_dev200_0shot_smollm2", CLASSIFY_TOL);
-    run_fixture("sst2_dev200_0shot_smollm2_f32", CLASSIFY_F32_TOL);
-}
+START_TEST(test_sst2_zero_shot) { run_fixture("sst2_dev200_0shot_smollm2"); }
 END_TEST
 
-START_TEST(test_sst2_four_shot)
-{
-    run_fixture("sst2_dev200_4shot_smollm2", CLASSIFY_TOL);
-    run_fixture("sst2_dev200_4shot_smollm2_f32", CLASSIFY_F32_TOL);
-}
+START_TEST(test_sst2_four_shot) { run_fixture("sst2_dev200_4shot_smollm2"); }
 END_TEST
 
 Suite *classify_suite(void)

@@ -877,130 +877,182 @@ static double golden_tol(void)
     return t ? atof(t) : SENTI_GOLDEN_TOL;
 }
 
-static void check_golden(const char *model_file, const char *fixture, double tol, double median_tol)
+/* One oracle file for a model and the bounds it is held to. */
+typedef struct {
+    const char *fixture; /* under tests/data/ */
+    double tol, median_tol;
+} golden_ref;
+
+/* What one oracle file has seen so far. */
+typedef struct {
+    FILE *f;
+    double worst, *diffs;
+    size_t n_diffs, cap;
+} golden_acc;
+
+static void acc_add(golden_acc *a, double d)
 {
-    json_error_t je;
-    FILE *f = fopen(tu_data_path(fixture), "r");
-    ck_assert_msg(f != NULL, "missing fixture %s (tools/oracle/gen_logits.py)", fixture);
+    a->worst = fmax(a->worst, d);
+    if (a->n_diffs == a->cap)
+        a->diffs = realloc(a->diffs, (a->cap *= 2) * sizeof *a->diffs);
+    ck_assert_ptr_nonnull(a->diffs);
+    a->diffs[a->n_diffs++] = d;
+}
+
+static int32_t *line_ids(json_t *j, int *n)
+{
+    json_t *ids = json_object_get(j, "ids");
+    *n = (int)json_array_size(ids);
+    int32_t *tok = malloc((size_t)*n * sizeof *tok);
+    for (int i = 0; i < *n; i++)
+        tok[i] = (int32_t)json_integer_value(json_array_get(ids, (size_t)i));
+    return tok;
+}
+
+/* One fixture line against senti's log-softmax `lg` of the same prompt. */
+static void compare_line(const golden_ref *r, golden_acc *a, json_t *j, const float *lg, int V)
+{
+    const char *name = json_string_value(json_object_get(j, "name"));
+    json_t *top = json_object_get(j, "top"), *lists[2] = {top, json_object_get(j, "sample")};
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < json_array_size(lists[l]); k++) {
+            json_t *pair = json_array_get(lists[l], k);
+            int id = (int)json_integer_value(json_array_get(pair, 0));
+            double lp = json_number_value(json_array_get(pair, 1));
+            if (lp < -20.0)
+                continue; /* far tail: relative noise of llama.cpp's own float32 sums */
+            double d = fabs(lg[id] - lp);
+            acc_add(a, d);
+            ck_assert_msg(d <= r->tol, "%s %s: token %d log-prob %.4f, llama.cpp %.4f (|d| %.4f > %.3g)", r->fixture,
+                          name, id, (double)lg[id], lp, d, r->tol);
+        }
+    /* same top-1 wherever llama.cpp's margin exceeds the tolerance */
+    double lp1 = json_number_value(json_array_get(json_array_get(top, 0), 1));
+    double lp2 = json_number_value(json_array_get(json_array_get(top, 1), 1));
+    if (lp1 - lp2 > r->tol) {
+        int want = (int)json_integer_value(json_array_get(json_array_get(top, 0), 0)), best = 0;
+        for (int i = 1; i < V; i++)
+            best = lg[i] > lg[best] ? i : best;
+        ck_assert_msg(best == want, "%s %s: top-1 %d, llama.cpp %d (margin %.3f)", r->fixture, name, best, want,
+                      lp1 - lp2);
+    }
+}
+
+/* Every prompt of the fixtures (the same prompts and ids in each, one line
+ * each) is decoded once by senti and compared with every oracle file. */
+static void check_golden(const char *model_file, const golden_ref *refs, int n_refs)
+{
+    golden_acc acc[2] = {{0}};
+    ck_assert_int_le(n_refs, 2);
+    for (int r = 0; r < n_refs; r++) {
+        acc[r].f = fopen(tu_data_path(refs[r].fixture), "r");
+        ck_assert_msg(acc[r].f != NULL, "missing fixture %s (tools/oracle/gen_logits.py)", refs[r].fixture);
+        acc[r].diffs = malloc((acc[r].cap = 4096) * sizeof *acc[r].diffs);
+    }
     senti_model *m = load_ok(tu_model_path(model_file));
     const int V = senti_model_hparams(m)->n_vocab;
     senti_context *ctx;
     senti_err e;
     ck_assert_int_eq(senti_context_new(m, 1024, &ctx, &e), SENTI_OK);
     float *lg = malloc((size_t)V * sizeof *lg);
-    char line[1 << 16];
-    double worst = 0;
+    static char line[1 << 16];
     int n_lines = 0;
-    size_t n_diffs = 0, cap_diffs = 4096;
-    double *diffs = malloc(cap_diffs * sizeof *diffs);
-    while (fgets(line, sizeof line, f)) {
-        json_t *j = json_loads(line, 0, &je);
-        ck_assert_msg(j != NULL, "%s: %s", fixture, je.text);
-        json_t *ids = json_object_get(j, "ids"), *top = json_object_get(j, "top"), *smp = json_object_get(j, "sample");
-        int n = (int)json_array_size(ids);
-        int32_t *tok = malloc((size_t)n * sizeof *tok);
-        for (int i = 0; i < n; i++)
-            tok[i] = (int32_t)json_integer_value(json_array_get(ids, (size_t)i));
+    json_t *j[2];
+    json_error_t je;
+    while (fgets(line, sizeof line, acc[0].f)) {
+        for (int r = 0; r < n_refs; r++) {
+            ck_assert_msg(r == 0 || fgets(line, sizeof line, acc[r].f), "%s: fewer lines", refs[r].fixture);
+            j[r] = json_loads(line, 0, &je);
+            ck_assert_msg(j[r] != NULL, "%s: %s", refs[r].fixture, je.text);
+        }
+        int n, n1;
+        int32_t *tok = line_ids(j[0], &n);
+        for (int r = 1; r < n_refs; r++) {
+            int32_t *t1 = line_ids(j[r], &n1);
+            ck_assert_msg(n1 == n && !memcmp(t1, tok, (size_t)n * sizeof *tok), "%s line %d: other ids than %s",
+                          refs[r].fixture, n_lines + 1, refs[0].fixture);
+            free(t1);
+        }
         int pos = n - 1;
         senti_outputs out = {.n_out = 1, .pos = &pos, .logits = lg};
         senti_context_truncate(ctx, 0);
         ck_assert_msg(senti_decode(ctx, tok, n, &out, &e) == SENTI_OK, "%s", e.msg);
         senti_log_softmax(lg, V);
-        const char *name = json_string_value(json_object_get(j, "name"));
-        json_t *lists[2] = {top, smp};
-        for (int l = 0; l < 2; l++)
-            for (size_t k = 0; k < json_array_size(lists[l]); k++) {
-                json_t *pair = json_array_get(lists[l], k);
-                int id = (int)json_integer_value(json_array_get(pair, 0));
-                double lp = json_number_value(json_array_get(pair, 1));
-                if (lp < -20.0)
-                    continue; /* far tail: relative noise of llama.cpp's own float32 sums */
-                double d = fabs(lg[id] - lp);
-                worst = fmax(worst, d);
-                if (n_diffs == cap_diffs)
-                    diffs = realloc(diffs, (cap_diffs *= 2) * sizeof *diffs);
-                diffs[n_diffs++] = d;
-                ck_assert_msg(d <= tol, "%s: token %d log-prob %.4f, llama.cpp %.4f (|d| %.4f > %.3f)", name, id,
-                              (double)lg[id], lp, d, tol);
-            }
-        /* same top-1 wherever llama.cpp's margin exceeds the tolerance */
-        double lp1 = json_number_value(json_array_get(json_array_get(top, 0), 1));
-        double lp2 = json_number_value(json_array_get(json_array_get(top, 1), 1));
-        if (lp1 - lp2 > tol) {
-            int want = (int)json_integer_value(json_array_get(json_array_get(top, 0), 0)), best = 0;
-            for (int i = 1; i < V; i++)
-                best = lg[i] > lg[best] ? i : best;
-            ck_assert_msg(best == want, "%s: top-1 %d, llama.cpp %d (margin %.3f)", name, best, want, lp1 - lp2);
+        for (int r = 0; r < n_refs; r++) {
+            compare_line(&refs[r], &acc[r], j[r], lg, V);
+            json_decref(j[r]);
         }
         free(tok);
-        json_decref(j);
         n_lines++;
     }
-    fclose(f);
-    ck_assert_msg(n_lines >= 30, "%s: only %d prompts", fixture, n_lines);
-    qsort(diffs, n_diffs, sizeof *diffs, cmp_dbl);
-    double median = diffs[n_diffs / 2];
-    fprintf(stderr, "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.6f (tol %g), median %.6f over %zu\n",
-            fixture, n_lines, worst, tol, median, n_diffs);
-    ck_assert_msg(median <= median_tol, "%s: median difference %.6f > %g", fixture, median, median_tol);
-    free(diffs);
+    for (int r = 0; r < n_refs; r++) {
+        ck_assert_msg(r == 0 || !fgets(line, sizeof line, acc[r].f), "%s: more lines", refs[r].fixture);
+        fclose(acc[r].f);
+        qsort(acc[r].diffs, acc[r].n_diffs, sizeof *acc[r].diffs, cmp_dbl);
+        double median = acc[r].diffs[acc[r].n_diffs / 2];
+        fprintf(stderr,
+                "model golden %s: %d prompts, max |log-softmax - llama.cpp| = %.6f (tol %g), median %.6f over %zu\n",
+                refs[r].fixture, n_lines, acc[r].worst, refs[r].tol, median, acc[r].n_diffs);
+        ck_assert_msg(median <= refs[r].median_tol, "%s: median difference %.6f > %g", refs[r].fixture, median,
+                      refs[r].median_tol);
+        free(acc[r].diffs);
+    }
+    ck_assert_msg(n_lines >= 30, "%s: only %d prompts", refs[0].fixture, n_lines);
     free(lg);
     senti_context_free(ctx);
     senti_model_free(m);
 }
 
+/* Each model: the quantized oracle (what users see) and the f32 oracle (the
+ * forward pass), from one decode of every prompt. */
 START_TEST(test_golden_smollm2)
 {
-    check_golden(TU_SMOLLM2, "logits/smollm2.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL);
+    golden_ref refs[2] = {{"logits/smollm2.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL},
+                          {"logits/smollm2_f32.jsonl", SENTI_GOLDEN_F32_TOL_SMOLLM2,
+                           SENTI_GOLDEN_F32_MEDIAN_TOL_SMOLLM2}};
+    check_golden(TU_SMOLLM2, refs, 2);
 }
 END_TEST
 
 START_TEST(test_golden_gemma3)
 {
-    check_golden(TU_GEMMA3, "logits/gemma3.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL);
-}
-END_TEST
-
-START_TEST(test_golden_f32_smollm2)
-{
-    check_golden(TU_SMOLLM2, "logits/smollm2_f32.jsonl", SENTI_GOLDEN_F32_TOL_SMOLLM2,
-                 SENTI_GOLDEN_F32_MEDIAN_TOL_SMOLLM2);
-}
-END_TEST
-
-START_TEST(test_golden_f32_gemma3)
-{
-    check_golden(TU_GEMMA3, "logits/gemma3_f32.jsonl", SENTI_GOLDEN_F32_TOL_GEMMA3, SENTI_GOLDEN_F32_MEDIAN_TOL_GEMMA3);
+    golden_ref refs[2] = {{"logits/gemma3.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL},
+                          {"logits/gemma3_f32.jsonl", SENTI_GOLDEN_F32_TOL_GEMMA3, SENTI_GOLDEN_F32_MEDIAN_TOL_GEMMA3}};
+    check_golden(TU_GEMMA3, refs, 2);
 }
 END_TEST
 
 /* Real weights: token-by-token decode (dot path) == batched prefill (sgemm path). */
+static void check_paths_agree(const char *file)
+{
+    senti_model *m = load_ok(tu_model_path(file));
+    const int V = senti_model_hparams(m)->n_vocab, n = 12;
+    senti_context *ctx;
+    senti_err e;
+    ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
+    int32_t ids[12];
+    make_ids(ids, n, 4000, 99);
+    float *a = malloc((size_t)V * sizeof *a), *b = malloc((size_t)V * sizeof *b);
+    int last = n - 1, zero = 0;
+    senti_outputs oa = {.n_out = 1, .pos = &last, .logits = a}, ob = {.n_out = 1, .pos = &zero, .logits = b};
+    ck_assert_int_eq(senti_decode(ctx, ids, n, &oa, &e), SENTI_OK);
+    senti_context_truncate(ctx, 0);
+    for (int t = 0; t < n; t++)
+        ck_assert_int_eq(senti_decode(ctx, ids + t, 1, t == n - 1 ? &ob : NULL, &e), SENTI_OK);
+    double d = max_diff_ff(a, b, (size_t)V);
+    ck_assert_msg(d < 2e-3, "%s: batched vs token-by-token logits differ by %g", file, d);
+    free(a), free(b);
+    senti_context_free(ctx);
+    senti_model_free(m);
+}
+
 START_TEST(test_real_paths_agree)
 {
-    const char *files[2] = {TU_SMOLLM2, TU_GEMMA3};
-    for (int fi = 0; fi < 2; fi++) {
-        senti_model *m = load_ok(tu_model_path(files[fi]));
-        const int V = senti_model_hparams(m)->n_vocab, n = 12;
-        senti_context *ctx;
-        senti_err e;
-        ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
-        int32_t ids[12];
-        make_ids(ids, n, 4000, 99);
-        float *a = malloc((size_t)V * sizeof *a), *b = malloc((size_t)V * sizeof *b);
-        int last = n - 1, zero = 0;
-        senti_outputs oa = {.n_out = 1, .pos = &last, .logits = a}, ob = {.n_out = 1, .pos = &zero, .logits = b};
-        ck_assert_int_eq(senti_decode(ctx, ids, n, &oa, &e), SENTI_OK);
-        senti_context_truncate(ctx, 0);
-        for (int t = 0; t < n; t++)
-            ck_assert_int_eq(senti_decode(ctx, ids + t, 1, t == n - 1 ? &ob : NULL, &e), SENTI_OK);
-        double d = max_diff_ff(a, b, (size_t)V);
-        ck_assert_msg(d < 2e-3, "%s: batched vs token-by-token logits differ by %g", files[fi], d);
-        free(a), free(b);
-        senti_context_free(ctx);
-        senti_model_free(m);
-    }
+    check_paths_agree(TU_SMOLLM2);
+    check_paths_agree(TU_GEMMA3);
 }
 END_TEST
+
 
 /* The tiny-model reference tests hold the f32 path to 1e-4. */
 static void f32_setup(void) { setenv("SENTI_MATMUL", "f32", 1); }
@@ -1033,8 +1085,6 @@ Suite *model_suite(void)
     tcase_add_test(real, test_real_paths_agree);
     tcase_add_test(real, test_golden_smollm2);
     tcase_add_test(real, test_golden_gemma3);
-    tcase_add_test(real, test_golden_f32_smollm2);
-    tcase_add_test(real, test_golden_f32_gemma3);
     suite_add_tcase(s, real);
     return s;
 }

@@ -128,6 +128,7 @@ END_TEST
 START_TEST(test_golden_gemma3) { run_golden(TU_GEMMA3, "tokenizer/gemma3.jsonl", 300); }
 END_TEST
 
+
 /* gguf-py: tokenizer.ggml.model gpt2, pre smollm, 49152 tokens, bos 1, eos 2,
  * add_bos_token false; token 1 is '<|im_start|>' (control). */
 START_TEST(test_smollm2_facts)
@@ -182,6 +183,40 @@ START_TEST(test_gemma3_facts)
 }
 END_TEST
 
+/* gguf-py, the same for both Qwen2.5-Coder files: model gpt2, pre qwen2,
+ * 151936 tokens, bos 151643 (<|endoftext|>), eos 151645 (<|im_end|>),
+ * add_bos_token false; <|im_start|> 151644 and <|fim_prefix|> 151659 are
+ * control tokens (type 3); 'Ġpositive' is 6785. */
+static void qwen_facts(const char *model)
+{
+    senti_tokenizer *t = load_tok(model);
+    ck_assert_int_eq(senti_tokenizer_kind(t), SENTI_TOK_BPE);
+    ck_assert_str_eq(senti_tokenizer_pre(t), "qwen2");
+    ck_assert_int_eq(senti_tokenizer_n_vocab(t), 151936);
+    ck_assert_int_eq(senti_token_bos(t), 151643);
+    ck_assert_int_eq(senti_token_eos(t), 151645);
+    ck_assert(!senti_tokenizer_add_bos(t));
+    ck_assert(!senti_tokenizer_add_eos(t));
+    ck_assert_int_eq(senti_token_lookup(t, "<|im_start|>", 12), 151644);
+    ck_assert_int_eq(senti_token_lookup(t, "<|fim_prefix|>", 14), 151659);
+    char buf[32];
+    ck_assert_uint_eq(senti_token_to_piece(t, 151644, false, buf, sizeof buf), 0);
+    ck_assert_int_eq(senti_token_lookup(t, "\xc4\xa0positive", 10), 6785);
+    ck_assert_uint_eq(senti_token_to_piece(t, 6785, false, buf, sizeof buf), 9);
+    ck_assert(!memcmp(buf, " positive", 9));
+    senti_tokenizer_free(t);
+}
+
+START_TEST(test_qwen05_facts) { qwen_facts(TU_QWEN05); }
+END_TEST
+
+START_TEST(test_qwen15_facts)
+{
+    if (tu_optional_model(TU_QWEN15, "tokenizer facts qwen15"))
+        qwen_facts(TU_QWEN15);
+}
+END_TEST
+
 /* Output buffer contract: RANGE with the full count, then a retry fits. */
 START_TEST(test_buffer_too_small)
 {
@@ -214,6 +249,11 @@ Suite *tokenizer_suite(void)
     tcase_add_test(tc, test_smollm2_facts);
     tcase_add_test(tc, test_gemma3_facts);
     tcase_add_test(tc, test_buffer_too_small);
+    tcase_add_test(tc, test_qwen05_facts);
     suite_add_tcase(s, tc);
+    TCase *large = tcase_create("large"); /* make check-large: CK_RUN_CASE=large */
+    tcase_set_timeout(large, 120);
+    tcase_add_test(large, test_qwen15_facts);
+    suite_add_tcase(s, large);
     return s;
 }

@@ -16,6 +16,17 @@ const char *tu_model_path(const char *file)
     return buf;
 }
 
+bool tu_optional_model(const char *file, const char *test)
+{
+    const char *path = tu_model_path(file);
+    if (access(path, R_OK) == 0)
+        return true;
+    const char *req = getenv("SENTI_REQUIRE_LARGE");
+    ck_assert_msg(!(req && !strcmp(req, "1")), "%s: %s not present (SENTI_REQUIRE_LARGE=1)", test, path);
+    fprintf(stderr, "SKIP %s: %s not present (make check-large fetches it and runs this test)\n", test, path);
+    return false;
+}
+
 const char *tu_data_path(const char *rel)
 {
     static char buf[4096];

@@ -5,6 +5,7 @@
 #define SENTI_TESTUTIL_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Declarations of every suite constructor (generated list, see the Makefile). */
@@ -17,6 +18,15 @@
 const char *tu_model_path(const char *file);
 #define TU_SMOLLM2 "SmolLM2-135M-Instruct.Q4_1.gguf"
 #define TU_GEMMA3 "gemma-3-270m-q4_k_m.gguf"
+#define TU_QWEN05 "qwen2.5-coder-0.5b-instruct.gguf" /* fetched by make check, like Gemma 3 */
+#define TU_QWEN15 "qwen2.5-coder-1.5b-instruct.gguf" /* optional: make models-large */
+
+/* Whether an optional model file (TU_QWEN15) is present under $SENTI_MODEL_DIR.
+ * When it is not, prints "SKIP <test>: <path> not present (make check-large
+ * fetches it and runs this test)" to stderr and returns false, so the caller
+ * returns without checking anything. With SENTI_REQUIRE_LARGE=1 (set by make
+ * check-large) a missing file fails the test instead of skipping it. */
+bool tu_optional_model(const char *file, const char *test);
 
 /* Path of a committed fixture under tests/data/ (the runner is started from
  * the repository root); static storage. */

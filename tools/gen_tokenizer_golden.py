@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """gen_tokenizer_golden.py - dev-only: golden tokenizations from llama.cpp.
 
-Writes tests/data/tokenizer/smollm2.jsonl and gemma3.jsonl, one JSON object a
-line:
+Writes tests/data/tokenizer/<model>.jsonl (smollm2, gemma3, qwen05, qwen15),
+one JSON object a line:
     {"text": str, "add_special": bool, "parse_special": bool, "ids": [int],
      "pieces": str}
 `pieces` is llama.cpp's token_to_piece(special=true) of every id, concatenated
@@ -10,7 +10,8 @@ line:
 bytes) instead of "text".
 
 Run with the oracle venv (llama-cpp-python), from the repository root:
-    /opt/oracle/bin/python tools/gen_tokenizer_golden.py [MODEL_DIR]
+    /opt/oracle/bin/python tools/gen_tokenizer_golden.py [MODEL_DIR [MODEL...]]
+(MODEL: smollm2 gemma3 qwen05 qwen15; default smollm2 gemma3)
 Never run by `make check`. Reads ~60 SST-2 dev sentences and ~40 TweetEval
 tweets from ../shared/datasets at generation time (not copied elsewhere).
 """
@@ -25,6 +26,8 @@ import llama_cpp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "models")
+MODELS = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf", "gemma3": "gemma-3-270m-q4_k_m.gguf",
+          "qwen05": "qwen2.5-coder-0.5b-instruct.gguf", "qwen15": "qwen2.5-coder-1.5b-instruct.gguf"}
 DATASETS = os.environ.get("SENTI_DATASETS", "/work/shared/datasets")
 OUT_DIR = os.path.join(ROOT, "tests", "data", "tokenizer")
 
@@ -173,6 +176,18 @@ CHAT_GEMMA = [
     "<div class=\"x\">html</div>",
 ]
 
+# Qwen2.5 (qwen05, qwen15 only): its own control tokens, code, digit runs.
+EXTRA_QWEN = [
+    "<|fim_prefix|>def f(x):<|fim_suffix|>    return y<|fim_middle|>",
+    "<|repo_name|>senti<|file_sep|>src/main.c",
+    "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n",
+    "<tool_call>{\"name\": \"f\"}</tool_call>",
+    "<|vision_start|><|image_pad|><|vision_end|>",
+    "for (int i = 0; i < 1000000; i++) { sum += a[i] * 3.14159f; }",
+    "    if x:\n        return 12345678901234567890\n\tpass",
+    "printf(\"%d\\n\", 42);  // 2024-12-31T23:59:59Z",
+]
+
 PROMPTS = [
     "Review: This movie was great.\nSentiment:",
     "Review: A total mess.\nSentiment: Negative\n\nReview: Loved it!\nSentiment:",
@@ -234,7 +249,7 @@ def random_mixes(n, seed):
     return ["".join(rng.choice(MIX_POOL) for _ in range(rng.randint(1, 40))) for _ in range(n)]
 
 
-def corpus(chat):
+def corpus(extra):
     sst = read_column(os.path.join(DATASETS, "sst2", "dev.csv"), "sentence", 60, 11)
     tweets = read_column(os.path.join(DATASETS, "tweeteval", "val.csv"), "text", 40, 12)
     plain = REVIEWS + [" " + r for r in REVIEWS[:20]] + [r + "\n" for r in REVIEWS[20:30]]
@@ -242,7 +257,7 @@ def corpus(chat):
     items = [(s.encode("utf-8"), True, False) for s in plain]
     items += [(s.encode("utf-8"), False, False) for s in REVIEWS[:10] + SPACES[:5] + [""]]
     items += [(s.encode("utf-8"), True, True) for s in sst[:10] + REVIEWS[30:40]]
-    for s in CHAT_SMOL + CHAT_GEMMA:
+    for s in CHAT_SMOL + CHAT_GEMMA + extra:
         for ps in (True, False):
             items.append((s.encode("utf-8"), True, ps))
             items.append((s.encode("utf-8"), False, ps))
@@ -253,13 +268,13 @@ def corpus(chat):
 
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
-    models = [("smollm2.jsonl", "SmolLM2-135M-Instruct.Q4_1.gguf"),
-              ("gemma3.jsonl", "gemma-3-270m-q4_k_m.gguf")]
+    keys = sys.argv[2:] or ["smollm2", "gemma3"]
+    models = [(k + ".jsonl", MODELS[k]) for k in keys]
     for out, model in models:
         llm = llama_cpp.Llama(model_path=os.path.join(MODEL_DIR, model), vocab_only=True,
                               verbose=False)
         vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        items = corpus(None)
+        items = corpus(EXTRA_QWEN if out.startswith("qwen") else [])
         with open(os.path.join(OUT_DIR, out), "w", encoding="utf-8") as f:
             for data, add_special, parse_special in items:
                 e = entry(llm, vocab, data, add_special, parse_special)

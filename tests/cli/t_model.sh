@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# senti model info / tokenize / logits on both real models. Expected token ids
+# senti model info / tokenize / logits on the real models (the Qwen2.5-Coder
+# 1.5B only when present: make check-large). Expected token ids
 # are llama.cpp's (llama-cpp-python 0.3.36, tokenize(add_bos per model, special=False)).
 set -euo pipefail
 SENTI=${SENTI:-build/senti}
 SMOL=${MODEL_DIR:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
 GEMMA=${MODEL_DIR:-models}/gemma-3-270m-q4_k_m.gguf
+QWEN05=${MODEL_DIR:-models}/qwen2.5-coder-0.5b-instruct.gguf
+QWEN15=${MODEL_DIR:-models}/qwen2.5-coder-1.5b-instruct.gguf
 fail() { echo "FAIL: $*" >&2; exit 1; }
 text="The movie was great, wasn't it?"
 
@@ -21,6 +24,26 @@ info=$($SENTI model info -m "$GEMMA")
 for want in "architecture: *gemma3" "Q5_0 *81 tensors" "Q4_K *27 tensors" "Q6_K *9 tensors" "sliding"; do
     grep -Eiq "$want" <<< "$info" || fail "gemma3 info lacks '$want'"
 done
+
+# Qwen2.5-Coder: tensor counts and block count as gguf-py reads them
+qwen_checks() { # file sha n_layer "TYPE COUNT"...
+    local f=$1 sha=$2 nl=$3; shift 3
+    local info; info=$($SENTI model info -m "$f")
+    for want in "architecture: *qwen2" "sha256: *$sha" "pre_tokenizer: *qwen2" "n_layer: *$nl" "$@"; do
+        echo "$info" | grep -Eq "$want" || fail "$f info lacks '$want'"
+    done
+    $SENTI logits -m "$f" --top 3 "The capital of France is" | grep -q '^1	[0-9]*	.*" Paris"' || fail "$f logits"
+}
+qwen_checks "$QWEN05" 1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32 24 \
+    "Q5_0 *133 tensors" "Q8_0 *13 tensors" "Q4_K *12 tensors" "Q6_K *12 tensors" "F32 *121 tensors"
+if [ -f "$QWEN15" ]; then
+    qwen_checks "$QWEN15" cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046 28 \
+        "Q4_K *169 tensors" "Q6_K *29 tensors" "F32 *141 tensors"
+elif [ "${SENTI_REQUIRE_LARGE:-0}" = 1 ]; then
+    fail "$QWEN15 not present (SENTI_REQUIRE_LARGE=1)"
+else
+    echo "SKIP qwen15 checks: $QWEN15 not present (make check-large fetches it and runs them)" >&2
+fi
 
 # the most likely next word after an unambiguous prompt
 $SENTI logits -m "$SMOL" --top 3 "The capital of France is" | grep -q '^1	[0-9]*	.*" Paris"' || fail "logits"

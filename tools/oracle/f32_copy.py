@@ -35,12 +35,17 @@ def f32_copy(src, dst):
             continue
         sub = f.types[1] if f.types[0] == GGUFValueType.ARRAY else None
         w.add_key_value(name, field_value(f), f.types[0], sub_type=sub)
-    for t in r.tensors:
-        a = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
-        w.add_tensor(t.name, a.reshape(tuple(int(x) for x in reversed(t.shape))))
+    # Tensor infos first, then one tensor at a time: peak memory is the
+    # largest tensor, not the whole F32 model (1.5B: ~7 GB).
+    shapes = [tuple(int(x) for x in reversed(t.shape)) for t in r.tensors]
+    for t, shape in zip(r.tensors, shapes):
+        w.add_tensor_info(t.name, shape, np.dtype(np.float32), 4 * int(np.prod(shape)))
     w.write_header_to_file()
     w.write_kv_data_to_file()
-    w.write_tensors_to_file()
+    w.write_ti_data_to_file()
+    for t, shape in zip(r.tensors, shapes):
+        a = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
+        w.write_tensor_data(a.reshape(shape))
     w.close()
 
 

@@ -7,6 +7,7 @@ llama-cpp-python (see docs/oracle.md).
     /opt/oracle/bin/python tools/oracle/gen_logits.py smollm2 [--models DIR] [--out FILE]
     /opt/oracle/bin/python tools/oracle/gen_logits.py gemma3
     /opt/oracle/bin/python tools/oracle/gen_logits.py smollm2 --f32
+    (models: smollm2, gemma3, qwen05, qwen15; the file names are in MODELS)
 
 With --f32, llama.cpp runs on an F32 copy of the model (every tensor
 dequantized by gguf-py, f32_copy.py) with an F32 KV cache, so it computes in
@@ -54,6 +55,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = {
     "smollm2": ("SmolLM2-135M-Instruct.Q4_1.gguf", False),
     "gemma3": ("gemma-3-270m-q4_k_m.gguf", True),
+    "qwen05": ("qwen2.5-coder-0.5b-instruct.gguf", False),
+    "qwen15": ("qwen2.5-coder-1.5b-instruct.gguf", False),
 }
 NEXT_PROMPTS = ["rev_emoji", "sst_dev_64", "fewshot_4", "chat_system", "long_500"]
 N_TOP, N_SAMPLE = 40, 64

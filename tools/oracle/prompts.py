@@ -8,7 +8,8 @@ a token budget. Everything is deterministic: same dataset file, same model
 tokenizer -> same prompts.
 
 Chat-formatted prompts use each model's own turn markers written out by hand
-(ChatML for SmolLM2, <start_of_turn>/<end_of_turn> for Gemma 3); BOS is not
+(ChatML for SmolLM2 and the Qwen2.5 models, <start_of_turn>/<end_of_turn> for
+Gemma 3); BOS is not
 written into the text: the tokenizer adds it when the model's metadata says so.
 """
 
@@ -28,6 +29,8 @@ def load_sst2_dev(path=SST2_DEV):
 
 
 WORD = {0: "negative", 1: "positive"}
+
+CHATML = {"smollm2", "qwen05", "qwen15"}  # models whose turns are <|im_start|>role ... <|im_end|>
 
 # Hand-written reviews (our own sentences), chosen to cover punctuation,
 # digits, accents, emoji, CJK, runs of whitespace and mixed sentiment.
@@ -85,7 +88,7 @@ def chat(model_key, turns, system=None):
     open assistant turn. Gemma has no system role: it joins the first user
     turn, as its own template does."""
     out = []
-    if model_key == "smollm2":
+    if model_key in CHATML:
         if system:
             out.append("<|im_start|>system\n%s<|im_end|>\n" % system)
         for role, text in turns:
