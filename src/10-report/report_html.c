@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report_internal.h"
+#include "senti/metrics.h"
 
 static const char *const palette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f",
                                       "#555555"};
@@ -35,7 +36,8 @@ static const char css[] =
     ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}.pass{background:#e6f4ea;"
     "color:var(--ok)}.fail{background:#fdecea;color:var(--bad)}.grid{display:grid;grid-template-columns:"
     "repeat(auto-fill,minmax(min(100%,260px),1fr));gap:14px}.grid.wide{grid-template-columns:"
-    "repeat(auto-fit,minmax(min(100%,480px),1fr))}.wide svg{max-width:760px}figure{margin:0;min-width:0}"
+    "repeat(auto-fit,minmax(min(100%,480px),1fr))}.wide svg{max-width:760px}.grid.pair{grid-template-columns:repeat(auto-fill,minmax(min(100%,300px),400px))}"
+    "table.fit{width:auto;min-width:min(100%,480px)}figure{margin:0;min-width:0}"
     "figcaption{font-size:.8em;color:var(--muted)}svg{width:100%;height:auto;display:block}"
     "svg text{font-family:inherit;fill:var(--fg)}"
     ".axis{stroke:#8a93a3;stroke-width:1}.gridl{stroke:#e6e9ee;stroke-width:1}.diag{stroke:#9aa3b2;"
@@ -115,7 +117,10 @@ static void html_head(FILE *f, const senti_results *r)
         esc(f, rep_str(exp, "description"));
         fputs("</p>\n", f);
     }
-    fprintf(f, "<p class=\"muted\">%zu cells &middot; experiment <code>", json_array_size(r->cells));
+    if (r->source)
+        fputs("<p class=\"muted\">predictions file <code>", f);
+    else
+        fprintf(f, "<p class=\"muted\">%zu cells &middot; experiment <code>", json_array_size(r->cells));
     esc(f, rep_str(exp, "file"));
     fputs("</code> &middot; senti ", f);
     esc(f, rep_str(r->root, "senti_version"));
@@ -536,8 +541,10 @@ static void html_small_multiples(FILE *f, const senti_results *r, const rep_row 
 
 static void html_per_class(FILE *f, const senti_results *r)
 {
-    fputs("<h2 id=\"per-class\">Per-class metrics</h2>\n<details><summary>Precision, recall and F1 of every label "
-          "in every cell</summary><div class=\"scroll\"><table><tr><th>Cell</th><th>Label</th>"
+    fprintf(f, "<h2 id=\"per-class\">Per-class metrics</h2>\n<details%s><summary>Precision, recall and F1 of every "
+               "label in every cell</summary>",
+            json_array_size(r->cells) == 1 ? " open" : "");
+    fputs("<div class=\"scroll\"><table id=\"per-class-table\"><tr><th>Cell</th><th>Label</th>"
           "<th class=\"num\">Precision</th><th class=\"num\">Recall</th><th class=\"num\">F1</th>"
           "<th class=\"num\">Support</th><th class=\"num\">Predicted</th></tr>\n",
           f);
@@ -669,9 +676,123 @@ static void html_manifest(FILE *f, const senti_results *r)
     fputs("</details>\n", f);
 }
 
+/* ---- one predictions file (report_pred.c builds its one-cell tree) ----------------------- */
+
+static void pred_head(FILE *f, const senti_results *r, const json_t *cell)
+{
+    const json_t *src = r->source;
+    html_head(f, r);
+    fprintf(f, "<p id=\"headline\"><strong>accuracy = %.4f (%lld/%lld)</strong></p>\n",
+            rep_metric_value(cell, "accuracy"), jint(cell, "correct"), jint(cell, "n"));
+    if (jint(src, "skipped") || jint(src, "renormalized"))
+        fprintf(f, "<p class=\"muted\">%lld rows skipped for their status, %lld renormalized.</p>\n",
+                jint(src, "skipped"), jint(src, "renormalized"));
+}
+
+static void pred_metrics(FILE *f, const senti_results *r, const json_t *cell)
+{
+    fprintf(f, "<h2 id=\"metrics\">Metrics</h2>\n<p class=\"muted\">%.0f%% percentile bootstrap intervals "
+               "(%lld resamples, seed %lld); calibration metrics over %lld equal-width bins of the top-label "
+               "confidence.</p>\n<div class=\"scroll\"><table id=\"metrics-table\" class=\"fit\"><tr><th>Metric</th>"
+               "<th class=\"num\">Value</th><th class=\"num\">Interval</th></tr>\n",
+            100 * rep_num(json_object_get(json_object_get(r->root, "eval"), "ci_level")),
+            jint(json_object_get(r->root, "eval"), "bootstrap"), jint(json_object_get(r->root, "eval"), "seed"),
+            jint(json_object_get(r->root, "eval"), "bins"));
+    for (int m = 0; m < SENTI_M_COUNT; m++) {
+        const char *key = senti_metric_name((senti_metric)m);
+        double lo, hi;
+        char a[32], b[32], c[32];
+        rep_metric_ci(cell, key, &lo, &hi);
+        fprintf(f, "<tr><td>%s %s</td><td class=\"num\">%s</td><td class=\"num\">", key,
+                senti_metric_higher_is_better((senti_metric)m) ? "&uarr;" : "&darr;",
+                rep_fmt(rep_metric_value(cell, key), a));
+        if (!isnan(lo) && !isnan(hi))
+            fprintf(f, "[%s, %s]", rep_fmt(lo, b), rep_fmt(hi, c));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></div>\n", f);
+}
+
+static void pred_charts(FILE *f, const json_t *cell)
+{
+    char a[32];
+    fputs("<h2 id=\"charts\">Calibration and errors</h2>\n<div class=\"grid pair\">\n", f);
+    if (json_array_size(json_object_get(cell, "reliability"))) {
+        fputs("<figure>", f);
+        reliability_svg(f, &cell, 1);
+        fprintf(f, "<figcaption>Reliability: top-label confidence vs accuracy per bin; ECE %s</figcaption></figure>\n",
+                rep_fmt(rep_metric_value(cell, "ece"), a));
+    }
+    fputs("<figure>", f);
+    confusion_svg(f, &cell, 1);
+    fputs("<figcaption>Confusion matrix: rows gold, columns predicted, shaded by row fraction</figcaption>"
+          "</figure>\n</div>\n",
+          f);
+    if (!json_array_size(json_object_get(cell, "reliability")))
+        fputs("<p class=\"muted\">No probability columns: no reliability diagram.</p>\n", f);
+}
+
+static void pred_worst(FILE *f, const json_t *cell)
+{
+    const json_t *w = json_object_get(cell, "worst_calibrated");
+    if (!json_is_array(w))
+        return;
+    fputs("<h2 id=\"worst\">Worst-calibrated rows</h2>\n<p class=\"muted\">The rows whose confidence in the "
+          "predicted label is furthest from being right: |confidence &minus; correct|, largest first.</p>\n"
+          "<div class=\"scroll\"><table id=\"worst-table\"><tr><th class=\"num\">Row</th><th>Id</th><th>Gold</th>"
+          "<th>Predicted</th><th class=\"num\">Confidence</th><th>Correct</th><th class=\"num\">Gap</th></tr>\n",
+          f);
+    size_t i;
+    json_t *o;
+    char a[32], b[32];
+    json_array_foreach(w, i, o)
+    {
+        fprintf(f, "<tr><td class=\"num\">%lld</td><td>", jint(o, "row"));
+        esc_name(f, rep_str(o, "id"));
+        fputs("</td><td>", f);
+        esc(f, rep_str(o, "gold"));
+        fputs("</td><td>", f);
+        esc(f, rep_str(o, "pred"));
+        fprintf(f, "</td><td class=\"num\">%s</td><td>%s</td><td class=\"num\">%s</td></tr>\n",
+                rep_fmt(rep_num(json_object_get(o, "confidence")), a),
+                json_is_true(json_object_get(o, "correct")) ? "yes" : "<strong>no</strong>",
+                rep_fmt(rep_num(json_object_get(o, "gap")), b));
+    }
+    fputs("</table></div>\n", f);
+}
+
+static void pred_manifest(FILE *f, const senti_results *r)
+{
+    json_t *src = r->source;
+    fputs("<h2 id=\"manifest\">Manifest</h2>\n", f);
+    static const char *const keys[] = {"path", "rows", "skipped", "renormalized", "sha256"};
+    json_t *list = json_pack("[O]", src);
+    manifest_table(f, r, list, "Predictions", keys, 5);
+    json_decref(list);
+}
+
+static senti_status html_predictions(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                     FILE *f, senti_err *err)
+{
+    const json_t *cell = json_array_get(r->cells, 0);
+    pred_head(f, r, cell);
+    html_gates(f, gates, n_gates);
+    pred_metrics(f, r, cell);
+    pred_charts(f, cell);
+    html_per_class(f, r);
+    pred_worst(f, cell);
+    pred_manifest(f, r);
+    fputs("<p class=\"muted\">Generated by <code>senti report</code> from <code>", f);
+    esc(f, r->path);
+    fputs("</code>.</p>\n</main></body></html>\n", f);
+    return ferror(f) ? senti_err_set(err, SENTI_ERR_IO, "write error") : SENTI_OK;
+}
+
 senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                senti_err *err)
 {
+    if (r->source && json_array_size(r->cells) == 1)
+        return html_predictions(r, gates, n_gates, f, err);
     size_t n;
     rep_row *rows = rep_rows(r, &n);
     if (!rows)
