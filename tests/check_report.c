@@ -196,7 +196,8 @@ START_TEST(test_writers)
     char *html = render(senti_report_html, r, res, 2);
     ck_assert(strstr(html, "<script") == NULL);
     ck_assert(strstr(html, "http://") == NULL && strstr(html, "https://") == NULL);
-    ck_assert(strstr(html, "0.918 ± 0.006") != NULL);
+    /* the spread on a second line of the cell: "0.918 <span class="ci">± 0.006</span>" */
+    ck_assert(strstr(html, "0.918 <span class=\"ci\">± 0.006</span>") != NULL);
     ck_assert_uint_eq(count(html, "aria-label=\"reliability diagram\""), 12);
     ck_assert_uint_eq(count(html, "aria-label=\"confusion matrix\""), 12);
     ck_assert_uint_eq(count(html, "aria-label=\"accuracy vs shots\""), 2);
@@ -226,6 +227,73 @@ START_TEST(test_writers)
 }
 END_TEST
 
+/* One predictions CSV: 12 rows of labels a, b with hand-computed gaps
+ * |p(pred) - correct| (binary fractions, exact): row 1 0.25, rows 2 and 5
+ * 0.75 (a tie: file order), row 3 0.5, row 4 0, rows 6-12 0.125. Top 10:
+ * 2 5 3 1 6 7 8 9 10 11. Correct: rows 1, 4, 6-12 = 9 of 12. */
+static const char pred_csv[] = "id,gold,pred,p_a,p_b\n"
+                               "r1,a,a,0.75,0.25\nr2,a,b,0.25,0.75\nr3,b,a,0.5,0.5\nr4,b,b,0,1\nr5,a,b,0.25,0.75\n"
+                               "r6,a,a,0.875,0.125\nr7,a,a,0.875,0.125\nr8,a,a,0.875,0.125\nr9,a,a,0.875,0.125\n"
+                               "r10,a,a,0.875,0.125\nr11,a,a,0.875,0.125\nr12,a,a,0.875,0.125\n";
+
+static char *write_tmp(const char *suffix, const char *text)
+{
+    char *path = tu_tmpfile(suffix);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fputs(text, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+    return path;
+}
+
+START_TEST(test_predictions)
+{
+    char *path = write_tmp(".csv", pred_csv);
+    senti_eval_params ev = senti_eval_default_params();
+    ev.bootstrap = 0;
+    senti_results *r;
+    senti_err e;
+    ck_assert_msg(senti_results_open(path, NULL, &ev, &r, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert(senti_results_is_predictions(r));
+    ck_assert_uint_eq(senti_results_n_cells(r), 1);
+    ck_assert_double_eq_tol(senti_results_metric(r, 0, "accuracy"), 0.75, 1e-15);
+    /* the worst-calibrated rows, through the JSON writer */
+    char *js = render(senti_report_json, r, NULL, 0);
+    const char *w = strstr(js, "\"worst_calibrated\"");
+    ck_assert_ptr_nonnull(w);
+    static const char *const order[] = {"\"r2\"", "\"r5\"", "\"r3\"", "\"r1\"", "\"r6\"", "\"r7\"",
+                                        "\"r8\"", "\"r9\"", "\"r10\"", "\"r11\""};
+    for (size_t i = 0; i < 10; i++) {
+        const char *next = strstr(w, order[i]);
+        ck_assert_msg(next != NULL, "row %s missing or out of order", order[i]);
+        w = next + 1;
+    }
+    ck_assert(strstr(js, "\"r12\"") == NULL && strstr(js, "\"r4\"") == NULL);
+    free(js);
+    /* a gate applies to the one cell */
+    senti_gate g;
+    senti_gate_result res;
+    ck_assert_int_eq(senti_gate_parse("accuracy=0.75", SENTI_GATE_UNDER, &g, &e), SENTI_OK);
+    ck_assert_int_eq(senti_gates_eval(r, NULL, &g, 1, &res, &e), SENTI_OK);
+    ck_assert(res.passed && res.n_checked == 1);
+    senti_gate_result_clear(&res);
+    senti_results_free(r);
+    remove(path);
+    free(path);
+    /* dispatch: a directory and a JSON file are results; a CSV without gold is neither */
+    ck_assert_int_eq(senti_results_open("tests/data/report", NULL, NULL, &r, &e), SENTI_OK);
+    ck_assert(!senti_results_is_predictions(r));
+    senti_results_free(r);
+    ck_assert_int_eq(senti_results_open("tests/data/report/bad_syntax.json", NULL, NULL, &r, &e), SENTI_ERR_FORMAT);
+    path = write_tmp(".csv", "review,stars\nnice,5\n");
+    ck_assert_int_ne(senti_results_open(path, NULL, &ev, &r, &e), SENTI_OK);
+    ck_assert_msg(strstr(e.msg, "a predictions CSV") != NULL, "%s", e.msg);
+    ck_assert_ptr_null(r);
+    remove(path);
+    free(path);
+}
+END_TEST
+
 Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -236,6 +304,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_mcnemar);
     tcase_add_test(tc, test_gate_baseline);
     tcase_add_test(tc, test_writers);
+    tcase_add_test(tc, test_predictions);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,7 +3,10 @@
  *
  * Input: the results.json written by `senti run` (schema "senti-results/1",
  * documented in docs/reports.md). The report
- * reads only that file: every number shown is in it.
+ * reads only that file: every number shown is in it. Or one predictions CSV
+ * (senti/predfile.h, as `senti eval` reads it): evaluated in memory into a
+ * one-cell results tree, reported on one page (metrics with CIs, reliability
+ * diagram, confusion matrix, per-class table, the worst-calibrated rows).
  *
  * Outputs, all deterministic (same results.json + same gates = same bytes):
  *   - HTML: one self-contained file (inline CSS and SVG, no script, no
@@ -30,6 +33,8 @@
 #include <stdio.h>
 
 #include "senti/common.h"
+#include "senti/metrics.h"
+#include "senti/predfile.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +47,20 @@ typedef struct senti_results senti_results;
  * and, for content errors, the JSON path. */
 SENTI_API senti_status senti_results_load(const char *path, senti_results **out, senti_err *err);
 SENTI_API void senti_results_free(senti_results *r);
+/* Results of one predictions CSV, evaluated in memory (nothing is written):
+ * one cell named after the file, with the fields of a results.json cell plus
+ * "worst_calibrated" (up to 10 rows, largest |p(pred) - correct| first).
+ * rd, ev: NULL = defaults. Errors are the reader's and the metrics'. */
+SENTI_API senti_status senti_results_from_predictions(const char *path, const senti_predfile_params *rd,
+                                            const senti_eval_params *ev, senti_results **out, senti_err *err);
+/* Any input of `senti report`: a directory holding results.json, a JSON file
+ * (first non-blank byte '{' or '['; senti_results_load), or else a
+ * predictions CSV (senti_results_from_predictions). A file that is neither
+ * fails with a message naming the three accepted inputs and the reason. */
+/* true for results made by senti_results_from_predictions. */
+SENTI_API bool senti_results_is_predictions(const senti_results *r);
+SENTI_API senti_status senti_results_open(const char *path, const senti_predfile_params *rd, const senti_eval_params *ev,
+                                senti_results **out, senti_err *err);
 SENTI_API size_t senti_results_n_cells(const senti_results *r);
 SENTI_API const char *senti_results_cell_name(const senti_results *r, size_t i);
 /* A headline metric of a cell (NaN when missing or null). */
@@ -78,6 +97,9 @@ typedef struct {
 SENTI_API senti_status senti_gates_eval(const senti_results *r, const senti_results *baseline, const senti_gate *gates,
                               size_t n, senti_gate_result *res, senti_err *err);
 SENTI_API void senti_gate_result_clear(senti_gate_result *g);
+
+/* Exact two-sided McNemar p-value for b and c discordant pairs. */
+SENTI_API double senti_mcnemar_exact(size_t b, size_t c);
 
 /* Writers. `gates` may be NULL when n_gates is 0. */
 SENTI_API senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,

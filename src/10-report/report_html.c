@@ -10,26 +10,39 @@
 #include <string.h>
 
 #include "report_internal.h"
+#include "senti/metrics.h"
 
 static const char *const palette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f",
                                       "#555555"};
 #define N_PALETTE (sizeof palette / sizeof palette[0])
 
+/* Layout rules the report keeps (tools/report_layout.py checks them at 1280
+ * and 390 px): the page never scrolls sideways (wide tables scroll inside
+ * their own .scroll box); charts take the full width of their grid cell and
+ * the grids wrap to fewer columns instead of shrinking them; text columns
+ * wrap at spaces and after the dots of cell names (<wbr>), never inside a
+ * word; numbers stay on one line, an interval goes on a second line. */
 static const char css[] =
     ":root{--fg:#1d2330;--muted:#5b6475;--line:#d5d9e0;--bg:#fff;--accent:#1b6ca8;--bad:#b3261e;--ok:#1e7b34}"
     "*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;"
-    "color:var(--fg);background:var(--bg)}main{max-width:1120px;margin:0 auto;padding:16px}"
+    "color:var(--fg);background:var(--bg)}main{max-width:1200px;margin:0 auto;padding:16px}"
+    "h1,p,figcaption{overflow-wrap:anywhere}"
     "h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line)}"
     "h3{font-size:1em;margin:.8em 0 .3em}.muted{color:var(--muted)}code{font-size:.9em;word-break:break-all}"
-    ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;"
-    "font-size:.9em;font-variant-numeric:tabular-nums}th,td{padding:4px 8px;border-bottom:1px solid var(--line);"
-    "text-align:left;white-space:nowrap}td.num,th.num{text-align:right}tr.best td{background:#eaf3fb;font-weight:600}"
+    ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}table{border-collapse:collapse;"
+    "width:100%;font-size:.9em;font-variant-numeric:tabular-nums}th,td{padding:4px 6px;border-bottom:1px solid "
+    "var(--line);text-align:left;vertical-align:top}td.num,th.num{text-align:right}td.num{white-space:nowrap}"
+    ".ci{display:block;font-size:.85em;color:var(--muted)}tr.best td{background:#eaf3fb;font-weight:600}"
     ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}.pass{background:#e6f4ea;"
     "color:var(--ok)}.fail{background:#fdecea;color:var(--bad)}.grid{display:grid;grid-template-columns:"
-    "repeat(auto-fill,minmax(240px,1fr));gap:14px}figure{margin:0}figcaption{font-size:.8em;color:var(--muted);"
-    "word-break:break-all}svg{width:100%;height:auto;display:block}svg text{font-family:inherit;fill:var(--fg)}"
+    "repeat(auto-fill,minmax(min(100%,260px),1fr));gap:14px}.grid.wide{grid-template-columns:"
+    "repeat(auto-fit,minmax(min(100%,480px),1fr))}.wide svg{max-width:760px}.grid.pair{grid-template-columns:repeat(auto-fill,minmax(min(100%,300px),400px))}"
+    "table.fit{width:auto;min-width:min(100%,480px)}figure{margin:0;min-width:0}"
+    "figcaption{font-size:.8em;color:var(--muted)}svg{width:100%;height:auto;display:block}"
+    "svg text{font-family:inherit;fill:var(--fg)}"
     ".axis{stroke:#8a93a3;stroke-width:1}.gridl{stroke:#e6e9ee;stroke-width:1}.diag{stroke:#9aa3b2;"
-    "stroke-dasharray:4 3}pre{white-space:pre-wrap;font-size:.85em}details{margin:.5em 0}summary{cursor:pointer}"
+    "stroke-dasharray:4 3}pre{white-space:pre-wrap;font-size:.85em;margin:0}details{margin:.5em 0}"
+    "summary{cursor:pointer}"
     "@media (max-width:600px){body{font-size:14px}main{padding:10px}th,td{padding:3px 5px}}"
     "@media print{main{max-width:none}.scroll{overflow:visible}table{font-size:8pt}h2{break-after:avoid}"
     "figure,tr{break-inside:avoid}}";
@@ -37,6 +50,33 @@ static const char css[] =
 /* ---- small helpers ------------------------------------------------------------- */
 
 static void esc(FILE *f, const char *s) { rep_xml_escape(f, s); }
+
+/* A cell or file name, escaped, with a line-break opportunity (<wbr>) after
+ * each dot and slash, so long names wrap between their parts. HTML text only
+ * (not inside SVG). */
+static void esc_name(FILE *f, const char *s)
+{
+    char part[2] = {0, 0};
+    for (; *s; s++) {
+        part[0] = *s;
+        esc(f, part);
+        if (*s == '.' || *s == '/')
+            fputs("<wbr>", f);
+    }
+}
+
+/* A summary value: the number, then its spread ("[lo, hi]" or "± sd") on a
+ * second line; the text reads as rep_fmt_row's "0.640 [0.575, 0.705]". */
+static void html_value(FILE *f, const rep_row *row, size_t m)
+{
+    char buf[REP_FMT_ROW_MAX];
+    const char *s = rep_fmt_row(row, m, buf), *sp = strchr(s, ' ');
+    if (!sp) {
+        fputs(s, f);
+        return;
+    }
+    fprintf(f, "%.*s <span class=\"ci\">%s</span>", (int)(sp - s), s, sp + 1);
+}
 
 static long long jint(const json_t *o, const char *k) { return (long long)json_integer_value(json_object_get(o, k)); }
 
@@ -77,7 +117,10 @@ static void html_head(FILE *f, const senti_results *r)
         esc(f, rep_str(exp, "description"));
         fputs("</p>\n", f);
     }
-    fprintf(f, "<p class=\"muted\">%zu cells &middot; experiment <code>", json_array_size(r->cells));
+    if (r->source)
+        fputs("<p class=\"muted\">predictions file <code>", f);
+    else
+        fprintf(f, "<p class=\"muted\">%zu cells &middot; experiment <code>", json_array_size(r->cells));
     esc(f, rep_str(exp, "file"));
     fputs("</code> &middot; senti ", f);
     esc(f, rep_str(r->root, "senti_version"));
@@ -108,18 +151,43 @@ static void html_gates(FILE *f, const senti_gate_result *g, size_t n)
     fputs("</table></div>\n", f);
 }
 
+/* 1 when every row has the same value of `key` (a column not worth a column). */
+static int same_everywhere(const rep_row *rows, size_t n, const char *key)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(rep_str(rows[i].first, key), rep_str(rows[0].first, key)))
+            return 0;
+    return n > 1;
+}
+
 static void html_summary(FILE *f, const rep_row *rows, size_t n)
 {
+    static const char *const keys[] = {"model", "dataset", "verbalizer", "strategy"};
+    static const char *const heads[] = {"Model", "Dataset", "Verbalizer", "Strategy"};
+    int show[4], shared = 0;
     const rep_row *best = NULL;
     for (size_t i = 0; i < n; i++)
         if (!isnan(rows[i].mean[0]) && (!best || rows[i].mean[0] > best->mean[0]))
             best = &rows[i];
     fputs("<h2 id=\"summary\">Summary</h2>\n<p class=\"muted\">One line per configuration. A single cell shows "
           "the value and its 95% bootstrap interval [lo, hi]; several seeds show mean &plusmn; standard "
-          "deviation. The best accuracy is highlighted.</p>\n<div class=\"scroll\"><table id=\"summary-table\">"
-          "<tr><th>Model</th><th>Dataset</th><th>Verbalizer</th><th>Strategy</th><th class=\"num\">Shots</th>"
-          "<th>Calibration</th><th class=\"num\">Seeds</th>",
+          "deviation. The best accuracy is highlighted.",
           f);
+    /* a column with one value for every row becomes a sentence above the table */
+    for (size_t k = 0; k < 4; k++) {
+        show[k] = !same_everywhere(rows, n, keys[k]);
+        if (show[k])
+            continue;
+        fprintf(f, "%s%s <strong>", shared++ ? ", " : " Every line: ", keys[k]);
+        esc(f, rep_str(rows[0].first, keys[k]));
+        fputs("</strong>", f);
+    }
+    fputs(shared ? ".</p>\n" : "</p>\n", f);
+    fputs("<div class=\"scroll\"><table id=\"summary-table\"><tr>", f);
+    for (size_t k = 0; k < 4; k++)
+        if (show[k])
+            fprintf(f, "<th>%s</th>", heads[k]);
+    fputs("<th class=\"num\">Shots</th><th>Calibration</th><th class=\"num\">Seeds</th>", f);
     for (size_t m = 0; m < senti_rep_n_metrics; m++)
         fprintf(f, "<th class=\"num\">%s %s</th>", senti_rep_metrics[m].title,
                 senti_rep_metrics[m].higher ? "&uarr;" : "&darr;");
@@ -127,8 +195,9 @@ static void html_summary(FILE *f, const rep_row *rows, size_t n)
     for (size_t i = 0; i < n; i++) {
         const json_t *c = rows[i].first;
         fprintf(f, "<tr%s>", &rows[i] == best ? " class=\"best\"" : "");
-        static const char *const keys[] = {"model", "dataset", "verbalizer", "strategy"};
         for (size_t k = 0; k < 4; k++) {
+            if (!show[k])
+                continue;
             fputs("<td>", f);
             esc(f, rep_str(c, keys[k]));
             fputs("</td>", f);
@@ -136,9 +205,11 @@ static void html_summary(FILE *f, const rep_row *rows, size_t n)
         fprintf(f, "<td class=\"num\">%lld</td><td>", jint(c, "shots"));
         esc(f, rep_str(c, "calibration"));
         fprintf(f, "</td><td class=\"num\">%zu</td>", rows[i].n_cells);
-        char buf[REP_FMT_ROW_MAX];
-        for (size_t m = 0; m < senti_rep_n_metrics; m++)
-            fprintf(f, "<td class=\"num\">%s</td>", rep_fmt_row(&rows[i], m, buf));
+        for (size_t m = 0; m < senti_rep_n_metrics; m++) {
+            fputs("<td class=\"num\">", f);
+            html_value(f, &rows[i], m);
+            fputs("</td>", f);
+        }
         fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
@@ -193,7 +264,7 @@ static size_t panel_series(const rep_row *rows, size_t n, const json_t *panel, c
 }
 
 /* Plot geometry: data box inside a 560x300 view box. */
-enum { PW = 560, PH = 300, PL = 52, PR = 130, PT = 14, PB = 42 };
+enum { PW = 560, PH = 300, PL = 58, PR = 130, PT = 14, PB = 42 };
 
 static double py(double v, double lo, double hi) { return PT + (PH - PT - PB) * (1.0 - (v - lo) / (hi - lo)); }
 
@@ -202,18 +273,18 @@ static void plot_frame(FILE *f, double lo, double hi, size_t ns, const long long
     for (int t = 0; t <= 5; t++) {
         double v = lo + (hi - lo) * t / 5.0, y = py(v, lo, hi);
         fprintf(f, "<line class=\"gridl\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.2f</text>\n",
+                   "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" text-anchor=\"end\">%.2f</text>\n",
                 PL, PW - PR, y, y, PL - 6, y + 4, v);
     }
     fprintf(f, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\"/>", PL, PW - PR, PH - PB, PH - PB);
     fprintf(f, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\"/>\n", PL, PL, PT, PH - PB);
     for (size_t j = 0; j < ns; j++) {
         double x = PL + (PW - PR - PL) * (j + 0.5) / (double)ns;
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%lld</text>\n", x, PH - PB + 16,
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">%lld</text>\n", x, PH - PB + 17,
                 shots[j]);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">shots (demonstrations)</text>"
-               "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\" text-anchor=\"middle\">shots (demonstrations)</text>"
+               "<text x=\"14\" y=\"%d\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
                "accuracy</text>\n",
             (PL + PW - PR) / 2, PH - 6, (PT + PH - PB) / 2, (PT + PH - PB) / 2);
 }
@@ -261,7 +332,7 @@ static void plot_series(FILE *f, const rep_row *rows, size_t n, const json_t *pa
             fprintf(f, ": accuracy %.3f (bar %.3f to %.3f)</title></circle>\n", rows[i].mean[0], a, b);
         }
     fprintf(f, "<rect x=\"%d\" y=\"%zu\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%zu\" "
-               "font-size=\"12\">",
+               "font-size=\"14\">",
             PW - PR + 12, PT + 4 + 20 * si, col, PW - PR + 30, PT + 14 + 20 * si);
     esc(f, cal);
     fputs("</text>\n", f);
@@ -270,8 +341,7 @@ static void plot_series(FILE *f, const rep_row *rows, size_t n, const json_t *pa
 static void html_shots(FILE *f, const rep_row *rows, size_t n)
 {
     fputs("<h2 id=\"shots\">Accuracy vs shots</h2>\n<p class=\"muted\">Error bars: &plusmn; one standard deviation "
-          "across seeds, or the 95% bootstrap interval for a single cell.</p>\n<div class=\"grid\" "
-          "style=\"grid-template-columns:repeat(auto-fill,minmax(320px,1fr))\">\n",
+          "across seeds, or the 95% bootstrap interval for a single cell.</p>\n<div class=\"grid wide\">\n",
           f);
     for (size_t p = 0; p < n; p++) {
         size_t q = 0;
@@ -458,7 +528,7 @@ static void html_small_multiples(FILE *f, const senti_results *r, const rep_row 
         else
             reliability_svg(f, cells, nc);
         fputs("<figcaption>", f);
-        esc(f, rows[i].name);
+        esc_name(f, rows[i].name);
         char a[32];
         if (!confusion)
             fprintf(f, " &middot; ECE %s", rep_fmt(rows[i].mean[4], a));
@@ -471,8 +541,10 @@ static void html_small_multiples(FILE *f, const senti_results *r, const rep_row 
 
 static void html_per_class(FILE *f, const senti_results *r)
 {
-    fputs("<h2 id=\"per-class\">Per-class metrics</h2>\n<details><summary>Precision, recall and F1 of every label "
-          "in every cell</summary><div class=\"scroll\"><table><tr><th>Cell</th><th>Label</th>"
+    fprintf(f, "<h2 id=\"per-class\">Per-class metrics</h2>\n<details%s><summary>Precision, recall and F1 of every "
+               "label in every cell</summary>",
+            json_array_size(r->cells) == 1 ? " open" : "");
+    fputs("<div class=\"scroll\"><table id=\"per-class-table\"><tr><th>Cell</th><th>Label</th>"
           "<th class=\"num\">Precision</th><th class=\"num\">Recall</th><th class=\"num\">F1</th>"
           "<th class=\"num\">Support</th><th class=\"num\">Predicted</th></tr>\n",
           f);
@@ -482,7 +554,7 @@ static void html_per_class(FILE *f, const senti_results *r)
     json_array_foreach(r->cells, i, c) json_array_foreach(json_object_get(c, "per_class"), j, pc)
     {
         fputs("<tr><td>", f);
-        esc(f, rep_str(c, "name"));
+        esc_name(f, rep_str(c, "name"));
         fputs("</td><td>", f);
         esc(f, *rep_str(pc, "display") ? rep_str(pc, "display") : rep_str(pc, "label"));
         fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
@@ -510,9 +582,9 @@ static void html_comparisons(FILE *f, const senti_results *r)
     json_array_foreach(r->comparisons, i, c)
     {
         fputs("<tr><td>", f);
-        esc(f, rep_str(c, "a"));
+        esc_name(f, rep_str(c, "a"));
         fputs("</td><td>", f);
-        esc(f, rep_str(c, "b"));
+        esc_name(f, rep_str(c, "b"));
         fputs("</td><td>", f);
         esc(f, rep_str(c, "factor"));
         const char *v = rep_str(c, "verdict");
@@ -527,13 +599,36 @@ static void html_comparisons(FILE *f, const senti_results *r)
     fputs("</table></div></details>\n", f);
 }
 
-static void manifest_table(FILE *f, const json_t *list, const char *title, const char *const *keys, size_t nk)
+/* Rows of a dataset for results.json files whose manifest lacks "rows"
+ * (written by senti before 0.2): n + skipped of its first cell; -1 if none. */
+static long long dataset_rows(const senti_results *r, const json_t *d)
+{
+    json_t *v = json_object_get(d, "rows");
+    if (json_is_integer(v))
+        return (long long)json_integer_value(v);
+    size_t i;
+    json_t *c;
+    json_array_foreach(r->cells, i, c)
+    {
+        if (!strcmp(rep_str(c, "dataset"), rep_str(d, "name")) && json_is_integer(json_object_get(c, "n")))
+            return jint(c, "n") + jint(c, "skipped");
+    }
+    return -1;
+}
+
+/* One manifest table; a missing or null value shows as a dash. "rows" of a
+ * dataset comes from dataset_rows(). */
+static void manifest_table(FILE *f, const senti_results *r, const json_t *list, const char *title,
+                           const char *const *keys, size_t nk)
 {
     if (!json_array_size(list))
         return;
-    fprintf(f, "<h3>%s</h3><div class=\"scroll\"><table><tr>", title);
+    fprintf(f, "<h3>%s</h3><div class=\"scroll\"><table id=\"manifest-%s\"><tr>", title, title);
     for (size_t k = 0; k < nk; k++)
-        fprintf(f, "<th>%s</th>", keys[k]);
+        fprintf(f, "<th%s>%s</th>", !strcmp(keys[k], "rows") || !strcmp(keys[k], "n") || !strcmp(keys[k], "correct")
+                                      ? " class=\"num\""
+                                      : "",
+                keys[k]);
     fputs("</tr>\n", f);
     size_t i;
     json_t *o;
@@ -542,12 +637,17 @@ static void manifest_table(FILE *f, const json_t *list, const char *title, const
         fputs("<tr>", f);
         for (size_t k = 0; k < nk; k++) {
             json_t *v = json_object_get(o, keys[k]);
-            fputs("<td><code>", f);
-            if (json_is_integer(v))
-                fprintf(f, "%lld", (long long)json_integer_value(v));
-            else
-                esc(f, json_string_value(v) ? json_string_value(v) : "");
-            fputs("</code></td>", f);
+            long long rows = !strcmp(keys[k], "rows") ? dataset_rows(r, o) : -1;
+            if (rows >= 0)
+                fprintf(f, "<td class=\"num\">%lld</td>", rows);
+            else if (json_is_integer(v))
+                fprintf(f, "<td class=\"num\">%lld</td>", (long long)json_integer_value(v));
+            else if (json_string_value(v) && *json_string_value(v)) {
+                fputs("<td><code>", f);
+                esc(f, json_string_value(v));
+                fputs("</code></td>", f);
+            } else
+                fputs("<td class=\"muted\">&ndash;</td>", f);
         }
         fputs("</tr>\n", f);
     }
@@ -567,18 +667,132 @@ static void html_manifest(FILE *f, const senti_results *r)
     static const char *const mk[] = {"name", "path", "architecture", "sha256"};
     static const char *const dk[] = {"name", "split", "path", "rows", "sha256"};
     static const char *const vk[] = {"name", "path", "sha256"};
-    manifest_table(f, json_object_get(m, "models"), "Models", mk, 4);
-    manifest_table(f, json_object_get(m, "datasets"), "Datasets", dk, 5);
-    manifest_table(f, json_object_get(m, "verbalizers"), "Verbalizers", vk, 3);
+    manifest_table(f, r, json_object_get(m, "models"), "Models", mk, 4);
+    manifest_table(f, r, json_object_get(m, "datasets"), "Datasets", dk, 5);
+    manifest_table(f, r, json_object_get(m, "verbalizers"), "Verbalizers", vk, 3);
     static const char *const ck[] = {"name", "hash", "n", "correct", "predictions"};
     fputs("<details><summary>All cells</summary>", f);
-    manifest_table(f, r->cells, "Cells", ck, 5);
+    manifest_table(f, r, r->cells, "Cells", ck, 5);
     fputs("</details>\n", f);
+}
+
+/* ---- one predictions file (report_pred.c builds its one-cell tree) ----------------------- */
+
+static void pred_head(FILE *f, const senti_results *r, const json_t *cell)
+{
+    const json_t *src = r->source;
+    html_head(f, r);
+    fprintf(f, "<p id=\"headline\"><strong>accuracy = %.4f (%lld/%lld)</strong></p>\n",
+            rep_metric_value(cell, "accuracy"), jint(cell, "correct"), jint(cell, "n"));
+    if (jint(src, "skipped") || jint(src, "renormalized"))
+        fprintf(f, "<p class=\"muted\">%lld rows skipped for their status, %lld renormalized.</p>\n",
+                jint(src, "skipped"), jint(src, "renormalized"));
+}
+
+static void pred_metrics(FILE *f, const senti_results *r, const json_t *cell)
+{
+    fprintf(f, "<h2 id=\"metrics\">Metrics</h2>\n<p class=\"muted\">%.0f%% percentile bootstrap intervals "
+               "(%lld resamples, seed %lld); calibration metrics over %lld equal-width bins of the top-label "
+               "confidence.</p>\n<div class=\"scroll\"><table id=\"metrics-table\" class=\"fit\"><tr><th>Metric</th>"
+               "<th class=\"num\">Value</th><th class=\"num\">Interval</th></tr>\n",
+            100 * rep_num(json_object_get(json_object_get(r->root, "eval"), "ci_level")),
+            jint(json_object_get(r->root, "eval"), "bootstrap"), jint(json_object_get(r->root, "eval"), "seed"),
+            jint(json_object_get(r->root, "eval"), "bins"));
+    for (int m = 0; m < SENTI_M_COUNT; m++) {
+        const char *key = senti_metric_name((senti_metric)m);
+        double lo, hi;
+        char a[32], b[32], c[32];
+        rep_metric_ci(cell, key, &lo, &hi);
+        fprintf(f, "<tr><td>%s %s</td><td class=\"num\">%s</td><td class=\"num\">", key,
+                senti_metric_higher_is_better((senti_metric)m) ? "&uarr;" : "&darr;",
+                rep_fmt(rep_metric_value(cell, key), a));
+        if (!isnan(lo) && !isnan(hi))
+            fprintf(f, "[%s, %s]", rep_fmt(lo, b), rep_fmt(hi, c));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></div>\n", f);
+}
+
+static void pred_charts(FILE *f, const json_t *cell)
+{
+    char a[32];
+    fputs("<h2 id=\"charts\">Calibration and errors</h2>\n<div class=\"grid pair\">\n", f);
+    if (json_array_size(json_object_get(cell, "reliability"))) {
+        fputs("<figure>", f);
+        reliability_svg(f, &cell, 1);
+        fprintf(f, "<figcaption>Reliability: top-label confidence vs accuracy per bin; ECE %s</figcaption></figure>\n",
+                rep_fmt(rep_metric_value(cell, "ece"), a));
+    }
+    fputs("<figure>", f);
+    confusion_svg(f, &cell, 1);
+    fputs("<figcaption>Confusion matrix: rows gold, columns predicted, shaded by row fraction</figcaption>"
+          "</figure>\n</div>\n",
+          f);
+    if (!json_array_size(json_object_get(cell, "reliability")))
+        fputs("<p class=\"muted\">No probability columns: no reliability diagram.</p>\n", f);
+}
+
+static void pred_worst(FILE *f, const json_t *cell)
+{
+    const json_t *w = json_object_get(cell, "worst_calibrated");
+    if (!json_is_array(w))
+        return;
+    fputs("<h2 id=\"worst\">Worst-calibrated rows</h2>\n<p class=\"muted\">The rows whose confidence in the "
+          "predicted label is furthest from being right: |confidence &minus; correct|, largest first.</p>\n"
+          "<div class=\"scroll\"><table id=\"worst-table\"><tr><th class=\"num\">Row</th><th>Id</th><th>Gold</th>"
+          "<th>Predicted</th><th class=\"num\">Confidence</th><th>Correct</th><th class=\"num\">Gap</th></tr>\n",
+          f);
+    size_t i;
+    json_t *o;
+    char a[32], b[32];
+    json_array_foreach(w, i, o)
+    {
+        fprintf(f, "<tr><td class=\"num\">%lld</td><td>", jint(o, "row"));
+        esc_name(f, rep_str(o, "id"));
+        fputs("</td><td>", f);
+        esc(f, rep_str(o, "gold"));
+        fputs("</td><td>", f);
+        esc(f, rep_str(o, "pred"));
+        fprintf(f, "</td><td class=\"num\">%s</td><td>%s</td><td class=\"num\">%s</td></tr>\n",
+                rep_fmt(rep_num(json_object_get(o, "confidence")), a),
+                json_is_true(json_object_get(o, "correct")) ? "yes" : "<strong>no</strong>",
+                rep_fmt(rep_num(json_object_get(o, "gap")), b));
+    }
+    fputs("</table></div>\n", f);
+}
+
+static void pred_manifest(FILE *f, const senti_results *r)
+{
+    json_t *src = r->source;
+    fputs("<h2 id=\"manifest\">Manifest</h2>\n", f);
+    static const char *const keys[] = {"path", "rows", "skipped", "renormalized", "sha256"};
+    json_t *list = json_pack("[O]", src);
+    manifest_table(f, r, list, "Predictions", keys, 5);
+    json_decref(list);
+}
+
+static senti_status html_predictions(const senti_results *r, const senti_gate_result *gates, size_t n_gates,
+                                     FILE *f, senti_err *err)
+{
+    const json_t *cell = json_array_get(r->cells, 0);
+    pred_head(f, r, cell);
+    html_gates(f, gates, n_gates);
+    pred_metrics(f, r, cell);
+    pred_charts(f, cell);
+    html_per_class(f, r);
+    pred_worst(f, cell);
+    pred_manifest(f, r);
+    fputs("<p class=\"muted\">Generated by <code>senti report</code> from <code>", f);
+    esc(f, r->path);
+    fputs("</code>.</p>\n</main></body></html>\n", f);
+    return ferror(f) ? senti_err_set(err, SENTI_ERR_IO, "write error") : SENTI_OK;
 }
 
 senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                senti_err *err)
 {
+    if (r->source && json_array_size(r->cells) == 1)
+        return html_predictions(r, gates, n_gates, f, err);
     size_t n;
     rep_row *rows = rep_rows(r, &n);
     if (!rows)

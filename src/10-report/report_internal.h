@@ -15,8 +15,12 @@ struct senti_results {
     json_t *cells;       /* borrowed: root.cells (array of objects) */
     json_t *groups;      /* borrowed: root.groups (array) or NULL */
     json_t *comparisons; /* borrowed: root.comparisons (array) or NULL */
+    json_t *source;      /* borrowed: root.source, set for a predictions file (report_pred.c), else NULL */
     char *path;          /* the results.json read */
 };
+
+/* Rows listed as the worst calibrated in a predictions report. */
+#define REP_WORST_ROWS 10
 
 /* Metrics shown in summaries, in order; `higher` 1 when larger is better. */
 typedef struct {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report_internal.h"
+#include "senti/metrics.h"
 
 static const char *gate_kind_name(senti_gate_kind k)
 {
@@ -102,9 +103,91 @@ static void md_gates(FILE *f, const senti_gate_result *g, size_t n)
     }
 }
 
+/* ---- Markdown for one predictions file ------------------------------------------ */
+
+static void md_pred_metrics(FILE *f, const senti_results *r, const json_t *cell)
+{
+    fprintf(f, "| Metric | Value | %.0f%% interval |\n|---|---:|---:|\n",
+            100 * rep_num(json_object_get(json_object_get(r->root, "eval"), "ci_level")));
+    for (int m = 0; m < SENTI_M_COUNT; m++) {
+        const char *key = senti_metric_name((senti_metric)m);
+        double lo, hi;
+        char a[32], b[32], c[32];
+        rep_metric_ci(cell, key, &lo, &hi);
+        fprintf(f, "| %s | %s |", key, rep_fmt(rep_metric_value(cell, key), a));
+        if (!isnan(lo) && !isnan(hi))
+            fprintf(f, " [%s, %s]", rep_fmt(lo, b), rep_fmt(hi, c));
+        fputs(" |\n", f);
+    }
+}
+
+static void md_pred_classes(FILE *f, const json_t *cell)
+{
+    fputs("\n## Per class\n\n| Label | Precision | Recall | F1 | Support | Predicted |\n"
+          "|---|---:|---:|---:|---:|---:|\n",
+          f);
+    size_t i;
+    json_t *pc;
+    char a[32], b[32], c[32];
+    json_array_foreach(json_object_get(cell, "per_class"), i, pc)
+    {
+        fputs("| ", f);
+        rep_md_escape(f, rep_str(pc, "label"));
+        fprintf(f, " | %s | %s | %s | %lld | %lld |\n", rep_fmt(rep_num(json_object_get(pc, "precision")), a),
+                rep_fmt(rep_num(json_object_get(pc, "recall")), b), rep_fmt(rep_num(json_object_get(pc, "f1")), c),
+                (long long)json_integer_value(json_object_get(pc, "support")),
+                (long long)json_integer_value(json_object_get(pc, "predicted")));
+    }
+}
+
+static void md_pred_worst(FILE *f, const json_t *cell)
+{
+    const json_t *w = json_object_get(cell, "worst_calibrated");
+    if (!json_is_array(w))
+        return;
+    fputs("\n## Worst-calibrated rows (|confidence - correct|, largest first)\n\n"
+          "| Row | Id | Gold | Predicted | Confidence | Correct | Gap |\n|---:|---|---|---|---:|---|---:|\n",
+          f);
+    size_t i;
+    json_t *o;
+    char a[32], b[32];
+    json_array_foreach(w, i, o)
+    {
+        fprintf(f, "| %lld | ", (long long)json_integer_value(json_object_get(o, "row")));
+        rep_md_escape(f, rep_str(o, "id"));
+        fputs(" | ", f);
+        rep_md_escape(f, rep_str(o, "gold"));
+        fputs(" | ", f);
+        rep_md_escape(f, rep_str(o, "pred"));
+        fprintf(f, " | %s | %s | %s |\n", rep_fmt(rep_num(json_object_get(o, "confidence")), a),
+                json_is_true(json_object_get(o, "correct")) ? "yes" : "no",
+                rep_fmt(rep_num(json_object_get(o, "gap")), b));
+    }
+}
+
+static senti_status md_predictions(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
+                                   senti_err *err)
+{
+    const json_t *cell = json_array_get(r->cells, 0);
+    fputs("# senti report: ", f);
+    rep_md_escape(f, rep_str(json_object_get(r->root, "experiment"), "name"));
+    fputs("\n\nPredictions file `", f);
+    rep_md_escape(f, rep_str(r->source, "path"));
+    fprintf(f, "`: accuracy = %.4f (%lld/%lld).\n\n", rep_metric_value(cell, "accuracy"),
+            (long long)json_integer_value(json_object_get(cell, "correct")),
+            (long long)json_integer_value(json_object_get(cell, "n")));
+    md_pred_metrics(f, r, cell);
+    md_pred_classes(f, cell);
+    md_pred_worst(f, cell);
+    md_gates(f, gates, n_gates);
+    return ferror(f) ? senti_err_set(err, SENTI_ERR_IO, "write error") : SENTI_OK;
+}
+
 senti_status senti_report_markdown(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                    senti_err *err)
 {
+    if (r->source && json_array_size(r->cells) == 1)
+        return md_predictions(r, gates, n_gates, f, err);
     size_t n;
     rep_row *rows = rep_rows(r, &n);
     if (!rows)
@@ -239,6 +322,12 @@ senti_status senti_report_json(const senti_results *r, const senti_gate_result *
     free(rows);
     if (!o)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    if (r->source) { /* one predictions file: where it came from and its worst-calibrated rows */
+        json_object_set(o, "source", r->source);
+        json_t *w = json_object_get(json_array_get(r->cells, 0), "worst_calibrated");
+        if (w)
+            json_object_set(o, "worst_calibrated", w);
+    }
     int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(o);
     fputc('\n', f);

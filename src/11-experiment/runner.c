@@ -501,6 +501,15 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
         const senti_exp_dataset *d = senti_experiment_dataset(x, i);
         json_t *o = json_pack("{s:s, s:s?, s:s}", "name", d->name, "split", d->split, "path", d->eval.path);
         json_object_set_new(o, "sha256", file_sha256(d->eval.path, sha, &e) ? json_null() : json_string(sha));
+        /* rows read from the file: n + skipped of its first cell */
+        for (size_t c = 0; c < senti_experiment_n_cells(x); c++) {
+            json_t *cell = json_array_get(cells, c);
+            if (senti_experiment_cell(x, c)->dataset != d || !json_is_integer(json_object_get(cell, "n")))
+                continue;
+            json_object_set_new(o, "rows", json_integer(json_integer_value(json_object_get(cell, "n")) +
+                                                        json_integer_value(json_object_get(cell, "skipped"))));
+            break;
+        }
         if (d->train.path) {
             json_object_set_new(o, "train", json_string(d->train.path));
             json_object_set_new(o, "train_sha256",

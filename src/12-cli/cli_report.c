@@ -1,5 +1,8 @@
 /*
- * cli_report.c - `senti report OUTDIR|results.json [outputs] [gates]`.
+ * cli_report.c - `senti report OUTDIR|results.json|predictions.csv [outputs] [gates]`.
+ *
+ * A predictions CSV (anything that is not a directory or JSON) is read as
+ * `senti eval` reads it and reported on one page, without an experiment.
  *
  * Writes the requested reports (each atomically: a temporary file renamed
  * into place), evaluates the gates and prints one summary line per gate on
@@ -21,7 +24,13 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: senti report OUTDIR|results.json [options]\n\n"
+    senti_eval_params e = senti_eval_default_params();
+    senti_predfile_params r = senti_predfile_default_params();
+    fputs("usage: senti report OUTDIR|results.json|PREDICTIONS.csv [options]\n\n"
+          "input: an experiment's output directory or results.json (senti run), or one predictions\n"
+          "CSV (senti classify; gold, p_<label> columns as senti eval reads them): metrics, reliability\n"
+          "diagram, confusion matrix, per-class table and the worst-calibrated rows, nothing written\n"
+          "but the reports asked for\n\n"
           "outputs (FILE '-' = stdout; with no output option the Markdown goes to stdout):\n"
           "  --html FILE          self-contained HTML report\n"
           "  --markdown FILE      Markdown summary (CI job summary, PR comment)\n"
@@ -36,8 +45,20 @@ static void usage(FILE *f)
           "                       (exact McNemar test on the same rows)\n"
           "  --alpha X            significance level of the baseline gate (default 0.05)\n"
           "  --baseline-cells PAT cells the baseline gate applies to (default every common cell)\n"
-          "exit codes: 0 pass, 1 gate failed, 2 usage/input error\n",
+          "a predictions CSV is read and evaluated as by senti eval:\n"
+          "  --gold-col NAME --pred-col NAME --id-col NAME --status-col NAME --prob-prefix P\n"
+          "  --prob-cols LIST --tol X --renormalize      columns, see senti eval --help\n",
           f);
+    fprintf(f,
+            "  --bins N             calibration bins (%d)\n"
+            "  --bootstrap N        bootstrap resamples for the intervals, 0 = none (%d)\n"
+            "  --seed N             bootstrap seed (%u)\n"
+            "  --ci LEVEL           interval level (%g)\n"
+            "  --threads N          bootstrap threads (all)\n"
+            "  (defaults: --gold-col %s --pred-col %s --id-col %s --status-col %s --prob-prefix %s --tol %g)\n"
+            "exit codes: 0 pass, 1 gate failed, 2 usage/input error\n",
+            e.n_bins, e.bootstrap, e.seed, e.ci_level, r.gold_col, r.pred_col, r.id_col, r.status_col,
+            r.prob_prefix, r.tol);
 }
 
 typedef senti_status (*writer_fn)(const senti_results *, const senti_gate_result *, size_t, FILE *, senti_err *);
@@ -79,6 +100,9 @@ static int write_report(const char *path, writer_fn fn, const senti_results *r, 
 typedef struct {
     const char *html, *markdown, *json, *csv, *junit, *baseline, *baseline_cells;
     double alpha;
+    senti_predfile_params rd; /* reading a predictions CSV */
+    senti_eval_params ev;     /* evaluating it */
+    int pred_opts;            /* a reader or evaluation option was given */
     senti_gate gates[MAX_GATES];
     size_t n_gates;
 } report_opts;
@@ -106,10 +130,30 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
         {"junit", required_argument, 0, 'U'},    {"fail-under", required_argument, 0, 'u'},
         {"fail-over", required_argument, 0, 'o'}, {"baseline", required_argument, 0, 'b'},
         {"alpha", required_argument, 0, 'a'},    {"baseline-cells", required_argument, 0, 'c'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},
+        /* the predictions reader and evaluation options shared with senti eval (cli_common.c) */
+        {"bins", required_argument, 0, SENTI_OPT_BINS}, {"bootstrap", required_argument, 0, SENTI_OPT_BOOT},
+        {"seed", required_argument, 0, SENTI_OPT_SEED}, {"ci", required_argument, 0, SENTI_OPT_CI},
+        {"threads", required_argument, 0, SENTI_OPT_THREADS}, {"gold-col", required_argument, 0, SENTI_OPT_GOLD},
+        {"pred-col", required_argument, 0, SENTI_OPT_PRED}, {"id-col", required_argument, 0, SENTI_OPT_ID},
+        {"status-col", required_argument, 0, SENTI_OPT_STATUS}, {"prob-prefix", required_argument, 0, SENTI_OPT_PREFIX},
+        {"prob-cols", required_argument, 0, SENTI_OPT_COLS}, {"tol", required_argument, 0, SENTI_OPT_TOL},
+        {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, {0, 0, 0, 0}};
     int c;
+    const char *unused_format = NULL, *unused_output = NULL;
     o->alpha = 0.05;
+    o->rd = senti_predfile_default_params();
+    o->ev = senti_eval_default_params();
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        if (c >= SENTI_OPT_FORMAT) {
+            int shared = senti_cli_eval_opt("report", c, optarg, &o->rd, &o->ev, &unused_format, &unused_output);
+            if (shared < 0)
+                return -1;
+            if (shared) {
+                o->pred_opts = 1;
+                continue;
+            }
+        }
         switch (c) {
         case 'H': o->html = optarg; break;
         case 'M': o->markdown = optarg; break;
@@ -130,6 +174,17 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
     }
     if (optind != argc - 1) {
         usage(stderr);
+        return -1;
+    }
+    const char *bad = NULL;
+    if (o->ev.n_bins < 1 || o->ev.n_bins > 10000)
+        bad = "--bins must be in 1..10000";
+    else if (o->ev.bootstrap < 0)
+        bad = "--bootstrap must be >= 0";
+    else if (!(o->ev.ci_level > 0 && o->ev.ci_level < 1))
+        bad = "--ci must be in (0, 1)";
+    if (bad) {
+        fprintf(stderr, "senti report: %s\n", bad);
         return -1;
     }
     *input = argv[optind];
@@ -188,8 +243,16 @@ int senti_cmd_report(int argc, char **argv)
         return SENTI_EXIT_USAGE;
     senti_results *r = NULL, *base = NULL;
     senti_err e;
-    if (senti_results_load(input, &r, &e) || (o.baseline && senti_results_load(o.baseline, &base, &e))) {
+    if (senti_results_open(input, &o.rd, &o.ev, &r, &e) ||
+        (o.baseline && senti_results_load(o.baseline, &base, &e))) {
         fprintf(stderr, "senti report: %s\n", e.msg);
+        senti_results_free(r);
+        return SENTI_EXIT_USAGE;
+    }
+    if (o.pred_opts && !senti_results_is_predictions(r)) {
+        fprintf(stderr, "senti report: %s: the reader and evaluation options (--bins, --gold-col, ...) apply to a "
+                        "predictions CSV only\n", input);
+        senti_results_free(base);
         senti_results_free(r);
         return SENTI_EXIT_USAGE;
     }
