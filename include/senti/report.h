@@ -98,9 +98,6 @@ SENTI_API senti_status senti_gates_eval(const senti_results *r, const senti_resu
                               size_t n, senti_gate_result *res, senti_err *err);
 SENTI_API void senti_gate_result_clear(senti_gate_result *g);
 
-/* Exact two-sided McNemar p-value for b and c discordant pairs. */
-SENTI_API double senti_mcnemar_exact(size_t b, size_t c);
-
 /* Writers. `gates` may be NULL when n_gates is 0. */
 SENTI_API senti_status senti_report_html(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                senti_err *err);

@@ -641,6 +641,16 @@ static void collect_waiting(const group_row *grp, size_t n, waiting_rows *w)
  * so that an error names its row. A row that fails is marked and passed over
  * with --on-error skip (unless out of memory or an I/O error), else it stops
  * the run. lp: room for one row's word log-probabilities. */
+/* A row the model could not score: under --on-error skip its status says why
+ * (not for memory or I/O, which stop the run), else the run stops naming it. */
+static senti_status row_failed(run *r, group_row *g, senti_status s, const senti_err *e, senti_err *err)
+{
+    if (!r->p->on_error_skip || s == SENTI_ERR_NOMEM || s == SENTI_ERR_IO)
+        return senti_err_set(err, s, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e->msg);
+    mark_error(r, g, e->msg);
+    return SENTI_OK;
+}
+
 static senti_status score_one_by_one(run *r, group_row *grp, const waiting_rows *w, double *lp, senti_err *err)
 {
     for (size_t i = 0; i < w->k; i++) {
@@ -651,11 +661,8 @@ static senti_status score_one_by_one(run *r, group_row *grp, const waiting_rows 
         senti_status s = senti_scorer_score(r->sc, g->ids, g->n_ids, lp, &e);
         if (!s)
             s = finish_row(r, g, lp, r->hidden, senti_scorer_last_tokens(r->sc), &e);
-        if (!s)
-            continue;
-        if (!r->p->on_error_skip || s == SENTI_ERR_NOMEM || s == SENTI_ERR_IO)
-            return senti_err_set(err, s, "%s:%zu: data row %zu: %s", r->p->input_path, g->line, g->row, e.msg);
-        mark_error(r, g, e.msg);
+        if (s && (s = row_failed(r, g, s, &e, err)))
+            return s;
     }
     return SENTI_OK;
 }
@@ -674,12 +681,18 @@ static senti_status score_packed(run *r, group_row *grp, waiting_rows *w, double
         return senti_err_set(err, s, "%s", e.msg);
     if (s)
         return score_one_by_one(r, grp, w, lp, err);
-    for (size_t i = 0; i < w->k && !s; i++)
-        if (w->need[i])
-            s = finish_row(r, &grp[w->idx[i]], lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL,
-                           w->decoded[i], err);
-        else
+    for (size_t i = 0; i < w->k && !s; i++) {
+        if (!w->need[i]) {
             r->sum.n_tokens += (size_t)w->decoded[i]; /* computed with its pack */
+            continue;
+        }
+        group_row *g = &grp[w->idx[i]];
+        senti_err e2 = {0};
+        senti_status s2 = finish_row(r, g, lp + i * nw, r->hidden_rows ? r->hidden_rows + i * E : NULL,
+                                     w->decoded[i], &e2);
+        if (s2)
+            s = row_failed(r, g, s2, &e2, err);
+    }
     return s;
 }
 

@@ -142,7 +142,7 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     p.chat = (int)chat;
     senti_err e2;
     if (senti_calib_parse(c->calibration, &p.calib, &e2))
-        return senti_err_set(err, SENTI_ERR_ARG, "cell %s: %s", c->name, e2.msg);
+        return senti_err_set(err, SENTI_ERR_ARG, "%s", e2.msg); /* run_cell names the cell */
     p.output_path = pred;
     p.manifest_path = manifest;
     char cache[4200];

@@ -8,7 +8,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # headline line and a value from the scikit-learn reference
 out=$("$SENTI" eval --bootstrap 100 "$D/c3_200.csv")
 echo "$out" | head -1 | grep -qx 'accuracy = 0.7850 (157/200)' || fail "headline: $(echo "$out" | head -1)"
-echo "$out" | grep -q '^macro_f1 ' || fail "no macro_f1 row"
+grep -q '^macro_f1 ' <<<"$out" || fail "no macro_f1 row"
 
 # JSON: stable keys, values equal to the reference file to 1e-9
 "$SENTI" eval --format json --bootstrap 50 -o "$T/e.json" "$D/c5_300.csv" > "$T/head.txt"

@@ -15,9 +15,9 @@ printf '#include "a.h"\n' > "$tmp/src/02-high/b.h"
 for f in 01-low/low 02-high/high; do cc -c "$tmp/src/$f.c" -o "$tmp/build/obj/$f.o"; done
 set +e; out=$(python3 tools/layers.py "$tmp/build" "$tmp"); rc=$?; set -e
 [ $rc -eq 1 ] || fail "planted violations: exit $rc, want 1"
-echo "$out" | grep -q 'call upwards: 01-low/low.c (layer 1) -> 02-high/high.c (layer 2)' || fail "upward call not found: $out"
-echo "$out" | grep -q 'call circle: 01-low/low.c <-> 02-high/high.c' || fail "call circle not found: $out"
-echo "$out" | grep -q 'include circle: 02-high/a.h <-> 02-high/b.h' || fail "include circle not found: $out"
+grep -q 'call upwards: 01-low/low.c (layer 1) -> 02-high/high.c (layer 2)' <<<"$out" || fail "upward call not found: $out"
+grep -q 'call circle: 01-low/low.c <-> 02-high/high.c' <<<"$out" || fail "call circle not found: $out"
+grep -q 'include circle: 02-high/a.h <-> 02-high/b.h' <<<"$out" || fail "include circle not found: $out"
 
 out=$(python3 tools/layers.py "$(dirname "$SENTI")") || fail "layering of src/: $out"
-echo "$out" | grep -q ', 0 violations$' || fail "$out"
+grep -q ', 0 violations$' <<<"$out" || fail "$out"

@@ -30,7 +30,7 @@ qwen_checks() { # file sha n_layer "TYPE COUNT"...
     local f=$1 sha=$2 nl=$3; shift 3
     local info; info=$($SENTI model info -m "$f")
     for want in "architecture: *qwen2" "sha256: *$sha" "pre_tokenizer: *qwen2" "n_layer: *$nl" "$@"; do
-        echo "$info" | grep -Eq "$want" || fail "$f info lacks '$want'"
+        grep -Eq "$want" <<<"$info" || fail "$f info lacks '$want'"
     done
     $SENTI logits -m "$f" --top 3 "The capital of France is" | grep -q '^1	[0-9]*	.*" Paris"' || fail "$f logits"
 }

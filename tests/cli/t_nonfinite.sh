@@ -17,7 +17,7 @@ set +e
 out=$("$SENTI" model info --check -m "$tmp/nan.gguf" 2>&1 >/dev/null); rc=$?
 set -e
 [ $rc -eq 3 ] || fail "model info --check on a NaN weight: exit $rc, want 3"
-echo "$out" | grep -q 'nan.gguf: tensor "output_norm.weight" (data at byte [0-9]*): row 0, element 0 is nan' \
+grep -q 'nan.gguf: tensor "output_norm.weight" (data at byte [0-9]*): row 0, element 0 is nan' <<<"$out" \
     || fail "--check message: $out"
 
 args=(classify -m "$tmp/nan.gguf" -v verbalizers/demo.json -i datasets/demo.csv --limit 4)
@@ -25,7 +25,7 @@ set +e
 out=$("$SENTI" "${args[@]}" -o "$tmp/p.csv" 2>&1); rc=$?
 set -e
 [ $rc -eq 3 ] || fail "classify with a NaN weight: exit $rc, want 3 ($out)"
-echo "$out" | grep -q 'non-finite score' || fail "classify message: $out"
+grep -q 'non-finite score' <<<"$out" || fail "classify message: $out"
 [ ! -e "$tmp/p.csv" ] || fail "a predictions file was left behind"
 
 set +e
