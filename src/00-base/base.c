@@ -229,3 +229,31 @@ size_t senti_atomic_sweep(const char *dir)
     closedir(d);
     return removed;
 }
+
+senti_status senti_file_sha256(const char *path, char out[65], senti_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        return senti_err_set(err, buf ? SENTI_ERR_IO : SENTI_ERR_NOMEM, "%s: %s", path,
+                             buf ? "read error" : "out of memory");
+    }
+    senti_sha256_hex(buf, len, out);
+    free(buf);
+    return SENTI_OK;
+}

@@ -79,4 +79,7 @@ typedef struct {
 senti_status senti_check_outputs(const senti_path_role *out, size_t n_out, const senti_path_role *in, size_t n_in,
                                  senti_err *err);
 
+/* SHA-256 (hex) of a whole file; located SENTI_ERR_IO / SENTI_ERR_NOMEM. */
+senti_status senti_file_sha256(const char *path, char out[65], senti_err *err);
+
 #endif /* SENTI_BASE_H */

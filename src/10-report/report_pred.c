@@ -18,87 +18,8 @@
 
 #include "report_internal.h"
 #include "senti/metrics.h"
-
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-/* ---- the cell ------------------------------------------------------------------ */
-
-static json_t *metrics_json(const senti_metrics *m)
-{
-    json_t *o = json_object();
-    for (int i = 0; i < SENTI_M_COUNT; i++)
-        json_object_set_new(o, senti_metric_name((senti_metric)i),
-                            json_pack("{s:o, s:o, s:o}", "value", num(m->value[i]), "lo", num(m->ci[i].lo), "hi",
-                                      num(m->ci[i].hi)));
-    return o;
-}
-
-static json_t *per_class_json(const senti_metrics *m, const senti_predfile *pf)
-{
-    json_t *a = json_array();
-    for (int k = 0; k < pf->k; k++) {
-        const senti_class_metrics *c = &m->per_class[k];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:I}", "label", pf->labels[k], "display",
-                                           pf->labels[k], "precision", num(c->precision), "recall", num(c->recall),
-                                           "f1", num(c->f1), "support", (json_int_t)c->support, "predicted",
-                                           (json_int_t)c->predicted));
-    }
-    return a;
-}
-
-static json_t *confusion_json(const senti_metrics *m)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < m->k; i++) {
-        json_t *row = json_array();
-        for (int j = 0; j < m->k; j++)
-            json_array_append_new(row, json_integer((json_int_t)m->confusion[i * m->k + j]));
-        json_array_append_new(a, row);
-    }
-    return a;
-}
-
-static json_t *reliability_json(const senti_metrics *m)
-{
-    json_t *a = json_array();
-    for (int b = 0; m->reliability && b < m->n_bins; b++) {
-        const senti_reliability_bin *r = &m->reliability[b];
-        json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:o, s:o}", "lo", num(r->lo), "hi", num(r->hi), "count",
-                                           (json_int_t)r->count, "confidence", num(r->confidence), "accuracy",
-                                           num(r->accuracy)));
-    }
-    return a;
-}
-
-/* Per-row correctness as hex and the SHA-256 of the "id\tgold" lines, as
- * the runner writes them (a baseline gate can compare the rows). */
-static json_t *row_facts(const senti_predfile *pf, json_t *cell)
-{
-    size_t nd = (pf->n + 3) / 4, len = 0;
-    char *bits = calloc(nd + 1, 1);
-    for (size_t d = 0; bits && d < nd; d++) {
-        int v = 0;
-        for (size_t b = 0; b < 4; b++) {
-            size_t i = 4 * d + b;
-            v = (v << 1) | (i < pf->n && pf->gold[i] == pf->pred[i]);
-        }
-        bits[d] = "0123456789abcdef"[v];
-    }
-    for (size_t i = 0; i < pf->n; i++)
-        len += (pf->ids ? strlen(pf->ids[i]) : 20) + strlen(pf->labels[pf->gold[i]]) + 2;
-    char *buf = malloc(len + 1), *p = buf, sha[65];
-    for (size_t i = 0; buf && i < pf->n; i++) {
-        char no[24];
-        snprintf(no, sizeof no, "%zu", i + 1);
-        p += sprintf(p, "%s%s\t%s", i ? "\n" : "", pf->ids ? pf->ids[i] : no, pf->labels[pf->gold[i]]);
-    }
-    senti_sha256_hex(buf ? buf : "", buf ? (size_t)(p - buf) : 0, sha);
-    json_object_set_new(cell, "rows_sha256", json_string(sha));
-    json_object_set_new(cell, "correct_bits", json_string(bits ? bits : ""));
-    free(buf);
-    free(bits);
-    return cell;
-}
+#include "00-base/base.h"
+#include "09-eval/eval_json.h"
 
 /* Miscalibration of row i: |p(pred) - [pred == gold]|. */
 static double row_gap(const senti_predfile *pf, size_t i)
@@ -150,58 +71,19 @@ static json_t *pred_cell(const senti_predfile *pf, const senti_metrics *m)
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "name", base_name(pf->path), "model", "",
                           "dataset", "", "verbalizer", "", "strategy", "", "kind", "predictions", "shots", 0,
                           "calibration", "", "status", "ok");
-    json_t *labels = json_array();
-    for (int k = 0; k < pf->k; k++)
-        json_array_append_new(labels, json_string(pf->labels[k]));
-    json_object_set_new(o, "labels", labels);
-    json_object_set(o, "display", labels);
-    json_object_set_new(o, "n", json_integer((json_int_t)pf->n));
-    json_object_set_new(o, "correct", json_integer((json_int_t)m->correct));
-    json_object_set_new(o, "skipped", json_integer((json_int_t)pf->n_skipped));
-    json_object_set_new(o, "metrics", metrics_json(m));
-    json_object_set_new(o, "per_class", per_class_json(m, pf));
-    json_object_set_new(o, "confusion", confusion_json(m));
-    json_object_set_new(o, "reliability", reliability_json(m));
+    senti_eval_cell_json(o, pf, m, NULL);
     if (pf->prob)
         json_object_set_new(o, "worst_calibrated", worst_rows(pf, REP_WORST_ROWS));
-    return row_facts(pf, o);
+    return o;
 }
 
 /* ---- the tree ------------------------------------------------------------------- */
-
-static senti_status file_sha256(const char *path, char out[65], senti_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return senti_err_set(err, buf ? SENTI_ERR_IO : SENTI_ERR_NOMEM, "%s: %s", path,
-                             buf ? "read error" : "out of memory");
-    }
-    senti_sha256_hex(buf, len, out);
-    free(buf);
-    return SENTI_OK;
-}
 
 static senti_status pred_tree(const senti_predfile *pf, const senti_metrics *m, const senti_eval_params *ev,
                               json_t **out, senti_err *err)
 {
     char sha[65];
-    senti_status s = file_sha256(pf->path, sha, err);
+    senti_status s = senti_file_sha256(pf->path, sha, err);
     if (s)
         return s;
     *out = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:I, s:I}, s:{s:s, s:s, s:s, s:s}, "

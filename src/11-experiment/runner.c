@@ -25,6 +25,7 @@
 #include "senti/verbalizer.h"
 
 #include "00-base/base.h"
+#include "09-eval/eval_json.h"
 
 senti_run_params senti_run_default_params(void)
 {
@@ -78,26 +79,6 @@ static senti_status write_json_atomic(json_t *o, const char *path, senti_err *er
 static void cell_path(char *buf, size_t cap, const char *outdir, const senti_cell *c, const char *file)
 {
     snprintf(buf, cap, "%s/cells/%s%s%s", outdir, c->name, file ? "/" : "", file ? file : "");
-}
-
-static senti_status file_sha256(const char *path, char out[65], senti_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    if (!buf || got != (size_t)n) {
-        free(buf);
-        return senti_err_set(err, SENTI_ERR_IO, "%s: read failed", path);
-    }
-    senti_sha256_hex(buf, (size_t)n, out);
-    free(buf);
-    return SENTI_OK;
 }
 
 /* ---- the default executor: senti_classify_run ------------------------------------ */
@@ -160,83 +141,6 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
 
 /* ---- evaluating one cell ---------------------------------------------------------- */
 
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-static json_t *metrics_json(const senti_metrics *m)
-{
-    json_t *o = json_object();
-    for (int i = 0; i < SENTI_M_COUNT; i++)
-        json_object_set_new(o, senti_metric_name((senti_metric)i),
-                            json_pack("{s:o, s:o, s:o}", "value", num(m->value[i]), "lo", num(m->ci[i].lo), "hi",
-                                      num(m->ci[i].hi)));
-    return o;
-}
-
-static json_t *per_class_json(const senti_metrics *m, const senti_predfile *pf, const senti_verbalizer *v)
-{
-    json_t *a = json_array();
-    for (int k = 0; k < pf->k; k++) {
-        int vi = v ? senti_verbalizer_find(v, pf->labels[k]) : -1;
-        const char *disp = vi >= 0 ? senti_verbalizer_display(v, (size_t)vi) : pf->labels[k];
-        const senti_class_metrics *c = &m->per_class[k];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:I}", "label", pf->labels[k], "display",
-                                           disp, "precision", num(c->precision), "recall", num(c->recall), "f1",
-                                           num(c->f1), "support", (json_int_t)c->support, "predicted",
-                                           (json_int_t)c->predicted));
-    }
-    return a;
-}
-
-static json_t *confusion_json(const senti_metrics *m)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < m->k; i++) {
-        json_t *row = json_array();
-        for (int j = 0; j < m->k; j++)
-            json_array_append_new(row, json_integer((json_int_t)m->confusion[i * m->k + j]));
-        json_array_append_new(a, row);
-    }
-    return a;
-}
-
-static json_t *reliability_json(const senti_metrics *m)
-{
-    json_t *a = json_array();
-    for (int b = 0; m->reliability && b < m->n_bins; b++) {
-        const senti_reliability_bin *r = &m->reliability[b];
-        json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:o, s:o}", "lo", num(r->lo), "hi", num(r->hi), "count",
-                                           (json_int_t)r->count, "confidence", num(r->confidence), "accuracy",
-                                           num(r->accuracy)));
-    }
-    return a;
-}
-
-/* Per-row correctness as hex (4 rows a digit, first row = high bit) and the
- * SHA-256 of the rows' "id\tgold" lines (which rows, in which order). */
-static void row_facts(const senti_predfile *pf, char **bits, char rows_sha[65])
-{
-    size_t nd = (pf->n + 3) / 4, len = 0;
-    *bits = calloc(nd + 1, 1);
-    for (size_t d = 0; *bits && d < nd; d++) {
-        int v = 0;
-        for (size_t b = 0; b < 4; b++) {
-            size_t i = 4 * d + b;
-            v = (v << 1) | (i < pf->n && pf->gold[i] == pf->pred[i]);
-        }
-        (*bits)[d] = "0123456789abcdef"[v];
-    }
-    for (size_t i = 0; i < pf->n; i++)
-        len += (pf->ids ? strlen(pf->ids[i]) : 20) + strlen(pf->labels[pf->gold[i]]) + 2;
-    char *buf = malloc(len + 1), *p = buf;
-    for (size_t i = 0; buf && i < pf->n; i++) {
-        char num[24];
-        snprintf(num, sizeof num, "%zu", i + 1);
-        p += sprintf(p, "%s%s\t%s", i ? "\n" : "", pf->ids ? pf->ids[i] : num, pf->labels[pf->gold[i]]);
-    }
-    senti_sha256_hex(buf ? buf : "", buf ? (size_t)(p - buf) : 0, rows_sha);
-    free(buf);
-}
-
 static json_t *cell_head(const senti_cell *c)
 {
     char pred[512], man[512];
@@ -270,26 +174,14 @@ static senti_status evaluate_cell(const senti_experiment *x, const senti_cell *c
     senti_err ve;
     if (senti_verbalizer_load(c->verbalizer->path, &v, &ve))
         v = NULL; /* display names are optional */
-    json_t *o = cell_head(c), *labels = json_array(), *display = json_array();
-    for (int k = 0; k < pf.k; k++) {
+    json_t *o = cell_head(c);
+    const char **display = calloc((size_t)pf.k + 1, sizeof *display);
+    for (int k = 0; display && k < pf.k; k++) {
         int vi = v ? senti_verbalizer_find(v, pf.labels[k]) : -1;
-        json_array_append_new(labels, json_string(pf.labels[k]));
-        json_array_append_new(display, json_string(vi >= 0 ? senti_verbalizer_display(v, (size_t)vi) : pf.labels[k]));
+        display[k] = vi >= 0 ? senti_verbalizer_display(v, (size_t)vi) : pf.labels[k];
     }
-    char *bits, rows_sha[65];
-    row_facts(&pf, &bits, rows_sha);
-    json_object_set_new(o, "labels", labels);
-    json_object_set_new(o, "display", display);
-    json_object_set_new(o, "n", json_integer((json_int_t)pf.n));
-    json_object_set_new(o, "correct", json_integer((json_int_t)m.correct));
-    json_object_set_new(o, "skipped", json_integer((json_int_t)pf.n_skipped));
-    json_object_set_new(o, "metrics", metrics_json(&m));
-    json_object_set_new(o, "per_class", per_class_json(&m, &pf, v));
-    json_object_set_new(o, "confusion", confusion_json(&m));
-    json_object_set_new(o, "reliability", reliability_json(&m));
-    json_object_set_new(o, "rows_sha256", json_string(rows_sha));
-    json_object_set_new(o, "correct_bits", json_string(bits ? bits : ""));
-    free(bits);
+    senti_eval_cell_json(o, &pf, &m, display);
+    free(display);
     senti_verbalizer_free(v);
     senti_metrics_free(&m);
     senti_predfile_free(&pf);
@@ -500,7 +392,7 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
     for (size_t i = 0; i < senti_experiment_n_datasets(x); i++) {
         const senti_exp_dataset *d = senti_experiment_dataset(x, i);
         json_t *o = json_pack("{s:s, s:s?, s:s}", "name", d->name, "split", d->split, "path", d->eval.path);
-        json_object_set_new(o, "sha256", file_sha256(d->eval.path, sha, &e) ? json_null() : json_string(sha));
+        json_object_set_new(o, "sha256", senti_file_sha256(d->eval.path, sha, &e) ? json_null() : json_string(sha));
         /* rows read from the file: n + skipped of its first cell */
         for (size_t c = 0; c < senti_experiment_n_cells(x); c++) {
             json_t *cell = json_array_get(cells, c);
@@ -513,14 +405,14 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
         if (d->train.path) {
             json_object_set_new(o, "train", json_string(d->train.path));
             json_object_set_new(o, "train_sha256",
-                                file_sha256(d->train.path, sha, &e) ? json_null() : json_string(sha));
+                                senti_file_sha256(d->train.path, sha, &e) ? json_null() : json_string(sha));
         }
         json_array_append_new(datasets, o);
     }
     for (size_t i = 0; i < senti_experiment_n_verbalizers(x); i++) {
         const senti_exp_verbalizer *v = senti_experiment_verbalizer(x, i);
         json_t *o = json_pack("{s:s, s:s}", "name", v->name, "path", v->path);
-        json_object_set_new(o, "sha256", file_sha256(v->path, sha, &e) ? json_null() : json_string(sha));
+        json_object_set_new(o, "sha256", senti_file_sha256(v->path, sha, &e) ? json_null() : json_string(sha));
         json_array_append_new(verbs, o);
     }
     return json_pack("{s:o, s:o, s:o}", "models", models, "datasets", datasets, "verbalizers", verbs);
