@@ -15,8 +15,8 @@
  *   - The label space is the probability columns. Without any probability
  *     column, the labels are the sorted distinct gold and pred values and the
  *     probabilistic metrics are unavailable.
- *   - Probabilities must be finite, in [0, 1], and each row must sum to 1 within
- *     `tol`; otherwise it is an error naming the file and the data row (data
+ *   - Probabilities must be finite, in [0, 1] (a value up to 1 + `tol` is read
+ *     as 1), and each row must sum to 1 within `tol`; otherwise it is an error naming the file and the data row (data
  *     rows count from 1 after the header), unless `renormalize` is set, in which
  *     case rows with a positive finite sum are divided by it (and counted).
  *   - Gold or pred values outside the label space are errors naming the row.

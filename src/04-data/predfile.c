@@ -310,7 +310,7 @@ static void on_field(void *data, size_t len, void *ctx)
             ps->bad_col = (int)c;
             r = strbuf_set(&ps->bad, s, len);
         }
-        ps->row[ps->role_label[c]] = v;
+        ps->row[ps->role_label[c]] = v > 1.0 ? 1.0 : v; /* (1, 1 + tol]: rounding, read as 1 */
         break;
     }
     default: break;
