@@ -15,40 +15,23 @@
 #include "senti/predfile.h"
 #include "testutil.h"
 
-static json_t *load(const char *rel)
-{
-    json_error_t je;
-    json_t *j = json_load_file(tu_data_path(rel), 0, &je);
-    ck_assert_msg(j != NULL, "%s: %s", rel, je.text);
-    return j;
-}
-
-static double num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
-
-static void read_pf(const char *rel, senti_predfile *pf)
-{
-    senti_err err = {0};
-    ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s",
-                  err.msg);
-}
-
 /* Fits against scipy (temperature: bounded scalar search, xatol 1e-12; vector:
  * BFGS) and scikit-learn (unpenalised logistic regression for Platt). Both
  * sides stop at a tolerance, so parameters agree to ~1e-6 and the minimum NLL,
  * flat at the optimum, to ~1e-10. */
 START_TEST(test_posthoc_fits)
 {
-    json_t *exp = load("metrics/calib.expected.json");
+    json_t *exp = tu_load_json("metrics/calib.expected.json");
     senti_predfile pf;
-    read_pf("metrics/calib_fit.csv", &pf);
+    tu_read_predfile("metrics/calib_fit.csv", &pf);
     senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
     senti_posthoc c;
     senti_err err = {0};
     ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err) == SENTI_OK, "%s",
                   err.msg);
-    ck_assert_double_eq_tol(c.temperature, num(exp, "temperature"), 1e-6);
-    ck_assert_double_eq_tol(c.nll_after, num(exp, "temperature_nll"), 1e-10);
-    ck_assert_double_eq_tol(c.nll_before, num(exp, "nll_before"), 1e-12);
+    ck_assert_double_eq_tol(c.temperature, tu_json_num(exp, "temperature"), 1e-6);
+    ck_assert_double_eq_tol(c.nll_after, tu_json_num(exp, "temperature_nll"), 1e-10);
+    ck_assert_double_eq_tol(c.nll_before, tu_json_num(exp, "nll_before"), 1e-12);
     /* applying it: argmax unchanged, rows still sum to 1 */
     double *q = malloc(pf.n * 3 * sizeof *q);
     ck_assert(senti_posthoc_apply(&c, pf.prob, pf.n, 3, q, &err) == SENTI_OK);
@@ -59,17 +42,17 @@ START_TEST(test_posthoc_fits)
     free(q);
     senti_posthoc_free(&c);
     ck_assert(senti_posthoc_fit(SENTI_POSTHOC_VECTOR, &in, &c, &err) == SENTI_OK);
-    ck_assert_double_eq_tol(c.nll_after, num(exp, "vector_nll"), 1e-9);
+    ck_assert_double_eq_tol(c.nll_after, tu_json_num(exp, "vector_nll"), 1e-9);
     ck_assert_double_eq(c.b[0], 0.0);
     senti_posthoc_free(&c);
     ck_assert_int_eq(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err), SENTI_ERR_ARG);
     senti_predfile_free(&pf);
 
-    read_pf("metrics/calib_bin.csv", &pf);
+    tu_read_predfile("metrics/calib_bin.csv", &pf);
     in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
     ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);
-    ck_assert_double_eq_tol(c.w[0], num(exp, "platt_a"), 1e-5);
-    ck_assert_double_eq_tol(c.b[0], num(exp, "platt_b"), 1e-5);
+    ck_assert_double_eq_tol(c.w[0], tu_json_num(exp, "platt_a"), 1e-5);
+    ck_assert_double_eq_tol(c.b[0], tu_json_num(exp, "platt_b"), 1e-5);
     ck_assert(c.nll_after <= c.nll_before);
     senti_posthoc_free(&c);
     senti_predfile_free(&pf);
@@ -96,7 +79,7 @@ static void softmax_scores(const double *p, const double *scale, const double *s
 START_TEST(test_apply_is_the_formula)
 {
     senti_predfile pf;
-    read_pf("metrics/calib_fit.csv", &pf);
+    tu_read_predfile("metrics/calib_fit.csv", &pf);
     ck_assert_int_eq(pf.k, 3);
     senti_eval_input in = {pf.n, pf.k, pf.gold, pf.pred, pf.prob};
     senti_err err = {0};
@@ -131,7 +114,7 @@ START_TEST(test_apply_is_the_formula)
     senti_predfile_free(&pf);
 
     /* platt: q_1 = sigmoid(a (l_1 - l_0) + c) */
-    read_pf("metrics/calib_bin.csv", &pf);
+    tu_read_predfile("metrics/calib_bin.csv", &pf);
     in = (senti_eval_input){pf.n, pf.k, pf.gold, pf.pred, pf.prob};
     senti_posthoc c;
     ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_PLATT, &in, &c, &err) == SENTI_OK, "%s", err.msg);

@@ -14,23 +14,6 @@
 #include "senti/compare.h"
 #include "testutil.h"
 
-static json_t *load(const char *rel)
-{
-    json_error_t je;
-    json_t *j = json_load_file(tu_data_path(rel), 0, &je);
-    ck_assert_msg(j != NULL, "%s: %s", rel, je.text);
-    return j;
-}
-
-static double num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
-
-static void read_pf(const char *rel, senti_predfile *pf)
-{
-    senti_err err = {0};
-    ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s",
-                  err.msg);
-}
-
 /* Hand-computed: b = 3, c = 10, n = 13: P[X <= 3] = (1 + 13 + 78 + 286) / 8192
  * = 378 / 8192, two-sided p = 756 / 8192. b = 1, c = 29, n = 30: P[X <= 1] =
  * (1 + 30) / 2^30, two-sided p = 62 / 2^30 (exact also at n >= 25: no
@@ -54,7 +37,7 @@ END_TEST
 
 START_TEST(test_mcnemar_scipy)
 {
-    json_t *exp = load("metrics/compare_ab.expected.json");
+    json_t *exp = tu_load_json("metrics/compare_ab.expected.json");
     json_t *cases = json_object_get(exp, "mcnemar_cases"), *c;
     size_t i;
     json_array_foreach(cases, i, c)
@@ -74,10 +57,10 @@ END_TEST
 /* cmp_b is cmp_a's rows shuffled with other probabilities; matched by id. */
 START_TEST(test_compare_runs)
 {
-    json_t *exp = load("metrics/compare_ab.expected.json");
+    json_t *exp = tu_load_json("metrics/compare_ab.expected.json");
     senti_predfile a, b;
-    read_pf("metrics/cmp_a.csv", &a);
-    read_pf("metrics/cmp_b.csv", &b);
+    tu_read_predfile("metrics/cmp_a.csv", &a);
+    tu_read_predfile("metrics/cmp_b.csv", &b);
     senti_eval_params P = senti_eval_default_params();
     P.bootstrap = 200;
     senti_comparison c;
@@ -86,7 +69,7 @@ START_TEST(test_compare_runs)
     ck_assert_int_eq(c.matched_by_id, 1);
     ck_assert_uint_eq(c.mcnemar.b, json_integer_value(json_object_get(exp, "b")));
     ck_assert_uint_eq(c.mcnemar.c, json_integer_value(json_object_get(exp, "c")));
-    ck_assert_double_eq_tol(c.mcnemar.p_value, num(exp, "p"), 1e-12);
+    ck_assert_double_eq_tol(c.mcnemar.p_value, tu_json_num(exp, "p"), 1e-12);
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(exp, "diff"), key, v)
@@ -119,16 +102,16 @@ START_TEST(test_compare_refuses)
     senti_predfile a, b;
     senti_comparison c;
     senti_err err = {0};
-    read_pf("metrics/cmp_a.csv", &a);
-    read_pf("metrics/c3_200.csv", &b); /* other labels, other rows */
+    tu_read_predfile("metrics/cmp_a.csv", &a);
+    tu_read_predfile("metrics/c3_200.csv", &b); /* other labels, other rows */
     ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
     senti_predfile_free(&b);
-    read_pf("metrics/calib_fit.csv", &b); /* same labels, 600 rows */
+    tu_read_predfile("metrics/calib_fit.csv", &b); /* same labels, 600 rows */
     ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "rows"));
     senti_predfile_free(&b);
     /* same ids, one gold label changed */
-    read_pf("metrics/cmp_a.csv", &b);
+    tu_read_predfile("metrics/cmp_a.csv", &b);
     b.gold[7] = (b.gold[7] + 1) % 3;
     ck_assert_int_eq(senti_compare_runs(&a, &b, NULL, &c, &err), SENTI_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "gold labels differ"));
@@ -143,7 +126,7 @@ END_TEST
 
 START_TEST(test_aggregate)
 {
-    json_t *exp = load("metrics/compare_ab.expected.json"), *ag = json_object_get(exp, "aggregate");
+    json_t *exp = tu_load_json("metrics/compare_ab.expected.json"), *ag = json_object_get(exp, "aggregate");
     json_t *vals = json_object_get(ag, "values"), *grp = json_object_get(ag, "groups");
     size_t n = json_array_size(vals);
     double *values = calloc(n * SENTI_M_COUNT, sizeof *values);
@@ -162,10 +145,10 @@ START_TEST(test_aggregate)
     for (size_t i = 0; i < ng; i++) {
         json_t *e = json_object_get(ag, g[i].group);
         ck_assert_ptr_nonnull(e);
-        ck_assert_double_eq_tol(g[i].mean[SENTI_M_ACCURACY], num(e, "mean"), 1e-12);
-        ck_assert_double_eq_tol(g[i].sd[SENTI_M_ACCURACY], num(e, "sd"), 1e-12);
-        ck_assert_double_eq_tol(g[i].min[SENTI_M_ACCURACY], num(e, "min"), 1e-15);
-        ck_assert_double_eq_tol(g[i].max[SENTI_M_ACCURACY], num(e, "max"), 1e-15);
+        ck_assert_double_eq_tol(g[i].mean[SENTI_M_ACCURACY], tu_json_num(e, "mean"), 1e-12);
+        ck_assert_double_eq_tol(g[i].sd[SENTI_M_ACCURACY], tu_json_num(e, "sd"), 1e-12);
+        ck_assert_double_eq_tol(g[i].min[SENTI_M_ACCURACY], tu_json_num(e, "min"), 1e-15);
+        ck_assert_double_eq_tol(g[i].max[SENTI_M_ACCURACY], tu_json_num(e, "max"), 1e-15);
         ck_assert_double_eq(g[i].worst[SENTI_M_ACCURACY], g[i].min[SENTI_M_ACCURACY]);
         ck_assert_double_eq(g[i].worst[SENTI_M_NLL], g[i].max[SENTI_M_NLL]);
         ck_assert(isnan(g[i].mean[SENTI_M_ECE]));

@@ -86,3 +86,19 @@ char *tu_read_file(const char *path, size_t *len)
     }
     return buf;
 }
+
+json_t *tu_load_json(const char *rel)
+{
+    json_error_t je;
+    json_t *j = json_load_file(tu_data_path(rel), 0, &je);
+    ck_assert_msg(j != NULL, "%s: %s", rel, je.text);
+    return j;
+}
+
+double tu_json_num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
+
+void tu_read_predfile(const char *rel, senti_predfile *pf)
+{
+    senti_err err = {0};
+    ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s", err.msg);
+}

@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "senti/predfile.h"
+
 /* Declarations of every suite constructor (generated list, see the Makefile). */
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.inc"
@@ -44,5 +48,15 @@ char *tu_tmpfile(const char *suffix);
 
 /* Read a whole file; caller frees. NULL on error. */
 char *tu_read_file(const char *path, size_t *len);
+
+/* A committed JSON fixture under tests/data/ (the test fails naming the file
+ * when it cannot be read); caller json_decref()s it. */
+json_t *tu_load_json(const char *rel);
+/* The number at `key` of a JSON object (0 when absent). */
+double tu_json_num(json_t *o, const char *key);
+
+/* A committed predictions fixture under tests/data/, read with the default
+ * reader settings (the test fails with the reader's message otherwise). */
+void tu_read_predfile(const char *rel, senti_predfile *pf);
 
 #endif
