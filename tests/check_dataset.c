@@ -293,6 +293,47 @@ START_TEST(test_sample_and_limit)
 }
 END_TEST
 
+/* sample_rest: the rows a seeded sample does not draw, so that sample and rest
+ * partition the file (a test split and its train pool from one file). */
+START_TEST(test_sample_rest)
+{
+    size_t bytes;
+    char *path = write_big(300, &bytes);
+    senti_dataset_params p = senti_dataset_default_params();
+    p.id_col = "id";
+    p.sample = 40;
+    p.seed = 11;
+    p.sample_rest = true;
+    senti_examples *rest;
+    senti_err e;
+    ck_assert_int_eq(senti_examples_load(path, &p, &rest, &e), SENTI_OK);
+    size_t ref[40];
+    ref_reservoir(300, 40, 11, ref);
+    ck_assert_uint_eq(rest->n, 260);
+    size_t k = 0, expect = 1;
+    for (size_t i = 0; i < rest->n; i++, expect++) {
+        while (k < 40 && ref[k] == expect) { /* skip the drawn rows */
+            k++;
+            expect++;
+        }
+        ck_assert_uint_eq(rest->items[i].row, expect);
+        ck_assert_uint_eq(strtoul(rest->items[i].id, NULL, 10), expect);
+    }
+    senti_examples_free(rest);
+    p.limit = 5; /* the limit counts returned rows of the rest */
+    ck_assert_int_eq(senti_examples_load(path, &p, &rest, &e), SENTI_OK);
+    ck_assert_uint_eq(rest->n, 5);
+    senti_examples_free(rest);
+    p.limit = 0;
+    p.sample = 1000; /* a sample of the whole file leaves no rest */
+    ck_assert_int_eq(senti_examples_load(path, &p, &rest, &e), SENTI_OK);
+    ck_assert_uint_eq(rest->n, 0);
+    senti_examples_free(rest);
+    remove(path);
+    free(path);
+}
+END_TEST
+
 /* The shared datasets parse in strict mode with the documented row counts. */
 START_TEST(test_shared_datasets)
 {
@@ -337,6 +378,7 @@ Suite *dataset_suite(void)
     tcase_add_test(tc, test_tiny_chunks);
     tcase_add_test(tc, test_stream_large_file);
     tcase_add_test(tc, test_sample_and_limit);
+    tcase_add_test(tc, test_sample_rest);
     tcase_add_test(tc, test_shared_datasets);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

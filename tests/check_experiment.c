@@ -193,6 +193,67 @@ START_TEST(test_demo_options_in_hash)
 }
 END_TEST
 
+/* "train": "rest": the pool is the same file less the seeded test sample; it needs a sample and
+ * is part of the cell's hash. */
+START_TEST(test_train_rest)
+{
+#define REST_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"                  \
+                 "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\",\"text\":\"x\"%s,\"train\":%s}],"    \
+                 "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"                               \
+                 "\"strategies\":[{\"name\":\"f\",\"kind\":\"few-shot\",\"shots\":[2]}]}"
+    char buf[1024];
+    senti_experiment *x, *y;
+    senti_err e;
+    snprintf(buf, sizeof buf, REST_FMT, ",\"sample\":100,\"seed\":3", "\"rest\"");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "r.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    const senti_exp_dataset *d = senti_experiment_dataset(x, 0);
+    ck_assert(d->train_rest);
+    ck_assert_str_eq(d->train.path, "d.csv");
+    ck_assert_str_eq(d->train.text_col, "x");
+    char *canon = senti_cell_canonical_json(senti_experiment_cell(x, 0));
+    ck_assert_ptr_nonnull(strstr(canon, "\"train_rest\":true"));
+    free(canon);
+    /* the same file named as a plain train path is another pool, so another cell */
+    snprintf(buf, sizeof buf, REST_FMT, ",\"sample\":100,\"seed\":3", "\"d.csv\"");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "r.json", NULL, &y, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_str_ne(senti_experiment_cell(x, 0)->hash, senti_experiment_cell(y, 0)->hash);
+    senti_experiment_free(x);
+    senti_experiment_free(y);
+    snprintf(buf, sizeof buf, REST_FMT, "", "\"rest\"");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "r.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "r.json: datasets[0].train: \"rest\"") && strstr(e.msg, "needs \"sample\""), "%s",
+                  e.msg);
+#undef REST_FMT
+}
+END_TEST
+
+/* A dataset's "verbalizer" pairs it with one verbalizer: the grid has no cell of it with another. */
+START_TEST(test_dataset_verbalizer)
+{
+#define DV_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"                 \
+               "\"datasets\":[{\"name\":\"a\",\"path\":\"a.csv\"%s},{\"name\":\"b\",\"path\":\"b.csv\"}]," \
+               "\"verbalizers\":[{\"name\":\"u\",\"path\":\"u.json\"},{\"name\":\"v\",\"path\":\"v.json\"}]," \
+               "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"}]}"
+    char buf[1024];
+    senti_experiment *x;
+    senti_err e;
+    snprintf(buf, sizeof buf, DV_FMT, "");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "v.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 4); /* 2 datasets x 2 verbalizers */
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, DV_FMT, ",\"verbalizer\":\"v\"");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "v.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 3);
+    ck_assert_str_eq(senti_experiment_cell(x, 0)->name, "m.a.v.z.k0.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "m.b.u.z.k0.none");
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, DV_FMT, ",\"verbalizer\":\"w\"");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "v.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "v.json: datasets[0].verbalizer: names no verbalizer") != NULL, "%s", e.msg);
+#undef DV_FMT
+}
+END_TEST
+
 START_TEST(test_few_shot_needs_train)
 {
     const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
@@ -267,6 +328,8 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_syntax_error_has_line);
     tcase_add_test(tc, test_content_errors_have_paths);
     tcase_add_test(tc, test_few_shot_needs_train);
+    tcase_add_test(tc, test_train_rest);
+    tcase_add_test(tc, test_dataset_verbalizer);
     tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_shipped_experiments_parse);

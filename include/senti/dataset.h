@@ -59,6 +59,8 @@ typedef struct {
     size_t sample;         /* > 0: return a seeded uniform sample of this many rows (in file order);
                               costs one extra streaming pass at open; 0 = all rows */
     uint64_t seed;         /* seed of the sample (GSL mt19937) */
+    bool sample_rest;      /* with sample > 0: return the rows that sample does NOT draw instead (the
+                              rest of a seeded split of one file: test = sample, train pool = rest) */
 } senti_dataset_params;
 
 SENTI_API senti_dataset_params senti_dataset_default_params(void);

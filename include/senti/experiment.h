@@ -72,6 +72,8 @@ typedef struct {
     char *split;        /* informational ("test", "dev"); NULL if absent */
     senti_exp_csv eval; /* the rows classified */
     senti_exp_csv train; /* demonstration pool; path NULL when absent */
+    bool train_rest;    /* "train": "rest": the pool is the rows of eval.path that the sample does not draw */
+    char *verbalizer;   /* the one verbalizer (by name) this dataset is classified with; NULL = every one */
     size_t limit;       /* 0 = all rows */
     size_t sample;      /* 0 = all rows; else a seeded sample */
     uint64_t sample_seed;

@@ -572,7 +572,7 @@ senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool *have, se
     for (;;) {
         if (d->prm.limit && d->returned >= d->prm.limit)
             return SENTI_OK;
-        if (d->sel && d->sel_pos >= d->n_sel)
+        if (d->sel && d->sel_pos >= d->n_sel && !d->prm.sample_rest)
             return SENTI_OK;
         bool got;
         senti_status st = next_record(d, &got, err);
@@ -581,9 +581,10 @@ senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool *have, se
         if ((st = take_row(d, row, err)) != SENTI_OK)
             return st;
         if (d->sel) {
-            if (row->row != d->sel[d->sel_pos])
+            bool drawn = d->sel_pos < d->n_sel && row->row == d->sel[d->sel_pos];
+            d->sel_pos += drawn;
+            if (drawn == d->prm.sample_rest)
                 continue;
-            d->sel_pos++;
         }
         d->returned++;
         *have = true;

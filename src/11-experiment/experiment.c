@@ -268,12 +268,13 @@ static senti_status parse_dataset(pctx *c, const char *where, json_t *o, void *i
 {
     senti_exp_dataset *d = item;
     static const char *const keys[] = {"name", "path", "split", "text", "label", "id", "limit", "sample", "seed",
-                                       "train", NULL};
+                                       "train", "verbalizer", NULL};
     static const char *const train_keys[] = {"path", "text", "label", "id", NULL};
     long long limit = 0, sample = 0, seed = 1;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &d->name)) ||
         (s = get_str(c, where, o, "split", 0, &d->split)) || (s = parse_csv(c, where, o, "path", &d->eval)) ||
+        (s = get_str(c, where, o, "verbalizer", 0, &d->verbalizer)) ||
         (s = get_int(c, where, o, "limit", 0, 100000000, &limit)) ||
         (s = get_int(c, where, o, "sample", 0, 100000000, &sample)) ||
         (s = get_int(c, where, o, "seed", 0, INT64_MAX, &seed)))
@@ -286,6 +287,16 @@ static senti_status parse_dataset(pctx *c, const char *where, json_t *o, void *i
         return SENTI_OK;
     char tw[128];
     snprintf(tw, sizeof tw, "%s.train", where);
+    if (json_is_string(t) && !strcmp(json_string_value(t), "rest")) { /* a seeded split of one file */
+        if (!d->sample)
+            return bad(c, tw, "\"rest\" (the rows the sample leaves) needs \"sample\": the number of test rows");
+        d->train_rest = true;
+        d->train.path = senti_xstrdup(d->eval.path);
+        d->train.text_col = senti_xstrdup(d->eval.text_col);
+        d->train.label_col = senti_xstrdup(d->eval.label_col);
+        d->train.id_col = senti_xstrdup(d->eval.id_col);
+        return SENTI_OK;
+    }
     if (json_is_string(t)) { /* shorthand: same columns as the eval file */
         json_t *wrap = json_pack("{sO}", "path", t);
         s = wrap ? get_path(c, where, wrap, "path", 1, &d->train.path) : SENTI_ERR_NOMEM;
@@ -529,6 +540,8 @@ char *senti_cell_canonical_json(const senti_cell *c)
     if (!o)
         return NULL;
     /* demonstration options only when set, so the hashes of default cells stay as they were */
+    if (d->train_rest)
+        json_object_set_new(o, "train_rest", json_true());
     const senti_exp_strategy *st = c->strategy;
     if (st->sampling)
         json_object_set_new(o, "sampling", json_string(st->sampling));
@@ -610,6 +623,11 @@ static senti_status check_unique_names(senti_experiment *x, senti_err *err)
     return s;
 }
 
+static bool dataset_uses(const senti_exp_dataset *d, const senti_exp_verbalizer *v)
+{
+    return !d->verbalizer || !strcmp(d->verbalizer, v->name);
+}
+
 static senti_status expand_grid(senti_experiment *x, senti_err *err)
 {
     size_t per = 0;
@@ -626,7 +644,8 @@ static senti_status expand_grid(senti_experiment *x, senti_err *err)
     for (size_t mi = 0; mi < x->n_models; mi++)
         for (size_t di = 0; di < x->n_datasets; di++)
             for (size_t vi = 0; vi < x->n_verbalizers; vi++)
-                for (size_t si = 0; si < x->n_strategies; si++)
+                for (size_t si = 0; si < x->n_strategies && dataset_uses(&x->datasets[di], &x->verbalizers[vi]);
+                     si++)
                     if ((s = expand_strategy(x, mi, di, vi, si, err)))
                         return s;
     return check_unique_names(x, err);
@@ -657,6 +676,17 @@ static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
         (s = parse_list(c, root, "strategies", sizeof *x->strategies, parse_strategy,
                         (void **)&x->strategies, &x->n_strategies)))
         return s;
+    for (size_t di = 0; di < x->n_datasets; di++) {
+        const char *vn = x->datasets[di].verbalizer;
+        size_t vi = 0;
+        while (vn && vi < x->n_verbalizers && strcmp(vn, x->verbalizers[vi].name))
+            vi++;
+        if (vn && vi == x->n_verbalizers) {
+            char where[64];
+            snprintf(where, sizeof where, "datasets[%zu].verbalizer", di);
+            return bad(c, where, "names no verbalizer of \"verbalizers\"");
+        }
+    }
     for (size_t si = 0; si < x->n_strategies; si++)
         for (size_t k = 0; k < x->strategies[si].n_shots; k++)
             for (size_t di = 0; di < x->n_datasets; di++)
@@ -753,6 +783,7 @@ void senti_experiment_free(senti_experiment *x)
     for (size_t i = 0; x->datasets && i < x->n_datasets; i++) {
         free(x->datasets[i].name);
         free(x->datasets[i].split);
+        free(x->datasets[i].verbalizer);
         free_csv(&x->datasets[i].eval);
         free_csv(&x->datasets[i].train);
     }

@@ -109,6 +109,11 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
         p.train_data.text_col = d->train.text_col;
         p.train_data.label_col = d->train.label_col;
         p.train_data.id_col = d->train.id_col;
+        if (d->train_rest) {
+            p.train_data.sample = d->sample;
+            p.train_data.seed = d->sample_seed;
+            p.train_data.sample_rest = true;
+        }
         p.demos.shots = (size_t)c->shots;
         p.demos.seed = c->seed;
         p.demos.same_file = !strcmp(d->train.path, d->eval.path);
