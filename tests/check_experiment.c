@@ -254,6 +254,46 @@ START_TEST(test_dataset_verbalizer)
 }
 END_TEST
 
+/* A strategy's "models" restricts it to those models. */
+START_TEST(test_strategy_models)
+{
+#define SM_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"},{\"name\":\"n\",\"path\":\"n.gguf\"}]," \
+               "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}]," \
+               "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"},{\"name\":\"y\",\"kind\":\"zero-shot\"%s}]}"
+    static const struct {
+        const char *opt;
+        size_t cells;
+        const char *expect;
+    } cases[] = {
+        {"", 4, NULL},
+        {",\"models\":\"n\"", 3, NULL},
+        {",\"models\":[\"n\",\"m\"]", 4, NULL},
+        {",\"models\":[\"n\",\"x\"]", 0, "x.json: strategies[1].models[1]: names no model"},
+        {",\"models\":[\"n\",\"n\"]", 0, "strategies[1].models[1]: duplicate value"},
+        {",\"models\":[]", 0, "strategies[1].models: must be a name or a non-empty array"},
+        {",\"models\":[1]", 0, "strategies[1].models[0]: must be a non-empty string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[1024];
+        senti_experiment *x;
+        senti_err e = {0};
+        snprintf(buf, sizeof buf, SM_FMT, cases[i].opt);
+        senti_status s = senti_experiment_parse(buf, strlen(buf), "x.json", NULL, &x, &e);
+        if (cases[i].expect) {
+            ck_assert_int_eq(s, SENTI_ERR_FORMAT);
+            ck_assert_msg(strstr(e.msg, cases[i].expect) != NULL, "case %zu: %s", i, e.msg);
+            continue;
+        }
+        ck_assert_msg(s == SENTI_OK, "case %zu: %s", i, e.msg);
+        ck_assert_uint_eq(senti_experiment_n_cells(x), cases[i].cells);
+        if (cases[i].cells == 3) /* m runs z only; n runs both */
+            ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "n.d.v.z.k0.none");
+        senti_experiment_free(x);
+    }
+#undef SM_FMT
+}
+END_TEST
+
 START_TEST(test_few_shot_needs_train)
 {
     const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
@@ -330,6 +370,7 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_few_shot_needs_train);
     tcase_add_test(tc, test_train_rest);
     tcase_add_test(tc, test_dataset_verbalizer);
+    tcase_add_test(tc, test_strategy_models);
     tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_shipped_experiments_parse);

@@ -97,6 +97,8 @@ typedef struct {
     char *sampling;      /* few-shot: "random" | "balanced", NULL = the classifier's default (random) */
     char *order;         /* few-shot: "random" | "fixed" | "interleaved", NULL = default (random) */
     bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */
+    char **models;       /* names of the models this strategy runs with ([n_models]); NULL = every model */
+    size_t n_models;
 } senti_exp_strategy;
 
 /* Evaluation settings applied to every cell. */

@@ -104,6 +104,37 @@ static senti_status get_str(pctx *c, const char *where, json_t *obj, const char 
     return *out ? SENTI_OK : senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
 }
 
+/* Optional member: a string or a non-empty array of distinct strings; *out = NULL when absent. */
+static senti_status get_str_list(pctx *c, const char *where, json_t *obj, const char *key, char ***out, size_t *n)
+{
+    json_t *v = json_object_get(obj, key);
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", where, key);
+    *out = NULL;
+    *n = 0;
+    if (!v)
+        return SENTI_OK;
+    size_t m = json_is_string(v) ? 1 : json_is_array(v) ? json_array_size(v) : 0;
+    if (m == 0)
+        return bad(c, path, "must be a name or a non-empty array of names");
+    if (!(*out = calloc(m, sizeof **out)))
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    *n = m;
+    for (size_t i = 0; i < m; i++) {
+        const char *e = json_string_value(json_is_string(v) ? v : json_array_get(v, i));
+        char ep[288];
+        snprintf(ep, sizeof ep, "%s[%zu]", path, i);
+        if (!e || !*e)
+            return bad(c, ep, "must be a non-empty string");
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp((*out)[j], e))
+                return bad(c, ep, "duplicate value");
+        if (!((*out)[i] = senti_xstrdup(e)))
+            return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    return SENTI_OK;
+}
+
 static senti_status get_name(pctx *c, const char *where, json_t *obj, char **out)
 {
     senti_status s = get_str(c, where, obj, "name", 1, out);
@@ -425,7 +456,7 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
 {
     senti_exp_strategy *st = item;
     static const char *const keys[] = {"name",    "kind",  "shots",   "seeds", "calibration",
-                                       "adapter", "sampling", "order", "per_row", NULL};
+                                       "adapter", "sampling", "order", "per_row", "models", NULL};
     char *kind = NULL;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
@@ -470,7 +501,8 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
     free(seeds);
     if (!st->shots || !st->seeds)
         return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
-    if ((s = parse_calibrations(c, where, o, st)) || (s = get_path(c, where, o, "adapter", 0, &st->adapter)))
+    if ((s = parse_calibrations(c, where, o, st)) || (s = get_path(c, where, o, "adapter", 0, &st->adapter)) ||
+        (s = get_str_list(c, where, o, "models", &st->models, &st->n_models)))
         return s;
     return SENTI_OK;
 }
@@ -628,6 +660,14 @@ static bool dataset_uses(const senti_exp_dataset *d, const senti_exp_verbalizer 
     return !d->verbalizer || !strcmp(d->verbalizer, v->name);
 }
 
+static bool strategy_uses(const senti_exp_strategy *st, const senti_exp_model *m)
+{
+    for (size_t i = 0; i < st->n_models; i++)
+        if (!strcmp(st->models[i], m->name))
+            return true;
+    return !st->models;
+}
+
 static senti_status expand_grid(senti_experiment *x, senti_err *err)
 {
     size_t per = 0;
@@ -646,7 +686,8 @@ static senti_status expand_grid(senti_experiment *x, senti_err *err)
             for (size_t vi = 0; vi < x->n_verbalizers; vi++)
                 for (size_t si = 0; si < x->n_strategies && dataset_uses(&x->datasets[di], &x->verbalizers[vi]);
                      si++)
-                    if ((s = expand_strategy(x, mi, di, vi, si, err)))
+                    if (strategy_uses(&x->strategies[si], &x->models[mi]) &&
+                        (s = expand_strategy(x, mi, di, vi, si, err)))
                         return s;
     return check_unique_names(x, err);
 }
@@ -687,6 +728,17 @@ static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
             return bad(c, where, "names no verbalizer of \"verbalizers\"");
         }
     }
+    for (size_t si = 0; si < x->n_strategies; si++)
+        for (size_t i = 0; i < x->strategies[si].n_models; i++) {
+            size_t mi = 0;
+            while (mi < x->n_models && strcmp(x->strategies[si].models[i], x->models[mi].name))
+                mi++;
+            if (mi == x->n_models) {
+                char where[96];
+                snprintf(where, sizeof where, "strategies[%zu].models[%zu]", si, i);
+                return bad(c, where, "names no model of \"models\"");
+            }
+        }
     for (size_t si = 0; si < x->n_strategies; si++)
         for (size_t k = 0; k < x->strategies[si].n_shots; k++)
             for (size_t di = 0; di < x->n_datasets; di++)
@@ -792,6 +844,9 @@ void senti_experiment_free(senti_experiment *x)
     for (size_t i = 0; x->strategies && i < x->n_strategies; i++) {
         senti_exp_strategy *st = &x->strategies[i];
         free(st->name), free(st->shots), free(st->seeds), free(st->adapter), free(st->sampling), free(st->order);
+        for (size_t j = 0; j < st->n_models; j++)
+            free(st->models[j]);
+        free(st->models);
         for (size_t j = 0; st->calibrations && j < st->n_calibrations; j++)
             free(st->calibrations[j]);
         free(st->calibrations);
