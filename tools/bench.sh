@@ -5,7 +5,7 @@
 #
 #   SENTI=build/senti MODEL_DIR=models tools/bench.sh
 #
-# Environment: SENTI, MODEL_DIR; BENCH_THREADS (2), BENCH_REPS (5),
+# Environment: SENTI, MODEL_DIR, SENTI_DATASETS (../shared/datasets); BENCH_THREADS (2), BENCH_REPS (5),
 # BENCH_TOKENS ("32 128 512"), ORACLE_PY (/opt/oracle/bin/python: a Python
 # with llama-cpp-python, see docs/oracle.md).
 #
@@ -23,6 +23,7 @@ set -u
 
 SENTI=${SENTI:-build/senti}
 MODEL_DIR=${MODEL_DIR:-models}
+DATA=${SENTI_DATASETS:-../shared/datasets}
 ORACLE_PY=${ORACLE_PY:-/opt/oracle/bin/python}
 THREADS=${BENCH_THREADS:-2}
 REPS=${BENCH_REPS:-5}
@@ -94,6 +95,7 @@ bench_model() { # label file
 
 bench_model smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
 bench_model gemma3 gemma-3-270m-q4_k_m.gguf
+bench_model qwen05 qwen2.5-coder-0.5b-instruct.gguf
 
 # SST-2 scoring, rows/s: senti with the shared prefix decoded once per run
 # (default) and decoded again for every row (--no-prefix-reuse), against the
@@ -101,41 +103,47 @@ bench_model gemma3 gemma-3-270m-q4_k_m.gguf
 # with the prefix kept in its KV cache (reuse) and with every prompt decoded
 # whole (naive).
 ROWS=${BENCH_ROWS:-100}
-classify_rate() { # shots, extra options...
-    local shots=$1
-    shift
-    "$SENTI" classify -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" -v verbalizers/sst2.json -q \
-        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "$ROWS" --shots "$shots" \
-        --train ../shared/datasets/sst2/train.csv --seed 1 -t "$THREADS" -o "$tmp/c.csv" "$@" 2>&1 >/dev/null |
+classify_rate() { # model, shots, extra options...
+    local model=$1 shots=$2
+    shift 2
+    "$SENTI" classify -m "$model" -v verbalizers/sst2.json -q \
+        -i "$DATA/sst2/dev.csv" --text-col sentence --limit "$ROWS" --shots "$shots" \
+        --train "$DATA/sst2/train.csv" --seed 1 -t "$THREADS" -o "$tmp/c.csv" "$@" 2>&1 >/dev/null |
         sed -n 's/.*, \([0-9.]*\) rows\/s.*/\1/p'
 }
-peer_rate() { # mode
-    "$ORACLE_PY" "$HERE/oracle/peer_score.py" -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" \
+peer_rate() { # model, mode
+    "$ORACLE_PY" "$HERE/oracle/peer_score.py" -m "$1" \
         --prompts "$tmp/prompts.jsonl" --manifest "$tmp/prompts.csv.manifest.json" --threads "$THREADS" \
-        --mode "$1" 2>/dev/null | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["rows_per_s"])' \
+        --mode "$2" 2>/dev/null | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["rows_per_s"])' \
         2>/dev/null
 }
-for shots in 0 8; do
-    echo
-    echo "== $shots-shot SST-2 scoring, smollm2, $ROWS dev rows, $THREADS threads =="
-    [ -d ../shared/datasets/sst2 ] || { echo "bench: ../shared/datasets/sst2 missing"; continue; }
-    "$SENTI" classify -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" -v verbalizers/sst2.json -q \
-        -i ../shared/datasets/sst2/dev.csv --text-col sentence --limit "$ROWS" --shots "$shots" \
-        --train ../shared/datasets/sst2/train.csv --seed 1 -t "$THREADS" -o "$tmp/prompts.csv" \
-        --prompts "$tmp/prompts.jsonl" >/dev/null 2>&1
-    a=$(classify_rate "$shots"); b=$(classify_rate "$shots" --no-prefix-reuse)
-    c=$(peer_rate reuse); d=$(peer_rate naive)
-    printf '%-34s %8s rows/s\n' "senti, prefix reuse" "${a:-n/a}" "senti, no prefix reuse" "${b:-n/a}" \
-        "llama.cpp, prefix kept in KV cache" "${c:-n/a}" "llama.cpp, each prompt whole" "${d:-n/a}"
-    echo "ratios: senti / senti without reuse $(ratio "$a" "$b"), senti / llama.cpp reuse $(ratio "$a" "$c")," \
-        "senti / llama.cpp naive $(ratio "$a" "$d")"
-done
+bench_scoring() { # label file
+    local model="$MODEL_DIR/$2" shots a b c d
+    for shots in 0 8; do
+        echo
+        echo "== $shots-shot SST-2 scoring, $1, $ROWS dev rows, $THREADS threads =="
+        [ -d "$DATA/sst2" ] || { echo "bench: $DATA/sst2 missing"; continue; }
+        [ -f "$model" ] || { echo "bench: $model missing (make models-all)"; continue; }
+        "$SENTI" classify -m "$model" -v verbalizers/sst2.json -q \
+            -i "$DATA/sst2/dev.csv" --text-col sentence --limit "$ROWS" --shots "$shots" \
+            --train "$DATA/sst2/train.csv" --seed 1 -t "$THREADS" -o "$tmp/prompts.csv" \
+            --prompts "$tmp/prompts.jsonl" >/dev/null 2>&1
+        a=$(classify_rate "$model" "$shots"); b=$(classify_rate "$model" "$shots" --no-prefix-reuse)
+        c=$(peer_rate "$model" reuse); d=$(peer_rate "$model" naive)
+        printf '%-34s %8s rows/s\n' "senti, prefix reuse" "${a:-n/a}" "senti, no prefix reuse" "${b:-n/a}" \
+            "llama.cpp, prefix kept in KV cache" "${c:-n/a}" "llama.cpp, each prompt whole" "${d:-n/a}"
+        echo "ratios: senti / senti without reuse $(ratio "$a" "$b"), senti / llama.cpp reuse $(ratio "$a" "$c")," \
+            "senti / llama.cpp naive $(ratio "$a" "$d")"
+    done
+}
+bench_scoring smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
+bench_scoring qwen05 qwen2.5-coder-0.5b-instruct.gguf
 
 # LoRA training speed: one epoch on 16 rows per class (tokens/s of forward + backward).
 echo
 echo "== LoRA training step speed, smollm2, q,v rank 8, $THREADS threads =="
-if [ -d ../shared/datasets/sst2 ] && "$SENTI" finetune -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" \
-        -v verbalizers/sst2.json --train ../shared/datasets/sst2/train.csv --text-col sentence --label-col label \
+if [ -d "$DATA/sst2" ] && "$SENTI" finetune -m "$MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf" \
+        -v verbalizers/sst2.json --train "$DATA/sst2/train.csv" --text-col sentence --label-col label \
         --method lora --shots-per-class 16 --seed 1 --epochs 1 -t "$THREADS" -q -o "$tmp/bench-lora.gguf" \
         > "$tmp/lora.out" 2>&1; then
     python3 -c 'import json,sys
