@@ -10,7 +10,8 @@
 #                   libFuzzer (clang); FUZZ=name runs one. Installs clang first.
 #   make install    PREFIX=/usr/local, with a pkg-config file
 #
-# Variables: BUILD (object dir), OPT, WERROR=1 (default under CI), PREFIX,
+# Variables: BUILD (object dir), OPT, WERROR=1 (default under CI), PREFIX, MPI=0|1
+#            (default 1 when mpicc is found: mpirun -n N senti run),
 #            FUZZ_SECONDS, FUZZ, FUZZ_CC (make fuzz).
 
 PREFIX  ?= /usr/local
@@ -44,6 +45,20 @@ TEST_SRC := $(wildcard tests/*.c)
 
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
+
+# MPI (docs/scale.md): when mpicc is there (Open MPI from make deps), the CLI's
+# cli_mpi.c is built with SENTI_HAVE_MPI and senti links libmpi; MPI=0 builds
+# without. The library never uses MPI.
+MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DSENTI_HAVE_MPI $(shell mpicc --showme:compile)
+MPI_LIBS   := $(shell mpicc --showme:link)
+$(BUILD)/obj/12-cli/cli_mpi.o: CPPFLAGS += $(MPI_CFLAGS)
+endif
+# a rebuild when MPI support comes or goes
+$(BUILD)/obj/12-cli/cli_mpi.o: $(BUILD)/mpi-$(MPI)
+$(BUILD)/mpi-$(MPI):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/mpi-* && touch $@
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/test/%.o)
 
 LIB_A   := $(BUILD)/libsenti.a
@@ -92,7 +107,7 @@ $(LIB_SO): $(LIB_SO_REAL)
 	ln -sf $(SONAME) $@
 
 $(SENTI): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS) $(MPI_LIBS)
 
 $(TESTBIN): $(TEST_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB_A) -lcheck -lsubunit $(LDLIBS) -lrt

@@ -51,6 +51,7 @@
 #include "senti/compare.h"
 #include "senti/experiment.h"
 #include "senti/runner.h"
+#include "senti/shard.h"
 #include "senti/report.h"
 #include "senti/scorecache.h"
 #include "senti/finetune.h"

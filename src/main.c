@@ -27,6 +27,7 @@ static const command commands[] = {
     {"eval", senti_cmd_eval, "accuracy and calibration metrics of a predictions file"},
     {"compare", senti_cmd_compare, "paired comparison of two or more predictions files"},
     {"run", senti_cmd_run, "run an experiment grid (experiment file -> OUTDIR/results.json)"},
+    {"merge", senti_cmd_merge, "assemble the shards of senti run --shard I/N into OUTDIR/results.json"},
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json"},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)"},
 };

@@ -44,6 +44,12 @@ extern "C" {
 
 #define SENTI_MAX_LABELS 64
 
+/* Rows are scored in groups of this many selected rows (rows [64 g, 64 g + 64));
+ * the forward-pass packs are cut inside a group only. A run restricted to a
+ * row range that starts on a group boundary (row_begin below) therefore
+ * computes every row in the same company, with the same bits, as a whole run. */
+#define SENTI_CLASSIFY_GROUP 64
+
 typedef enum {
     SENTI_CALIB_NONE = 0,
     SENTI_CALIB_CONTEXTUAL = 1,
@@ -95,6 +101,11 @@ typedef struct {
     const char *score_cache_dir;  /* NULL: none; else label scores are looked up and stored in a
                                      content-addressed cache there (senti/scorecache.h), so rerunning
                                      the same prompts costs no model work. Not used with an adapter. */
+    /* Work units of a sharded or MPI run (senti/shard.h): classify only the
+     * selected rows [row_begin, row_end) (row_end 0: to the end); the other
+     * rows are read but not prompted nor scored. row_begin a multiple of
+     * SENTI_CLASSIFY_GROUP keeps scores bit-identical to a whole run. */
+    size_t row_begin, row_end;
     senti_progress_fn progress;
     void *progress_user;
 } senti_classify_params;

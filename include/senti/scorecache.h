@@ -56,6 +56,20 @@ SENTI_API bool senti_score_cache_get(senti_score_cache *c, const uint8_t key[32]
 SENTI_API senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], int k, const double *scores,
                                              uint32_t n_tokens, senti_err *err);
 
+/* Add every record of another cache file of the same model (the records up
+ * to its first incomplete or damaged one; the file itself is not changed),
+ * as senti_score_cache_put does: keys already present are kept. Used to
+ * gather the caches of the shards or MPI ranks of one run (senti/shard.h).
+ * *added (may be NULL): records new to `c`. A missing file adds nothing. */
+SENTI_API senti_status senti_score_cache_import(senti_score_cache *c, const char *path, size_t *added,
+                                                senti_err *err);
+
+/* Import every cache file of src_dir (DIR/<model sha256>.scores) into the
+ * cache of the same model in dst_dir (created when missing), as above.
+ * *added (may be NULL): records new to dst_dir. A missing src_dir adds nothing. */
+SENTI_API senti_status senti_score_cache_import_dir(const char *dst_dir, const char *src_dir, size_t *added,
+                                                    senti_err *err);
+
 /* Counters since open: records loaded from the file, hits, misses, puts. */
 typedef struct {
     size_t loaded, hits, misses, puts;

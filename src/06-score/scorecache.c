@@ -5,6 +5,7 @@
  */
 #include "senti/scorecache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,23 @@ static int insert(senti_score_cache *c, const uint8_t key[32], int k, double *sc
     return 0;
 }
 
+/* Read one record into key, *k, *nt and a new *s (owned by the caller);
+ * false at EOF or on a damaged record. */
+static bool read_record(FILE *f, uint8_t key[32], uint32_t *k, uint32_t *nt, double **s)
+{
+    char end[4];
+    *s = NULL;
+    if (fread(key, 1, 32, f) != 32 || fread(k, 4, 1, f) != 1 || fread(nt, 4, 1, f) != 1 || *k == 0 || *k > MAX_K)
+        return false;
+    *s = malloc(*k * sizeof **s);
+    if (!*s || fread(*s, sizeof **s, *k, f) != *k || fread(end, 1, 4, f) != 4 || memcmp(end, REC_END, 4)) {
+        free(*s);
+        *s = NULL;
+        return false;
+    }
+    return true;
+}
+
 /* Read records until EOF or the first damaged one; returns the good length. */
 static long load_records(senti_score_cache *c, FILE *f)
 {
@@ -85,15 +103,9 @@ static long load_records(senti_score_cache *c, FILE *f)
     for (;;) {
         uint8_t key[32];
         uint32_t k, nt;
-        char end[4];
-        if (fread(key, 1, 32, f) != 32 || fread(&k, 4, 1, f) != 1 || fread(&nt, 4, 1, f) != 1 || k == 0 ||
-            k > MAX_K)
+        double *s;
+        if (!read_record(f, key, &k, &nt, &s))
             break;
-        double *s = malloc(k * sizeof *s);
-        if (!s || fread(s, sizeof *s, k, f) != k || fread(end, 1, 4, f) != 4 || memcmp(end, REC_END, 4)) {
-            free(s);
-            break;
-        }
         if (insert(c, key, (int)k, s, nt))
             break;
         c->stats.loaded++;
@@ -207,6 +219,69 @@ senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], 
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     c->stats.puts++;
     return SENTI_OK;
+}
+
+senti_status senti_score_cache_import(senti_score_cache *c, const char *path, size_t *added, senti_err *err)
+{
+    size_t n = 0;
+    senti_status st = SENTI_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f && errno != ENOENT)
+        st = senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
+    uint8_t key[32];
+    uint32_t k, nt;
+    double *s;
+    while (f && !st && read_record(f, key, &k, &nt, &s)) {
+        size_t before = c->used;
+        st = senti_score_cache_put(c, key, (int)k, s, nt, err);
+        n += c->used > before;
+        free(s);
+    }
+    if (f)
+        fclose(f);
+    if (added)
+        *added = n;
+    return st;
+}
+
+/* "<64 hex digits>.scores": the model's SHA-256 into sha. */
+static bool cache_file_name(const char *name, char sha[65])
+{
+    if (strlen(name) != 64 + 7 || strcmp(name + 64, ".scores"))
+        return false;
+    for (int i = 0; i < 64; i++)
+        if (!strchr("0123456789abcdef", name[i]))
+            return false;
+    memcpy(sha, name, 64);
+    sha[64] = '\0';
+    return true;
+}
+
+senti_status senti_score_cache_import_dir(const char *dst_dir, const char *src_dir, size_t *added, senti_err *err)
+{
+    size_t total = 0;
+    senti_status s = SENTI_OK;
+    DIR *d = opendir(src_dir);
+    if (!d && errno != ENOENT)
+        s = senti_err_set(err, SENTI_ERR_IO, "%s: %s", src_dir, strerror(errno));
+    struct dirent *e;
+    char sha[65], path[4096];
+    while (d && !s && (e = readdir(d))) {
+        senti_score_cache *c;
+        size_t n = 0;
+        if (!cache_file_name(e->d_name, sha))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", src_dir, e->d_name);
+        if (!(s = senti_score_cache_open(dst_dir, sha, &c, err)))
+            s = senti_score_cache_import(c, path, &n, err);
+        senti_score_cache_close(c);
+        total += n;
+    }
+    if (d)
+        closedir(d);
+    if (added)
+        *added = total;
+    return s;
 }
 
 senti_score_cache_stats senti_score_cache_get_stats(const senti_score_cache *c) { return c->stats; }

@@ -574,8 +574,6 @@ static void record_free(row_record *rec)
  * only the packs that hold an uncached row. So every row is computed in the
  * same company in every run, and a run resumed from the cache gives the same
  * bits as an uninterrupted one. The group is then written in input order. */
-#define SENTI_CLASSIFY_GROUP 64
-
 typedef struct {
     row_record rec;
     size_t line, row;   /* for messages */
@@ -823,11 +821,15 @@ static senti_status run_rows(run *r, size_t n_total, senti_err *err)
         senti_dataset_close(d);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
-    size_t n = 0;
+    size_t n = 0, k = 0;
     senti_row row;
     bool have;
     char num[32];
     while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
+        if (k++ < r->p->row_begin)
+            continue; /* before the unit's rows (senti/shard.h) */
+        if (r->p->row_end && k > r->p->row_end)
+            break;
         group_row *g = &grp[n++];
         memset(g, 0, sizeof *g);
         snprintf(num, sizeof num, "%zu", row.row);

@@ -26,6 +26,7 @@
 
 #include "00-base/base.h"
 #include "09-eval/eval_json.h"
+#include "runner_internal.h"
 
 senti_run_params senti_run_default_params(void)
 {
@@ -43,7 +44,7 @@ static double now_s(void)
 
 /* ---- files ------------------------------------------------------------------- */
 
-static senti_status mkdirs(const char *path, senti_err *err)
+senti_status senti_run_mkdirs(const char *path, senti_err *err)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", path);
@@ -62,7 +63,7 @@ static senti_status mkdirs(const char *path, senti_err *err)
 }
 
 /* Write JSON to path through a temporary file and rename (atomic). */
-static senti_status write_json_atomic(json_t *o, const char *path, senti_err *err)
+senti_status senti_run_write_json(json_t *o, const char *path, senti_err *err)
 {
     senti_atomic_file a;
     senti_status s = senti_atomic_open(&a, path, err);
@@ -88,14 +89,13 @@ typedef struct {
     bool model_error; /* set by a failing classify_cell, as senti_classify_summary says */
 } exec_ctx;
 
-static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
-                                  senti_err *err)
+senti_status senti_run_cell_params(const senti_cell *c, int threads, const char *cache_dir,
+                                   senti_classify_params *out, senti_err *err)
 {
-    const senti_run_params *rp = ((exec_ctx *)user)->p;
     const senti_exp_dataset *d = c->dataset;
     senti_classify_params p = senti_classify_default_params();
     p.model_path = c->model->path;
-    p.n_threads = rp->threads;
+    p.n_threads = threads;
     p.verbalizer_path = c->verbalizer->path;
     p.input_path = d->eval.path;
     p.data.text_col = d->eval.text_col;
@@ -129,17 +129,29 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     senti_err e2;
     if (senti_calib_parse(c->calibration, &p.calib, &e2))
         return senti_err_set(err, SENTI_ERR_ARG, "%s", e2.msg); /* run_cell names the cell */
-    p.output_path = pred;
-    p.manifest_path = manifest;
-    char cache[4200];
-    snprintf(cache, sizeof cache, "%s/cache", rp->outdir);
-    p.score_cache_dir = cache;
-    p.progress = rp->on_rows;
-    p.progress_user = rp->on_rows_user;
+    p.score_cache_dir = cache_dir;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
         p.adapter_path = c->strategy->adapter; /* scores are not cached for adapters (senti/classify.h) */
+    *out = p;
+    return SENTI_OK;
+}
+
+static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
+                                  senti_err *err)
+{
+    const senti_run_params *rp = ((exec_ctx *)user)->p;
+    char cache[4200];
+    snprintf(cache, sizeof cache, "%s/cache", rp->outdir);
+    senti_classify_params p;
+    senti_status s = senti_run_cell_params(c, rp->threads, cache, &p, err);
+    if (s)
+        return s;
+    p.output_path = pred;
+    p.manifest_path = manifest;
+    p.progress = rp->on_rows;
+    p.progress_user = rp->on_rows_user;
     senti_classify_summary sum = {0};
-    senti_status s = senti_classify_run(&p, &sum, err);
+    s = senti_classify_run(&p, &sum, err);
     ((exec_ctx *)user)->model_error = s && sum.model_error;
     return s;
 }
@@ -213,7 +225,7 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
 {
     char dir[4096], pred[4200], man[4200], cj[4200];
     cell_path(dir, sizeof dir, p->outdir, c, NULL);
-    senti_status s = mkdirs(dir, err);
+    senti_status s = senti_run_mkdirs(dir, err);
     if (s)
         return s;
     snprintf(pred, sizeof pred, "%s/predictions.csv", dir);
@@ -230,7 +242,7 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     size_t n = (size_t)json_integer_value(json_object_get(res, "n"));
     json_t *doc = json_pack("{s:o, s:{s:f, s:f}}", "result", res, "timing", "seconds", secs, "rows_per_second",
                             secs > 0 ? (double)n / secs : 0.0);
-    s = write_json_atomic(doc, cj, err);
+    s = senti_run_write_json(doc, cj, err);
     json_decref(doc);
     return s;
 }
@@ -256,7 +268,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     memset(sum, 0, sizeof *sum);
     double t0 = now_s();
     exec_ctx ctx = {p, false};
-    senti_status s = mkdirs(p->outdir, err);
+    senti_status s = senti_run_mkdirs(p->outdir, err);
     size_t n = senti_experiment_n_cells(x);
     sum->n_cells = n;
     if (!s && p->resume)
@@ -461,7 +473,7 @@ senti_status senti_run_write_results(const senti_experiment *x, const char *outd
                          "manifest", manifest, "cells", cells, "groups", build_groups(x), "comparisons",
                          build_comparisons(x, cells), "timing", "total_seconds", seconds, "cells", timing_cells);
         snprintf(path, sizeof path, "%s/results.json", outdir);
-        s = root ? write_json_atomic(root, path, err) : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        s = root ? senti_run_write_json(root, path, err) : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
     json_decref(root);
     json_decref(cells);

@@ -16,6 +16,7 @@
 #include "senti/common.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
+#include "senti/runner.h"
 
 enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_MODEL = 3, SENTI_EXIT_INTERNAL = 4 };
 
@@ -41,6 +42,16 @@ int senti_cmd_compare(int argc, char **argv);
 int senti_cmd_bench_prefill(int argc, char **argv);
 int senti_cmd_report(int argc, char **argv);
 int senti_cmd_run(int argc, char **argv);
+int senti_cmd_merge(int argc, char **argv);
+
+/* MPI runs (cli_mpi.c; MPI itself only when built with SENTI_HAVE_MPI, i.e.
+ * when mpicc was found). senti_cli_mpi_launched: the environment says an MPI
+ * launcher (mpirun, srun) started this process. senti_cli_run_mpi: run the
+ * experiment over the ranks (docs/scale.md) and return the exit code, or -1
+ * when the job has a single rank (the caller runs it as one process); a build
+ * without MPI refuses a job of several ranks with a usage error. */
+bool senti_cli_mpi_launched(void);
+int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows);
 
 /* The model path used when -m is not given: $SENTI_MODEL, else the default
  * model under $SENTI_MODEL_DIR (default "models"). Static storage. */

@@ -1,12 +1,16 @@
 /*
- * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]`.
+ * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]
+ *              [--shard I/N] [--unit-rows R]`.
  *
- * Runs every cell of an experiment (senti/runner.h). Progress goes to stderr:
+ * Runs every cell of an experiment (senti/runner.h); with --shard, only the
+ * I-th of N parts of its row scoring (senti/shard.h, then `senti merge`);
+ * started by mpirun with several ranks, the MPI run of cli_mpi.c. Progress goes to stderr:
  * on a terminal an overall + per-cell line with rows/s and ETA redrawn in
  * place, otherwise one plain log line per cell. Exit codes: 0 done, 2 usage
  * or input error (bad experiment file, missing data), 3 model error, 4 other.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include "cli.h"
 #include "senti/experiment.h"
 #include "senti/runner.h"
+#include "senti/shard.h"
 
 typedef struct {
     int tty;
@@ -53,25 +58,90 @@ static void usage(FILE *f)
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
           "  --list             print the cells (name and hash) and exit\n"
           "  -t, --threads N    threads (default: the experiment's, else the library default)\n"
+          "  --shard I/N        score only part I of N (I from 0 to N-1) into OUTDIR/shards/I-of-N;\n"
+          "                     when all N are done, `senti merge OUTDIR` writes cells/ and results.json\n"
+          "  --unit-rows R      under mpirun: rows per work unit handed to a rank, a multiple of 64\n"
+          "                     (default 512)\n"
+          "under mpirun -n N (N > 1): rank 0 hands out work units, ranks 1..N-1 score them (docs/scale.md)\n"
           "exit codes: 0 ok, 2 usage/input error, 3 model error, 4 internal error\n"
           "format of EXPERIMENT: docs/experiments.md\n",
           f);
+}
+
+/* --shard I/N: N in 1..100000, I in 0..N-1 (0-based, like SLURM's --array=0-N-1). */
+static bool parse_shard(const char *arg, size_t *index, size_t *n)
+{
+    const char *slash = strchr(arg, '/');
+    char head[32];
+    long long i, k;
+    if (!slash || (size_t)(slash - arg) >= sizeof head) {
+        fprintf(stderr, "senti run: --shard %s: expected I/N (e.g. 0/4: the first of 4 parts)\n", arg);
+        return false;
+    }
+    memcpy(head, arg, (size_t)(slash - arg));
+    head[slash - arg] = '\0';
+    if (!senti_cli_int("run", "shard N", slash + 1, 1, 100000, &k) ||
+        !senti_cli_int("run", "shard I", head, 0, LLONG_MAX, &i))
+        return false;
+    if (i >= k) {
+        fprintf(stderr, "senti run: --shard %s: the index must be in 0..%lld (shards are numbered from 0)\n", arg,
+                k - 1);
+        return false;
+    }
+    *index = (size_t)i, *n = (size_t)k;
+    return true;
+}
+
+static void on_unit(void *user, const senti_work_unit *u, size_t i, size_t n, int done, double seconds)
+{
+    const senti_experiment *x = user;
+    if (done)
+        fprintf(stderr, "[%zu/%zu] %s rows %zu..%zu done (%.1fs)\n", i, n, senti_experiment_cell(x, u->cell)->name,
+                u->row_begin, u->row_end, seconds);
+}
+
+static int run_shard(const senti_experiment *x, const senti_run_params *p, size_t index, size_t n)
+{
+    senti_shard_params sp = {p->outdir, index, n, p->threads, on_unit, (void *)x};
+    senti_shard_summary sum;
+    senti_err e;
+    senti_status s = senti_shard_run(x, &sp, &sum, &e);
+    if (s)
+        fprintf(stderr, "senti run: %s\n", e.msg);
+    else
+        printf("run: shard %zu/%zu: %zu rows in %zu ranges (%zu prompts from its cache) in %.1fs -> "
+               "%s/shards/%zu-of-%zu; when all %zu shards are done: senti merge %s\n",
+               index, n, sum.n_rows, sum.n_units, sum.n_cached, sum.seconds, p->outdir, index, n, n, p->outdir);
+    return senti_cli_exit(s, sum.model_error);
 }
 
 int senti_cmd_run(int argc, char **argv)
 {
     static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
                                           {"list", no_argument, 0, 'l'},         {"threads", required_argument, 0, 't'},
+                                          {"shard", required_argument, 0, 's'},  {"unit-rows", required_argument, 0, 'u'},
                                           {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     senti_run_params p = senti_run_default_params();
     const char *outdir = NULL;
     int list = 0, c;
+    size_t shard = 0, n_shards = 0;
+    long long unit_rows = 512;
     while ((c = getopt_long(argc, argv, "o:t:h", longs, NULL)) != -1) {
         switch (c) {
         case 'o': outdir = optarg; break;
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
         case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
+        case 's': if (!parse_shard(optarg, &shard, &n_shards)) return SENTI_EXIT_USAGE; break;
+        case 'u':
+            if (!senti_cli_int("run", "unit-rows", optarg, SENTI_CLASSIFY_GROUP, 1 << 24, &unit_rows))
+                return SENTI_EXIT_USAGE;
+            if (unit_rows % SENTI_CLASSIFY_GROUP) {
+                fprintf(stderr, "senti run: --unit-rows %s: must be a multiple of %d (the classifier's row group)\n",
+                        optarg, SENTI_CLASSIFY_GROUP);
+                return SENTI_EXIT_USAGE;
+            }
+            break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
         default: usage(stderr); return SENTI_EXIT_USAGE;
         }
@@ -95,8 +165,17 @@ int senti_cmd_run(int argc, char **argv)
     }
     if (!p.threads)
         p.threads = senti_experiment_threads(x);
-    progress prog = {isatty(STDERR_FILENO), 0, 0, ""};
     p.outdir = outdir;
+    int rc = -1;
+    if (n_shards)
+        rc = run_shard(x, &p, shard, n_shards);
+    else if (senti_cli_mpi_launched())
+        rc = senti_cli_run_mpi(x, &p, (size_t)unit_rows);
+    if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
+        senti_experiment_free(x);
+        return rc;
+    }
+    progress prog = {isatty(STDERR_FILENO), 0, 0, ""};
     p.on_cell = on_cell, p.on_cell_user = &prog;
     p.on_rows = on_rows, p.on_rows_user = &prog;
     senti_run_summary sum;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# mpirun -n N senti run (docs/scale.md): the 70-row experiment of t_shard.sh on
+# 2 and 3 ranks, in 64-row work units, gives predictions byte-identical to one
+# process and the same results.json apart from "timing"; a job whose rank 1 is
+# killed (SIGKILL) mid-run, run again with --resume, loses no scored row (the
+# rows in the rank caches at the kill all come back from the cache) and gives
+# the same bytes; ranks that do not see the same output directory (here: a
+# relative -o in two working directories) stop with exit 2 naming the rank.
+# Needs Open MPI (make deps installs it; make builds senti with it).
+set -eu
+SENTI=$(realpath "${SENTI:-build/senti}")
+export SENTI_MODEL_DIR=$(realpath "${MODEL_DIR:-models}")
+exp=$(realpath tests/data/scale/small.json)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+command -v mpirun >/dev/null || { echo "mpirun not found: make deps installs openmpi-bin"; exit 1; }
+ldd "$SENTI" | grep -q libmpi || { echo "$SENTI was built without MPI (mpicc missing at build time?)"; exit 1; }
+mpi() { mpirun --oversubscribe --allow-run-as-root "$@"; }
+
+same_as_one() { # same_as_one DIR: predictions and results.json (timing aside) as the one-process run
+    local n=0 f
+    for f in "$tmp"/one/cells/*/predictions.csv; do cmp "$f" "$1/${f#"$tmp"/one/}"; n=$((n + 1)); done
+    [ $n -eq 4 ]
+    python3 - "$tmp/one/results.json" "$1/results.json" <<'PY'
+import sys
+a, b = (open(p, "rb").read() for p in sys.argv[1:])
+cut = lambda s: s[: s.index(b'\n "timing"')]
+assert cut(a) == cut(b), "results.json differs outside timing"
+PY
+}
+
+"$SENTI" run "$exp" -o "$tmp/one" -t 2 2>/dev/null >/dev/null
+
+mpi -n 2 "$SENTI" run "$exp" -o "$tmp/n2" -t 1 --unit-rows 64 >"$tmp/n2.out" 2>"$tmp/n2.log"
+grep -q '^mpi: 6 units of rows on 1 ranks: 210 rows' "$tmp/n2.out" || { cat "$tmp/n2.out" "$tmp/n2.log"; exit 1; }
+same_as_one "$tmp/n2"
+
+# 3 ranks, rank 1 killed as soon as a rank has put scored rows in its cache
+mpi -n 3 "$SENTI" run "$exp" -o "$tmp/n3" -t 1 --unit-rows 64 >"$tmp/n3.out" 2>"$tmp/n3.log" &
+job=$!
+records() { cat "$tmp"/n3/ranks/*/cache/*.scores 2>/dev/null | wc -c; }
+for _ in $(seq 1 1200); do  # up to 120 s
+    [ "$(records)" -gt 0 ] && [ -e "$tmp/n3/ranks/1/rank.json" ] && break
+    sleep 0.1
+done
+pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$tmp/n3/ranks/1/rank.json")
+kill -9 "$pid"
+rc=0; wait $job || rc=$?
+for f in "$tmp"/n3/ranks/*/rank.json; do  # no rank outlives the job
+    p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$f")
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$p" 2>/dev/null || { kill -9 "$p"; echo "rank process $p survived the job"; exit 1; }
+done
+[ $rc -ne 0 ] && [ ! -e "$tmp/n3/results.json" ] || { echo "the killed job got to the end; the test proves nothing"; exit 1; }
+# a record: key 32 + k 4 + n_tokens 4 + 2 labels x 8 + "SREC" 4 = 60 bytes
+kept=$(( $(records) / 60 ))
+[ "$kept" -gt 0 ]
+mpi -n 3 "$SENTI" run "$exp" -o "$tmp/n3" -t 1 --unit-rows 64 --resume >"$tmp/n3b.out" 2>"$tmp/n3b.log"
+cached=$(sed -n 's/^mpi: .* \([0-9]*\) prompts from the caches$/\1/p' "$tmp/n3b.out")
+[ -n "$cached" ] && [ "$cached" -ge "$kept" ] ||
+    { echo "resumed job: $cached prompts from the caches, $kept rows were scored before the kill"; cat "$tmp/n3b.out"; exit 1; }
+same_as_one "$tmp/n3"
+
+# an output directory the ranks do not share: each rank its own working directory
+mkdir -p "$tmp/a" "$tmp/b"
+rc=0
+mpirun --oversubscribe --allow-run-as-root -n 1 --wdir "$tmp/a" "$SENTI" run "$exp" -o out -t 1 : \
+    -n 1 --wdir "$tmp/b" "$SENTI" run "$exp" -o out -t 1 >/dev/null 2>"$tmp/share.log" || rc=$?
+[ $rc -eq 2 ] || { echo "unshared directory: exit $rc"; cat "$tmp/share.log"; exit 1; }
+grep -q 'not shared and writable by every rank' "$tmp/share.log" && grep -q 'rank 1 on .* cannot read out/.senti-mpi-token' "$tmp/share.log" ||
+    { cat "$tmp/share.log"; exit 1; }
+[ ! -e "$tmp/a/out/results.json" ] && [ ! -e "$tmp/a/out/.senti-mpi-token" ]
+echo ok
