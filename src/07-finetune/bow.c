@@ -24,6 +24,7 @@
 #include <utf8proc.h>
 
 #include "00-base/base.h"
+#include "bow_internal.h"
 
 static const double default_grid[] = {0.01, 0.1, 1.0, 10.0, 100.0};
 
@@ -741,7 +742,7 @@ static json_t *real_array(const double *v, size_t n)
     return a;
 }
 
-static json_t *bow_json(const senti_bow *b)
+json_t *senti_bow_to_json(const senti_bow *b)
 {
     const size_t V = b->v.n;
     json_t *o = json_object(), *labels = json_array(), *jterms = json_array(), *coef = json_array();
@@ -764,11 +765,9 @@ static json_t *bow_json(const senti_bow *b)
     return o;
 }
 
-senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err)
+senti_status senti_bow_write_json(const json_t *o, const char *path, senti_err *err)
 {
-    json_t *o = bow_json(b);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(o);
     if (!text)
         return senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
     senti_atomic_file f;
@@ -778,6 +777,14 @@ senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err
         s = senti_atomic_commit(&f, err);
     }
     free(text);
+    return s;
+}
+
+senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err)
+{
+    json_t *o = senti_bow_to_json(b);
+    senti_status s = senti_bow_write_json(o, path, err);
+    json_decref(o);
     return s;
 }
 
@@ -794,7 +801,7 @@ static bool read_reals(const json_t *a, double *v, size_t n)
     return true;
 }
 
-static senti_status bow_from_json(senti_bow **out, const json_t *o, const char *path, senti_err *err)
+senti_status senti_bow_from_json(senti_bow **out, const json_t *o, const char *path, senti_err *err)
 {
     const json_t *labels = json_object_get(o, "labels"), *jterms = json_object_get(o, "terms"),
                  *coef = json_object_get(o, "coef");
@@ -851,7 +858,7 @@ senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err)
     if (!o)
         return senti_err_set(err, je.line < 0 ? SENTI_ERR_IO : SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line,
                              je.column, je.text);
-    senti_status s = bow_from_json(out, o, path, err);
+    senti_status s = senti_bow_from_json(out, o, path, err);
     json_decref(o);
     return s;
 }
