@@ -36,7 +36,8 @@ senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbali
         for (size_t i = 0; i < all->n; i++)
             if (all->items[i].label && senti_verbalizer_find(v, all->items[i].label) == (int)l)
                 cls[c++] = i;
-        gsl_ran_shuffle(rng, cls, c, sizeof *cls);
+        if (c > 1) /* GSL's shuffle of 0 items reads out of bounds; of 1 item it draws nothing */
+            gsl_ran_shuffle(rng, cls, c, sizeof *cls);
         if (avail)
             avail[l] = c;
         size_t take = per_class && per_class < c ? per_class : c;
