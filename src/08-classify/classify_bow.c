@@ -49,8 +49,8 @@ static senti_status check_params(const senti_classify_params *p, senti_err *err)
         return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline adapter takes no demonstrations (--shots, --train)",
                              p->adapter_path);
     if (p->calib != SENTI_CALIB_NONE)
-        return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline adapter is not calibrated (--calibrate %s)",
-                             p->adapter_path, senti_calib_name(p->calib));
+        return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline adapter is not calibrated (--calibrate)",
+                             p->adapter_path);
     if (p->prompts_path)
         return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline adapter has no prompts to write (--prompts)",
                              p->adapter_path);
