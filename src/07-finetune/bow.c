@@ -788,6 +788,11 @@ senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err
     return s;
 }
 
+/* Largest magnitude a loaded idf, weight or intercept may have: rows are
+ * L2-normalized, so every logit is then finite (|z| <= (V + 1) 1e100) and so
+ * is every probability, whatever a damaged file holds. */
+#define BOW_MAX_ABS 1e100
+
 /* Read `n` numbers of array `a` into v; false when a is not such an array. */
 static bool read_reals(const json_t *a, double *v, size_t n)
 {
@@ -795,7 +800,7 @@ static bool read_reals(const json_t *a, double *v, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         const json_t *x = json_array_get(a, i);
-        if (!json_is_number(x) || !isfinite(v[i] = json_number_value(x)))
+        if (!json_is_number(x) || !isfinite(v[i] = json_number_value(x)) || fabs(v[i]) > BOW_MAX_ABS)
             return false;
     }
     return true;
@@ -836,12 +841,12 @@ senti_status senti_bow_from_json(senti_bow **out, const json_t *o, const char *p
             s = senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
     }
     if (!s && !read_reals(json_object_get(o, "idf"), b->idf, V))
-        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: idf: need %zu finite numbers", path, V);
+        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: idf: need %zu finite numbers (|x| <= 1e100)", path, V);
     for (size_t j = 0; !s && j < k; j++)
         if (!read_reals(json_array_get(coef, j), b->W + j * V, V))
-            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: coef[%zu]: need %zu finite numbers", path, j, V);
+            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: coef[%zu]: need %zu finite numbers (|x| <= 1e100)", path, j, V);
     if (!s && !read_reals(json_object_get(o, "intercept"), b->b, k))
-        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: intercept: need %zu finite numbers", path, k);
+        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: intercept: need %zu finite numbers (|x| <= 1e100)", path, k);
     if (s) {
         senti_bow_free(b);
         return s;
