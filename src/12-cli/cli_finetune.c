@@ -229,6 +229,15 @@ static void subset_free(senti_examples *s)
     free(s);
 }
 
+/* A warning for each label with fewer rows than --shots-per-class asks. */
+static void warn_short_labels(const ft_opts *o, const senti_verbalizer *v, const size_t *avail)
+{
+    for (size_t l = 0; o->per_class && l < senti_verbalizer_n_labels(v) && l < SENTI_MAX_HEAD_LABELS; l++)
+        if (avail[l] < o->per_class)
+            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n", senti_verbalizer_label(v, l),
+                    avail[l], o->per_class);
+}
+
 /* The rows to use (senti_ft_select_rows), warning about labels with fewer
  * rows than asked. */
 static senti_status select_rows(const ft_opts *o, const senti_examples *all, const senti_verbalizer *v, size_t *tr,
@@ -238,10 +247,8 @@ static senti_status select_rows(const ft_opts *o, const senti_examples *all, con
     if (senti_verbalizer_n_labels(v) > SENTI_MAX_HEAD_LABELS)
         return senti_err_set(e, SENTI_ERR_ARG, "%s: more than %d labels", o->verbalizer, SENTI_MAX_HEAD_LABELS);
     senti_status s = senti_ft_select_rows(all, v, o->per_class, o->seed, o->val_frac, tr, n_tr, va, n_va, avail, e);
-    for (size_t l = 0; !s && o->per_class && l < senti_verbalizer_n_labels(v); l++)
-        if (avail[l] < o->per_class)
-            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n", senti_verbalizer_label(v, l),
-                    avail[l], o->per_class);
+    if (!s)
+        warn_short_labels(o, v, avail);
     return s;
 }
 
@@ -434,10 +441,8 @@ static int run_baseline(const ft_opts *o, const senti_verbalizer *v, const senti
         return SENTI_EXIT_USAGE;
     }
     senti_status s = senti_baseline_fit_rows(all, v, &p, o->output, &info, &e);
-    for (size_t l = 0; !s && o->per_class && l < senti_verbalizer_n_labels(v) && l < SENTI_MAX_HEAD_LABELS; l++)
-        if (info.avail[l] < o->per_class)
-            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n", senti_verbalizer_label(v, l),
-                    info.avail[l], o->per_class);
+    if (!s)
+        warn_short_labels(o, v, info.avail);
     if (s) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         return senti_cli_exit(s, false);
