@@ -436,10 +436,6 @@ static int run_baseline(const ft_opts *o, const senti_verbalizer *v, const senti
     if (o->model_given)
         fprintf(stderr, "senti finetune: note: -m %s is not used by the %s baseline (no language model)\n", o->model,
                 o->method);
-    if (o->C > 0 && p.method != SENTI_BASELINE_BOW_LOGREG) {
-        fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
-        return SENTI_EXIT_USAGE;
-    }
     senti_status s = senti_baseline_fit_rows(all, v, &p, o->output, &info, &e);
     if (!s)
         warn_short_labels(o, v, info.avail);
@@ -485,6 +481,10 @@ static int parse_args(int argc, char **argv, ft_opts *o)
     if (!o->verbalizer || !o->train || !o->output || !o->method) {
         fprintf(stderr, "senti finetune: -v, --train, --method and -o are required\n");
         usage(stderr, o);
+        return SENTI_EXIT_USAGE;
+    }
+    if (o->C > 0 && strcmp(o->method, "bow-logreg")) {
+        fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
         return SENTI_EXIT_USAGE;
     }
     const senti_path_role out = {o->output, "adapter"},
