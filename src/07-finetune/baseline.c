@@ -89,8 +89,8 @@ static senti_baseline *majority_new(int k, const char *const *names, const size_
     return b;
 }
 
-senti_status senti_baseline_train(senti_baseline_method m, const char *const *texts, const int *labels, size_t n,
-                                  int k, const char *const *names, const senti_bow_params *bp, senti_baseline **out,
+senti_status senti_baseline_train(senti_baseline_method m, const char *const *texts, const int *labels, size_t n, int k,
+                                  const char *const *names, const senti_bow_params *bp, senti_baseline **out,
                                   senti_err *err)
 {
     *out = NULL;
@@ -201,8 +201,7 @@ static senti_status majority_from_json(const json_t *o, const char *path, senti_
             return senti_err_set(err, SENTI_ERR_FORMAT, "%s: labels[%zu]: not a string", path, j);
         for (size_t i = 0; i < j; i++)
             if (!strcmp(names[i], names[j]))
-                return senti_err_set(err, SENTI_ERR_FORMAT, "%s: labels[%zu]: \"%s\" appears twice", path, j,
-                                     names[j]);
+                return senti_err_set(err, SENTI_ERR_FORMAT, "%s: labels[%zu]: \"%s\" appears twice", path, j, names[j]);
         if (!json_is_integer(cj) || json_integer_value(cj) < 0 || json_integer_value(cj) > (json_int_t)1 << 48)
             return senti_err_set(err, SENTI_ERR_FORMAT, "%s: counts[%zu]: need a whole number in 0..2^48", path, j);
         n += c[j] = (size_t)json_integer_value(cj);

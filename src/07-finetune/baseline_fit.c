@@ -27,8 +27,8 @@ static void picked_free(picked *pk)
     free(pk->rows);
 }
 
-static senti_status pick(const senti_examples *all, const senti_verbalizer *v, const size_t *idx, size_t n,
-                         picked *pk, senti_err *err)
+static senti_status pick(const senti_examples *all, const senti_verbalizer *v, const size_t *idx, size_t n, picked *pk,
+                         senti_err *err)
 {
     pk->texts = malloc((n + 1) * sizeof *pk->texts);
     pk->labels = malloc((n + 1) * sizeof *pk->labels);
@@ -45,8 +45,8 @@ static senti_status pick(const senti_examples *all, const senti_verbalizer *v, c
 }
 
 static senti_status train_and_save(const senti_examples *all, const senti_verbalizer *v,
-                                   const senti_baseline_fit_params *p, const picked *pk, size_t n,
-                                   const char *out_path, senti_baseline_fit_info *info, senti_err *err)
+                                   const senti_baseline_fit_params *p, const picked *pk, size_t n, const char *out_path,
+                                   senti_baseline_fit_info *info, senti_err *err)
 {
     size_t k = senti_verbalizer_n_labels(v);
     const char **names = malloc((k + 1) * sizeof *names);
@@ -82,12 +82,13 @@ senti_status senti_baseline_fit_rows(const senti_examples *all, const senti_verb
 {
     size_t k = senti_verbalizer_n_labels(v), avail[256] = {0}, n = 0, n_va = 0;
     if (k < 2 || k > 256)
-        return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline needs 2 to 256 labels (%zu)",
-                             senti_verbalizer_name(v), k);
+        return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline needs 2 to 256 labels (%zu)", senti_verbalizer_name(v),
+                             k);
     size_t *idx = malloc((all->n + 1) * sizeof *idx), *va = malloc((all->n + 1) * sizeof *va);
     picked pk = {0};
-    senti_status s = idx && va ? senti_ft_select_rows(all, v, p->per_class, p->seed, 0.0, idx, &n, va, &n_va, avail, err)
-                               : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_status s = idx && va
+                         ? senti_ft_select_rows(all, v, p->per_class, p->seed, 0.0, idx, &n, va, &n_va, avail, err)
+                         : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     size_t need = p->method == SENTI_BASELINE_MAJORITY ? 1 : 2;
     if (!s && n < need)
         s = senti_err_set(err, SENTI_ERR_ARG, "%s: %zu rows with a label of %s (need at least %zu)", all->path, n,

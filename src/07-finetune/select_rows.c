@@ -18,9 +18,9 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbalizer *v, size_t per_class,
-                                  uint64_t seed, double val_frac, size_t *tr, size_t *n_tr, size_t *va,
-                                  size_t *n_va, size_t *avail, senti_err *err)
+senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbalizer *v, size_t per_class, uint64_t seed,
+                                  double val_frac, size_t *tr, size_t *n_tr, size_t *va, size_t *n_va, size_t *avail,
+                                  senti_err *err)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     size_t *cls = malloc((all->n ? all->n : 1) * sizeof *cls);

@@ -60,11 +60,10 @@ static senti_status check_params(const senti_classify_params *p, senti_err *err)
         snprintf(buf, sizeof buf, "%s.manifest.json", p->output_path);
         manifest = buf;
     }
-    const senti_path_role out[] = {{p->output_path, "predictions file"},
-                                   {p->jsonl_path, "JSON lines file"},
-                                   {manifest, "manifest"}};
-    const senti_path_role in[] = {{p->input_path, "input"}, {p->verbalizer_path, "verbalizer"},
-                                  {p->adapter_path, "adapter"}};
+    const senti_path_role out[] = {
+        {p->output_path, "predictions file"}, {p->jsonl_path, "JSON lines file"}, {manifest, "manifest"}};
+    const senti_path_role in[] = {
+        {p->input_path, "input"}, {p->verbalizer_path, "verbalizer"}, {p->adapter_path, "adapter"}};
     return senti_check_outputs(out, 3, in, 3, err);
 }
 
@@ -242,9 +241,10 @@ static json_t *manifest_json(const bl_run *r)
     json_object_set_new(data, "sample", json_integer((json_int_t)p->data.sample));
     json_object_set_new(data, "sample_seed", json_integer((json_int_t)p->data.seed));
     json_object_set_new(m, "data", data);
-    json_object_set_new(m, "verbalizer", r->verb ? json_pack("{s:s, s:s}", "path", p->verbalizer_path, "sha256",
-                                                             senti_verbalizer_sha256(r->verb))
-                                                 : json_null());
+    json_object_set_new(
+        m, "verbalizer",
+        r->verb ? json_pack("{s:s, s:s}", "path", p->verbalizer_path, "sha256", senti_verbalizer_sha256(r->verb))
+                : json_null());
     for (int j = 0; j < r->k; j++)
         json_array_append_new(labels, json_string(senti_baseline_label(r->b, j)));
     json_t *ad = json_pack("{s:s, s:s, s:s, s:o}", "path", p->adapter_path, "kind", "baseline", "method",
@@ -301,8 +301,8 @@ static senti_status open_out(const char *path, senti_atomic_file *a, FILE **f, s
 static senti_status setup(bl_run *r, size_t *n_total, senti_err *err)
 {
     const senti_classify_params *p = r->p;
-    senti_status s = p->input_path ? check_params(p, err)
-                                   : senti_err_set(err, SENTI_ERR_ARG, "classify: the input is required");
+    senti_status s =
+        p->input_path ? check_params(p, err) : senti_err_set(err, SENTI_ERR_ARG, "classify: the input is required");
     if (!s)
         s = senti_baseline_load(p->adapter_path, &r->b, err);
     if (!s)

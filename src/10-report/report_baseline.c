@@ -131,11 +131,12 @@ void rep_md_vs_baseline(FILE *f, const senti_results *r, const rep_row *rows, si
     rep_vs_base *v = collect(r, rows, n, &m);
     if (!v)
         return;
-    fputs("\n## Against the best baseline\n\nPer dataset, each configuration against the baseline cell with the "
-          "highest accuracy, paired on the same rows (exact McNemar test, p < 0.05). \"Beats\" means every seed "
-          "is significantly better.\n\n| Configuration | Best baseline | Accuracy | Baseline | Δ | Verdict | Beats it |\n"
-          "|---|---|---:|---:|---:|---|---|\n",
-          f);
+    fputs(
+        "\n## Against the best baseline\n\nPer dataset, each configuration against the baseline cell with the "
+        "highest accuracy, paired on the same rows (exact McNemar test, p < 0.05). \"Beats\" means every seed "
+        "is significantly better.\n\n| Configuration | Best baseline | Accuracy | Baseline | Δ | Verdict | Beats it |\n"
+        "|---|---|---:|---:|---:|---|---|\n",
+        f);
     char a[32], b[32], verdict[160];
     for (size_t i = 0; i < m; i++) {
         fputs("| ", f);
@@ -144,7 +145,8 @@ void rep_md_vs_baseline(FILE *f, const senti_results *r, const rep_row *rows, si
         rep_md_escape(f, rep_str(v[i].base, "name"));
         fprintf(f, " | %s | %s | %+.3f | %s | %s |\n", rep_fmt(v[i].row->mean[0], a),
                 rep_fmt(rep_metric_value(v[i].base, "accuracy"), b), v[i].diff,
-                rep_vs_verdict(&v[i], verdict, sizeof verdict), rep_vs_mark(&v[i]) > 0 ? "**yes**" : mark_word(rep_vs_mark(&v[i])));
+                rep_vs_verdict(&v[i], verdict, sizeof verdict),
+                rep_vs_mark(&v[i]) > 0 ? "**yes**" : mark_word(rep_vs_mark(&v[i])));
     }
     free(v);
 }

@@ -423,7 +423,8 @@ static int is_none(const json_t *v) { return json_is_string(v) && !strcmp(json_s
  * them); calibration "none" only. Other kinds may not have them. */
 static senti_status parse_baseline(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
 {
-    json_t *pc = json_object_get(o, "per_class"), *tr = json_object_get(o, "train"), *cal = json_object_get(o, "calibration");
+    json_t *pc = json_object_get(o, "per_class"), *tr = json_object_get(o, "train"),
+           *cal = json_object_get(o, "calibration");
     char kp[160];
     if (st->kind != SENTI_STRATEGY_BASELINE)
         return json_object_get(o, "method") || pc || tr
@@ -444,7 +445,8 @@ static senti_status parse_baseline(pctx *c, const char *where, json_t *o, senti_
         st->per_class = (size_t)n;
     st->train_all = tr != NULL;
     snprintf(kp, sizeof kp, "%s.calibration", where);
-    if (!s && cal && !is_none(cal) && !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
+    if (!s && cal && !is_none(cal) &&
+        !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
         s = bad(c, kp, "a baseline is not calibrated: only \"none\"");
     return s;
 }

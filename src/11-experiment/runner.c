@@ -148,7 +148,8 @@ static json_t *cell_head(const senti_cell *c)
     snprintf(pred, sizeof pred, "cells/%s/predictions.csv", c->name);
     snprintf(man, sizeof man, "cells/%s/manifest.json", c->name);
     return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s}", "name", c->name, "hash",
-                     c->hash, "model", c->model ? c->model->name : NULL, "dataset", c->dataset->name, "verbalizer", c->verbalizer->name,
+                     c->hash, "model", c->model ? c->model->name : NULL, "dataset", c->dataset->name, "verbalizer",
+                     c->verbalizer->name,
                      "strategy", c->strategy->name, "kind", senti_strategy_kind_name(c->strategy->kind), "shots",
                      c->shots, "seed", (json_int_t)c->seed, "calibration", c->calibration, "status", "ok",
                      "predictions", pred, "manifest", man);
@@ -359,8 +360,7 @@ static json_t *build_groups(const senti_experiment *x)
         const senti_cell *c = senti_experiment_cell(x, i);
         char name[512];
         snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model ? c->model->name : "baseline", c->dataset->name,
-                 c->verbalizer->name,
-                 c->strategy->name, c->shots, c->calibration);
+                 c->verbalizer->name, c->strategy->name, c->shots, c->calibration);
         json_t *g = NULL, *it;
         size_t j;
         json_array_foreach(a, j, it) if (!strcmp(json_string_value(json_object_get(it, "name")), name)) g = it;

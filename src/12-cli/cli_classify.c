@@ -188,7 +188,9 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         }
     }
     if (optind < argc || !p.input_path || (!p.verbalizer_path && !p.adapter_path)) {
-        fprintf(stderr, "senti classify: -i INPUT and -v VERBALIZER are required (-v is optional with a baseline adapter)%s\n",
+        fprintf(stderr,
+                "senti classify: -i INPUT and -v VERBALIZER are required (-v is optional with a baseline "
+                "adapter)%s\n",
                 optind < argc ? " (and no positional arguments)" : "");
         usage(stderr, &p);
         return SENTI_EXIT_USAGE;

@@ -40,8 +40,8 @@ typedef struct {
 static void usage(FILE *f, const ft_opts *d)
 {
     fprintf(f,
-            "usage: senti finetune [-m MODEL] -v VERBALIZER --train FILE --method head|lora|bow-logreg|majority -o ADAPTER\n"
-            "       [options]\n\n"
+            "usage: senti finetune [-m MODEL] -v VERBALIZER --train FILE\n"
+            "                      --method head|lora|bow-logreg|majority -o ADAPTER [options]\n\n"
             "  bow-logreg and majority are baselines without a language model (no -m; -v gives the labels\n"
             "  and their order); their adapter is a JSON file that senti classify --adapter applies alone.\n\n"
             "data:\n"
@@ -160,9 +160,11 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_INSTR: o->pp.instruction = arg; return true;
     case O_SEP: o->pp.separator = arg; return true;
     case O_SYS: o->pp.system = arg; return true;
-    case O_METHOD:
+    case O_METHOD: {
+        senti_baseline_method bm;
         o->method = arg;
-        return !strcmp(arg, "head") || !strcmp(arg, "lora") || !senti_baseline_method_parse(arg, &(senti_baseline_method){0}, NULL);
+        return !strcmp(arg, "head") || !strcmp(arg, "lora") || !senti_baseline_method_parse(arg, &bm, NULL);
+    }
     case O_NOCACHE: o->tp.cache_f32 = false; return true;
     case O_CHAT:
         return senti_cli_chat_opt(arg, &o->pp.chat);
