@@ -149,6 +149,25 @@ START_TEST(test_content_errors_have_paths)
         {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"order\":\"sorted\"}]", "", "strategies[0].order: must be"},
         {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"per_row\":1}]", "", "strategies[0].per_row: must be true"},
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"order\":\"fixed\"}]", "", "belong to few-shot strategies only"},
+        /* baselines */
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"bow-logreg\",\"per_class\":16,\"seeds\":[1,2]}]", "", NULL},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"train\":\"all\",\"calibration\":\"none\"}]", "", NULL},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"per_class\":16}]", "", "strategies[0].method: required string"},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"svm\",\"per_class\":16}]", "",
+         "strategies[0].method: must be \"majority\" or \"bow-logreg\""},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\"}]", "", "either \"per_class\" or \"train\""},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"train\":\"all\"}]", "",
+         "either \"per_class\" or \"train\""},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"train\":\"some\"}]", "",
+         "strategies[0].train: must be \"all\""},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":0}]", "",
+         "strategies[0].per_class: must be an integer in 1..1000000"},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"calibration\":[\"contextual\"]}]",
+         "", "strategies[0].calibration: a baseline is not calibrated"},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"shots\":[4]}]", "",
+         "\"shots\" belong to few-shot"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"method\":\"majority\"}]", "", "belong to baseline strategies only"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"seeds\":[1]}]", "", "\"seeds\" belong to few-shot and baseline"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         senti_err e = {0};
@@ -294,6 +313,33 @@ START_TEST(test_strategy_models)
 }
 END_TEST
 
+/* Baseline cells follow a dataset's verbalizer, and "train": "all" may use the rest of a seeded split
+ * (never the scored rows); "models" has no meaning for them. */
+START_TEST(test_baseline_split_and_verbalizer)
+{
+#define BS_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"                                 \
+               "\"datasets\":[{\"name\":\"a\",\"path\":\"a.csv\",\"verbalizer\":\"v\"%s}],"                       \
+               "\"verbalizers\":[{\"name\":\"u\",\"path\":\"u.json\"},{\"name\":\"v\",\"path\":\"v.json\"}],"      \
+               "\"strategies\":[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"train\":\"all\"%s}]}"
+    char buf[1024];
+    senti_experiment *x;
+    senti_err e;
+    snprintf(buf, sizeof buf, BS_FMT, ",\"sample\":10,\"train\":\"rest\"", "");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 1);
+    ck_assert_str_eq(senti_experiment_cell(x, 0)->name, "baseline.a.v.b.k0.s1.none");
+    ck_assert_ptr_null(senti_experiment_cell(x, 0)->model);
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, BS_FMT, ",\"train\":\"a.csv\"", "");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "would train the baseline on the rows it is scored on") != NULL, "%s", e.msg);
+    snprintf(buf, sizeof buf, BS_FMT, ",\"sample\":10,\"train\":\"rest\"", ",\"models\":\"m\"");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "strategies[0]: \"models\" does not apply to a baseline") != NULL, "%s", e.msg);
+#undef BS_FMT
+}
+END_TEST
+
 START_TEST(test_few_shot_needs_train)
 {
     const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
@@ -315,6 +361,65 @@ START_TEST(test_few_shot_needs_train)
     ck_assert_uint_eq(senti_experiment_n_cells(x), 1);
     ck_assert_str_eq(senti_experiment_cell(x, 0)->name, "m.d.v.z.k0.contextual");
     senti_experiment_free(x);
+}
+END_TEST
+
+/* Baseline cells: no model, once per dataset (first verbalizer), one per seed,
+ * after the first model's cells of the dataset; the method is in the hash. */
+START_TEST(test_baseline_cells)
+{
+#define BASE_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m1\",\"path\":\"m1.gguf\"},{\"name\":\"m2\",\"path\":\"m2.gguf\"}]," \
+                 "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\",\"train\":\"%s\"}],"                        \
+                 "\"verbalizers\":[{\"name\":\"v1\",\"path\":\"v1.json\"},{\"name\":\"v2\",\"path\":\"v2.json\"}],"   \
+                 "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"},"                                       \
+                 "{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"%s\",%s}]}"
+    char buf[1024];
+    senti_experiment *x;
+    senti_err e;
+    snprintf(buf, sizeof buf, BASE_FMT, "t.csv", "bow-logreg", "\"per_class\":16,\"seeds\":[3,1]");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    /* 2 models x 2 verbalizers zero-shot + 2 baseline seeds */
+    static const char *const names[] = {"m1.d.v1.z.k0.none", "baseline.d.v1.b.k0.s3.none", "baseline.d.v1.b.k0.s1.none",
+                                        "m1.d.v2.z.k0.none", "m2.d.v1.z.k0.none", "m2.d.v2.z.k0.none"};
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_str_eq(senti_experiment_cell(x, i)->name, names[i]);
+    const senti_cell *c = senti_experiment_cell(x, 1);
+    ck_assert_ptr_null(c->model);
+    ck_assert_int_eq(c->strategy->kind, SENTI_STRATEGY_BASELINE);
+    ck_assert_uint_eq(c->strategy->per_class, 16);
+    ck_assert_uint_eq(c->seed, 3);
+    ck_assert_str_eq(senti_strategy_kind_name(c->strategy->kind), "baseline");
+    char *canon = senti_cell_canonical_json(c);
+    ck_assert_msg(strstr(canon, "\"method\":\"bow-logreg\"") && strstr(canon, "\"model\":null") &&
+                      strstr(canon, "\"per_class\":16"), "%s", canon);
+    free(canon);
+    char h1[17];
+    snprintf(h1, sizeof h1, "%s", c->hash);
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, BASE_FMT, "t.csv", "majority", "\"per_class\":16,\"seeds\":[3,1]");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_OK);
+    ck_assert_str_ne(senti_experiment_cell(x, 1)->hash, h1);
+    senti_experiment_free(x);
+    /* never every row of the file it is scored on; a train file is needed; "baseline" is no model name */
+    snprintf(buf, sizeof buf, BASE_FMT, "d.csv", "majority", "\"train\":\"all\"");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "b.json: datasets[0]: \"train\": \"all\" would train the baseline on the rows"), "%s",
+                  e.msg);
+    snprintf(buf, sizeof buf, BASE_FMT, "d.csv", "majority", "\"per_class\":2");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_OK);
+    senti_experiment_free(x);
+    const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"baseline\",\"path\":\"m.gguf\"}],"
+                    "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                    "\"strategies\":[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":2}]}";
+    ck_assert_int_eq(senti_experiment_parse(j, strlen(j), "c.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "c.json: models[0].name: \"baseline\" is reserved"), "%s", e.msg);
+    const char *k = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
+                    "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                    "\"strategies\":[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":2}]}";
+    ck_assert_int_eq(senti_experiment_parse(k, strlen(k), "c.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "c.json: datasets[0]: baseline strategies need a \"train\" file"), "%s", e.msg);
+#undef BASE_FMT
 }
 END_TEST
 
@@ -345,7 +450,7 @@ START_TEST(test_shipped_experiments_parse)
         const char *file;
         size_t cells;
     } shipped[] = {{"experiments/cbu-sst2.json", 64},     {"experiments/base-vs-instruct.json", 0},
-                   {"experiments/verbalizers.json", 0},   {"experiments/demo.json", 6},
+                   {"experiments/verbalizers.json", 0},   {"experiments/demo.json", 8},
                    {"experiments/tweeteval.json", 44},    {"experiments/finetune-sst2.json", 22}};
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
         senti_experiment *x;
@@ -371,8 +476,10 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_train_rest);
     tcase_add_test(tc, test_dataset_verbalizer);
     tcase_add_test(tc, test_strategy_models);
+    tcase_add_test(tc, test_baseline_split_and_verbalizer);
     tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
+    tcase_add_test(tc, test_baseline_cells);
     tcase_add_test(tc, test_shipped_experiments_parse);
     suite_add_tcase(s, tc);
     return s;

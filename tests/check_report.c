@@ -227,6 +227,53 @@ START_TEST(test_writers)
 }
 END_TEST
 
+/* Against the best baseline, on 16 rows (correct_bits in hex, row 0 = the
+ * first bit). Baselines of dataset d: B1 ff00 (rows 0-7, 0.5, the best), B2
+ * fe00, M f000. By hand: Z ffff vs B1 has 0 / 8 discordant rows, exact
+ * McNemar p = 2 * 0.5^8 = 0.0078125 (better); W 0000 8 / 0 (worse); M 4 / 0,
+ * p = 2 * 0.5^4 = 0.125 (no difference); F has seeds ffff (better) and f0f0
+ * (4 / 4, p = 1). Dataset e has no baseline: X is not listed. */
+#define VS_CELL(name, kind, ds, acc, bits)                                                                           \
+    "{\"name\":\"" name "\",\"kind\":\"" kind "\",\"dataset\":\"" ds "\",\"n\":16,\"rows_sha256\":\"r\","                   \
+    "\"correct_bits\":\"" bits "\",\"metrics\":{\"accuracy\":{\"value\":" acc "}}}"
+#define VS_GROUP(name, ...) "{\"name\":\"" name "\",\"cells\":[" __VA_ARGS__ "]}"
+static const char vs_json[] =
+    "{\"schema\":\"senti-results/1\",\"experiment\":{\"name\":\"vs\"},\"cells\":["
+    VS_CELL("Z", "zero-shot", "d", "1.0", "ffff") "," VS_CELL("W", "zero-shot", "d", "0.0", "0000") ","
+    VS_CELL("F1", "few-shot", "d", "1.0", "ffff") "," VS_CELL("F2", "few-shot", "d", "0.5", "f0f0") ","
+    VS_CELL("B1", "baseline", "d", "0.5", "ff00") "," VS_CELL("B2", "baseline", "d", "0.4375", "fe00") ","
+    VS_CELL("M", "baseline", "d", "0.25", "f000") "," VS_CELL("X", "zero-shot", "e", "0.5", "ff00") "],"
+    "\"groups\":[" VS_GROUP("z", "\"Z\"") "," VS_GROUP("w", "\"W\"") "," VS_GROUP("f", "\"F1\",\"F2\"") ","
+    VS_GROUP("bow", "\"B2\",\"B1\"") "," VS_GROUP("maj", "\"M\"") "," VS_GROUP("x", "\"X\"") "]}";
+
+static char *write_tmp(const char *suffix, const char *text);
+
+START_TEST(test_vs_baseline)
+{
+    char *path = write_tmp(".json", vs_json);
+    senti_results *r;
+    senti_err e;
+    ck_assert_msg(senti_results_load(path, &r, &e) == SENTI_OK, "%s", e.msg);
+    char *md = render(senti_report_markdown, r, NULL, 0);
+    ck_assert_msg(strstr(md, "## Against the best baseline"), "%s", md);
+    ck_assert_msg(strstr(md, "| z | B1 | 1.000 | 0.500 | +0.500 | better (McNemar p = 0.0078) | **yes** |\n"), "%s", md);
+    ck_assert(strstr(md, "| w | B1 | 0.000 | 0.500 | -0.500 | worse (McNemar p = 0.0078) | no, worse |\n"));
+    ck_assert(strstr(md, "| f | B1 | 0.750 | 0.500 | +0.250 | better in 1 of 2 seeds, worse in 0 (McNemar p 0.0078-1) | no |\n"));
+    ck_assert(strstr(md, "| maj | B1 | 0.250 | 0.500 | -0.250 | no significant difference (McNemar p = 0.12) | no |\n"));
+    ck_assert(!strstr(md, "| x | ") && !strstr(md, "| bow | "));
+    /* table lines: the summary (header + 6) and the section (header + 4) */
+    ck_assert_uint_eq(count(md, "\n| "), (1 + 6) + (1 + 4));
+    free(md);
+    char *html = render(senti_report_html, r, NULL, 0);
+    ck_assert(strstr(html, "<table id=\"baseline-table\">"));
+    ck_assert_uint_eq(count(html, "&#10003;"), 1);
+    free(html);
+    senti_results_free(r);
+    remove(path);
+    free(path);
+}
+END_TEST
+
 /* One predictions CSV: 12 rows of labels a, b with hand-computed gaps
  * |p(pred) - correct| (binary fractions, exact): row 1 0.25, rows 2 and 5
  * 0.75 (a tie: file order), row 3 0.5, row 4 0, rows 6-12 0.125. Top 10:
@@ -305,6 +352,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_gate_baseline);
     tcase_add_test(tc, test_writers);
     tcase_add_test(tc, test_predictions);
+    tcase_add_test(tc, test_vs_baseline);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the demo experiment (experiments/demo.json): the shipped demo set
 # classified by the default model zero-shot and 4-shot (2 seeds), each with and
-# without contextual calibration; every cell evaluated, then the full report.
+# without contextual calibration, next to a bow-logreg baseline (no model);
+# every cell evaluated, then the full report (with "Against the best baseline").
 # Outputs: reports/demo/ (predictions + manifests per cell, results.json,
 # report.html, report.md).
 set -euo pipefail

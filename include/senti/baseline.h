@@ -26,6 +26,21 @@
  *   if (senti_bow_train(texts, labels, n, k, names, &p, &b, &err)) ...
  *   senti_bow_predict(b, "a fine film", 11, prob);   // prob[k]
  *   senti_bow_save(b, "bow.json", &err); senti_bow_free(b);
+ *
+ * Baseline adapters (senti_baseline): `majority` or `bow-logreg` behind one
+ * handle, saved with where their training rows came from (file, SHA-256,
+ * seed, rows per class, the rows themselves). `senti finetune --method
+ * bow-logreg|majority` writes them, `senti classify --adapter` applies them
+ * without a language model, and experiment strategies of kind "baseline"
+ * train them (docs/finetune.md, docs/experiments.md).
+ *   majority   the most frequent label of the training rows (ties: the first
+ *              in label order); its distribution is the training rows' label
+ *              frequencies, the same for every text, so calibration metrics
+ *              measure how far the test labels are from the training prior
+ *              (a one-hot answer would make NLL the clipping constant).
+ *   file       JSON, "format" "senti-majority" (labels, counts) or
+ *              "senti-bow-logreg" (as senti_bow_save), both with "method"
+ *              and "train" {path, sha256, seed, shots_per_class, rows}.
  */
 #ifndef SENTI_BASELINE_H
 #define SENTI_BASELINE_H
@@ -72,6 +87,52 @@ SENTI_API double senti_bow_cv_accuracy(const senti_bow *b); /* mean CV accuracy 
 SENTI_API senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err);
 SENTI_API senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err);
 SENTI_API void senti_bow_free(senti_bow *b);
+
+/* ---- baseline adapters ------------------------------------------------------- */
+
+typedef enum { SENTI_BASELINE_MAJORITY = 0, SENTI_BASELINE_BOW_LOGREG = 1 } senti_baseline_method;
+
+/* "majority", "bow-logreg"; parse fails with SENTI_ERR_ARG naming the choices. */
+SENTI_API const char *senti_baseline_method_name(senti_baseline_method m);
+SENTI_API senti_status senti_baseline_method_parse(const char *s, senti_baseline_method *out, senti_err *err);
+
+/* Where the training rows came from; recorded in the file (any member may be
+ * NULL / 0: not recorded). */
+typedef struct {
+    const char *train_path;
+    const char *train_sha256; /* hex */
+    uint64_t seed;            /* row draw, and bow-logreg's folds */
+    size_t shots_per_class;   /* 0: every labelled row */
+    const size_t *rows;       /* [n_rows] 1-based data rows of the training file */
+    size_t n_rows;
+} senti_baseline_source;
+
+typedef struct senti_baseline senti_baseline;
+
+/* Fit on n rows (n >= 1 for majority, >= 2 for bow-logreg; labels in [0, k),
+ * 2 <= k <= 256). `bp` (NULL: defaults) is used by bow-logreg only. */
+SENTI_API senti_status senti_baseline_train(senti_baseline_method m, const char *const *texts, const int *labels,
+                                            size_t n, int k, const char *const *names, const senti_bow_params *bp,
+                                            senti_baseline **out, senti_err *err);
+/* prob[k] for one text (majority: the same for every text). */
+SENTI_API void senti_baseline_predict(const senti_baseline *b, const char *text, size_t len, double *prob);
+SENTI_API senti_baseline_method senti_baseline_get_method(const senti_baseline *b);
+SENTI_API int senti_baseline_n_labels(const senti_baseline *b);
+SENTI_API const char *senti_baseline_label(const senti_baseline *b, int j);
+SENTI_API const senti_bow *senti_baseline_bow(const senti_baseline *b); /* NULL for majority */
+
+/* Written atomically; load validates format, version, shapes and numbers and
+ * names the file (and line:column for JSON syntax errors). */
+SENTI_API senti_status senti_baseline_save(const senti_baseline *b, const senti_baseline_source *src,
+                                           const char *path, senti_err *err);
+SENTI_API senti_status senti_baseline_load(const char *path, senti_baseline **out, senti_err *err);
+SENTI_API void senti_baseline_free(senti_baseline *b);
+
+/* What an adapter file is, without loading it: 1 a baseline adapter (JSON
+ * whose "format" is "senti-majority" or "senti-bow-logreg"), 0 another kind
+ * (GGUF, or JSON of another format), -1 unreadable or not JSON (then
+ * senti_baseline_load gives the located error). */
+SENTI_API int senti_baseline_probe(const char *path);
 
 #ifdef __cplusplus
 }

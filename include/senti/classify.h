@@ -97,7 +97,11 @@ typedef struct {
     const char *jsonl_path;       /* the same rows as JSON lines */
     const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is set */
     const char *prompts_path;     /* JSON lines: each row's prompt text and token ids (for oracles) */
-    const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune */
+    const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune,
+                                     or a baseline adapter (senti/baseline.h: majority, bow-logreg), which
+                                     needs no model or verbalizer: the model is not loaded, the labels are
+                                     the adapter's (a verbalizer, if given, must list the same, in order),
+                                     and demonstrations, calibration and prompts files are refused */
     const char *score_cache_dir;  /* NULL: none; else label scores are looked up and stored in a
                                      content-addressed cache there (senti/scorecache.h), so rerunning
                                      the same prompts costs no model work. Not used with an adapter. */
@@ -123,6 +127,7 @@ typedef struct {
     size_t n_cached;     /* prompts (rows and calibration inputs) answered by the score cache */
     double seconds;
     bool model_error;    /* the failure came from loading or running the model */
+    bool no_model;       /* a baseline adapter ran: no language model was loaded */
 } senti_classify_summary;
 
 SENTI_API senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err);

@@ -21,6 +21,10 @@
  *     adjacent, so the second one finds every row in the score cache.
  *   - A zero-shot cell (and a few-shot cell with 0 shots) has no seed: its
  *     seeds collapse to one cell with seed 0.
+ *   - A baseline strategy trains on the dataset's train file: `per_class` rows
+ *     of each label drawn with each seed (the rows `senti finetune` uses for
+ *     the same numbers), or every labelled row ("train": "all"); one cell per
+ *     seed (default seeds {1}), calibration "none" only.
  *   - Cell names are "<model>.<dataset>.<verbalizer>.<strategy>.k<shots>[.s<seed>].<calibration>"
  *     and are unique. The cell hash is the first 16 hex digits of the SHA-256
  *     of the cell's canonical JSON (sorted keys, compact, paths as resolved):
@@ -48,9 +52,14 @@ extern "C" {
 
 #define SENTI_EXP_MAX_SHOTS 64
 
-typedef enum { SENTI_STRATEGY_ZERO_SHOT = 0, SENTI_STRATEGY_FEW_SHOT, SENTI_STRATEGY_ADAPTER } senti_strategy_kind;
+typedef enum {
+    SENTI_STRATEGY_ZERO_SHOT = 0,
+    SENTI_STRATEGY_FEW_SHOT,
+    SENTI_STRATEGY_ADAPTER,
+    SENTI_STRATEGY_BASELINE /* majority or bow-logreg, trained in the cell; no model */
+} senti_strategy_kind;
 
-/* Stable names: "zero-shot", "few-shot", "adapter". */
+/* Stable names: "zero-shot", "few-shot", "adapter", "baseline". */
 SENTI_API const char *senti_strategy_kind_name(senti_strategy_kind k);
 
 typedef struct {
@@ -99,6 +108,10 @@ typedef struct {
     bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */
     char **models;       /* names of the models this strategy runs with ([n_models]); NULL = every model */
     size_t n_models;
+    char *method;        /* baseline: "majority" | "bow-logreg", else NULL */
+    size_t per_class;    /* baseline: rows per label drawn from the train file with each seed, as
+                            `senti finetune --shots-per-class N --seed S` draws them; 0 with train_all */
+    bool train_all;      /* baseline: every labelled row of the train file ("train": "all") */
 } senti_exp_strategy;
 
 /* Evaluation settings applied to every cell. */
@@ -109,7 +122,11 @@ typedef struct {
     double ci_level; /* default 0.95 */
 } senti_exp_eval;
 
-/* One cell of the grid. Pointers point into the experiment (not owned). */
+/* One cell of the grid. Pointers point into the experiment (not owned).
+ * Baseline cells have no model (model NULL, "baseline" in place of the model
+ * name in the cell name) and exist once per dataset, for the first verbalizer
+ * (which gives the labels and their order), before the first model's other
+ * cells of that dataset: they never load a language model. */
 typedef struct {
     const char *name;           /* unique, see the contract */
     char hash[17];              /* 16 hex digits + NUL */

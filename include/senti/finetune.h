@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "senti/baseline.h"
 #include "senti/common.h"
 #include "senti/dataset.h"
 #include "senti/model.h"
@@ -104,6 +105,45 @@ SENTI_API void senti_head_predict(const senti_head *h, const double *x, double *
 /* JSON file (docs/finetune.md). Load validates shapes, finiteness, format tag. */
 SENTI_API senti_status senti_head_save(const senti_head *h, const char *path, senti_err *err);
 SENTI_API senti_status senti_head_load(const char *path, senti_head **out, senti_err *err);
+
+/* ---- the labelled rows a run trains on ------------------------------------------------- */
+
+/* The rows `senti finetune --shots-per-class N --seed S` uses, and the rows a
+ * baseline strategy of an experiment trains on (the same draw): for each label
+ * of `v` in order, its rows of `all` (rows with another label, or none, are
+ * never used) shuffled with GSL's mt19937 seeded with `seed` (one generator
+ * for all labels), the first `per_class` of them (all when 0 or fewer exist);
+ * round(val_frac * taken) of each label (at most taken - 1) go to `va`, the
+ * rest to `tr`. Both lists are indices into all->items in file order; tr and
+ * va need room for all->n entries. `avail` (may be NULL) receives each
+ * label's row count [n_labels of v]. */
+SENTI_API senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbalizer *v, size_t per_class,
+                                            uint64_t seed, double val_frac, size_t *tr, size_t *n_tr, size_t *va,
+                                            size_t *n_va, size_t *avail, senti_err *err);
+
+/* ---- baselines trained from labelled rows (senti/baseline.h) ---------------------------- */
+
+typedef struct {
+    senti_baseline_method method;
+    size_t per_class;  /* rows per label drawn with `seed` (senti_ft_select_rows); 0: every labelled row */
+    uint64_t seed;     /* the draw, and bow-logreg's cross-validation folds */
+    double C;          /* bow-logreg: > 0 fixes C, 0 chooses it by cross-validation */
+} senti_baseline_fit_params;
+
+typedef struct {
+    size_t n_rows;     /* rows trained on */
+    double C;          /* bow-logreg: the C used (NaN for majority) */
+    double cv_accuracy; /* bow-logreg: its mean CV accuracy (NaN when C was fixed or for majority) */
+    size_t avail[SENTI_MAX_HEAD_LABELS]; /* rows of each label in the file (first 64 labels) */
+} senti_baseline_fit_info;
+
+/* Draw the rows of `all` (labels and their order from `v`; no validation
+ * split), train the baseline and save it to `out_path` with its provenance
+ * (`all->path`, its SHA-256, the seed, rows per class and the file rows).
+ * Fewer than 1 (majority) or 2 (bow-logreg) rows: SENTI_ERR_ARG. `info` may be NULL. */
+SENTI_API senti_status senti_baseline_fit_rows(const senti_examples *all, const senti_verbalizer *v,
+                                               const senti_baseline_fit_params *p, const char *out_path,
+                                               senti_baseline_fit_info *info, senti_err *err);
 
 /* ---- prompts for training (as classify builds them) ------------------------------------ */
 

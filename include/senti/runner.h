@@ -44,7 +44,8 @@ typedef struct {
     const char *outdir;
     bool resume;                 /* skip cells whose cell.json has the same hash */
     int threads;                 /* 0: the experiment's, else the library default */
-    senti_cell_exec_fn exec;     /* NULL: senti_classify_run */
+    senti_cell_exec_fn exec;     /* NULL: senti_classify_run; baseline cells never use it (they train
+                                    and apply their adapter themselves, without a model) */
     void *exec_user;
     senti_cell_event_fn on_cell; /* may be NULL */
     void *on_cell_user;

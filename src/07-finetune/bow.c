@@ -24,6 +24,7 @@
 #include <utf8proc.h>
 
 #include "00-base/base.h"
+#include "bow_internal.h"
 
 static const double default_grid[] = {0.01, 0.1, 1.0, 10.0, 100.0};
 
@@ -741,7 +742,7 @@ static json_t *real_array(const double *v, size_t n)
     return a;
 }
 
-static json_t *bow_json(const senti_bow *b)
+json_t *senti_bow_to_json(const senti_bow *b)
 {
     const size_t V = b->v.n;
     json_t *o = json_object(), *labels = json_array(), *jterms = json_array(), *coef = json_array();
@@ -764,11 +765,9 @@ static json_t *bow_json(const senti_bow *b)
     return o;
 }
 
-senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err)
+senti_status senti_bow_write_json(const json_t *o, const char *path, senti_err *err)
 {
-    json_t *o = bow_json(b);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(o);
     if (!text)
         return senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
     senti_atomic_file f;
@@ -781,6 +780,19 @@ senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err
     return s;
 }
 
+senti_status senti_bow_save(const senti_bow *b, const char *path, senti_err *err)
+{
+    json_t *o = senti_bow_to_json(b);
+    senti_status s = senti_bow_write_json(o, path, err);
+    json_decref(o);
+    return s;
+}
+
+/* Largest magnitude a loaded idf, weight or intercept may have: rows are
+ * L2-normalized, so every logit is then finite (|z| <= (V + 1) 1e100) and so
+ * is every probability, whatever a damaged file holds. */
+#define BOW_MAX_ABS 1e100
+
 /* Read `n` numbers of array `a` into v; false when a is not such an array. */
 static bool read_reals(const json_t *a, double *v, size_t n)
 {
@@ -788,13 +800,13 @@ static bool read_reals(const json_t *a, double *v, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         const json_t *x = json_array_get(a, i);
-        if (!json_is_number(x) || !isfinite(v[i] = json_number_value(x)))
+        if (!json_is_number(x) || !isfinite(v[i] = json_number_value(x)) || fabs(v[i]) > BOW_MAX_ABS)
             return false;
     }
     return true;
 }
 
-static senti_status bow_from_json(senti_bow **out, const json_t *o, const char *path, senti_err *err)
+senti_status senti_bow_from_json(senti_bow **out, const json_t *o, const char *path, senti_err *err)
 {
     const json_t *labels = json_object_get(o, "labels"), *jterms = json_object_get(o, "terms"),
                  *coef = json_object_get(o, "coef");
@@ -829,12 +841,12 @@ static senti_status bow_from_json(senti_bow **out, const json_t *o, const char *
             s = senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
     }
     if (!s && !read_reals(json_object_get(o, "idf"), b->idf, V))
-        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: idf: need %zu finite numbers", path, V);
+        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: idf: need %zu finite numbers (|x| <= 1e100)", path, V);
     for (size_t j = 0; !s && j < k; j++)
         if (!read_reals(json_array_get(coef, j), b->W + j * V, V))
-            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: coef[%zu]: need %zu finite numbers", path, j, V);
+            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: coef[%zu]: need %zu finite numbers (|x| <= 1e100)", path, j, V);
     if (!s && !read_reals(json_object_get(o, "intercept"), b->b, k))
-        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: intercept: need %zu finite numbers", path, k);
+        s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: intercept: need %zu finite numbers (|x| <= 1e100)", path, k);
     if (s) {
         senti_bow_free(b);
         return s;
@@ -851,7 +863,7 @@ senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err)
     if (!o)
         return senti_err_set(err, je.line < 0 ? SENTI_ERR_IO : SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line,
                              je.column, je.text);
-    senti_status s = bow_from_json(out, o, path, err);
+    senti_status s = senti_bow_from_json(out, o, path, err);
     json_decref(o);
     return s;
 }

@@ -20,12 +20,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "senti/baseline.h"
 #include "senti/tokenizer.h"
 #include "senti/verbalizer.h"
 #include "senti/finetune.h"
 #include "senti/scorecache.h"
 
 #include "00-base/base.h"
+#include "baseline_internal.h"
 
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
 
@@ -1104,6 +1106,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     r.p = p;
     r.t0 = now_s();
     size_t n_total = 0;
+    if (p->adapter_path && senti_baseline_probe(p->adapter_path) != 0) /* unreadable: its loader says why */
+        return senti_classify_baseline_run(p, sum, err);
     json_t *calib = json_object();
     senti_status s;
     if (!p->input_path || !p->verbalizer_path || (!p->model && !p->model_path))

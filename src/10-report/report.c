@@ -309,23 +309,34 @@ static int hex_bit(const char *hex, size_t i)
     return (d >> (3 - (int)(i % 4))) & 1;
 }
 
+int rep_discordant(const json_t *a, const json_t *b, size_t *only_a, size_t *only_b)
+{
+    const char *ba = rep_str(a, "correct_bits"), *bb = rep_str(b, "correct_bits");
+    size_t n = (size_t)json_integer_value(json_object_get(a, "n"));
+    if (strcmp(rep_str(a, "rows_sha256"), rep_str(b, "rows_sha256")) ||
+        n != (size_t)json_integer_value(json_object_get(b, "n")))
+        return -1;
+    if (strlen(ba) < (n + 3) / 4 || strlen(bb) < (n + 3) / 4)
+        return -2;
+    *only_a = *only_b = 0;
+    for (size_t i = 0; i < n; i++) {
+        int x = hex_bit(ba, i), y = hex_bit(bb, i);
+        *only_a += x && !y;
+        *only_b += y && !x;
+    }
+    return 0;
+}
+
 static senti_status baseline_cell(const senti_gate *g, const json_t *cell, const json_t *base, senti_gate_result *res,
                                   size_t *len, senti_err *err)
 {
     const char *name = rep_str(cell, "name");
-    const char *bn = rep_str(cell, "correct_bits"), *bo = rep_str(base, "correct_bits");
-    size_t n = (size_t)json_integer_value(json_object_get(cell, "n"));
-    if (strcmp(rep_str(cell, "rows_sha256"), rep_str(base, "rows_sha256")) ||
-        n != (size_t)json_integer_value(json_object_get(base, "n")))
-        return senti_err_set(err, SENTI_ERR_ARG, "baseline: cell %s was evaluated on different rows", name);
-    if (strlen(bn) < (n + 3) / 4 || strlen(bo) < (n + 3) / 4)
-        return senti_err_set(err, SENTI_ERR_FORMAT, "baseline: cell %s lacks per-row correct_bits", name);
     size_t only_old = 0, only_new = 0;
-    for (size_t i = 0; i < n; i++) {
-        int o = hex_bit(bo, i), w = hex_bit(bn, i);
-        only_old += o && !w;
-        only_new += w && !o;
-    }
+    int d = rep_discordant(base, cell, &only_old, &only_new);
+    if (d == -1)
+        return senti_err_set(err, SENTI_ERR_ARG, "baseline: cell %s was evaluated on different rows", name);
+    if (d == -2)
+        return senti_err_set(err, SENTI_ERR_FORMAT, "baseline: cell %s lacks per-row correct_bits", name);
     double p = senti_mcnemar_test(only_old, only_new).p_value;
     res->n_checked++;
     char a[32], b[32];

@@ -800,6 +800,7 @@ senti_status senti_report_html(const senti_results *r, const senti_gate_result *
     html_head(f, r);
     html_gates(f, gates, n_gates);
     html_summary(f, rows, n);
+    rep_html_vs_baseline(f, r, rows, n);
     html_shots(f, rows, n);
     html_seeds(f, r, rows, n);
     html_small_multiples(f, r, rows, n, 0);

@@ -208,6 +208,7 @@ senti_status senti_report_markdown(const senti_results *r, const senti_gate_resu
     fputs(" Intervals are 95% bootstrap CIs for one cell; mean ± standard deviation across seeds otherwise.\n\n",
           f);
     md_summary(f, rows, n);
+    rep_md_vs_baseline(f, r, rows, n);
     md_comparisons(f, r);
     md_gates(f, gates, n_gates);
     free(rows);

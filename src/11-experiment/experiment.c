@@ -4,6 +4,7 @@
  * and docs/experiments.md for the format.
  */
 #include "senti/experiment.h"
+#include "senti/baseline.h"
 #include "senti/classify.h"
 #include "senti/prompt.h"
 
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "00-base/base.h"
+#include "experiment_internal.h"
 
 struct senti_experiment {
     char *origin, *name, *description;
@@ -42,6 +44,7 @@ const char *senti_strategy_kind_name(senti_strategy_kind k)
     case SENTI_STRATEGY_ZERO_SHOT: return "zero-shot";
     case SENTI_STRATEGY_FEW_SHOT: return "few-shot";
     case SENTI_STRATEGY_ADAPTER: return "adapter";
+    case SENTI_STRATEGY_BASELINE: return "baseline";
     }
     return "unknown";
 }
@@ -275,6 +278,11 @@ static senti_status parse_model(pctx *c, const char *where, json_t *o, void *ite
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &m->name)) ||
         (s = get_path(c, where, o, "path", 1, &m->path)) || (s = get_str(c, where, o, "chat", 0, &m->chat)))
         return s;
+    if (!strcmp(m->name, "baseline")) {
+        char path[128];
+        snprintf(path, sizeof path, "%s.name", where);
+        return bad(c, path, "\"baseline\" is reserved (the model part of baseline cell names)");
+    }
     if (!m->chat)
         m->chat = senti_xstrdup("auto");
     senti_chat_mode mode;
@@ -452,11 +460,47 @@ static senti_status parse_demo_options(pctx *c, const char *where, json_t *o, se
     return SENTI_OK;
 }
 
+static int is_none(const json_t *v) { return json_is_string(v) && !strcmp(json_string_value(v), "none"); }
+
+/* Baseline options: "method", and "per_class" N or "train": "all" (one of
+ * them); calibration "none" only. Other kinds may not have them. */
+static senti_status parse_baseline(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+{
+    json_t *pc = json_object_get(o, "per_class"), *tr = json_object_get(o, "train"),
+           *cal = json_object_get(o, "calibration");
+    char kp[160];
+    if (st->kind != SENTI_STRATEGY_BASELINE)
+        return json_object_get(o, "method") || pc || tr
+                   ? bad(c, where, "\"method\", \"per_class\" and \"train\" belong to baseline strategies only")
+                   : SENTI_OK;
+    senti_status s = get_str(c, where, o, "method", 1, &st->method);
+    senti_baseline_method m;
+    snprintf(kp, sizeof kp, "%s.method", where);
+    if (!s && senti_baseline_method_parse(st->method, &m, NULL))
+        s = bad(c, kp, "must be \"majority\" or \"bow-logreg\"");
+    if (!s && !pc == !tr)
+        s = bad(c, where, "a baseline strategy needs either \"per_class\" or \"train\": \"all\"");
+    snprintf(kp, sizeof kp, "%s.train", where);
+    if (!s && tr && (!json_is_string(tr) || strcmp(json_string_value(tr), "all")))
+        s = bad(c, kp, "must be \"all\" (every labelled row of the dataset's train file)");
+    long long n = 0;
+    if (!s && pc && !(s = get_int(c, where, o, "per_class", 1, 1000000, &n)))
+        st->per_class = (size_t)n;
+    st->train_all = tr != NULL;
+    if (!s && json_object_get(o, "models"))
+        s = bad(c, where, "\"models\" does not apply to a baseline strategy (it uses no model)");
+    snprintf(kp, sizeof kp, "%s.calibration", where);
+    if (!s && cal && !is_none(cal) &&
+        !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
+        s = bad(c, kp, "a baseline is not calibrated: only \"none\"");
+    return s;
+}
+
 static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *item)
 {
     senti_exp_strategy *st = item;
-    static const char *const keys[] = {"name",    "kind",  "shots",   "seeds", "calibration",
-                                       "adapter", "sampling", "order", "per_row", "models", NULL};
+    static const char *const keys[] = {"name",    "kind",     "shots", "seeds",   "calibration", "adapter",
+                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", NULL};
     char *kind = NULL;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
@@ -470,14 +514,20 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         st->kind = SENTI_STRATEGY_FEW_SHOT;
     else if (!strcmp(kind, "adapter"))
         st->kind = SENTI_STRATEGY_ADAPTER;
+    else if (!strcmp(kind, "baseline"))
+        st->kind = SENTI_STRATEGY_BASELINE;
     else
-        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\" or \"adapter\"");
+        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\" or \"baseline\"");
     free(kind);
     if (s)
         return s;
-    int few = st->kind == SENTI_STRATEGY_FEW_SHOT;
-    if (!few && (json_object_get(o, "shots") || json_object_get(o, "seeds")))
-        return bad(c, where, "\"shots\" and \"seeds\" belong to few-shot strategies only");
+    int few = st->kind == SENTI_STRATEGY_FEW_SHOT, base = st->kind == SENTI_STRATEGY_BASELINE;
+    if ((s = parse_baseline(c, where, o, st)))
+        return s;
+    if (!few && json_object_get(o, "shots"))
+        return bad(c, where, "\"shots\" belong to few-shot strategies only");
+    if (!few && !base && json_object_get(o, "seeds"))
+        return bad(c, where, "\"seeds\" belong to few-shot and baseline strategies only");
     if ((st->kind == SENTI_STRATEGY_ADAPTER) != (json_object_get(o, "adapter") != NULL))
         return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
     if (few && !json_object_get(o, "shots"))
@@ -493,7 +543,7 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
     for (size_t i = 0; st->shots && i < st->n_shots; i++)
         st->shots[i] = (int)shots[i];
     free(shots);
-    if ((s = get_int_list(c, where, o, "seeds", 0, INT64_MAX, few ? 1 : 0, &seeds, &st->n_seeds)))
+    if ((s = get_int_list(c, where, o, "seeds", 0, INT64_MAX, few || base ? 1 : 0, &seeds, &st->n_seeds)))
         return s;
     st->seeds = malloc(st->n_seeds * sizeof *st->seeds);
     for (size_t i = 0; st->seeds && i < st->n_seeds; i++)
@@ -554,14 +604,27 @@ static senti_status parse_list(pctx *c, json_t *root, const char *key, size_t si
     return SENTI_OK;
 }
 
+void senti_exp_train_data(const senti_exp_dataset *d, senti_dataset_params *dp)
+{
+    dp->text_col = d->train.text_col;
+    dp->label_col = d->train.label_col;
+    dp->id_col = d->train.id_col;
+    if (d->train_rest) {
+        dp->sample = d->sample;
+        dp->seed = d->sample_seed;
+        dp->sample_rest = true;
+    }
+}
+
 /* ---- grid ------------------------------------------------------------------------ */
 
 char *senti_cell_canonical_json(const senti_cell *c)
 {
     const senti_exp_dataset *d = c->dataset;
-    json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?}, s:s,"
+    json_t *o = json_pack("{s:s?, s:s?, s:{s:s, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?}, s:s,"
                           " s:s, s:s, s:i, s:I, s:s, s:s?}",
-                          "model", c->model->path, "chat", c->model->chat, "dataset", "path", d->eval.path,
+                          "model", c->model ? c->model->path : NULL, "chat", c->model ? c->model->chat : NULL,
+                          "dataset", "path", d->eval.path,
                           "text", d->eval.text_col, "label", d->eval.label_col, "id", d->eval.id_col, "limit",
                           (json_int_t)d->limit, "sample", (json_int_t)d->sample, "sample_seed",
                           (json_int_t)d->sample_seed, "train", d->train.path, "train_text", d->train.text_col,
@@ -581,6 +644,11 @@ char *senti_cell_canonical_json(const senti_cell *c)
         json_object_set_new(o, "order", json_string(st->order));
     if (st->per_row)
         json_object_set_new(o, "per_row", json_true());
+    if (st->kind == SENTI_STRATEGY_BASELINE) {
+        json_object_set_new(o, "method", json_string(st->method));
+        json_object_set_new(o, "per_class", json_integer((json_int_t)st->per_class));
+        json_object_set_new(o, "train_all", json_boolean(st->train_all));
+    }
     char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(o);
     return txt;
@@ -592,11 +660,12 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     const senti_exp_strategy *st = &x->strategies[si];
     senti_cell *c = &x->cells[x->n_cells];
     char name[512], seedpart[32] = "";
-    if (shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT)
+    const bool base = st->kind == SENTI_STRATEGY_BASELINE;
+    if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base)
         snprintf(seedpart, sizeof seedpart, ".s%" PRIu64, seed);
-    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", x->models[mi].name, x->datasets[di].name,
+    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", base ? "baseline" : x->models[mi].name, x->datasets[di].name,
              x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
-    *c = (senti_cell){.index = x->n_cells, .model = &x->models[mi], .dataset = &x->datasets[di],
+    *c = (senti_cell){.index = x->n_cells, .model = base ? NULL : &x->models[mi], .dataset = &x->datasets[di],
                       .verbalizer = &x->verbalizers[vi], .strategy = st, .shots = shots, .seed = seed,
                       .calibration = st->calibrations[ci], .score_group = group};
     x->cell_names[x->n_cells] = senti_xstrdup(name);
@@ -615,11 +684,31 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     return SENTI_OK;
 }
 
+static bool dataset_uses(const senti_exp_dataset *d, const senti_exp_verbalizer *v)
+{
+    return !d->verbalizer || !strcmp(d->verbalizer, v->name);
+}
+
+/* The first verbalizer that dataset di is classified with (parse checked that there is one). */
+static size_t first_verbalizer(const senti_experiment *x, size_t di)
+{
+    size_t vi = 0;
+    while (vi + 1 < x->n_verbalizers && !dataset_uses(&x->datasets[di], &x->verbalizers[vi]))
+        vi++;
+    return vi;
+}
+
 /* Cells of one (model, dataset, verbalizer, strategy). */
 static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, size_t vi, size_t si, senti_err *err)
 {
     const senti_exp_strategy *st = &x->strategies[si];
     senti_status s;
+    if (st->kind == SENTI_STRATEGY_BASELINE) { /* no model: once, with the first model and verbalizer */
+        for (size_t r = 0; mi == 0 && vi == first_verbalizer(x, di) && r < st->n_seeds; r++)
+            if ((s = add_cell(x, mi, di, vi, si, 0, st->seeds[r], 0, x->n_cells, err)))
+                return s;
+        return SENTI_OK;
+    }
     for (size_t k = 0; k < st->n_shots; k++) {
         /* no demonstrations, no randomness: one seed */
         size_t n_seeds = st->shots[k] == 0 ? 1 : st->n_seeds;
@@ -655,11 +744,6 @@ static senti_status check_unique_names(senti_experiment *x, senti_err *err)
     return s;
 }
 
-static bool dataset_uses(const senti_exp_dataset *d, const senti_exp_verbalizer *v)
-{
-    return !d->verbalizer || !strcmp(d->verbalizer, v->name);
-}
-
 static bool strategy_uses(const senti_exp_strategy *st, const senti_exp_model *m)
 {
     for (size_t i = 0; i < st->n_models; i++)
@@ -693,6 +777,8 @@ static senti_status expand_grid(senti_experiment *x, senti_err *err)
 }
 
 /* ---- top level ------------------------------------------------------------------------ */
+
+static senti_status check_baseline_data(pctx *c, const senti_experiment *x);
 
 static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
 {
@@ -747,6 +833,23 @@ static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
                     snprintf(where, sizeof where, "datasets[%zu]", di);
                     return bad(c, where, "few-shot strategies need a \"train\" file for demonstrations");
                 }
+    return check_baseline_data(c, x);
+}
+
+/* Baseline strategies train on each dataset's train file, never on all of the rows they are scored on. */
+static senti_status check_baseline_data(pctx *c, const senti_experiment *x)
+{
+    for (size_t si = 0; si < x->n_strategies; si++)
+        for (size_t di = 0; di < x->n_datasets && x->strategies[si].kind == SENTI_STRATEGY_BASELINE; di++) {
+            const senti_exp_dataset *d = &x->datasets[di];
+            char where[64];
+            snprintf(where, sizeof where, "datasets[%zu]", di);
+            if (!d->train.path)
+                return bad(c, where, "baseline strategies need a \"train\" file to train on");
+            if (x->strategies[si].train_all && !d->train_rest && !strcmp(d->train.path, d->eval.path))
+                return bad(c, where, "\"train\": \"all\" would train the baseline on the rows it is scored on "
+                                     "(the train file is the evaluated file)");
+        }
     return SENTI_OK;
 }
 
@@ -847,6 +950,7 @@ void senti_experiment_free(senti_experiment *x)
         for (size_t j = 0; j < st->n_models; j++)
             free(st->models[j]);
         free(st->models);
+        free(st->method);
         for (size_t j = 0; st->calibrations && j < st->n_calibrations; j++)
             free(st->calibrations[j]);
         free(st->calibrations);

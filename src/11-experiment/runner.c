@@ -27,6 +27,7 @@
 #include "00-base/base.h"
 #include "09-eval/eval_json.h"
 #include "runner_internal.h"
+#include "experiment_internal.h"
 
 senti_run_params senti_run_default_params(void)
 {
@@ -106,14 +107,7 @@ senti_status senti_run_cell_params(const senti_cell *c, int threads, const char 
     p.data.seed = d->sample_seed;
     if (c->shots > 0) {
         p.train_path = d->train.path;
-        p.train_data.text_col = d->train.text_col;
-        p.train_data.label_col = d->train.label_col;
-        p.train_data.id_col = d->train.id_col;
-        if (d->train_rest) {
-            p.train_data.sample = d->sample;
-            p.train_data.seed = d->sample_seed;
-            p.train_data.sample_rest = true;
-        }
+        senti_exp_train_data(d, &p.train_data);
         p.demos.shots = (size_t)c->shots;
         p.demos.seed = c->seed;
         p.demos.same_file = !strcmp(d->train.path, d->eval.path);
@@ -163,8 +157,9 @@ static json_t *cell_head(const senti_cell *c)
     char pred[512], man[512];
     snprintf(pred, sizeof pred, "cells/%s/predictions.csv", c->name);
     snprintf(man, sizeof man, "cells/%s/manifest.json", c->name);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s}", "name", c->name, "hash",
-                     c->hash, "model", c->model->name, "dataset", c->dataset->name, "verbalizer", c->verbalizer->name,
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s}", "name", c->name, "hash",
+                     c->hash, "model", c->model ? c->model->name : NULL, "dataset", c->dataset->name, "verbalizer",
+                     c->verbalizer->name,
                      "strategy", c->strategy->name, "kind", senti_strategy_kind_name(c->strategy->kind), "shots",
                      c->shots, "seed", (json_int_t)c->seed, "calibration", c->calibration, "status", "ok",
                      "predictions", pred, "manifest", man);
@@ -233,7 +228,11 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     snprintf(cj, sizeof cj, "%s/cell.json", dir);
     double t0 = now_s();
     senti_err e2 = {0};
-    if ((s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2)))
+    if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
+        s = senti_exp_baseline_cell(c, pred, man, &e2);
+    else
+        s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
+    if (s)
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
     double secs = now_s() - t0;
     json_t *res;
@@ -370,13 +369,14 @@ static json_t *build_groups(const senti_experiment *x)
     for (size_t i = 0; i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         char name[512];
-        snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model->name, c->dataset->name, c->verbalizer->name,
-                 c->strategy->name, c->shots, c->calibration);
+        snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model ? c->model->name : "baseline", c->dataset->name,
+                 c->verbalizer->name, c->strategy->name, c->shots, c->calibration);
         json_t *g = NULL, *it;
         size_t j;
         json_array_foreach(a, j, it) if (!strcmp(json_string_value(json_object_get(it, "name")), name)) g = it;
         if (!g) {
-            g = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:[]}", "name", name, "model", c->model->name,
+            g = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:i, s:s, s:[]}", "name", name, "model",
+                          c->model ? c->model->name : NULL,
                           "dataset", c->dataset->name, "verbalizer", c->verbalizer->name, "strategy", c->strategy->name,
                           "shots", c->shots, "calibration", c->calibration, "cells");
             json_array_append_new(a, g);

@@ -56,7 +56,9 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --jsonl FILE        the same rows as JSON lines\n"
             "      --manifest FILE     manifest path\n"
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
-            "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
+            "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune, or a\n"
+            "                          baseline (majority, bow-logreg): no model is loaded (-m is not used)\n"
+            "                          and -v is optional (if given, its labels must be the adapter's)\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
             "  -q, --quiet             no progress bar\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
@@ -123,6 +125,7 @@ typedef struct {
     senti_classify_params p;
     const char *cf[64];
     bool quiet;
+    bool model_given; /* -m on the command line: said to be unused with a baseline adapter */
 } classify_opts;
 
 /* The command line into o. Returns -1 to go on and run, else the exit code
@@ -137,6 +140,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     int c, ix;
     p.model_path = senti_cli_default_model();
     p.n_threads = 2;
+    o->model_given = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:v:k:m:t:o:qh", long_opts, &ix)) != -1) {
         switch (c) {
@@ -169,7 +173,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
             if (!strcmp(optarg, "skip")) p.on_error_skip = true;
             else if (strcmp(optarg, "fail")) return bad_value("on-error", optarg);
             break;
-        case 'm': p.model_path = optarg; break;
+        case 'm': p.model_path = optarg; o->model_given = true; break;
         case O_CTX: if (!senti_cli_int("classify", "ctx", optarg, 16, 1 << 20, &v)) return SENTI_EXIT_USAGE; p.n_ctx = (int)v; break;
         case 't': if (!senti_cli_threads("classify", optarg, &p.n_threads)) return SENTI_EXIT_USAGE; break;
         case 'o': p.output_path = optarg; break;
@@ -183,8 +187,10 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
         }
     }
-    if (optind < argc || !p.input_path || !p.verbalizer_path) {
-        fprintf(stderr, "senti classify: -i INPUT and -v VERBALIZER are required%s\n",
+    if (optind < argc || !p.input_path || (!p.verbalizer_path && !p.adapter_path)) {
+        fprintf(stderr,
+                "senti classify: -i INPUT and -v VERBALIZER are required (-v is optional with a baseline "
+                "adapter)%s\n",
                 optind < argc ? " (and no positional arguments)" : "");
         usage(stderr, &p);
         return SENTI_EXIT_USAGE;
@@ -233,6 +239,9 @@ int senti_cmd_classify(int argc, char **argv)
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
         return senti_cli_exit(s, sum.model_error);
     }
+    if (sum.no_model && o.model_given)
+        fprintf(stderr, "senti classify: note: -m %s is not used with a baseline adapter (no language model loaded)\n",
+                p.model_path);
     print_summary(&p, &sum);
     return SENTI_EXIT_OK;
 }

@@ -18,10 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-
 #include "cli.h"
+#include "senti/baseline.h"
 #include "senti/finetune.h"
 
 typedef struct {
@@ -35,12 +33,17 @@ typedef struct {
     senti_lora_train_params tp;
     int threads;
     bool quiet;
+    bool model_given; /* -m on the command line (unused by the baselines: said so) */
+    double C;         /* bow-logreg: fixed C, 0 = by cross-validation */
 } ft_opts;
 
 static void usage(FILE *f, const ft_opts *d)
 {
     fprintf(f,
-            "usage: senti finetune [-m MODEL] -v VERBALIZER --train FILE --method head|lora -o ADAPTER [options]\n\n"
+            "usage: senti finetune [-m MODEL] -v VERBALIZER --train FILE\n"
+            "                      --method head|lora|bow-logreg|majority -o ADAPTER [options]\n\n"
+            "  bow-logreg and majority are baselines without a language model (no -m; -v gives the labels\n"
+            "  and their order); their adapter is a JSON file that senti classify --adapter applies alone.\n\n"
             "data:\n"
             "      --train FILE          labelled CSV\n"
             "      --text-col NAME       text column (default: text, else sentence)\n"
@@ -58,10 +61,14 @@ static void usage(FILE *f, const ft_opts *d)
             "      --epochs N (default %d)  --batch N (default %d)  --lr X (default %g)  --weight-decay X (default %g)\n"
             "      --clip X (default %g)  --warmup F (default %g)  --schedule cosine|linear  --patience N (default %d)\n"
             "      --no-cache-f32        dequantize frozen weights per use (less memory, slower)\n"
+            "method bow-logreg:\n"
+            "      --C X                 inverse L2 strength, larger = less regularized (default: chosen\n"
+            "                            by stratified cross-validation from 0.01, 0.1, 1, 10, 100)\n"
             "model and output:\n"
             "  -m, --model FILE          GGUF model (default %s)\n"
             "  -t, --threads N           threads (default 2)\n"
-            "  -o, --output FILE         adapter (head: JSON, lora: GGUF); log in FILE.log.jsonl\n"
+            "  -o, --output FILE         adapter (head, baselines: JSON; lora: GGUF); head and lora log in\n"
+            "                            FILE.log.jsonl\n"
             "  -q, --quiet               no progress bar\n",
             d->seed, d->val_frac, d->tp.rank, (double)d->tp.alpha, d->tp.epochs, d->tp.batch, (double)d->tp.lr,
             (double)d->tp.weight_decay, (double)d->tp.clip, (double)d->tp.warmup_frac, d->tp.patience,
@@ -70,7 +77,8 @@ static void usage(FILE *f, const ft_opts *d)
 
 enum {
     O_TRAIN = 256, O_TEXT, O_LABEL, O_SPC, O_SEED, O_VAL, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS, O_FEAT, O_RANK,
-    O_ALPHA, O_TARGETS, O_EPOCHS, O_BATCH, O_LR, O_WD, O_CLIP, O_WARM, O_SCHED, O_PAT, O_NOCACHE, O_METHOD
+    O_ALPHA, O_TARGETS, O_EPOCHS, O_BATCH, O_LR, O_WD, O_CLIP, O_WARM, O_SCHED, O_PAT, O_NOCACHE, O_METHOD,
+    O_C
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +95,7 @@ static const struct option long_opts[] = {
     {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
     {"warmup", required_argument, 0, O_WARM}, {"schedule", required_argument, 0, O_SCHED},
     {"patience", required_argument, 0, O_PAT}, {"no-cache-f32", no_argument, 0, O_NOCACHE},
+    {"C", required_argument, 0, O_C},
     {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
     {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
@@ -105,6 +114,7 @@ static const num_opt num_opts[] = {
     {O_BATCH, "batch", true, 1, 65536},        {O_LR, "lr", false, 1e-12, 10},
     {O_WD, "weight-decay", false, 0, 10},      {O_CLIP, "clip", false, 0, 1e6},
     {O_WARM, "warmup", false, 0, 1},           {O_PAT, "patience", true, 0, 100000},
+    {O_C, "C", false, 1e-9, 1e9},
 };
 
 static bool is_numeric_opt(int c)
@@ -143,14 +153,18 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_TEXT: o->data.text_col = arg; return true;
     case O_LABEL: o->data.label_col = arg; return true;
     case 'v': o->verbalizer = arg; return true;
-    case 'm': o->model = arg; return true;
+    case 'm': o->model = arg; o->model_given = true; return true;
     case 'o': o->output = arg; return true;
     case 'q': o->quiet = true; return true;
     case O_TMPL: o->pp.tmpl = arg; return true;
     case O_INSTR: o->pp.instruction = arg; return true;
     case O_SEP: o->pp.separator = arg; return true;
     case O_SYS: o->pp.system = arg; return true;
-    case O_METHOD: o->method = arg; return !strcmp(arg, "head") || !strcmp(arg, "lora");
+    case O_METHOD: {
+        senti_baseline_method bm;
+        o->method = arg;
+        return !strcmp(arg, "head") || !strcmp(arg, "lora") || !senti_baseline_method_parse(arg, &bm, NULL);
+    }
     case O_NOCACHE: o->tp.cache_f32 = false; return true;
     case O_CHAT:
         return senti_cli_chat_opt(arg, &o->pp.chat);
@@ -184,6 +198,7 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
     case O_CLIP: o->tp.clip = (float)v; break;
     case O_WARM: o->tp.warmup_frac = (float)v; break;
     case O_PAT: o->tp.patience = (int)v; break;
+    case O_C: o->C = v; break;
     default: return false;
     }
     return true;
@@ -216,46 +231,27 @@ static void subset_free(senti_examples *s)
     free(s);
 }
 
-static int cmp_size(const void *a, const void *b)
+/* A warning for each label with fewer rows than --shots-per-class asks. */
+static void warn_short_labels(const ft_opts *o, const senti_verbalizer *v, const size_t *avail)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
+    for (size_t l = 0; o->per_class && l < senti_verbalizer_n_labels(v) && l < SENTI_MAX_HEAD_LABELS; l++)
+        if (avail[l] < o->per_class)
+            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n", senti_verbalizer_label(v, l),
+                    avail[l], o->per_class);
 }
 
-/* Indices of the rows to use (per_class per label, or all), then split off
- * round(val_frac * count) of each label for validation; both in file order. */
-static int select_rows(const ft_opts *o, const senti_examples *all, const senti_verbalizer *v, size_t *tr,
-                       size_t *n_tr, size_t *va, size_t *n_va)
+/* The rows to use (senti_ft_select_rows), warning about labels with fewer
+ * rows than asked. */
+static senti_status select_rows(const ft_opts *o, const senti_examples *all, const senti_verbalizer *v, size_t *tr,
+                                size_t *n_tr, size_t *va, size_t *n_va, senti_err *e)
 {
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, (unsigned long)o->seed);
-    size_t *cls = malloc((all->n ? all->n : 1) * sizeof *cls);
-    *n_tr = *n_va = 0;
-    for (size_t l = 0; l < senti_verbalizer_n_labels(v); l++) {
-        size_t c = 0;
-        for (size_t i = 0; i < all->n; i++)
-            if (all->items[i].label && senti_verbalizer_find(v, all->items[i].label) == (int)l)
-                cls[c++] = i;
-        gsl_ran_shuffle(rng, cls, c, sizeof *cls);
-        size_t take = o->per_class && o->per_class < c ? o->per_class : c;
-        if (o->per_class && c < o->per_class)
-            fprintf(stderr, "senti finetune: label '%s' has only %zu rows (asked %zu)\n",
-                    senti_verbalizer_label(v, l), c, o->per_class);
-        size_t nv = (size_t)floor(o->val_frac * (double)take + 0.5);
-        if (nv >= take)
-            nv = take ? take - 1 : 0;
-        for (size_t i = 0; i < take; i++) {
-            if (i < nv)
-                va[(*n_va)++] = cls[i];
-            else
-                tr[(*n_tr)++] = cls[i];
-        }
-    }
-    qsort(tr, *n_tr, sizeof *tr, cmp_size);
-    qsort(va, *n_va, sizeof *va, cmp_size);
-    free(cls);
-    gsl_rng_free(rng);
-    return 0;
+    size_t avail[SENTI_MAX_HEAD_LABELS + 1];
+    if (senti_verbalizer_n_labels(v) > SENTI_MAX_HEAD_LABELS)
+        return senti_err_set(e, SENTI_ERR_ARG, "%s: more than %d labels", o->verbalizer, SENTI_MAX_HEAD_LABELS);
+    senti_status s = senti_ft_select_rows(all, v, o->per_class, o->seed, o->val_frac, tr, n_tr, va, n_va, avail, e);
+    if (!s)
+        warn_short_labels(o, v, avail);
+    return s;
 }
 
 /* ---- progress and log ------------------------------------------------------------------------- */
@@ -432,6 +428,31 @@ static int run_lora(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     return SENTI_EXIT_OK;
 }
 
+/* A baseline adapter: no language model, no log file (the adapter records its rows). */
+static int run_baseline(const ft_opts *o, const senti_verbalizer *v, const senti_examples *all)
+{
+    senti_baseline_fit_params p = {.per_class = o->per_class, .seed = o->seed, .C = o->C};
+    senti_baseline_method_parse(o->method, &p.method, NULL); /* checked with the options */
+    senti_baseline_fit_info info;
+    senti_err e;
+    if (o->model_given)
+        fprintf(stderr, "senti finetune: note: -m %s is not used by the %s baseline (no language model)\n", o->model,
+                o->method);
+    senti_status s = senti_baseline_fit_rows(all, v, &p, o->output, &info, &e);
+    if (!s)
+        warn_short_labels(o, v, info.avail);
+    if (s) {
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
+        return senti_cli_exit(s, false);
+    }
+    if (p.method == SENTI_BASELINE_BOW_LOGREG)
+        printf("bow-logreg: C = %g (%s), %zu rows -> %s\n", info.C,
+               isnan(info.cv_accuracy) ? "fixed" : "cross-validated", info.n_rows, o->output);
+    else
+        printf("majority: %zu rows -> %s\n", info.n_rows, o->output);
+    return SENTI_EXIT_OK;
+}
+
 /* ---- main ------------------------------------------------------------------------------------------ */
 
 static int parse_args(int argc, char **argv, ft_opts *o)
@@ -464,6 +485,10 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         usage(stderr, o);
         return SENTI_EXIT_USAGE;
     }
+    if (o->C > 0 && strcmp(o->method, "bow-logreg")) {
+        fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
+        return SENTI_EXIT_USAGE;
+    }
     const senti_path_role out = {o->output, "adapter"},
                           in[] = {{o->train, "training file"}, {o->verbalizer, "verbalizer"}, {o->model, "model"}};
     senti_err e;
@@ -493,6 +518,12 @@ int senti_cmd_finetune(int argc, char **argv)
         senti_verbalizer_free(v);
         return senti_cli_exit(s, false);
     }
+    if (strcmp(o.method, "head") && strcmp(o.method, "lora")) {
+        rc = run_baseline(&o, v, all);
+        senti_examples_free(all);
+        senti_verbalizer_free(v);
+        return rc;
+    }
     if ((s = senti_model_load(o.model, NULL, &m, &e))) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         senti_examples_free(all);
@@ -504,7 +535,8 @@ int senti_cmd_finetune(int argc, char **argv)
     ft_opts oo = o;
     if (head)
         oo.val_frac = 0; /* the head splits for lambda itself */
-    select_rows(&oo, all, v, tr, &n_tr, va, &n_va);
+    if ((s = select_rows(&oo, all, v, tr, &n_tr, va, &n_va, &e)))
+        fprintf(stderr, "senti finetune: %s\n", e.msg);
     char log_path[4096];
     snprintf(log_path, sizeof log_path, "%s.log.jsonl", o.output);
     reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = now_s()};
@@ -512,7 +544,9 @@ int senti_cmd_finetune(int argc, char **argv)
         fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
     log_json(&r, config_json(&o, m, n_tr, n_va));
     senti_examples *trs = subset(all, tr, n_tr), *vas = subset(all, va, n_va);
-    if (!trs || !vas || n_tr < 2)
+    if (s)
+        rc = senti_cli_exit(s, false);
+    else if (!trs || !vas || n_tr < 2)
         rc = SENTI_EXIT_USAGE, fprintf(stderr, "senti finetune: too few labelled rows (%zu)\n", n_tr);
     else
         rc = head ? run_head(&o, m, v, trs, &r) : run_lora(&o, m, v, trs, vas, &r);

@@ -1,0 +1,23 @@
+/*
+ * experiment_internal.h - what the runner calls in other files of the
+ * experiment layer. Not installed.
+ */
+#ifndef SENTI_EXPERIMENT_INTERNAL_H
+#define SENTI_EXPERIMENT_INTERNAL_H
+
+#include "senti/dataset.h"
+#include "senti/experiment.h"
+
+/* The reader settings of a dataset's train file: its columns and, for
+ * "train": "rest", the rows the test sample leaves (the rest of the seeded
+ * split). Other fields of *dp are kept. */
+void senti_exp_train_data(const senti_exp_dataset *d, senti_dataset_params *dp);
+
+/* A baseline cell (strategy kind baseline): train its adapter on the
+ * dataset's train file, save it beside the predictions as baseline.json,
+ * classify the eval rows with it (senti_classify_run, no model loaded) into
+ * `pred_path` and `manifest_path`. */
+senti_status senti_exp_baseline_cell(const senti_cell *c, const char *pred_path, const char *manifest_path,
+                                     senti_err *err);
+
+#endif
