@@ -98,4 +98,27 @@ grep -q "^## Against the best baseline" "$tmp/report.md" || fail "no baseline se
 grep -q "^| smollm2.demo.demo.zs.k0.none | baseline.demo.demo.bow.k0.s[12].none | .*McNemar p = .* | \(\*\*yes\*\*\|no\|no, worse\) |$" \
     "$tmp/report.md" || fail "zero-shot row: $(grep -A8 'best baseline' "$tmp/report.md")"
 grep -q 'id="baseline-table"' "$tmp/report.html" || fail "no baseline table in the HTML"
+
+# ---- a seeded split of one file: the baseline trains only on rows the test sample leaves ----
+cat > "$tmp/split.json" <<JSON
+{"name": "split", "models": [{"name": "m", "path": "$tmp/no-such-model.gguf"}],
+ "datasets": [{"name": "demo", "path": "datasets/demo.csv", "id": "id", "sample": 40, "seed": 3,
+               "train": "rest", "verbalizer": "demo"}],
+ "verbalizers": [{"name": "other", "path": "verbalizers/sst2.json"}, {"name": "demo", "path": "verbalizers/demo.json"}],
+ "strategies": [{"name": "bow", "kind": "baseline", "method": "bow-logreg", "per_class": 8},
+                {"name": "all", "kind": "baseline", "method": "majority", "train": "all"}]}
+JSON
+"$SENTI" run "$tmp/split.json" -o "$tmp/split" > /dev/null 2>&1 || fail "seeded-split experiment"
+python3 - "$tmp/split/cells" <<'PY' || fail "seeded split: train rows overlap the scored rows"
+import csv, json, os, sys
+cells = sorted(os.listdir(sys.argv[1]))
+assert cells == ["baseline.demo.demo.all.k0.s1.none", "baseline.demo.demo.bow.k0.s1.none"], cells
+for c in cells:
+    d = os.path.join(sys.argv[1], c)
+    scored = {int(r["id"][1:]) for r in csv.DictReader(open(os.path.join(d, "predictions.csv")))}
+    train = set(json.load(open(os.path.join(d, "baseline.json")))["train"]["rows"])
+    assert len(scored) == 40, len(scored)
+    assert not scored & train, sorted(scored & train)
+    assert len(train) == (16 if c.endswith("bow.k0.s1.none") else 60), (c, len(train))
+PY
 echo ok
