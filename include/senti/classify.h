@@ -66,7 +66,7 @@ typedef struct {
     int n_threads;                /* 0: keep */
     /* data */
     const char *verbalizer_path;
-    const char *input_path;
+    const char *input_path;       /* "-": standard input (read once into memory) */
     senti_dataset_params data;    /* columns, limit, sample, seed */
     /* few-shot */
     const char *train_path;       /* NULL: zero-shot */
@@ -86,10 +86,11 @@ typedef struct {
     size_t n_content_free;
     bool reuse_prefix;            /* default true; false for benchmarks */
     bool on_error_skip;           /* a row that cannot be scored gets status "error: ..." */
-    /* outputs (any may be NULL) */
+    /* outputs (any may be NULL; "-" is standard output, and at most one may be "-") */
     const char *output_path;      /* predictions CSV */
     const char *jsonl_path;       /* the same rows as JSON lines */
-    const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is set */
+    const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is a file
+                                     (none when it is "-") */
     const char *prompts_path;     /* JSON lines: each row's prompt text and token ids (for oracles) */
     const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune */
     const char *score_cache_dir;  /* NULL: none; else label scores are looked up and stored in a

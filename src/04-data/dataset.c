@@ -13,6 +13,8 @@
  */
 #include "senti/dataset.h"
 
+#include "00-base/base.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -451,13 +453,14 @@ static int no_space(unsigned char c)
 
 static senti_status open_file(senti_dataset *d, const char *path, senti_err *err)
 {
-    d->path = dup_bytes(path, strlen(path));
+    const char *name = senti_input_name(path); /* "-" is standard input (00-base/base.h) */
+    d->path = dup_bytes(name, strlen(name));
     d->chunk = malloc(d->prm.chunk_size);
     if (!d->path || !d->chunk)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    d->f = fopen(path, "rb");
+    d->f = senti_open_input(path);
     if (!d->f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", name, strerror(errno));
     if (fseek(d->f, 0, SEEK_END) == 0) {
         long sz = ftell(d->f);
         d->file_size = sz > 0 ? (uint64_t)sz : 0;
@@ -675,7 +678,7 @@ senti_status senti_dataset_sample_rows(const char *path, const senti_dataset_par
         if (i < k) {
             rows[i] = r.row;
         } else if (i >= 0xFFFFFFFFul) {
-            st = senti_err_set(err, SENTI_ERR_RANGE, "%s: too many rows to sample", path);
+            st = senti_err_set(err, SENTI_ERR_RANGE, "%s: too many rows to sample", senti_input_name(path));
             break;
         } else {
             unsigned long j = gsl_rng_uniform_int(rng, (unsigned long)i + 1);
@@ -716,7 +719,7 @@ senti_status senti_examples_load(const char *path, const senti_dataset_params *p
         return st;
     senti_examples *ex = calloc(1, sizeof *ex);
     size_t cap = 0;
-    if (!ex || !(ex->path = dup_bytes(path, strlen(path)))) {
+    if (!ex || !(ex->path = dup_bytes(senti_input_name(path), strlen(senti_input_name(path))))) {
         st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
         goto done;
     }

@@ -1023,10 +1023,11 @@ static senti_status close_tmp(senti_atomic_file *a, FILE **f, bool keep, senti_e
     return SENTI_OK;
 }
 
-/* The default manifest path (output + ".manifest.json") into buf; NULL when none. */
+/* The default manifest path (output + ".manifest.json") into buf; NULL when
+ * none: no output file, or predictions on standard output ("-"). */
 static const char *manifest_path(const senti_classify_params *p, char *buf, size_t cap)
 {
-    if (p->manifest_path || !p->output_path)
+    if (p->manifest_path || !p->output_path || !strcmp(p->output_path, "-"))
         return p->manifest_path;
     snprintf(buf, cap, "%s.manifest.json", p->output_path);
     return buf;

@@ -18,7 +18,7 @@ static void usage(FILE *f, const senti_classify_params *d)
     fprintf(f,
             "usage: senti classify [-m MODEL] -v VERBALIZER -i INPUT.csv [options] [-o PREDICTIONS.csv]\n\n"
             "data:\n"
-            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180)\n"
+            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180); - reads standard input\n"
             "      --text-col NAME     text column (default: text, else sentence)\n"
             "      --label-col NAME    gold label column (default: label if present)\n"
             "      --id-col NAME       id column (default: none; the row number is used)\n"
@@ -54,11 +54,13 @@ static void usage(FILE *f, const senti_classify_params *d)
             "output:\n"
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
-            "      --manifest FILE     manifest path\n"
+            "      --manifest FILE     manifest path (needed for one with -o -)\n"
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
-            "  -q, --quiet             no progress bar\n",
+            "  -q, --quiet             no progress bar\n"
+            "An output FILE of - is standard output (one output at most); the accuracy line then\n"
+            "goes to standard error.\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
 }
 
@@ -110,6 +112,8 @@ static void progress(void *user, size_t done, size_t total, double seconds)
     if (done == total)
         fputc('\n', stderr);
 }
+
+static bool is_stdout(const char *path) { return path && !strcmp(path, "-"); }
 
 static int bad_value(const char *opt, const char *val)
 {
@@ -195,14 +199,22 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     }
     if (p.train_path && !strcmp(p.train_path, p.input_path))
         p.demos.same_file = true;
+    if (is_stdout(p.output_path) && !p.manifest_path)
+        fprintf(stderr, "senti classify: note: predictions on standard output, so no manifest is written "
+                "(--manifest FILE writes one)\n");
     o->p = p;
     o->quiet = quiet;
     return -1;
 }
 
-/* The one-line summary on stderr and the accuracy line on stdout. */
+/* The one-line summary on stderr and the accuracy line on stdout (on stderr
+ * when an output goes to stdout). */
 static void print_summary(const senti_classify_params *p, const senti_classify_summary *sum)
 {
+    FILE *acc = is_stdout(p->output_path) || is_stdout(p->jsonl_path) || is_stdout(p->manifest_path) ||
+                        is_stdout(p->prompts_path)
+                    ? stderr
+                    : stdout;
     fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum->n_rows,
             sum->n_rows - sum->n_truncated - sum->n_errors, sum->n_truncated, sum->n_errors,
             sum->seconds > 0 ? (double)sum->n_rows / sum->seconds : 0.0, sum->n_tokens);
@@ -210,8 +222,8 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
         fprintf(stderr, ", %zu prompts from the score cache", sum->n_cached);
     fputc('\n', stderr);
     if (sum->n_labelled)
-        printf("accuracy = %.4f (%zu/%zu)\n", (double)sum->n_correct / (double)sum->n_labelled, sum->n_correct,
-               sum->n_labelled);
+        fprintf(acc, "accuracy = %.4f (%zu/%zu)\n", (double)sum->n_correct / (double)sum->n_labelled,
+                sum->n_correct, sum->n_labelled);
 }
 
 int senti_cmd_classify(int argc, char **argv)

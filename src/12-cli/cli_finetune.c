@@ -464,6 +464,10 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         usage(stderr, o);
         return SENTI_EXIT_USAGE;
     }
+    if (!strcmp(o->output, "-")) { /* an adapter and its training log are files, never a stream */
+        fprintf(stderr, "senti finetune: -o -: the adapter must be a file (its log goes beside it)\n");
+        return SENTI_EXIT_USAGE;
+    }
     const senti_path_role out = {o->output, "adapter"},
                           in[] = {{o->train, "training file"}, {o->verbalizer, "verbalizer"}, {o->model, "model"}};
     senti_err e;

@@ -80,6 +80,10 @@ int senti_cmd_run(int argc, char **argv)
         usage(stderr);
         return SENTI_EXIT_USAGE;
     }
+    if (outdir && !strcmp(outdir, "-")) {
+        fprintf(stderr, "senti run: -o -: the results are a directory, not a stream\n");
+        return SENTI_EXIT_USAGE;
+    }
     senti_experiment *x;
     senti_err e;
     senti_status s = senti_experiment_load(argv[optind], &x, &e);
