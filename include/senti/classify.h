@@ -43,6 +43,7 @@ extern "C" {
 #endif
 
 #define SENTI_MAX_LABELS 64
+#define SENTI_CLASSIFY_MAX_KEEP 64 /* pass-through columns (keep_text + data.keep_cols) */
 
 typedef enum {
     SENTI_CALIB_NONE = 0,
@@ -67,7 +68,12 @@ typedef struct {
     /* data */
     const char *verbalizer_path;
     const char *input_path;       /* "-": standard input (read once into memory) */
-    senti_dataset_params data;    /* columns, limit, sample, seed */
+    senti_dataset_params data;    /* columns, limit, sample, seed; data.keep_cols are copied into the
+                                     outputs after senti's own columns, under their header names */
+    bool keep_text;               /* copy each row's text into the outputs, as column "text" (before the
+                                     kept columns); a pass-through name that is one of senti's own
+                                     columns (id, gold, pred, p, raw_p, n_tokens, status, p_*, raw_p_*)
+                                     or comes twice fails with SENTI_ERR_ARG */
     /* few-shot */
     const char *train_path;       /* NULL: zero-shot */
     senti_dataset_params train_data;

@@ -59,6 +59,10 @@ typedef struct {
     size_t sample;         /* > 0: return a seeded uniform sample of this many rows (in file order);
                               costs one extra streaming pass at open; 0 = all rows */
     uint64_t seed;         /* seed of the sample (GSL mt19937) */
+    const char *const *keep_cols; /* [n_keep_cols] more columns whose values each row carries (row.kept),
+                                     by header name (or number with no_header); one not there fails with
+                                     SENTI_ERR_NOTFOUND naming it. NULL: none */
+    size_t n_keep_cols;
 } senti_dataset_params;
 
 SENTI_API senti_dataset_params senti_dataset_default_params(void);
@@ -73,6 +77,7 @@ typedef struct {
     const char *text;
     size_t text_len;   /* bytes */
     const char *label; /* NULL when there is no label column */
+    const char *const *kept; /* [p->n_keep_cols] the kept columns' values, in the order asked */
 } senti_row;
 
 typedef struct senti_dataset senti_dataset;

@@ -58,6 +58,9 @@ struct senti_dataset {
     /* the record being parsed / the ready record */
     size_t field_i;
     sbuf text, label, id;
+    int *keep_i;           /* [prm.n_keep_cols] indices of the kept columns */
+    sbuf *keep;            /* [prm.n_keep_cols] their values in the current record */
+    const char **kept;     /* [prm.n_keep_cols] = keep[k].p, handed out as row.kept */
     bool ready;
     size_t ready_line, ready_fields;
     size_t rows_read; /* data rows completed */
@@ -213,6 +216,9 @@ static void on_field(void *s, size_t len, void *data)
         const char *name = i == d->text_i ? d->text_name : i == d->label_i ? d->label_name : d->id_name;
         if (b && check_field(d, s, len, name) && sbuf_set(b, s, len) != SENTI_OK)
             cb_fail(d, SENTI_ERR_NOMEM, "%s:%zu: out of memory", d->path, d->rec_line);
+        for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+            if (i == d->keep_i[k] && check_field(d, s, len, d->cols[i]) && sbuf_set(&d->keep[k], s, len) != SENTI_OK)
+                cb_fail(d, SENTI_ERR_NOMEM, "%s:%zu: out of memory", d->path, d->rec_line);
     }
     d->field_i++;
 }
@@ -414,6 +420,23 @@ static senti_status resolve_opt(senti_dataset *d, const char *what, const char *
     return *name ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
 }
 
+/* The kept columns (p->keep_cols): each must be in the header. */
+static senti_status resolve_keep(senti_dataset *d, senti_err *err)
+{
+    size_t n = d->prm.n_keep_cols;
+    if (!n)
+        return SENTI_OK;
+    d->keep_i = calloc(n, sizeof *d->keep_i);
+    d->keep = calloc(n, sizeof *d->keep);
+    d->kept = calloc(n, sizeof *d->kept);
+    if (!d->keep_i || !d->keep || !d->kept)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        if ((d->keep_i[k] = find_col(d, d->prm.keep_cols[k])) < 0)
+            return missing_col(d, "kept", d->prm.keep_cols[k], err);
+    return SENTI_OK;
+}
+
 static senti_status resolve_cols(senti_dataset *d, senti_err *err)
 {
     const senti_dataset_params *p = &d->prm;
@@ -440,7 +463,7 @@ static senti_status resolve_cols(senti_dataset *d, senti_err *err)
         st = resolve_opt(d, "id", p->id_col ? p->id_col : "", NULL, &d->id_i, &d->id_name, err);
     if (st == SENTI_OK && (d->label_i == d->text_i || (d->id_i >= 0 && d->id_i == d->text_i)))
         return senti_err_set(err, SENTI_ERR_ARG, "%s: the text column is also used as label or id", d->path);
-    return st;
+    return st == SENTI_OK ? resolve_keep(d, err) : st;
 }
 
 /* ---- open / next / close ------------------------------------------------------------- */
@@ -498,6 +521,9 @@ static senti_status read_header(senti_dataset *d, senti_err *err)
         (d->label_i >= 0 && sbuf_set(&d->label, d->cols[d->label_i], strlen(d->cols[d->label_i])) != SENTI_OK) ||
         (d->id_i >= 0 && sbuf_set(&d->id, d->cols[d->id_i], strlen(d->cols[d->id_i])) != SENTI_OK))
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+        if (sbuf_set(&d->keep[k], d->cols[d->keep_i[k]], strlen(d->cols[d->keep_i[k]])) != SENTI_OK)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     d->ready = true;
     d->ready_fields = d->n_cols;
     return SENTI_OK;
@@ -564,6 +590,9 @@ static senti_status take_row(senti_dataset *d, senti_row *row, senti_err *err)
     row->text_len = d->text.len;
     row->label = d->label_i >= 0 ? d->label.p : NULL;
     row->id = d->id_i >= 0 ? d->id.p : NULL;
+    for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+        d->kept[k] = d->keep[k].p ? d->keep[k].p : "";
+    row->kept = d->kept;
     return SENTI_OK;
 }
 
@@ -611,6 +640,11 @@ void senti_dataset_close(senti_dataset *d)
     free(d->text.p);
     free(d->label.p);
     free(d->id.p);
+    for (size_t k = 0; d->keep && k < d->prm.n_keep_cols; k++)
+        free(d->keep[k].p);
+    free(d->keep);
+    free(d->keep_i);
+    free(d->kept);
     free(d->chunk);
     free(d->sel);
     free(d->path);

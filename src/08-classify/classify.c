@@ -26,6 +26,7 @@
 #include "senti/scorecache.h"
 
 #include "00-base/base.h"
+#include "classify_out.h"
 
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
 
@@ -72,6 +73,7 @@ typedef struct {
     size_t n_tokens;
     double *raw;    /* [n_labels] raw distribution (NULL on error) */
     double *score;  /* [n_labels] label scores (log space) */
+    char **extra;   /* [layout.n_extra + 1] pass-through values, NULL-terminated (NULL: none) */
 } row_record;
 
 typedef struct {
@@ -104,6 +106,8 @@ typedef struct {
     FILE *out, *jsonl, *prompts;
     senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
     json_t *manifest;
+    senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
+    const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
     senti_classify_summary sum;
     double t0;
     senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
@@ -262,7 +266,7 @@ static senti_status build_scoring(run *r, senti_err *err)
         return s;
     r->vt = r->lw.vt;
     r->words = r->lw.w;
-    r->n_labels = r->words.n_labels;
+    r->n_labels = r->layout.n_labels = r->words.n_labels;
     if (r->n_labels > SENTI_MAX_LABELS)
         return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: %d labels; at most %d are supported",
                              r->p->verbalizer_path, r->n_labels, SENTI_MAX_LABELS);
@@ -455,44 +459,6 @@ static senti_status calibrate_before(run *r, json_t *info, senti_err *err)
 
 /* ---- output ------------------------------------------------------------------ */
 
-/* One CSV field, quoted (by libcsv) only when it holds a comma, quote or line break. */
-static void put_field(FILE *f, const char *s, bool last)
-{
-    size_t n = strlen(s);
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, n);
-    else
-        fwrite(s, 1, n, f);
-    fputc(last ? '\n' : ',', f);
-}
-
-/* A header field "<prefix><label>" of any length (prefix: plain ASCII), quoted as put_field would. */
-static void put_prefixed(FILE *f, const char *prefix, const char *s)
-{
-    const bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', f);
-    fputs(prefix, f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputs(quote ? "\"," : ",", f);
-}
-
-static void write_header(run *r)
-{
-    put_field(r->out, "id", false);
-    put_field(r->out, "gold", false);
-    put_field(r->out, "pred", false);
-    for (int pass = 0; pass < 2; pass++)
-        for (int l = 0; l < r->n_labels; l++)
-            put_prefixed(r->out, pass ? "raw_p_" : "p_", senti_verbalizer_label(r->verb, (size_t)l));
-    put_field(r->out, "n_tokens", false);
-    put_field(r->out, "status", true);
-}
-
 /* Calibrated distribution: softmax(score - bias) (bias 0 for none). */
 static int calibrated(const run *r, const row_record *rec, double *p)
 {
@@ -510,59 +476,51 @@ static int calibrated(const run *r, const row_record *rec, double *p)
 static void write_row(run *r, const row_record *rec)
 {
     double p[SENTI_MAX_LABELS];
-    char buf[64];
-    const char *pred = "";
-    int best = -1;
+    senti_pred_row row = {.id = rec->id, .gold = rec->gold, .n_tokens = rec->n_tokens,
+                          .status = rec->status ? rec->status : "error: out of memory",
+                          .extra = (const char *const *)rec->extra};
     if (rec->raw) {
-        best = calibrated(r, rec, p);
-        pred = senti_verbalizer_label(r->verb, (size_t)best);
+        row.pred = senti_verbalizer_label(r->verb, (size_t)calibrated(r, rec, p));
+        row.p = p;
+        row.raw = rec->raw;
         if (rec->gold) {
             r->sum.n_labelled++;
-            r->sum.n_correct += !strcmp(rec->gold, pred);
+            r->sum.n_correct += !strcmp(rec->gold, row.pred);
         }
     }
-    if (r->out) {
-        put_field(r->out, rec->id, false);
-        put_field(r->out, rec->gold ? rec->gold : "", false);
-        put_field(r->out, pred, false);
-        for (int pass = 0; pass < 2; pass++)
-            for (int l = 0; l < r->n_labels; l++) {
-                buf[0] = '\0';
-                if (rec->raw)
-                    snprintf(buf, sizeof buf, "%.9g", pass ? rec->raw[l] : p[l]);
-                put_field(r->out, buf, false);
-            }
-        snprintf(buf, sizeof buf, "%zu", rec->n_tokens);
-        put_field(r->out, buf, false);
-        put_field(r->out, rec->status ? rec->status : "error: out of memory", true);
-    }
-    if (r->jsonl) {
-        json_t *o = json_object(), *pj = json_object(), *rj = json_object();
-        json_object_set_new(o, "id", json_string(rec->id));
-        json_object_set_new(o, "gold", rec->gold ? json_string(rec->gold) : json_null());
-        json_object_set_new(o, "pred", rec->raw ? json_string(pred) : json_null());
-        for (int l = 0; rec->raw && l < r->n_labels; l++) {
-            const char *lab = senti_verbalizer_label(r->verb, (size_t)l);
-            json_object_set_new(pj, lab, json_real(p[l]));
-            json_object_set_new(rj, lab, json_real(rec->raw[l]));
-        }
-        json_object_set_new(o, "p", pj);
-        json_object_set_new(o, "raw_p", rj);
-        json_object_set_new(o, "n_tokens", json_integer((json_int_t)rec->n_tokens));
-        json_object_set_new(o, "status", json_string(rec->status ? rec->status : "error: out of memory"));
-        json_dumpf(o, r->jsonl, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        fputc('\n', r->jsonl);
-        json_decref(o);
-    }
+    if (r->out)
+        senti_pred_csv_row(r->out, &r->layout, &row);
+    if (r->jsonl)
+        senti_pred_jsonl_row(r->jsonl, &r->layout, &row);
 }
 
 static void record_free(row_record *rec)
 {
+    for (size_t i = 0; rec->extra && rec->extra[i]; i++)
+        free(rec->extra[i]);
+    free(rec->extra);
     free(rec->id);
     free(rec->gold);
     free(rec->status);
     free(rec->raw);
     free(rec->score);
+}
+
+/* A row's pass-through values (NULL-terminated copies); NULL when out of memory. */
+static char **keep_values(const run *r, const senti_row *row)
+{
+    size_t n = r->layout.n_extra, k0 = r->p->keep_text ? 1 : 0;
+    char **v = calloc(n + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] = strdup(i < k0 ? row->text : row->kept[i - k0]))) {
+            for (size_t j = 0; j < i; j++)
+                free(v[j]);
+            free(v);
+            return NULL;
+        }
+    return v;
 }
 
 /* ---- the row loop -------------------------------------------------------------- */
@@ -835,6 +793,10 @@ static senti_status run_rows(run *r, size_t n_total, senti_err *err)
         g->rec.gold = row.label ? strdup(row.label) : NULL;
         g->line = row.line;
         g->row = row.row;
+        if (r->layout.n_extra && !(g->rec.extra = keep_values(r, &row))) {
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            break;
+        }
         senti_err rerr = {0};
         s = prepare_row(r, grp, n - 1, &row, &rerr);
         if (s && r->p->on_error_skip && s != SENTI_ERR_NOMEM) {
@@ -957,7 +919,12 @@ static json_t *manifest_data(const run *r, const senti_dataset_params *dp, const
     json_object_set_new(o, "limit", json_integer((json_int_t)dp->limit));
     json_object_set_new(o, "sample", json_integer((json_int_t)dp->sample));
     json_object_set_new(o, "sample_seed", json_integer((json_int_t)dp->seed));
-    (void)r;
+    if (dp == &r->p->data) {
+        json_t *keep = json_array();
+        for (size_t i = 0; i < r->layout.n_extra; i++)
+            json_array_append_new(keep, json_string(r->layout.extra[i]));
+        json_object_set_new(o, "pass_through", keep);
+    }
     return o;
 }
 
@@ -1047,6 +1014,23 @@ static senti_status check_paths(const senti_classify_params *p, senti_err *err)
     return senti_check_outputs(out, sizeof out / sizeof out[0], in, sizeof in / sizeof in[0], err);
 }
 
+/* The pass-through columns: their names, checked against senti's own. */
+static senti_status setup_layout(run *r, senti_err *err)
+{
+    const senti_classify_params *p = r->p;
+    size_t n = 0;
+    if (p->data.n_keep_cols + (p->keep_text ? 1 : 0) > SENTI_CLASSIFY_MAX_KEEP)
+        return senti_err_set(err, SENTI_ERR_RANGE, "%zu kept columns; at most %d", p->data.n_keep_cols,
+                             SENTI_CLASSIFY_MAX_KEEP);
+    if (p->keep_text)
+        r->extra_names[n++] = "text";
+    for (size_t k = 0; k < p->data.n_keep_cols; k++)
+        r->extra_names[n++] = p->data.keep_cols[k];
+    r->layout.extra = r->extra_names;
+    r->layout.n_extra = n;
+    return senti_err_locate(err, senti_pred_check_extra(&r->layout, err), "kept columns");
+}
+
 static senti_status write_manifest(run *r, senti_err *err)
 {
     char buf[4096];
@@ -1107,7 +1091,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     senti_status s;
     if (!p->input_path || !p->verbalizer_path || (!p->model && !p->model_path))
         s = senti_err_set(err, SENTI_ERR_ARG, "classify: model, verbalizer and input are required");
-    else if (!(s = check_paths(p, err)))
+    else if (!(s = check_paths(p, err)) && !(s = setup_layout(&r, err)))
         s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
     if (!s)
         s = validate_input(&r, &n_total, err);
@@ -1123,6 +1107,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     }
     if (!s)
         s = open_prompts(&r, err);
+    r.layout.verb = r.verb;
     if (!s)
         s = build_scoring(&r, err);
     if (!s)
@@ -1134,7 +1119,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     if (!s)
         s = open_tmp(p->jsonl_path, &r.jsonl_af, &r.jsonl, err);
     if (!s && r.out)
-        write_header(&r);
+        senti_pred_csv_header(r.out, &r.layout);
     if (!s)
         s = run_rows(&r, n_total, err);
     if (!s && p->calib == SENTI_CALIB_BATCH)

@@ -55,6 +55,8 @@ static void usage(FILE *f, const senti_classify_params *d)
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
             "      --manifest FILE     manifest path (needed for one with -o -)\n"
+            "      --keep-cols C1,C2   copy these input columns into the outputs (after status)\n"
+            "      --keep-text         copy the text into the outputs, as column \"text\"\n"
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
@@ -68,7 +70,7 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +93,7 @@ static const struct option long_opts[] = {
     {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
+    {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct {
@@ -126,8 +129,38 @@ static int bad_value(const char *opt, const char *val)
 typedef struct {
     senti_classify_params p;
     const char *cf[64];
+    const char *keep[SENTI_CLASSIFY_MAX_KEEP]; /* --keep-cols, split; point into keep_buf */
+    char *keep_buf;
     bool quiet;
 } classify_opts;
+
+/* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
+ * an empty name or too many (reported). */
+static bool keep_cols_opt(classify_opts *o, senti_classify_params *p, const char *arg)
+{
+    free(o->keep_buf);
+    if (!(o->keep_buf = strdup(arg)))
+        return false;
+    size_t n = 0;
+    char *save = NULL, *tok = o->keep_buf;
+    for (const char *c = arg; *c; c++)
+        if (*c == ',' && (c == arg || c[1] == '\0' || c[1] == ','))
+            tok = NULL;
+    for (char *name = tok ? strtok_r(tok, ",", &save) : NULL; name; name = strtok_r(NULL, ",", &save)) {
+        if (n == SENTI_CLASSIFY_MAX_KEEP) {
+            fprintf(stderr, "senti classify: --keep-cols: more than %d columns\n", SENTI_CLASSIFY_MAX_KEEP);
+            return false;
+        }
+        o->keep[n++] = name;
+    }
+    if (!n) {
+        fprintf(stderr, "senti classify: --keep-cols: '%s': an empty column name\n", arg);
+        return false;
+    }
+    p->data.keep_cols = o->keep;
+    p->data.n_keep_cols = n;
+    return true;
+}
 
 /* The command line into o. Returns -1 to go on and run, else the exit code
  * (--help, or a usage error already reported). */
@@ -182,6 +215,8 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_PROMPTS: p.prompts_path = optarg; break;
         case O_ADAPTER: p.adapter_path = optarg; break;
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
+        case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
+        case O_KEEP_TEXT: p.keep_text = true; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
@@ -228,10 +263,12 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
 
 int senti_cmd_classify(int argc, char **argv)
 {
-    classify_opts o;
+    classify_opts o = {0};
     int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
+    if (rc >= 0) {
+        free(o.keep_buf);
         return rc;
+    }
     senti_classify_params p = o.p;
     progress_state ps = {-1.0};
     if (!o.quiet && isatty(STDERR_FILENO)) {
@@ -241,6 +278,7 @@ int senti_cmd_classify(int argc, char **argv)
     senti_classify_summary sum;
     senti_err err = {0};
     senti_status s = senti_classify_run(&p, &sum, &err);
+    free(o.keep_buf);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
         return senti_cli_exit(s, sum.model_error);
