@@ -1,5 +1,6 @@
 /*
- * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]`.
+ * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]
+ * [--limit N] [--sample N]`.
  *
  * Runs every cell of an experiment (senti/runner.h). Progress goes to stderr:
  * on a terminal an overall + per-cell line with rows/s and ETA redrawn in
@@ -53,6 +54,10 @@ static void usage(FILE *f)
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
           "  --list             print the cells (name and hash) and exit\n"
           "  -t, --threads N    threads (default: the experiment's, else the library default)\n"
+          "  --limit N          every dataset: only the first N rows (replaces the experiment's)\n"
+          "  --sample N         every dataset: a seeded sample of N rows (replaces the experiment's);\n"
+          "                     both are recorded in the manifests and results.json, and --resume\n"
+          "                     refuses an OUTDIR run with another selection\n"
           "exit codes: 0 ok, 2 usage/input error, 3 model error, 4 internal error\n"
           "format of EXPERIMENT: docs/experiments.md\n",
           f);
@@ -62,7 +67,9 @@ int senti_cmd_run(int argc, char **argv)
 {
     static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
                                           {"list", no_argument, 0, 'l'},         {"threads", required_argument, 0, 't'},
+                                          {"limit", required_argument, 0, 'L'},  {"sample", required_argument, 0, 'S'},
                                           {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    long long limit = 0, sample = 0;
     senti_run_params p = senti_run_default_params();
     const char *outdir = NULL;
     int list = 0, c;
@@ -72,6 +79,8 @@ int senti_cmd_run(int argc, char **argv)
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
         case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
+        case 'L': if (!senti_cli_int("run", "limit", optarg, 1, 100000000, &limit)) return SENTI_EXIT_USAGE; break;
+        case 'S': if (!senti_cli_int("run", "sample", optarg, 1, 100000000, &sample)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
         default: usage(stderr); return SENTI_EXIT_USAGE;
         }
@@ -87,6 +96,8 @@ int senti_cmd_run(int argc, char **argv)
     senti_experiment *x;
     senti_err e;
     senti_status s = senti_experiment_load(argv[optind], &x, &e);
+    if (!s && (limit || sample) && (s = senti_experiment_set_rows(x, (size_t)limit, (size_t)sample, &e)))
+        senti_experiment_free(x);
     if (s) {
         fprintf(stderr, "senti run: %s\n", e.msg);
         return senti_cli_exit(s, false);
