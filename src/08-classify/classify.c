@@ -106,6 +106,7 @@ typedef struct {
     FILE *out, *jsonl, *prompts;
     senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
     json_t *manifest;
+    char *cols[3];                  /* the input's text, label and id columns as found (NULL: none) */
     senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
     const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
     senti_classify_summary sum;
@@ -169,6 +170,11 @@ static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
             break;
         }
     }
+    if (!s && !(r->cols[0] = senti_xstrdup(senti_dataset_text_col(d))))
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    const char *label = senti_dataset_label_col(d), *id = senti_dataset_id_col(d);
+    if (!s && ((label && !(r->cols[1] = senti_xstrdup(label))) || (id && !(r->cols[2] = senti_xstrdup(id)))))
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     senti_dataset_close(d);
     return s;
 }
@@ -913,13 +919,15 @@ static json_t *manifest_data(const run *r, const senti_dataset_params *dp, const
 {
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(path));
-    json_object_set_new(o, "text_col", opt_string(dp->text_col));
-    json_object_set_new(o, "label_col", opt_string(dp->label_col));
-    json_object_set_new(o, "id_col", opt_string(dp->id_col));
+    /* the columns as found in the input (the default "label" when it was used), as asked for the training file */
+    const bool in = dp == &r->p->data;
+    json_object_set_new(o, "text_col", opt_string(in ? r->cols[0] : dp->text_col));
+    json_object_set_new(o, "label_col", opt_string(in ? r->cols[1] : dp->label_col));
+    json_object_set_new(o, "id_col", opt_string(in ? r->cols[2] : dp->id_col));
     json_object_set_new(o, "limit", json_integer((json_int_t)dp->limit));
     json_object_set_new(o, "sample", json_integer((json_int_t)dp->sample));
     json_object_set_new(o, "sample_seed", json_integer((json_int_t)dp->seed));
-    if (dp == &r->p->data) {
+    if (in) {
         json_t *keep = json_array();
         for (size_t i = 0; i < r->layout.n_extra; i++)
             json_array_append_new(keep, json_string(r->layout.extra[i]));
@@ -1057,6 +1065,8 @@ static void run_free(run *r)
     close_tmp(&r->jsonl_af, &r->jsonl, false, NULL);
     close_tmp(&r->prompts_af, &r->prompts, false, NULL);
     json_decref(r->manifest);
+    for (int i = 0; i < 3; i++)
+        free(r->cols[i]);
     senti_scorer_free(r->sc);
     senti_score_cache_close(r->cache);
     free(r->words_desc);
