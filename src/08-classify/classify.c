@@ -165,8 +165,10 @@ static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
         (*n_rows)++;
         if (row.label && senti_verbalizer_find(r->verb, row.label) < 0) {
             s = senti_err_set(err, SENTI_ERR_NOTFOUND,
-                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'",
-                              r->p->input_path, row.line, row.label, row.row, r->p->verbalizer_path);
+                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'%s",
+                              senti_input_name(r->p->input_path), row.line, row.label, row.row,
+                              r->p->verbalizer_path,
+                              senti_verbalizer_n_mapped(r->verb) ? " (neither a label nor in its label_map)" : "");
             break;
         }
     }
@@ -796,7 +798,9 @@ static senti_status run_rows(run *r, size_t n_total, senti_err *err)
         memset(g, 0, sizeof *g);
         snprintf(num, sizeof num, "%zu", row.row);
         g->rec.id = strdup(row.id ? row.id : num);
-        g->rec.gold = row.label ? strdup(row.label) : NULL;
+        /* the gold label under the verbalizer's name for it (label_map) */
+        int gi = row.label ? senti_verbalizer_find(r->verb, row.label) : -1;
+        g->rec.gold = row.label ? strdup(gi >= 0 ? senti_verbalizer_label(r->verb, (size_t)gi) : row.label) : NULL;
         g->line = row.line;
         g->row = row.row;
         if (r->layout.n_extra && !(g->rec.extra = keep_values(r, &row))) {
@@ -873,6 +877,15 @@ static json_t *manifest_verbalizer(const run *r)
         json_array_append_new(labels, lab);
     }
     json_object_set_new(v, "labels", labels);
+    json_t *map = json_object();
+    for (size_t i = 0; i < senti_verbalizer_n_mapped(r->verb); i++) {
+        size_t l;
+        const char *from = senti_verbalizer_mapped(r->verb, i, &l);
+        json_object_set_new(map, from, json_string(senti_verbalizer_label(r->verb, l)));
+    }
+    json_object_set_new(v, "label_map", senti_verbalizer_n_mapped(r->verb) ? map : json_null());
+    if (!senti_verbalizer_n_mapped(r->verb))
+        json_decref(map);
     return v;
 }
 
