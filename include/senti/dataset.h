@@ -47,6 +47,14 @@
 extern "C" {
 #endif
 
+/* The file's format: CSV, or JSON lines (one JSON object per line, the
+ * columns being its fields; a string or integer value each). AUTO: JSON
+ * lines when the path ends in ".jsonl" or ".ndjson", else CSV. */
+typedef enum { SENTI_DATA_AUTO = 0, SENTI_DATA_CSV = 1, SENTI_DATA_JSONL = 2 } senti_data_format;
+
+/* Name -> format ("auto", "csv", "jsonl"); SENTI_ERR_ARG naming the value otherwise. */
+SENTI_API senti_status senti_data_format_parse(const char *name, senti_data_format *out, senti_err *err);
+
 typedef struct {
     const char
         *text_col; /* header name (or 1-based number with no_header); NULL: "text" then "sentence" (no_header: "1") */
@@ -63,6 +71,9 @@ typedef struct {
                                      by header name (or number with no_header); one not there fails with
                                      SENTI_ERR_NOTFOUND naming it. NULL: none */
     size_t n_keep_cols;
+    senti_data_format format; /* default AUTO. JSON lines: the columns are fields, chosen as for CSV with
+                                 the first record's keys as the header (every record must have the
+                                 chosen fields; blank lines are skipped); errors say "<path>:<line>:" */
 } senti_dataset_params;
 
 SENTI_API senti_dataset_params senti_dataset_default_params(void);
@@ -96,6 +107,7 @@ SENTI_API senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool
 SENTI_API void senti_dataset_close(senti_dataset *d);
 
 SENTI_API const char *senti_dataset_path(const senti_dataset *d);
+SENTI_API bool senti_dataset_is_jsonl(const senti_dataset *d);
 SENTI_API bool senti_dataset_has_label(const senti_dataset *d);
 SENTI_API bool senti_dataset_has_id(const senti_dataset *d);
 /* Names of the chosen columns as found in the header ("1", "2" with no_header);

@@ -107,6 +107,7 @@ typedef struct {
     senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
     json_t *manifest;
     char *cols[3];                  /* the input's text, label and id columns as found (NULL: none) */
+    bool in_jsonl;                  /* the input is JSON lines */
     senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
     const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
     senti_classify_summary sum;
@@ -172,6 +173,7 @@ static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
             break;
         }
     }
+    r->in_jsonl = senti_dataset_is_jsonl(d);
     if (!s && !(r->cols[0] = senti_xstrdup(senti_dataset_text_col(d))))
         s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     const char *label = senti_dataset_label_col(d), *id = senti_dataset_id_col(d);
@@ -932,6 +934,8 @@ static json_t *manifest_data(const run *r, const senti_dataset_params *dp, const
 {
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(path));
+    if (dp == &r->p->data)
+        json_object_set_new(o, "format", json_string(r->in_jsonl ? "jsonl" : "csv"));
     /* the columns as found in the input (the default "label" when it was used), as asked for the training file */
     const bool in = dp == &r->p->data;
     json_object_set_new(o, "text_col", opt_string(in ? r->cols[0] : dp->text_col));

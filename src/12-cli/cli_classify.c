@@ -18,9 +18,12 @@ static void usage(FILE *f, const senti_classify_params *d)
     fprintf(f,
             "usage: senti classify [-m MODEL] -v VERBALIZER -i INPUT.csv [options] [-o PREDICTIONS.csv]\n\n"
             "data:\n"
-            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180); - reads standard input\n"
-            "      --text-col NAME     text column (default: text, else sentence)\n"
-            "      --label-col NAME    gold label column (default: label if present)\n"
+            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180), or JSON lines (FILE.jsonl,\n"
+            "                          one object per line); - reads standard input\n"
+            "      --input-format auto|csv|jsonl   (default auto: jsonl for .jsonl/.ndjson, else csv)\n"
+            "      --text-col NAME     text column or field (default: text, else sentence)\n"
+            "      --label-col NAME    gold label column or field (default: label if present)\n"
+            "      --text-field NAME, --label-field NAME   the same, named for JSON lines\n"
             "      --id-col NAME       id column (default: none; the row number is used)\n"
             "      --no-header         columns by 1-based number\n"
             "      --limit N           only the first N rows\n"
@@ -70,12 +73,14 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT
 };
 
 static const struct option long_opts[] = {
     {"input", required_argument, 0, 'i'}, {"text-col", required_argument, 0, O_TEXT},
     {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
+    {"text-field", required_argument, 0, O_TEXT}, {"label-field", required_argument, 0, O_LABEL},
+    {"input-format", required_argument, 0, O_INFMT},
     {"no-header", no_argument, 0, O_NOHDR}, {"limit", required_argument, 0, O_LIMIT},
     {"sample", required_argument, 0, O_SAMPLE}, {"sample-seed", required_argument, 0, O_SSEED},
     {"verbalizer", required_argument, 0, 'v'}, {"template", required_argument, 0, O_TMPL},
@@ -181,6 +186,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_TEXT: p.data.text_col = p.train_data.text_col = optarg; break;
         case O_LABEL: p.data.label_col = p.train_data.label_col = optarg; break;
         case O_ID: p.data.id_col = p.train_data.id_col = optarg; break;
+        case O_INFMT: if (senti_data_format_parse(optarg, &p.data.format, NULL)) return bad_value("input-format", optarg); break;
         case O_NOHDR: p.data.no_header = p.train_data.no_header = true; break;
         case O_LIMIT: if (!senti_cli_int("classify", "limit", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.limit = (size_t)v; break;
         case O_SAMPLE: if (!senti_cli_int("classify", "sample", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.sample = (size_t)v; break;
