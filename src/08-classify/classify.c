@@ -111,6 +111,7 @@ typedef struct {
     senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
     const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
     senti_classify_summary sum;
+    size_t n_total, progress_done;  /* rows to do, rows last reported done */
     double t0;
     senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
     senti_score_cache *cache;       /* --score-cache or NULL */
@@ -269,6 +270,17 @@ static senti_status open_cache(run *r, senti_err *err)
     return senti_score_cache_open(r->p->score_cache_dir, senti_model_sha256(r->model), &r->cache, err);
 }
 
+/* Rows scored inside a group's pass, reported as progress (never backwards). */
+static void on_scored(void *user, int rows)
+{
+    run *r = user;
+    size_t done = r->sum.n_rows + (size_t)rows;
+    if (done <= r->progress_done)
+        return;
+    r->progress_done = done;
+    r->p->progress(r->p->progress_user, done, r->n_total, now_s() - r->t0);
+}
+
 static senti_status build_scoring(run *r, senti_err *err)
 {
     senti_status s = senti_label_words_build(r->prompt, r->verb, r->tok, r->tok_flags, &r->lw, err);
@@ -287,6 +299,8 @@ static senti_status build_scoring(run *r, senti_err *err)
     if ((s = senti_scorer_new(r->ctx, &r->words, &r->sc, err)))
         return s;
     senti_scorer_set_reuse(r->sc, r->p->reuse_prefix);
+    if (r->p->progress)
+        senti_scorer_set_progress(r->sc, on_scored, r);
     if (r->hidden)
         senti_scorer_set_hidden(r->sc, r->hidden);
     return open_cache(r, err);
@@ -772,8 +786,10 @@ static senti_status flush_group(run *r, group_row *grp, size_t *n, size_t n_tota
             write_row(r, rec);
             record_free(rec);
         }
-        if (r->p->progress)
+        if (r->p->progress && r->sum.n_rows > r->progress_done) {
+            r->progress_done = r->sum.n_rows;
             r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+        }
     }
     *n = 0;
     return s;
@@ -1122,6 +1138,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
     if (!s)
         s = validate_input(&r, &n_total, err);
+    r.n_total = n_total;
     if (!s && (s = open_model(&r, err)))
         r.sum.model_error = true;
     if (!s && p->adapter_path) {

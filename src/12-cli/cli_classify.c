@@ -63,7 +63,10 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
-            "  -q, --quiet             no progress bar\n"
+            "      --progress auto|bar|lines|none   progress on stderr: a bar redrawn twice a second,\n"
+            "                          or a log line every 10 s (default auto: bar on a terminal,\n"
+            "                          else lines)\n"
+            "  -q, --quiet             no progress (--progress none)\n"
             "An output FILE of - is standard output (one output at most); the accuracy line then\n"
             "goes to standard error.\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
@@ -73,14 +76,14 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS
 };
 
 static const struct option long_opts[] = {
     {"input", required_argument, 0, 'i'}, {"text-col", required_argument, 0, O_TEXT},
     {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
     {"text-field", required_argument, 0, O_TEXT}, {"label-field", required_argument, 0, O_LABEL},
-    {"input-format", required_argument, 0, O_INFMT},
+    {"input-format", required_argument, 0, O_INFMT}, {"progress", required_argument, 0, O_PROGRESS},
     {"no-header", no_argument, 0, O_NOHDR}, {"limit", required_argument, 0, O_LIMIT},
     {"sample", required_argument, 0, O_SAMPLE}, {"sample-seed", required_argument, 0, O_SSEED},
     {"verbalizer", required_argument, 0, 'v'}, {"template", required_argument, 0, O_TMPL},
@@ -101,24 +104,10 @@ static const struct option long_opts[] = {
     {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
-typedef struct {
-    double last;
-} progress_state;
-
-/* A one-line bar on stderr, redrawn at most 10 times a second. */
-static void progress(void *user, size_t done, size_t total, double seconds)
+/* The library's progress callback into the stderr renderer (cli.h). */
+static void on_progress(void *user, size_t done, size_t total, double seconds)
 {
-    progress_state *ps = user;
-    if (seconds - ps->last < 0.1 && done != total)
-        return;
-    ps->last = seconds;
-    double rate = seconds > 0 ? (double)done / seconds : 0.0;
-    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0.0;
-    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu rows  %.1f rows/s  ETA %.0fs ", fill,
-            "##############################", width - fill, "", done, total, rate, eta);
-    if (done == total)
-        fputc('\n', stderr);
+    senti_cli_progress_update(user, done, total, seconds);
 }
 
 static bool is_stdout(const char *path) { return path && !strcmp(path, "-"); }
@@ -136,7 +125,7 @@ typedef struct {
     const char *cf[64];
     const char *keep[SENTI_CLASSIFY_MAX_KEEP]; /* --keep-cols, split; point into keep_buf */
     char *keep_buf;
-    bool quiet;
+    senti_progress_mode progress;
 } classify_opts;
 
 /* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
@@ -174,7 +163,6 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     senti_classify_params p = senti_classify_default_params();
     const char **cf = o->cf;
     size_t n_cf = 0;
-    bool quiet = false;
     long long v;
     int c, ix;
     p.model_path = senti_cli_default_model();
@@ -223,7 +211,8 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
         case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
         case O_KEEP_TEXT: p.keep_text = true; break;
-        case 'q': quiet = true; break;
+        case 'q': o->progress = SENTI_PROGRESS_NONE; break;
+        case O_PROGRESS: if (!senti_cli_progress_opt(optarg, &o->progress)) return bad_value("progress", optarg); break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
         }
@@ -244,7 +233,6 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         fprintf(stderr, "senti classify: note: predictions on standard output, so no manifest is written "
                 "(--manifest FILE writes one)\n");
     o->p = p;
-    o->quiet = quiet;
     return -1;
 }
 
@@ -276,10 +264,11 @@ int senti_cmd_classify(int argc, char **argv)
         return rc;
     }
     senti_classify_params p = o.p;
-    progress_state ps = {-1.0};
-    if (!o.quiet && isatty(STDERR_FILENO)) {
-        p.progress = progress;
-        p.progress_user = &ps;
+    senti_cli_progress prog;
+    senti_cli_progress_init(&prog, o.progress, "rows");
+    if (prog.mode != SENTI_PROGRESS_NONE) {
+        p.progress = on_progress;
+        p.progress_user = &prog;
     }
     senti_classify_summary sum;
     senti_err err = {0};
