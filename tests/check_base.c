@@ -2,7 +2,7 @@
  * check_base.c - the private helpers of src/00-base (base.h): string copy,
  * row argmax, and the atomic file writer (content in place only after
  * commit, old file kept on abort or failure, no temporary file left behind,
- * fopen's file mode, located errors).
+ * fopen's file mode, located errors) and "-" as the standard streams.
  */
 #include <check.h>
 #include <dirent.h>
@@ -151,6 +151,42 @@ START_TEST(test_atomic_failures)
 }
 END_TEST
 
+/* "-": standard input read once and served to every open (several passes),
+ * standard output written in place and left open, and two outputs on
+ * standard output refused. */
+START_TEST(test_standard_streams)
+{
+    char *dir = tmp_dir(), path[4096], buf[64];
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    write_plain(path, "text,label\ngood,positive\n");
+    ck_assert_ptr_nonnull(freopen(path, "r", stdin));
+    for (int pass = 0; pass < 2; pass++) {
+        FILE *f = senti_open_input("-");
+        ck_assert_ptr_nonnull(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+        ck_assert_str_eq(buf, "text,label\ngood,positive\n");
+        fclose(f);
+    }
+    ck_assert_str_eq(senti_input_name("-"), "<stdin>");
+    ck_assert_str_eq(senti_input_name(path), path);
+    senti_atomic_file a;
+    senti_err err = {0};
+    ck_assert_int_eq(senti_atomic_open(&a, "-", &err), SENTI_OK);
+    ck_assert_ptr_eq(a.f, stdout);
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_OK);
+    ck_assert_int_ne(fflush(stdout), EOF); /* still open */
+    const senti_path_role two[] = {{"-", "predictions file"}, {"-", "JSON lines file"}};
+    const senti_path_role in[] = {{"-", "input"}};
+    ck_assert_int_eq(senti_check_outputs(two, 1, in, 1, &err), SENTI_OK);
+    ck_assert_int_eq(senti_check_outputs(two, 2, in, 1, &err), SENTI_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "predictions file and the JSON lines file would both go to standard output"));
+    remove(path);
+    ck_assert(rmdir(dir) == 0);
+    free(dir);
+}
+END_TEST
+
 Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
@@ -162,6 +198,7 @@ Suite *base_suite(void)
     tc = tcase_create("atomic");
     tcase_add_test(tc, test_atomic_commit_abort);
     tcase_add_test(tc, test_atomic_failures);
+    tcase_add_test(tc, test_standard_streams);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,5 @@
 /*
- * check_dataset.c - the streaming CSV reader: RFC 4180 details, exact error
+ * check_dataset.c - the streaming CSV and JSON lines reader: RFC 4180 details, exact error
  * messages (file and line), streaming memory, row accounting and sampling.
  * Expected values are written by hand from the fixture bytes under tests/data/csv/.
  */
@@ -218,6 +218,100 @@ START_TEST(test_stream_large_file)
 END_TEST
 
 /* Reference reservoir sampling written out independently (same RNG stream). */
+/* A JSON lines file with `text` as its content (tu_tmpfile, caller frees the name). */
+static char *write_jsonl(const char *text)
+{
+    char *path = tu_tmpfile(".jsonl");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* The first failing call on a JSON lines text reports `msg` after "<path>:". */
+static void expect_jsonl_error(const char *text, const senti_dataset_params *p, const char *msg)
+{
+    char *path = write_jsonl(text), want[4200];
+    senti_dataset *d = NULL;
+    senti_err e = {0};
+    senti_status st = senti_dataset_open(path, p, &d, &e);
+    if (st == SENTI_OK) {
+        senti_row r;
+        bool have = true;
+        while (have && (st = senti_dataset_next(d, &r, &have, &e)) == SENTI_OK)
+            ;
+        senti_dataset_close(d);
+    }
+    ck_assert_int_ne(st, SENTI_OK);
+    snprintf(want, sizeof want, "%s:%s", path, msg);
+    ck_assert_str_eq(e.msg, want);
+    remove(path);
+    free(path);
+}
+
+/* JSON lines: fields chosen from the first record's keys, integers as
+ * decimal text, blank lines skipped, a BOM dropped, limit applied; every
+ * malformed line named with its number. */
+START_TEST(test_jsonl)
+{
+    char *path = write_jsonl("\xEF\xBB\xBF{\"id\": 7, \"sentence\": \"a \\\"quoted\\\", text\", \"label\": 1}\n"
+                             "\n   \n"
+                             "{\"label\": \"neg\", \"sentence\": \"line\\nbreak \u00e9\", \"id\": \"x\", \"extra\": [1]}\n"
+                             "{\"sentence\": \"third\", \"label\": 0, \"id\": 9}");
+    senti_dataset_params p = senti_dataset_default_params();
+    p.id_col = "id";
+    senti_dataset *d;
+    senti_err e = {0};
+    ck_assert_msg(senti_dataset_open(path, &p, &d, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert(senti_dataset_is_jsonl(d));
+    ck_assert_str_eq(senti_dataset_text_col(d), "sentence");
+    ck_assert_str_eq(senti_dataset_label_col(d), "label");
+    senti_row r;
+    bool have;
+    ck_assert(senti_dataset_next(d, &r, &have, &e) == SENTI_OK && have);
+    ck_assert_str_eq(r.text, "a \"quoted\", text");
+    ck_assert_str_eq(r.label, "1");
+    ck_assert_str_eq(r.id, "7");
+    ck_assert_uint_eq(r.line, 1);
+    ck_assert(senti_dataset_next(d, &r, &have, &e) == SENTI_OK && have);
+    ck_assert_str_eq(r.text, "line\nbreak \xC3\xA9");
+    ck_assert_str_eq(r.label, "neg");
+    ck_assert_uint_eq(r.line, 4);
+    ck_assert_uint_eq(r.row, 2);
+    ck_assert(senti_dataset_next(d, &r, &have, &e) == SENTI_OK && have);
+    ck_assert_str_eq(r.id, "9");
+    ck_assert(senti_dataset_next(d, &r, &have, &e) == SENTI_OK && !have);
+    senti_dataset_close(d);
+    size_t n;
+    ck_assert(senti_dataset_count(path, &p, &n, &e) == SENTI_OK);
+    ck_assert_uint_eq(n, 3);
+    p.limit = 1;
+    senti_examples *ex;
+    ck_assert(senti_examples_load(path, &p, &ex, &e) == SENTI_OK);
+    ck_assert_uint_eq(ex->n, 1);
+    senti_examples_free(ex);
+    remove(path);
+    free(path);
+
+    senti_dataset_params q = senti_dataset_default_params();
+    expect_jsonl_error("{\"text\": \"a\"}\n{\"text\": \"b\"\n", &q, "2: invalid JSON: '}' expected near end of file (byte 13 of the line)");
+    expect_jsonl_error("{\"text\": \"a\"}\n[1]\n", &q, "2: not a JSON object");
+    expect_jsonl_error("{\"text\": \"a\", \"label\": \"p\"}\n\n{\"text\": \"b\"}\n", &q, "3: no field 'label'");
+    expect_jsonl_error("{\"text\": \"a\", \"label\": 0.5}\n", &q, "1: field 'label' must be a string or an integer");
+    expect_jsonl_error("{\"text\": \"a\\u0000b\"}\n", &q, "1: invalid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"' (byte 19 of the line)");
+    expect_jsonl_error("{\"text\": \"\xC3\x28\"}\n", &q, "1: invalid JSON: unable to decode byte 0xc3 near '\"' (byte 10 of the line)");
+    expect_jsonl_error("{\"review\": \"a\"}\n", &q, "1: no text column: looked for 'text' and 'sentence' (columns: review)");
+    q.label_col = "stars";
+    expect_jsonl_error("{\"text\": \"a\"}\n", &q, "1: no label field 'stars' in the first record (fields: text)");
+    q.label_col = NULL;
+    expect_jsonl_error("", &q, " empty file (no records)");
+    /* --input-format csv reads a .jsonl file as CSV */
+    q.format = SENTI_DATA_CSV;
+    expect_jsonl_error("{\"text\": \"a\"}\n", &q, "1: malformed quoting (a quote inside an unquoted field, or text after a closing quote)");
+}
+END_TEST
+
 static void ref_reservoir(size_t n, size_t k, unsigned long seed, size_t *res)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -380,6 +474,7 @@ Suite *dataset_suite(void)
     tcase_add_test(tc, test_sample_and_limit);
     tcase_add_test(tc, test_sample_rest);
     tcase_add_test(tc, test_shared_datasets);
+    tcase_add_test(tc, test_jsonl);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

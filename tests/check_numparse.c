@@ -5,6 +5,9 @@
  */
 #include <check.h>
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "00-base/numparse.h"
@@ -66,6 +69,42 @@ START_TEST(test_real)
 }
 END_TEST
 
+/* senti_fmt_real: hand-picked values, then many doubles: each reads back
+ * exactly, and one digit less would not (the form is the shortest). */
+START_TEST(test_fmt_real)
+{
+    char buf[32], shorter[400];
+    ck_assert_str_eq(senti_fmt_real(0.34, buf, sizeof buf), "0.34");
+    ck_assert_str_eq(senti_fmt_real(17.0 / 50.0, buf, sizeof buf), "0.34");
+    ck_assert_str_eq(senti_fmt_real(0.1 + 0.2, buf, sizeof buf), "0.30000000000000004");
+    ck_assert_str_eq(senti_fmt_real(1.0, buf, sizeof buf), "1");
+    ck_assert_str_eq(senti_fmt_real(0.0, buf, sizeof buf), "0");
+    ck_assert_str_eq(senti_fmt_real(-2.385, buf, sizeof buf), "-2.385");
+    ck_assert_str_eq(senti_fmt_real(1.0 / 3.0, buf, sizeof buf), "0.3333333333333333");
+    ck_assert_str_eq(senti_fmt_real(4.9406564584124654e-324, buf, sizeof buf), "5e-324");
+    ck_assert_str_eq(senti_fmt_real(NAN, buf, sizeof buf), "nan");
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        double v = (double)(x >> 11) * 0x1p-53 * pow(10.0, (double)(int)(x % 40) - 20);
+        senti_fmt_real(v, buf, sizeof buf);
+        ck_assert_msg(strtod(buf, NULL) == v, "%s does not read back as %.17g", buf, v);
+        const char *e = strpbrk(buf, "e");
+        int digits = 0;
+        for (const char *c = buf; *c && c != e; c++)
+            digits += *c >= '0' && *c <= '9';
+        int lead = 0; /* leading zeros of 0.000ddd are not significant */
+        for (const char *c = buf; *c == '0' || *c == '.'; c++)
+            lead += *c == '0';
+        int sig = digits - lead;
+        if (sig > 1) {
+            snprintf(shorter, sizeof shorter, "%.*g", sig - 1, v);
+            ck_assert_msg(strtod(shorter, NULL) != v, "%s: %s is shorter and reads back too", buf, shorter);
+        }
+    }
+}
+END_TEST
+
 Suite *numparse_suite(void);
 Suite *numparse_suite(void)
 {
@@ -74,6 +113,7 @@ Suite *numparse_suite(void)
     tcase_add_test(tc, test_int_accepts);
     tcase_add_test(tc, test_int_refuses);
     tcase_add_test(tc, test_real);
+    tcase_add_test(tc, test_fmt_real);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -112,6 +112,36 @@ START_TEST(test_validation_errors)
 }
 END_TEST
 
+/* label_map: dataset values stand for labels (after label_order), labels still
+ * match themselves, anything else is unknown; bad maps are named. */
+START_TEST(test_label_map)
+{
+    const char *j = "{\"labels\": {\"pos\": \"good\", \"neg\": \"bad\"}, \"label_order\": [\"neg\", \"pos\"],"
+                    " \"label_map\": {\"1\": \"neg\", \"2\": \"neg\", \"5\": \"pos\"}}";
+    senti_verbalizer *v;
+    senti_err e;
+    ck_assert_int_eq(senti_verbalizer_parse(j, strlen(j), "m.json", &v, &e), SENTI_OK);
+    ck_assert_int_eq(senti_verbalizer_find(v, "1"), 0);
+    ck_assert_int_eq(senti_verbalizer_find(v, "2"), 0);
+    ck_assert_int_eq(senti_verbalizer_find(v, "5"), 1);
+    ck_assert_int_eq(senti_verbalizer_find(v, "pos"), 1);
+    ck_assert_int_eq(senti_verbalizer_find(v, "3"), -1);
+    ck_assert_uint_eq(senti_verbalizer_n_mapped(v), 3);
+    size_t l;
+    ck_assert_str_eq(senti_verbalizer_mapped(v, 2, &l), "5");
+    ck_assert_uint_eq(l, 1);
+    senti_verbalizer_free(v);
+    expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"label_map\": {\"a\": \"2\"}}",
+               "v.json: label_map: \"a\" maps to \"2\", which is not one of the labels");
+    expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"label_map\": {\"a\": 1}}",
+               "v.json: label_map: \"a\" must map to a label (a string)");
+    expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"label_map\": {\"1\": \"0\"}}",
+               "v.json: label_map: \"1\" is a label itself; map only the dataset values that are not");
+    expect_bad("{\"labels\": {\"0\": [\"bad\"], \"1\": [\"good\"]}, \"label_map\": [\"0\"]}",
+               "v.json: \"label_map\" must be an object");
+}
+END_TEST
+
 START_TEST(test_continuation_rule)
 {
     char buf[64];
@@ -188,6 +218,7 @@ Suite *verbalizer_suite(void)
     tcase_add_test(tc, test_shipped_verbalizers_load);
     tcase_add_test(tc, test_order_and_fields);
     tcase_add_test(tc, test_validation_errors);
+    tcase_add_test(tc, test_label_map);
     tcase_add_test(tc, test_continuation_rule);
     suite_add_tcase(s, tc);
     TCase *tm = tcase_create("tokens");

@@ -43,6 +43,7 @@ extern "C" {
 #endif
 
 #define SENTI_MAX_LABELS 64
+#define SENTI_CLASSIFY_MAX_KEEP 64 /* pass-through columns (keep_text + data.keep_cols) */
 
 /* Rows are scored in groups of this many selected rows (rows [64 g, 64 g + 64));
  * the forward-pass packs are cut inside a group only. A run restricted to a
@@ -72,8 +73,13 @@ typedef struct {
     int n_threads;                /* 0: keep */
     /* data */
     const char *verbalizer_path;
-    const char *input_path;
-    senti_dataset_params data;    /* columns, limit, sample, seed */
+    const char *input_path;       /* "-": standard input (read once into memory) */
+    senti_dataset_params data;    /* columns, limit, sample, seed; data.keep_cols are copied into the
+                                     outputs after senti's own columns, under their header names */
+    bool keep_text;               /* copy each row's text into the outputs, as column "text" (before the
+                                     kept columns); a pass-through name that is one of senti's own
+                                     columns (id, gold, pred, p, raw_p, n_tokens, status, p_*, raw_p_*)
+                                     or comes twice fails with SENTI_ERR_ARG */
     /* few-shot */
     const char *train_path;       /* NULL: zero-shot */
     senti_dataset_params train_data;
@@ -92,10 +98,11 @@ typedef struct {
     size_t n_content_free;
     bool reuse_prefix;            /* default true; false for benchmarks */
     bool on_error_skip;           /* a row that cannot be scored gets status "error: ..." */
-    /* outputs (any may be NULL) */
+    /* outputs (any may be NULL; "-" is standard output, and at most one may be "-") */
     const char *output_path;      /* predictions CSV */
     const char *jsonl_path;       /* the same rows as JSON lines */
-    const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is set */
+    const char *manifest_path;    /* NULL: output_path + ".manifest.json" when output_path is a file
+                                     (none when it is "-") */
     const char *prompts_path;     /* JSON lines: each row's prompt text and token ids (for oracles) */
     const char *adapter_path;     /* NULL: none; a head (JSON) or LoRA (GGUF) adapter from senti finetune,
                                      or a baseline adapter (senti/baseline.h: majority, bow-logreg), which

@@ -47,6 +47,14 @@
 extern "C" {
 #endif
 
+/* The file's format: CSV, or JSON lines (one JSON object per line, the
+ * columns being its fields; a string or integer value each). AUTO: JSON
+ * lines when the path ends in ".jsonl" or ".ndjson", else CSV. */
+typedef enum { SENTI_DATA_AUTO = 0, SENTI_DATA_CSV = 1, SENTI_DATA_JSONL = 2 } senti_data_format;
+
+/* Name -> format ("auto", "csv", "jsonl"); SENTI_ERR_ARG naming the value otherwise. */
+SENTI_API senti_status senti_data_format_parse(const char *name, senti_data_format *out, senti_err *err);
+
 typedef struct {
     const char
         *text_col; /* header name (or 1-based number with no_header); NULL: "text" then "sentence" (no_header: "1") */
@@ -61,6 +69,13 @@ typedef struct {
     uint64_t seed;         /* seed of the sample (GSL mt19937) */
     bool sample_rest;      /* with sample > 0: return the rows that sample does NOT draw instead (the
                               rest of a seeded split of one file: test = sample, train pool = rest) */
+    const char *const *keep_cols; /* [n_keep_cols] more columns whose values each row carries (row.kept),
+                                     by header name (or number with no_header); one not there fails with
+                                     SENTI_ERR_NOTFOUND naming it. NULL: none */
+    size_t n_keep_cols;
+    senti_data_format format; /* default AUTO. JSON lines: the columns are fields, chosen as for CSV with
+                                 the first record's keys as the header (every record must have the
+                                 chosen fields; blank lines are skipped); errors say "<path>:<line>:" */
 } senti_dataset_params;
 
 SENTI_API senti_dataset_params senti_dataset_default_params(void);
@@ -75,6 +90,7 @@ typedef struct {
     const char *text;
     size_t text_len;   /* bytes */
     const char *label; /* NULL when there is no label column */
+    const char *const *kept; /* [p->n_keep_cols] the kept columns' values, in the order asked */
 } senti_row;
 
 typedef struct senti_dataset senti_dataset;
@@ -93,6 +109,7 @@ SENTI_API senti_status senti_dataset_next(senti_dataset *d, senti_row *row, bool
 SENTI_API void senti_dataset_close(senti_dataset *d);
 
 SENTI_API const char *senti_dataset_path(const senti_dataset *d);
+SENTI_API bool senti_dataset_is_jsonl(const senti_dataset *d);
 SENTI_API bool senti_dataset_has_label(const senti_dataset *d);
 SENTI_API bool senti_dataset_has_id(const senti_dataset *d);
 /* Names of the chosen columns as found in the header ("1", "2" with no_header);

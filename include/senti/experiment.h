@@ -176,6 +176,14 @@ SENTI_API const senti_cell *senti_experiment_cell(const senti_experiment *x, siz
 /* Index of the cell with this name, or -1. */
 SENTI_API long senti_experiment_find_cell(const senti_experiment *x, const char *name);
 
+/* Override the rows every dataset of the experiment selects (senti run --limit
+ * / --sample): limit > 0 replaces each dataset's "limit", sample > 0 its
+ * "sample" (0 keeps the file's value). The cell hashes follow (they cover the
+ * selection). Recorded for results.json (senti_experiment_rows_override). */
+SENTI_API senti_status senti_experiment_set_rows(senti_experiment *x, size_t limit, size_t sample, senti_err *err);
+/* The overrides given to senti_experiment_set_rows (0: none). */
+SENTI_API void senti_experiment_rows_override(const senti_experiment *x, size_t *limit, size_t *sample);
+
 /* The canonical JSON of a cell (sorted keys, compact), the text its hash is
  * computed from. Caller frees with free(). NULL on allocation failure. */
 SENTI_API char *senti_cell_canonical_json(const senti_cell *c);

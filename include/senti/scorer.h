@@ -92,6 +92,11 @@ SENTI_API void senti_scorer_set_reuse(senti_scorer *sc, bool reuse);
  * heads (senti/finetune.h). */
 SENTI_API void senti_scorer_set_hidden(senti_scorer *sc, float *hidden);
 
+/* Progress inside senti_scorer_score_many: fn(user, rows) after each pass,
+ * with the rows of that call scored so far (NULL turns it off). It only
+ * reports; the scores do not depend on it. */
+SENTI_API void senti_scorer_set_progress(senti_scorer *sc, void (*fn)(void *user, int rows), void *user);
+
 /* Largest row that fits with the prefix and the longest word. */
 SENTI_API int senti_scorer_max_row(const senti_scorer *sc);
 

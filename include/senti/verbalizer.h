@@ -11,8 +11,12 @@
  *     "template": "Review: {text}\nSentiment:",         optional, exactly one {text}
  *     "demo_template": "Review: {text}\nSentiment: {label}",  optional, {text} and {label}
  *     "instruction": "...", "separator": "\n\n"          optional
+ *     "label_map": { "5": "1", "4": "1", "1": "0" }      optional: dataset value -> label
  *   }
- * Label keys are the dataset's label strings, matched exactly. Every label has
+ * Label keys are the dataset's label strings, matched exactly. With a
+ * label_map, a dataset value it lists stands for the label it maps to (every
+ * target must be a label; a key may not be a label itself); any other value
+ * must be a label key (an unknown one is the caller's row error). Every label has
  * at least one non-empty word; labels and a label's words are unique.
  *
  * Label words and the leading-space rule (decided once, used everywhere):
@@ -63,8 +67,11 @@ SENTI_API const char *senti_verbalizer_label(const senti_verbalizer *v, size_t i
 SENTI_API const char *senti_verbalizer_display(const senti_verbalizer *v, size_t i); /* display name */
 SENTI_API size_t senti_verbalizer_n_words(const senti_verbalizer *v, size_t i);
 SENTI_API const char *senti_verbalizer_word(const senti_verbalizer *v, size_t i, size_t j);
-/* Index of a dataset label string, or -1. */
+/* Index of a dataset label string (through the label_map), or -1. */
 SENTI_API int senti_verbalizer_find(const senti_verbalizer *v, const char *label);
+/* The label_map: its size, and entry i's dataset value (returned) and label index (*label). */
+SENTI_API size_t senti_verbalizer_n_mapped(const senti_verbalizer *v);
+SENTI_API const char *senti_verbalizer_mapped(const senti_verbalizer *v, size_t i, size_t *label);
 
 /* The continuation text of `word` after the prompt `prompt` (only its last
  * byte matters; see the rule above). Writes into buf (NUL-terminated if cap > 0), returns

@@ -86,6 +86,12 @@ static senti_status open_special(senti_atomic_file *a, const char *path, senti_e
 senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err *err)
 {
     *a = (senti_atomic_file){0};
+    if (!strcmp(path, "-")) {
+        if (!(a->path = senti_xstrdup(path)))
+            return senti_err_set(err, SENTI_ERR_NOMEM, "standard output: out of memory");
+        a->f = stdout;
+        return SENTI_OK;
+    }
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return open_special(a, path, err);
@@ -121,13 +127,14 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
     }
     const char *step = NULL;
     int e = 0;
+    bool out = a->f == stdout;
     if (ferror(a->f))
         step = "write failed", e = EIO;
     else if (fflush(a->f) != 0)
         step = "flush failed", e = errno;
     else if (a->tmp && fsync(fileno(a->f)) != 0)
         step = "fsync failed", e = errno;
-    if (fclose(a->f) != 0 && !step)
+    if (!out && fclose(a->f) != 0 && !step)
         step = "close failed", e = errno;
     a->f = NULL;
     if (!step && a->tmp && rename(a->tmp, a->path) != 0)
@@ -136,7 +143,8 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
     if (step) {
         if (a->tmp)
             remove(a->tmp);
-        s = senti_err_set(err, SENTI_ERR_IO, "%s: %s: %s", a->path, step, strerror(e));
+        s = senti_err_set(err, SENTI_ERR_IO, "%s: %s: %s", out ? "standard output" : a->path, step,
+                          strerror(e));
     }
     atomic_clear(a);
     return s;
@@ -144,7 +152,9 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
 
 void senti_atomic_abort(senti_atomic_file *a)
 {
-    if (a->f) {
+    if (a->f == stdout)
+        fflush(stdout);
+    else if (a->f) {
         fclose(a->f);
         if (a->tmp)
             remove(a->tmp);
@@ -197,7 +207,10 @@ senti_status senti_check_outputs(const senti_path_role *out, size_t n_out, const
                                      "%s: the %s would replace the %s (%s): refusing to overwrite an input",
                                      out[i].path, out[i].role, in[j].role, in[j].path);
         for (size_t j = 0; j < i; j++)
-            if (senti_same_file(out[i].path, out[j].path))
+            if (out[j].path && !strcmp(out[i].path, "-") && !strcmp(out[j].path, "-"))
+                return senti_err_set(err, SENTI_ERR_ARG, "-: the %s and the %s would both go to standard output",
+                                     out[j].role, out[i].role);
+            else if (senti_same_file(out[i].path, out[j].path))
                 return senti_err_set(err, SENTI_ERR_ARG, "%s: named as both the %s and the %s", out[i].path,
                                      out[j].role, out[i].role);
     }
@@ -230,9 +243,46 @@ size_t senti_atomic_sweep(const char *dir)
     return removed;
 }
 
+/* ---- inputs ------------------------------------------------------------------ */
+
+static char *stdin_copy;       /* standard input, read in full by the first senti_open_input("-") */
+static size_t stdin_len;
+
+static bool read_stdin(void)
+{
+    size_t cap = 1 << 16, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + stdin_len, 1, cap - stdin_len, stdin)) > 0)
+        if ((stdin_len += got) == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    if (!buf || ferror(stdin)) {
+        free(buf);
+        errno = buf ? EIO : ENOMEM;
+        stdin_len = 0;
+        return false;
+    }
+    stdin_copy = buf;
+    return true;
+}
+
+FILE *senti_open_input(const char *path)
+{
+    if (strcmp(path, "-"))
+        return fopen(path, "rb");
+    if (!stdin_copy && !read_stdin())
+        return NULL;
+    return fmemopen(stdin_copy, stdin_len, "r");
+}
+
+const char *senti_input_name(const char *path) { return path && !strcmp(path, "-") ? "<stdin>" : path; }
+
 senti_status senti_file_sha256(const char *path, char out[65], senti_err *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = senti_open_input(path); /* "-": standard input */
     if (!f)
         return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0, got;

@@ -32,7 +32,9 @@ senti_status senti_err_locate(senti_err *err, senti_status s, const char *where)
  * only senti_atomic_commit puts it in place (a path that names a device or
  * FIFO, such as /dev/full, is written in place instead, every write still
  * checked). Readers see the old file or the
- * whole new one, never a part.
+ * whole new one, never a part. The path "-" is standard output: written in
+ * place, flushed and checked at commit, never closed; abort cannot take back
+ * what was written there.
  *
  *   senti_atomic_file a;
  *   if ((s = senti_atomic_open(&a, path, err))) return s;
@@ -74,10 +76,21 @@ typedef struct {
     const char *role;
 } senti_path_role;
 
-/* Before anything is written: no output may be an input or another output.
+/* Before anything is written: no output may be an input or another output
+ * (two outputs named "-" would both go to standard output).
  * SENTI_ERR_ARG naming both files and their roles. */
 senti_status senti_check_outputs(const senti_path_role *out, size_t n_out, const senti_path_role *in, size_t n_in,
                                  senti_err *err);
+
+/* Open an input for reading. "-" is standard input: the first call reads it
+ * in full into memory (once per process; not thread-safe) and every call
+ * returns a new stream over that copy, so a reader may make several passes
+ * (validation, then the rows). NULL with errno set when it cannot be opened.
+ * The caller fcloses the stream. */
+FILE *senti_open_input(const char *path);
+
+/* How messages name an input: "<stdin>" for "-", else the path itself. */
+const char *senti_input_name(const char *path);
 
 /* SHA-256 (hex) of a whole file; located SENTI_ERR_IO / SENTI_ERR_NOMEM. */
 senti_status senti_file_sha256(const char *path, char out[65], senti_err *err);

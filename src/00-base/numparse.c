@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 senti_status senti_parse_int(const char *s, long long lo, long long hi, long long *out, senti_err *err)
@@ -37,4 +38,14 @@ senti_status senti_parse_real(const char *s, double lo, double hi, double *out, 
         return senti_err_set(err, SENTI_ERR_RANGE, "%s is not in [%g, %g]", s, lo, hi);
     *out = v;
     return SENTI_OK;
+}
+
+char *senti_fmt_real(double v, char *buf, size_t cap)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
 }

@@ -1,7 +1,8 @@
 /*
  * numparse.h - the one strict number parser for every numeric option and
  * setting: the whole string must be the number (no trailing text, no empty
- * string), within [lo, hi], and finite.
+ * string), within [lo, hi], and finite; and its inverse for reports, the
+ * shortest decimal that reads back as the same double.
  *
  * Included as "00-base/numparse.h" from any layer.
  */
@@ -19,5 +20,11 @@ senti_status senti_parse_int(const char *s, long long lo, long long hi, long lon
 /* A finite real number ("0.5", "1e-3", "-2"); "nan", "inf" and trailing text
  * are SENTI_ERR_FORMAT, values outside [lo, hi] SENTI_ERR_RANGE. */
 senti_status senti_parse_real(const char *s, double lo, double hi, double *out, senti_err *err);
+
+/* The shortest "%.*g" form of v (precision 1..17) that strtod reads back as
+ * exactly v, into buf (32 bytes are always enough): 0.34, not
+ * 0.34000000000000002. Non-finite values give "nan", "inf" or "-inf".
+ * Returns buf. */
+char *senti_fmt_real(double v, char *buf, size_t cap);
 
 #endif

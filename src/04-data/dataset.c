@@ -13,6 +13,8 @@
  */
 #include "senti/dataset.h"
 
+#include "00-base/base.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #include <csv.h>
 #include <gsl/gsl_rng.h>
+#include <jansson.h>
 #include <utf8proc.h>
 
 /* A growable byte buffer holding one field (NUL-terminated). */
@@ -33,6 +36,9 @@ typedef struct {
 struct senti_dataset {
     char *path;
     FILE *f;
+    bool jsonl;            /* JSON lines (the CSV parser stays idle) */
+    char *jl_buf;          /* its current line (getline) */
+    size_t jl_cap;
     uint64_t file_size, consumed;
     struct csv_parser csv;
     senti_dataset_params prm;
@@ -56,6 +62,9 @@ struct senti_dataset {
     /* the record being parsed / the ready record */
     size_t field_i;
     sbuf text, label, id;
+    int *keep_i;           /* [prm.n_keep_cols] indices of the kept columns */
+    sbuf *keep;            /* [prm.n_keep_cols] their values in the current record */
+    const char **kept;     /* [prm.n_keep_cols] = keep[k].p, handed out as row.kept */
     bool ready;
     size_t ready_line, ready_fields;
     size_t rows_read; /* data rows completed */
@@ -211,6 +220,9 @@ static void on_field(void *s, size_t len, void *data)
         const char *name = i == d->text_i ? d->text_name : i == d->label_i ? d->label_name : d->id_name;
         if (b && check_field(d, s, len, name) && sbuf_set(b, s, len) != SENTI_OK)
             cb_fail(d, SENTI_ERR_NOMEM, "%s:%zu: out of memory", d->path, d->rec_line);
+        for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+            if (i == d->keep_i[k] && check_field(d, s, len, d->cols[i]) && sbuf_set(&d->keep[k], s, len) != SENTI_OK)
+                cb_fail(d, SENTI_ERR_NOMEM, "%s:%zu: out of memory", d->path, d->rec_line);
     }
     d->field_i++;
 }
@@ -328,9 +340,114 @@ static senti_status feed_some(senti_dataset *d, bool *done, senti_err *err)
     return SENTI_OK;
 }
 
+/* ---- JSON lines ------------------------------------------------------------------ */
+
+senti_status senti_data_format_parse(const char *name, senti_data_format *out, senti_err *err)
+{
+    static const char *const names[] = {"auto", "csv", "jsonl"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, names[i])) {
+            *out = (senti_data_format)i;
+            return SENTI_OK;
+        }
+    return senti_err_set(err, SENTI_ERR_ARG, "unknown input format \"%s\" (auto, csv, jsonl)", name);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The next non-blank line as a JSON object in *obj (NULL at the end of the file). */
+static senti_status jsonl_object(senti_dataset *d, json_t **obj, senti_err *err)
+{
+    *obj = NULL;
+    for (;;) {
+        ssize_t got = getline(&d->jl_buf, &d->jl_cap, d->f);
+        if (got < 0)
+            return ferror(d->f) ? senti_err_set(err, SENTI_ERR_IO, "%s: read error: %s", d->path, strerror(errno))
+                                : SENTI_OK;
+        d->consumed += (uint64_t)got;
+        d->rec_line = d->line++;
+        const char *s = d->jl_buf;
+        size_t len = (size_t)got, i = 0;
+        if (d->rec_line == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+            s += 3, len -= 3;
+        while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+            i++;
+        if (i == len)
+            continue; /* a blank line */
+        json_error_t je;
+        if (!(*obj = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)))
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: invalid JSON: %s (byte %d of the line)", d->path, d->rec_line,
+                                 je.text, je.position);
+        if (json_is_object(*obj))
+            return SENTI_OK;
+        json_decref(*obj);
+        *obj = NULL;
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: not a JSON object", d->path, d->rec_line);
+    }
+}
+
+/* One field of a record into b: a string, or an integer in decimal. */
+static senti_status jsonl_field(senti_dataset *d, json_t *obj, const char *name, sbuf *b, senti_err *err)
+{
+    json_t *v = json_object_get(obj, name);
+    char num[32];
+    const char *s = num;
+    size_t len;
+    if (json_is_string(v))
+        s = json_string_value(v), len = json_string_length(v);
+    else if (json_is_integer(v))
+        len = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+        return senti_err_set(err, SENTI_ERR_FORMAT, v ? "%s:%zu: field '%s' must be a string or an integer"
+                                                      : "%s:%zu: no field '%s'", d->path, d->rec_line, name);
+    if (memchr(s, '\0', len))
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: NUL byte in field '%s'", d->path, d->rec_line, name);
+    return sbuf_set(b, s, len) ? senti_err_set(err, SENTI_ERR_NOMEM, "out of memory") : SENTI_OK;
+}
+
+/* The chosen fields of a record, as the ready record. */
+static senti_status jsonl_take(senti_dataset *d, json_t *obj, senti_err *err)
+{
+    senti_status st = jsonl_field(d, obj, d->cols[d->text_i], &d->text, err);
+    if (!st && d->label_i >= 0)
+        st = jsonl_field(d, obj, d->cols[d->label_i], &d->label, err);
+    if (!st && d->id_i >= 0)
+        st = jsonl_field(d, obj, d->cols[d->id_i], &d->id, err);
+    for (size_t k = 0; !st && k < d->prm.n_keep_cols; k++)
+        st = jsonl_field(d, obj, d->cols[d->keep_i[k]], &d->keep[k], err);
+    d->ready = !st;
+    d->ready_line = d->rec_line;
+    d->ready_fields = d->n_cols;
+    return st;
+}
+
+static senti_status jsonl_next(senti_dataset *d, bool *have, senti_err *err)
+{
+    *have = false;
+    if (!d->ready) {
+        json_t *obj;
+        senti_status st = jsonl_object(d, &obj, err);
+        if (!st && obj)
+            st = jsonl_take(d, obj, err);
+        json_decref(obj);
+        if (st) {
+            d->failed = true;
+            return st;
+        }
+    }
+    *have = d->ready;
+    return SENTI_OK;
+}
+
 /* Parse until a record is ready (*have) or the file ends. */
 static senti_status next_record(senti_dataset *d, bool *have, senti_err *err)
 {
+    if (d->jsonl)
+        return jsonl_next(d, have, err);
     *have = false;
     while (!d->ready) {
         bool done;
@@ -380,6 +497,9 @@ static senti_status missing_col(const senti_dataset *d, const char *what, const 
 {
     char cols[256];
     list_cols(d, cols, sizeof cols);
+    if (d->jsonl)
+        return senti_err_set(err, SENTI_ERR_NOTFOUND, "%s:%zu: no %s field '%s' in the first record (fields: %s)",
+                             d->path, d->ready_line, what, name, cols);
     if (d->prm.no_header)
         return senti_err_set(err, SENTI_ERR_NOTFOUND, "%s:1: no %s column %s (rows have %zu columns)", d->path,
                              what, name, d->n_cols);
@@ -412,6 +532,23 @@ static senti_status resolve_opt(senti_dataset *d, const char *what, const char *
     return *name ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
 }
 
+/* The kept columns (p->keep_cols): each must be in the header. */
+static senti_status resolve_keep(senti_dataset *d, senti_err *err)
+{
+    size_t n = d->prm.n_keep_cols;
+    if (!n)
+        return SENTI_OK;
+    d->keep_i = calloc(n, sizeof *d->keep_i);
+    d->keep = calloc(n, sizeof *d->keep);
+    d->kept = calloc(n, sizeof *d->kept);
+    if (!d->keep_i || !d->keep || !d->kept)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        if ((d->keep_i[k] = find_col(d, d->prm.keep_cols[k])) < 0)
+            return missing_col(d, "kept", d->prm.keep_cols[k], err);
+    return SENTI_OK;
+}
+
 static senti_status resolve_cols(senti_dataset *d, senti_err *err)
 {
     const senti_dataset_params *p = &d->prm;
@@ -438,7 +575,7 @@ static senti_status resolve_cols(senti_dataset *d, senti_err *err)
         st = resolve_opt(d, "id", p->id_col ? p->id_col : "", NULL, &d->id_i, &d->id_name, err);
     if (st == SENTI_OK && (d->label_i == d->text_i || (d->id_i >= 0 && d->id_i == d->text_i)))
         return senti_err_set(err, SENTI_ERR_ARG, "%s: the text column is also used as label or id", d->path);
-    return st;
+    return st == SENTI_OK ? resolve_keep(d, err) : st;
 }
 
 /* ---- open / next / close ------------------------------------------------------------- */
@@ -451,13 +588,16 @@ static int no_space(unsigned char c)
 
 static senti_status open_file(senti_dataset *d, const char *path, senti_err *err)
 {
-    d->path = dup_bytes(path, strlen(path));
+    const char *name = senti_input_name(path); /* "-" is standard input (00-base/base.h) */
+    d->path = dup_bytes(name, strlen(name));
     d->chunk = malloc(d->prm.chunk_size);
     if (!d->path || !d->chunk)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    d->f = fopen(path, "rb");
+    d->jsonl = d->prm.format == SENTI_DATA_JSONL ||
+               (d->prm.format == SENTI_DATA_AUTO && (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")));
+    d->f = senti_open_input(path);
     if (!d->f)
-        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", name, strerror(errno));
     if (fseek(d->f, 0, SEEK_END) == 0) {
         long sz = ftell(d->f);
         d->file_size = sz > 0 ? (uint64_t)sz : 0;
@@ -474,8 +614,33 @@ static senti_status open_file(senti_dataset *d, const char *path, senti_err *err
 
 /* Read the header (or the first row with no_header) and choose the columns.
  * With no_header the first row is then re-offered as data. */
+/* JSON lines: the first record's keys are the header, and it is the first row. */
+static senti_status jsonl_header(senti_dataset *d, senti_err *err)
+{
+    json_t *obj, *v;
+    const char *key;
+    senti_status st = jsonl_object(d, &obj, err);
+    if (st || !obj)
+        return st ? st : senti_err_set(err, SENTI_ERR_FORMAT, "%s: empty file (no records)", d->path);
+    d->ready_line = d->rec_line;
+    if (!(d->cols = calloc(json_object_size(obj) + 1, sizeof *d->cols)))
+        st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    json_object_foreach(obj, key, v) {
+        if (!st && !(d->cols[d->n_cols++] = dup_bytes(key, strlen(key))))
+            st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    if (!st)
+        st = resolve_cols(d, err);
+    if (!st)
+        st = jsonl_take(d, obj, err);
+    json_decref(obj);
+    return st;
+}
+
 static senti_status read_header(senti_dataset *d, senti_err *err)
 {
+    if (d->jsonl)
+        return jsonl_header(d, err);
     bool have;
     d->in_header = true;
     senti_status st = next_record(d, &have, err);
@@ -495,6 +660,9 @@ static senti_status read_header(senti_dataset *d, senti_err *err)
         (d->label_i >= 0 && sbuf_set(&d->label, d->cols[d->label_i], strlen(d->cols[d->label_i])) != SENTI_OK) ||
         (d->id_i >= 0 && sbuf_set(&d->id, d->cols[d->id_i], strlen(d->cols[d->id_i])) != SENTI_OK))
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+        if (sbuf_set(&d->keep[k], d->cols[d->keep_i[k]], strlen(d->cols[d->keep_i[k]])) != SENTI_OK)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     d->ready = true;
     d->ready_fields = d->n_cols;
     return SENTI_OK;
@@ -561,6 +729,9 @@ static senti_status take_row(senti_dataset *d, senti_row *row, senti_err *err)
     row->text_len = d->text.len;
     row->label = d->label_i >= 0 ? d->label.p : NULL;
     row->id = d->id_i >= 0 ? d->id.p : NULL;
+    for (size_t k = 0; k < d->prm.n_keep_cols; k++)
+        d->kept[k] = d->keep[k].p ? d->keep[k].p : "";
+    row->kept = d->kept;
     return SENTI_OK;
 }
 
@@ -609,13 +780,20 @@ void senti_dataset_close(senti_dataset *d)
     free(d->text.p);
     free(d->label.p);
     free(d->id.p);
+    for (size_t k = 0; d->keep && k < d->prm.n_keep_cols; k++)
+        free(d->keep[k].p);
+    free(d->keep);
+    free(d->keep_i);
+    free(d->kept);
     free(d->chunk);
+    free(d->jl_buf);
     free(d->sel);
     free(d->path);
     free(d);
 }
 
 const char *senti_dataset_path(const senti_dataset *d) { return d->path; }
+bool senti_dataset_is_jsonl(const senti_dataset *d) { return d->jsonl; }
 bool senti_dataset_has_label(const senti_dataset *d) { return d->label_i >= 0; }
 bool senti_dataset_has_id(const senti_dataset *d) { return d->id_i >= 0; }
 const char *senti_dataset_text_col(const senti_dataset *d) { return d->text_name; }
@@ -676,7 +854,7 @@ senti_status senti_dataset_sample_rows(const char *path, const senti_dataset_par
         if (i < k) {
             rows[i] = r.row;
         } else if (i >= 0xFFFFFFFFul) {
-            st = senti_err_set(err, SENTI_ERR_RANGE, "%s: too many rows to sample", path);
+            st = senti_err_set(err, SENTI_ERR_RANGE, "%s: too many rows to sample", senti_input_name(path));
             break;
         } else {
             unsigned long j = gsl_rng_uniform_int(rng, (unsigned long)i + 1);
@@ -717,7 +895,7 @@ senti_status senti_examples_load(const char *path, const senti_dataset_params *p
         return st;
     senti_examples *ex = calloc(1, sizeof *ex);
     size_t cap = 0;
-    if (!ex || !(ex->path = dup_bytes(path, strlen(path)))) {
+    if (!ex || !(ex->path = dup_bytes(senti_input_name(path), strlen(senti_input_name(path))))) {
         st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
         goto done;
     }

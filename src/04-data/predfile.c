@@ -77,9 +77,9 @@ static senti_status fail(parser *ps, senti_status code, const char *fmt, ...)
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
         if (ps->record == 0)
-            ps->st = senti_err_set(ps->err, code, "%s: header: %s", ps->pf->path, msg);
+            ps->st = senti_err_set(ps->err, code, "%s: header: %s", senti_input_name(ps->pf->path), msg);
         else
-            ps->st = senti_err_set(ps->err, code, "%s: row %zu: %s", ps->pf->path, ps->record, msg);
+            ps->st = senti_err_set(ps->err, code, "%s: row %zu: %s", senti_input_name(ps->pf->path), ps->record, msg);
     }
     return ps->st;
 }
@@ -536,18 +536,18 @@ senti_status senti_predfile_read(const char *path, const senti_predfile_params *
     parser ps = {.P = &P, .pf = out, .err = err, .bad_col = -1};
     if (!(out->path = strdup(path)))
         return senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
-    FILE *f = fopen(path, "rb");
+    FILE *f = senti_open_input(path); /* "-": standard input */
     if (!f) {
-        senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", senti_input_name(path), strerror(errno));
         senti_predfile_free(out);
         return SENTI_ERR_IO;
     }
     parse_stream(&ps, f);
     fclose(f);
     if (!ps.st && ps.record == 0)
-        senti_err_set(err, ps.st = SENTI_ERR_FORMAT, "%s: empty file (no header)", path);
+        senti_err_set(err, ps.st = SENTI_ERR_FORMAT, "%s: empty file (no header)", senti_input_name(path));
     if (!ps.st && out->n == 0)
-        senti_err_set(err, ps.st = SENTI_ERR_FORMAT, "%s: no usable data rows (%zu skipped)", path,
+        senti_err_set(err, ps.st = SENTI_ERR_FORMAT, "%s: no usable data rows (%zu skipped)", senti_input_name(path),
                       out->n_skipped);
     if (!ps.st && out->k == 0)
         map_label_free(&ps);

@@ -32,6 +32,9 @@ struct senti_verbalizer {
     char sha[65];
     vlabel *labels; /* [n_labels] in label order */
     size_t n_labels;
+    char **map_from; /* [n_map] "label_map" keys: dataset values ... */
+    int *map_to;     /* [n_map] ... and the labels they stand for (indices in label order) */
+    size_t n_map;
 };
 
 /* ---- parsing pieces --------------------------------------------------------- */
@@ -51,8 +54,9 @@ static senti_status opt_str(json_t *root, const char *key, const char *origin, c
 
 static senti_status check_keys(json_t *root, const char *origin, senti_err *err)
 {
-    static const char *known[] = {"name",        "description", "labels",    "label_order", "display",
-                                  "template",    "demo_template", "instruction", "separator", NULL};
+    static const char *known[] = {"name",        "description",   "labels",      "label_order", "display",
+                                  "template",    "demo_template", "instruction", "separator",   "label_map",
+                                  NULL};
     const char *key;
     json_t *val;
     json_object_foreach(root, key, val) {
@@ -130,6 +134,47 @@ static senti_status parse_labels(senti_verbalizer *v, json_t *labels, const char
                         return senti_err_set(err, SENTI_ERR_FORMAT,
                                              "%s: word \"%s\" is used by labels \"%s\" and \"%s\"", origin,
                                              v->labels[a].words[i], v->labels[a].key, v->labels[b].key);
+    return SENTI_OK;
+}
+
+/* Index of the label whose key is `key` (the map aside), or -1. */
+static int find_key(const senti_verbalizer *v, const char *key)
+{
+    for (size_t i = 0; i < v->n_labels; i++)
+        if (v->labels[i].key && strcmp(v->labels[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* "label_map": {"dataset value": "label", ...}; run after apply_order. */
+static senti_status parse_map(senti_verbalizer *v, json_t *map, const char *origin, senti_err *err)
+{
+    if (!map || json_is_null(map))
+        return SENTI_OK;
+    if (!json_is_object(map))
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: \"label_map\" must be an object", origin);
+    size_t n = json_object_size(map);
+    v->map_from = calloc(n ? n : 1, sizeof *v->map_from);
+    v->map_to = calloc(n ? n : 1, sizeof *v->map_to);
+    if (!v->map_from || !v->map_to)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    const char *key;
+    json_t *to;
+    json_object_foreach(map, key, to) {
+        if (!json_is_string(to))
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" must map to a label (a string)",
+                                 origin, key);
+        int li = find_key(v, json_string_value(to));
+        if (li < 0)
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" maps to \"%s\", which is not one of "
+                                 "the labels", origin, key, json_string_value(to));
+        if (find_key(v, key) >= 0)
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" is a label itself; map only the "
+                                 "dataset values that are not", origin, key);
+        if (!(v->map_from[v->n_map] = senti_xstrdup(key)))
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        v->map_to[v->n_map++] = li;
+    }
     return SENTI_OK;
 }
 
@@ -252,6 +297,7 @@ static senti_status parse_root(senti_verbalizer *v, json_t *root, const char *or
         (st = parse_labels(v, json_object_get(root, "labels"), origin, err)) ||
         (st = apply_order(v, json_object_get(root, "label_order"), origin, err)) ||
         (st = parse_display(v, json_object_get(root, "display"), origin, err)) ||
+        (st = parse_map(v, json_object_get(root, "label_map"), origin, err)) ||
         (st = check_templates(v, origin, err)))
         return st;
     if (!v->name && !(v->name = stem(origin)))
@@ -328,6 +374,10 @@ void senti_verbalizer_free(senti_verbalizer *v)
         free(v->labels[i].display);
     }
     free(v->labels);
+    for (size_t i = 0; i < v->n_map; i++)
+        free(v->map_from[i]);
+    free(v->map_from);
+    free(v->map_to);
     free(v->name);
     free(v->description);
     free(v->tmpl);
@@ -354,10 +404,18 @@ const char *senti_verbalizer_word(const senti_verbalizer *v, size_t i, size_t j)
 
 int senti_verbalizer_find(const senti_verbalizer *v, const char *label)
 {
-    for (size_t i = 0; i < v->n_labels; i++)
-        if (v->labels[i].key && strcmp(v->labels[i].key, label) == 0)
-            return (int)i;
-    return -1;
+    for (size_t i = 0; i < v->n_map; i++)
+        if (strcmp(v->map_from[i], label) == 0)
+            return v->map_to[i];
+    return find_key(v, label);
+}
+
+size_t senti_verbalizer_n_mapped(const senti_verbalizer *v) { return v->n_map; }
+
+const char *senti_verbalizer_mapped(const senti_verbalizer *v, size_t i, size_t *label)
+{
+    *label = (size_t)v->map_to[i];
+    return v->map_from[i];
 }
 
 /* ---- label words as token sequences ------------------------------------------- */

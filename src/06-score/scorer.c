@@ -47,6 +47,8 @@ struct senti_scorer {
     int *pack_pos;            /* [max multi tokens] output positions: the rows' last, then the branches' */
     float *pack_logits;       /* [max multi tokens][n_sel] */
     float *pack_lse;          /* [max multi tokens] */
+    void (*progress)(void *user, int rows); /* senti_scorer_set_progress, or NULL */
+    void *progress_user;
 };
 
 /* Default token budget of one packed pass. Measured on SST-2 dev, zero-shot,
@@ -345,6 +347,18 @@ static senti_status score_one(senti_scorer *sc, const int32_t *const *rows, cons
     return s;
 }
 
+void senti_scorer_set_progress(senti_scorer *sc, void (*fn)(void *user, int rows), void *user)
+{
+    sc->progress = fn;
+    sc->progress_user = user;
+}
+
+static void report_rows(const senti_scorer *sc, int rows)
+{
+    if (sc->progress)
+        sc->progress(sc->progress_user, rows);
+}
+
 senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *rows, const int *lens, int n_rows,
                                      const bool *need, double *word_lp, int *decoded, float *hidden, senti_err *err)
 {
@@ -356,9 +370,11 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
     /* one row at a time without prefix reuse, and when hidden states are
      * asked with branches in the pass (the output rows would not line up) */
     if (!sc->reuse || budget < 2 || (hidden && sc->branch_tokens > 0)) {
-        for (int i = 0; i < n_rows; i++)
+        for (int i = 0; i < n_rows; i++) {
             if ((!need || need[i]) && (s = score_one(sc, rows, lens, i, word_lp, decoded, hidden, err)))
                 return s;
+            report_rows(sc, i + 1);
+        }
         return SENTI_OK;
     }
     if (!sc->prefix_ready && (s = decode_prefix(sc, err)))
@@ -373,7 +389,7 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
         if (packed_len(sc, lens[i0]) > budget) { /* a long row goes alone */
             if ((!need || need[i0]) && (s = score_one(sc, rows, lens, i0, word_lp, decoded, hidden, err)))
                 return s;
-            i0++;
+            report_rows(sc, ++i0);
             continue;
         }
         /* the pack is [i0, i1) whatever is needed, so that a row is always
@@ -386,7 +402,7 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
         if (wanted &&
             (s = score_pack(sc, rows, lens, i0, i1, word_lp, decoded, hidden ? hidden + (size_t)i0 * E : NULL, err)))
             return s;
-        i0 = i1;
+        report_rows(sc, i0 = i1);
     }
     return SENTI_OK;
 }

@@ -773,6 +773,20 @@ static void loop_free(loop *L)
     free(L->order);
 }
 
+/* LoRA training scores single-token label words only: name the first one that is not. */
+static senti_status check_single_token(const ft_prompter *pr, senti_err *err)
+{
+    const senti_verbalizer_tokens *vt = pr->vt;
+    for (size_t l = 0; l < vt->n_labels; l++)
+        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++)
+            if (vt->words[j].n != 1)
+                return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "lora: label word \"%s\" of label '%s' is %zu "
+                                     "tokens; LoRA training supports single-token label words only (senti tokenize "
+                                     "shows how a word splits)", vt->words[j].text,
+                                     senti_verbalizer_label(pr->v, l), vt->words[j].n);
+    return SENTI_OK;
+}
+
 static senti_status loop_setup(loop *L, senti_model *m, ft_prompter *pr, const senti_examples *train,
                                const senti_examples *val, senti_err *err)
 {
@@ -785,7 +799,7 @@ static senti_status loop_setup(loop *L, senti_model *m, ft_prompter *pr, const s
     if (L->trs.n == 0)
         return senti_err_set(err, SENTI_ERR_ARG, "lora: no training rows");
     int T_max = L->trs.max_len > L->vas.max_len ? L->trs.max_len : L->vas.max_len;
-    if ((s = ft_trainer_new(m, &pr->words, pr->pp.agg, T_max, p->cache_f32, &L->tr, err)) ||
+    if ((s = check_single_token(pr, err)) || (s = ft_trainer_new(m, &pr->words, pr->pp.agg, T_max, p->cache_f32, &L->tr, err)) ||
         (s = senti_lora_new(m, p->rank, p->alpha, p->targets, p->seed, &L->a, err)) ||
         (s = ft_lora_like(L->a, &L->g, err)) || (s = ft_lora_like(L->a, &L->m1, err)) ||
         (s = ft_lora_like(L->a, &L->m2, err)) || (s = ft_lora_like(L->a, &L->best, err)))

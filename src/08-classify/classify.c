@@ -28,6 +28,7 @@
 
 #include "00-base/base.h"
 #include "baseline_internal.h"
+#include "classify_out.h"
 
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
 
@@ -74,6 +75,7 @@ typedef struct {
     size_t n_tokens;
     double *raw;    /* [n_labels] raw distribution (NULL on error) */
     double *score;  /* [n_labels] label scores (log space) */
+    char **extra;   /* [layout.n_extra + 1] pass-through values, NULL-terminated (NULL: none) */
 } row_record;
 
 typedef struct {
@@ -106,7 +108,13 @@ typedef struct {
     FILE *out, *jsonl, *prompts;
     senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
     json_t *manifest;
+    char *cols[3];                  /* the input's text, label and id columns as found (NULL: none) */
+    bool in_jsonl;                  /* the input is JSON lines */
+    senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
+    const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
+    const char *label_names[SENTI_MAX_LABELS];             /* layout.labels */
     senti_classify_summary sum;
+    size_t n_total, progress_done;  /* rows to do, rows last reported done */
     double t0;
     senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
     senti_score_cache *cache;       /* --score-cache or NULL */
@@ -162,11 +170,19 @@ static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
         (*n_rows)++;
         if (row.label && senti_verbalizer_find(r->verb, row.label) < 0) {
             s = senti_err_set(err, SENTI_ERR_NOTFOUND,
-                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'",
-                              r->p->input_path, row.line, row.label, row.row, r->p->verbalizer_path);
+                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'%s",
+                              senti_input_name(r->p->input_path), row.line, row.label, row.row,
+                              r->p->verbalizer_path,
+                              senti_verbalizer_n_mapped(r->verb) ? " (neither a label nor in its label_map)" : "");
             break;
         }
     }
+    r->in_jsonl = senti_dataset_is_jsonl(d);
+    if (!s && !(r->cols[0] = senti_xstrdup(senti_dataset_text_col(d))))
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    const char *label = senti_dataset_label_col(d), *id = senti_dataset_id_col(d);
+    if (!s && ((label && !(r->cols[1] = senti_xstrdup(label))) || (id && !(r->cols[2] = senti_xstrdup(id)))))
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     senti_dataset_close(d);
     return s;
 }
@@ -257,6 +273,17 @@ static senti_status open_cache(run *r, senti_err *err)
     return senti_score_cache_open(r->p->score_cache_dir, senti_model_sha256(r->model), &r->cache, err);
 }
 
+/* Rows scored inside a group's pass, reported as progress (never backwards). */
+static void on_scored(void *user, int rows)
+{
+    run *r = user;
+    size_t done = r->sum.n_rows + (size_t)rows;
+    if (done <= r->progress_done)
+        return;
+    r->progress_done = done;
+    r->p->progress(r->p->progress_user, done, r->n_total, now_s() - r->t0);
+}
+
 static senti_status build_scoring(run *r, senti_err *err)
 {
     senti_status s = senti_label_words_build(r->prompt, r->verb, r->tok, r->tok_flags, &r->lw, err);
@@ -264,10 +291,13 @@ static senti_status build_scoring(run *r, senti_err *err)
         return s;
     r->vt = r->lw.vt;
     r->words = r->lw.w;
-    r->n_labels = r->words.n_labels;
+    r->n_labels = r->layout.n_labels = r->words.n_labels;
     if (r->n_labels > SENTI_MAX_LABELS)
         return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "%s: %d labels; at most %d are supported",
                              r->p->verbalizer_path, r->n_labels, SENTI_MAX_LABELS);
+    for (int l = 0; l < r->n_labels; l++)
+        r->label_names[l] = senti_verbalizer_label(r->verb, (size_t)l);
+    r->layout.labels = r->label_names;
     r->word_lp = malloc((size_t)r->words.n_words * sizeof *r->word_lp);
     r->bias = calloc((size_t)r->n_labels, sizeof *r->bias);
     if (!r->word_lp || !r->bias)
@@ -275,6 +305,8 @@ static senti_status build_scoring(run *r, senti_err *err)
     if ((s = senti_scorer_new(r->ctx, &r->words, &r->sc, err)))
         return s;
     senti_scorer_set_reuse(r->sc, r->p->reuse_prefix);
+    if (r->p->progress)
+        senti_scorer_set_progress(r->sc, on_scored, r);
     if (r->hidden)
         senti_scorer_set_hidden(r->sc, r->hidden);
     return open_cache(r, err);
@@ -457,44 +489,6 @@ static senti_status calibrate_before(run *r, json_t *info, senti_err *err)
 
 /* ---- output ------------------------------------------------------------------ */
 
-/* One CSV field, quoted (by libcsv) only when it holds a comma, quote or line break. */
-static void put_field(FILE *f, const char *s, bool last)
-{
-    size_t n = strlen(s);
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, n);
-    else
-        fwrite(s, 1, n, f);
-    fputc(last ? '\n' : ',', f);
-}
-
-/* A header field "<prefix><label>" of any length (prefix: plain ASCII), quoted as put_field would. */
-static void put_prefixed(FILE *f, const char *prefix, const char *s)
-{
-    const bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', f);
-    fputs(prefix, f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputs(quote ? "\"," : ",", f);
-}
-
-static void write_header(run *r)
-{
-    put_field(r->out, "id", false);
-    put_field(r->out, "gold", false);
-    put_field(r->out, "pred", false);
-    for (int pass = 0; pass < 2; pass++)
-        for (int l = 0; l < r->n_labels; l++)
-            put_prefixed(r->out, pass ? "raw_p_" : "p_", senti_verbalizer_label(r->verb, (size_t)l));
-    put_field(r->out, "n_tokens", false);
-    put_field(r->out, "status", true);
-}
-
 /* Calibrated distribution: softmax(score - bias) (bias 0 for none). */
 static int calibrated(const run *r, const row_record *rec, double *p)
 {
@@ -512,59 +506,51 @@ static int calibrated(const run *r, const row_record *rec, double *p)
 static void write_row(run *r, const row_record *rec)
 {
     double p[SENTI_MAX_LABELS];
-    char buf[64];
-    const char *pred = "";
-    int best = -1;
+    senti_pred_row row = {.id = rec->id, .gold = rec->gold, .n_tokens = rec->n_tokens,
+                          .status = rec->status ? rec->status : "error: out of memory",
+                          .extra = (const char *const *)rec->extra};
     if (rec->raw) {
-        best = calibrated(r, rec, p);
-        pred = senti_verbalizer_label(r->verb, (size_t)best);
+        row.pred = senti_verbalizer_label(r->verb, (size_t)calibrated(r, rec, p));
+        row.p = p;
+        row.raw = rec->raw;
         if (rec->gold) {
             r->sum.n_labelled++;
-            r->sum.n_correct += !strcmp(rec->gold, pred);
+            r->sum.n_correct += !strcmp(rec->gold, row.pred);
         }
     }
-    if (r->out) {
-        put_field(r->out, rec->id, false);
-        put_field(r->out, rec->gold ? rec->gold : "", false);
-        put_field(r->out, pred, false);
-        for (int pass = 0; pass < 2; pass++)
-            for (int l = 0; l < r->n_labels; l++) {
-                buf[0] = '\0';
-                if (rec->raw)
-                    snprintf(buf, sizeof buf, "%.9g", pass ? rec->raw[l] : p[l]);
-                put_field(r->out, buf, false);
-            }
-        snprintf(buf, sizeof buf, "%zu", rec->n_tokens);
-        put_field(r->out, buf, false);
-        put_field(r->out, rec->status ? rec->status : "error: out of memory", true);
-    }
-    if (r->jsonl) {
-        json_t *o = json_object(), *pj = json_object(), *rj = json_object();
-        json_object_set_new(o, "id", json_string(rec->id));
-        json_object_set_new(o, "gold", rec->gold ? json_string(rec->gold) : json_null());
-        json_object_set_new(o, "pred", rec->raw ? json_string(pred) : json_null());
-        for (int l = 0; rec->raw && l < r->n_labels; l++) {
-            const char *lab = senti_verbalizer_label(r->verb, (size_t)l);
-            json_object_set_new(pj, lab, json_real(p[l]));
-            json_object_set_new(rj, lab, json_real(rec->raw[l]));
-        }
-        json_object_set_new(o, "p", pj);
-        json_object_set_new(o, "raw_p", rj);
-        json_object_set_new(o, "n_tokens", json_integer((json_int_t)rec->n_tokens));
-        json_object_set_new(o, "status", json_string(rec->status ? rec->status : "error: out of memory"));
-        json_dumpf(o, r->jsonl, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        fputc('\n', r->jsonl);
-        json_decref(o);
-    }
+    if (r->out)
+        senti_pred_csv_row(r->out, &r->layout, &row);
+    if (r->jsonl)
+        senti_pred_jsonl_row(r->jsonl, &r->layout, &row);
 }
 
 static void record_free(row_record *rec)
 {
+    for (size_t i = 0; rec->extra && rec->extra[i]; i++)
+        free(rec->extra[i]);
+    free(rec->extra);
     free(rec->id);
     free(rec->gold);
     free(rec->status);
     free(rec->raw);
     free(rec->score);
+}
+
+/* A row's pass-through values (NULL-terminated copies); NULL when out of memory. */
+static char **keep_values(const run *r, const senti_row *row)
+{
+    size_t n = r->layout.n_extra, k0 = r->p->keep_text ? 1 : 0;
+    char **v = calloc(n + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] = strdup(i < k0 ? row->text : row->kept[i - k0]))) {
+            for (size_t j = 0; j < i; j++)
+                free(v[j]);
+            free(v);
+            return NULL;
+        }
+    return v;
 }
 
 /* ---- the row loop -------------------------------------------------------------- */
@@ -804,8 +790,10 @@ static senti_status flush_group(run *r, group_row *grp, size_t *n, size_t n_tota
             write_row(r, rec);
             record_free(rec);
         }
-        if (r->p->progress)
+        if (r->p->progress && r->sum.n_rows > r->progress_done) {
+            r->progress_done = r->sum.n_rows;
             r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+        }
     }
     *n = 0;
     return s;
@@ -836,9 +824,15 @@ static senti_status run_rows(run *r, size_t n_total, senti_err *err)
         memset(g, 0, sizeof *g);
         snprintf(num, sizeof num, "%zu", row.row);
         g->rec.id = strdup(row.id ? row.id : num);
-        g->rec.gold = row.label ? strdup(row.label) : NULL;
+        /* the gold label under the verbalizer's name for it (label_map) */
+        int gi = row.label ? senti_verbalizer_find(r->verb, row.label) : -1;
+        g->rec.gold = row.label ? strdup(gi >= 0 ? senti_verbalizer_label(r->verb, (size_t)gi) : row.label) : NULL;
         g->line = row.line;
         g->row = row.row;
+        if (r->layout.n_extra && !(g->rec.extra = keep_values(r, &row))) {
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            break;
+        }
         senti_err rerr = {0};
         s = prepare_row(r, grp, n - 1, &row, &rerr);
         if (s && r->p->on_error_skip && s != SENTI_ERR_NOMEM) {
@@ -909,6 +903,15 @@ static json_t *manifest_verbalizer(const run *r)
         json_array_append_new(labels, lab);
     }
     json_object_set_new(v, "labels", labels);
+    json_t *map = json_object();
+    for (size_t i = 0; i < senti_verbalizer_n_mapped(r->verb); i++) {
+        size_t l;
+        const char *from = senti_verbalizer_mapped(r->verb, i, &l);
+        json_object_set_new(map, from, json_string(senti_verbalizer_label(r->verb, l)));
+    }
+    json_object_set_new(v, "label_map", senti_verbalizer_n_mapped(r->verb) ? map : json_null());
+    if (!senti_verbalizer_n_mapped(r->verb))
+        json_decref(map);
     return v;
 }
 
@@ -951,20 +954,6 @@ static json_t *manifest_demos(const run *r)
     return o;
 }
 
-static json_t *manifest_data(const run *r, const senti_dataset_params *dp, const char *path)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(path));
-    json_object_set_new(o, "text_col", opt_string(dp->text_col));
-    json_object_set_new(o, "label_col", opt_string(dp->label_col));
-    json_object_set_new(o, "id_col", opt_string(dp->id_col));
-    json_object_set_new(o, "limit", json_integer((json_int_t)dp->limit));
-    json_object_set_new(o, "sample", json_integer((json_int_t)dp->sample));
-    json_object_set_new(o, "sample_seed", json_integer((json_int_t)dp->seed));
-    (void)r;
-    return o;
-}
-
 static void build_manifest(run *r, json_t *calib)
 {
     const senti_hparams *hp = senti_model_hparams(r->model);
@@ -979,7 +968,7 @@ static void build_manifest(run *r, json_t *calib)
     json_object_set_new(tok, "pre", json_string(senti_tokenizer_pre(r->tok)));
     json_object_set_new(tok, "add_bos", json_boolean(senti_tokenizer_add_bos(r->tok)));
     json_object_set_new(m, "tokenizer", tok);
-    json_object_set_new(m, "data", manifest_data(r, &r->p->data, r->p->input_path));
+    json_object_set_new(m, "data", senti_pred_manifest_input(&r->p->data, r->p->input_path, r->in_jsonl, r->cols, &r->layout));
     json_object_set_new(m, "verbalizer", manifest_verbalizer(r));
     json_object_set_new(m, "prompt", manifest_prompt(r));
     json_object_set_new(m, "demonstrations", manifest_demos(r));
@@ -1027,33 +1016,12 @@ static senti_status close_tmp(senti_atomic_file *a, FILE **f, bool keep, senti_e
     return SENTI_OK;
 }
 
-/* The default manifest path (output + ".manifest.json") into buf; NULL when none. */
-static const char *manifest_path(const senti_classify_params *p, char *buf, size_t cap)
-{
-    if (p->manifest_path || !p->output_path)
-        return p->manifest_path;
-    snprintf(buf, cap, "%s.manifest.json", p->output_path);
-    return buf;
-}
-
-/* No output may replace an input or another output (checked before anything is written). */
-static senti_status check_paths(const senti_classify_params *p, senti_err *err)
-{
-    char buf[4096];
-    const senti_path_role out[] = {{p->output_path, "predictions file"},
-                                   {p->jsonl_path, "JSON lines file"},
-                                   {manifest_path(p, buf, sizeof buf), "manifest"},
-                                   {p->prompts_path, "prompts file"}};
-    const senti_path_role in[] = {{p->input_path, "input"},         {p->train_path, "training file"},
-                                  {p->verbalizer_path, "verbalizer"}, {p->model_path, "model"},
-                                  {p->adapter_path, "adapter"}};
-    return senti_check_outputs(out, sizeof out / sizeof out[0], in, sizeof in / sizeof in[0], err);
-}
-
+/* The default manifest path (output + ".manifest.json") into buf; NULL when
+ * none: no output file, or predictions on standard output ("-"). */
 static senti_status write_manifest(run *r, senti_err *err)
 {
     char buf[4096];
-    const char *path = manifest_path(r->p, buf, sizeof buf);
+    const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
     if (!path)
         return SENTI_OK;
     senti_atomic_file a;
@@ -1076,6 +1044,8 @@ static void run_free(run *r)
     close_tmp(&r->jsonl_af, &r->jsonl, false, NULL);
     close_tmp(&r->prompts_af, &r->prompts, false, NULL);
     json_decref(r->manifest);
+    for (int i = 0; i < 3; i++)
+        free(r->cols[i]);
     senti_scorer_free(r->sc);
     senti_score_cache_close(r->cache);
     free(r->words_desc);
@@ -1112,10 +1082,11 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     senti_status s;
     if (!p->input_path || !p->verbalizer_path || (!p->model && !p->model_path))
         s = senti_err_set(err, SENTI_ERR_ARG, "classify: model, verbalizer and input are required");
-    else if (!(s = check_paths(p, err)))
+    else if (!(s = senti_pred_check_paths(p, err)) && !(s = senti_pred_layout_extra(p, r.extra_names, &r.layout, err)))
         s = senti_verbalizer_load(p->verbalizer_path, &r.verb, err);
     if (!s)
         s = validate_input(&r, &n_total, err);
+    r.n_total = n_total;
     if (!s && (s = open_model(&r, err)))
         r.sum.model_error = true;
     if (!s && p->adapter_path) {
@@ -1139,7 +1110,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     if (!s)
         s = open_tmp(p->jsonl_path, &r.jsonl_af, &r.jsonl, err);
     if (!s && r.out)
-        write_header(&r);
+        senti_pred_csv_header(r.out, &r.layout);
     if (!s)
         s = run_rows(&r, n_total, err);
     if (!s && p->calib == SENTI_CALIB_BATCH)

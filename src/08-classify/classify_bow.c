@@ -10,7 +10,6 @@
  * (demonstrations, calibration, a prompts file) are refused; the score cache
  * is not used.
  */
-#include <csv.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,12 +22,18 @@
 
 #include "00-base/base.h"
 #include "baseline_internal.h"
+#include "classify_out.h"
 
 typedef struct {
     const senti_classify_params *p;
     senti_baseline *b;
     senti_verbalizer *verb; /* NULL when none was given */
     int k;
+    senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
+    const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1];
+    const char **label_names;       /* [k] layout.labels */
+    char *cols[3];                  /* the input's text, label and id columns as found */
+    bool in_jsonl;
     senti_atomic_file out_af, jsonl_af;
     FILE *out, *jsonl;
     senti_classify_summary sum;
@@ -54,17 +59,7 @@ static senti_status check_params(const senti_classify_params *p, senti_err *err)
     if (p->prompts_path)
         return senti_err_set(err, SENTI_ERR_ARG, "%s: a baseline adapter has no prompts to write (--prompts)",
                              p->adapter_path);
-    char buf[4096];
-    const char *manifest = p->manifest_path;
-    if (!manifest && p->output_path) {
-        snprintf(buf, sizeof buf, "%s.manifest.json", p->output_path);
-        manifest = buf;
-    }
-    const senti_path_role out[] = {
-        {p->output_path, "predictions file"}, {p->jsonl_path, "JSON lines file"}, {manifest, "manifest"}};
-    const senti_path_role in[] = {
-        {p->input_path, "input"}, {p->verbalizer_path, "verbalizer"}, {p->adapter_path, "adapter"}};
-    return senti_check_outputs(out, 3, in, 3, err);
+    return senti_pred_check_paths(p, err);
 }
 
 /* A verbalizer, when given, names the adapter's labels in the adapter's order. */
@@ -86,97 +81,50 @@ static senti_status check_labels(bl_run *r, senti_err *err)
                          r->p->adapter_path, have, r->p->verbalizer_path, want);
 }
 
-static int label_index(const bl_run *r, const char *label)
+/* The adapter's label a gold value names (through the verbalizer's label_map
+ * when one was given), or NULL. */
+static const char *gold_label(const bl_run *r, const char *value)
 {
+    if (r->verb) {
+        long l = senti_verbalizer_find(r->verb, value);
+        return l < 0 ? NULL : senti_verbalizer_label(r->verb, (size_t)l);
+    }
     for (int j = 0; j < r->k; j++)
-        if (!strcmp(senti_baseline_label(r->b, j), label))
-            return j;
-    return -1;
+        if (!strcmp(senti_baseline_label(r->b, j), value))
+            return senti_baseline_label(r->b, j);
+    return NULL;
 }
 
-/* Stream the input once: rows parse, gold labels are the adapter's. */
-static senti_status validate_input(const bl_run *r, size_t *n_rows, senti_err *err)
+/* Stream the input once: rows parse, gold labels are the adapter's; the
+ * columns as found. */
+static senti_status validate_input(bl_run *r, size_t *n_rows, senti_err *err)
 {
     senti_dataset *d;
     senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
+    if (s)
+        return s;
     senti_row row;
     bool have;
     *n_rows = 0;
-    while (!s && !(s = senti_dataset_next(d, &row, &have, err)) && have) {
+    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
         (*n_rows)++;
-        if (row.label && label_index(r, row.label) < 0)
+        if (row.label && !gold_label(r, row.label)) {
             s = senti_err_set(err, SENTI_ERR_NOTFOUND,
                               "%s:%zu: label '%s' (first seen in data row %zu) is not a label of adapter %s",
-                              r->p->input_path, row.line, row.label, row.row, r->p->adapter_path);
+                              senti_input_name(r->p->input_path), row.line, row.label, row.row, r->p->adapter_path);
+            break;
+        }
     }
+    r->in_jsonl = senti_dataset_is_jsonl(d);
+    const char *cols[3] = {senti_dataset_text_col(d), senti_dataset_label_col(d), senti_dataset_id_col(d)};
+    for (int i = 0; i < 3 && !s; i++)
+        if (cols[i] && !(r->cols[i] = senti_xstrdup(cols[i])))
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     senti_dataset_close(d);
     return s;
 }
 
 /* ---- rows --------------------------------------------------------------------- */
-
-static void put_field(FILE *f, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, strlen(s));
-    else
-        fputs(s, f);
-    fputc(last ? '\n' : ',', f);
-}
-
-static senti_status write_header(bl_run *r, senti_err *err)
-{
-    put_field(r->out, "id", false);
-    put_field(r->out, "gold", false);
-    put_field(r->out, "pred", false);
-    for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < r->k; j++) {
-            const char *label = senti_baseline_label(r->b, j);
-            char *name = malloc(strlen(label) + 7);
-            if (!name)
-                return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-            sprintf(name, "%s%s", pass ? "raw_p_" : "p_", label);
-            put_field(r->out, name, false);
-            free(name);
-        }
-    put_field(r->out, "n_tokens", false);
-    put_field(r->out, "status", true);
-    return SENTI_OK;
-}
-
-static void write_csv_row(bl_run *r, const char *id, const char *gold, const char *pred, const double *prob)
-{
-    char buf[64];
-    put_field(r->out, id, false);
-    put_field(r->out, gold ? gold : "", false);
-    put_field(r->out, pred, false);
-    for (int pass = 0; pass < 2; pass++)
-        for (int j = 0; j < r->k; j++) {
-            snprintf(buf, sizeof buf, "%.9g", prob[j]);
-            put_field(r->out, buf, false);
-        }
-    put_field(r->out, "0", false);
-    put_field(r->out, "ok", true);
-}
-
-static void write_jsonl_row(bl_run *r, const char *id, const char *gold, const char *pred, const double *prob)
-{
-    json_t *o = json_object(), *pj = json_object(), *rj = json_object();
-    json_object_set_new(o, "id", json_string(id));
-    json_object_set_new(o, "gold", gold ? json_string(gold) : json_null());
-    json_object_set_new(o, "pred", json_string(pred));
-    for (int j = 0; j < r->k; j++) {
-        json_object_set_new(pj, senti_baseline_label(r->b, j), json_real(prob[j]));
-        json_object_set_new(rj, senti_baseline_label(r->b, j), json_real(prob[j]));
-    }
-    json_object_set_new(o, "p", pj);
-    json_object_set_new(o, "raw_p", rj);
-    json_object_set_new(o, "n_tokens", json_integer(0));
-    json_object_set_new(o, "status", json_string("ok"));
-    json_dumpf(o, r->jsonl, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    fputc('\n', r->jsonl);
-    json_decref(o);
-}
 
 /* One row: its distribution, the prediction (ties: the first label), the outputs. */
 static senti_status do_row(bl_run *r, const senti_row *row, double *prob, senti_err *err)
@@ -184,7 +132,7 @@ static senti_status do_row(bl_run *r, const senti_row *row, double *prob, senti_
     senti_baseline_predict(r->b, row->text, row->text_len, prob);
     for (int j = 0; j < r->k; j++)
         if (!isfinite(prob[j]))
-            return senti_err_set(err, SENTI_ERR_NOMEM, "%s:%zu: data row %zu: out of memory", r->p->input_path,
+            return senti_err_set(err, SENTI_ERR_NOMEM, "%s:%zu: data row %zu: out of memory", senti_input_name(r->p->input_path),
                                  row->line, row->row);
     const char *pred = senti_baseline_label(r->b, senti_argmax_row(prob, r->k));
     char num[32];
@@ -192,14 +140,19 @@ static senti_status do_row(bl_run *r, const senti_row *row, double *prob, senti_
     const char *id = row->id ? row->id : num;
     r->sum.n_rows++;
     r->sum.n_ok++;
-    if (row->label) {
+    const char *gold = row->label ? gold_label(r, row->label) : NULL;
+    if (gold) {
         r->sum.n_labelled++;
-        r->sum.n_correct += !strcmp(row->label, pred);
+        r->sum.n_correct += !strcmp(gold, pred);
     }
+    const char *extra[SENTI_CLASSIFY_MAX_KEEP + 1];
+    senti_pred_row_extra(r->p, row, r->layout.n_extra, extra);
+    const senti_pred_row pr = {.id = id, .gold = gold, .pred = pred, .p = prob, .raw = prob,
+                               .n_tokens = 0, .status = "ok", .extra = extra};
     if (r->out)
-        write_csv_row(r, id, row->label, pred, prob);
+        senti_pred_csv_row(r->out, &r->layout, &pr);
     if (r->jsonl)
-        write_jsonl_row(r, id, row->label, pred, prob);
+        senti_pred_jsonl_row(r->jsonl, &r->layout, &pr);
     return SENTI_OK;
 }
 
@@ -224,23 +177,14 @@ static senti_status run_rows(bl_run *r, size_t n_total, double t0, senti_err *er
 
 /* ---- manifest ---------------------------------------------------------------------- */
 
-static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
-
 static json_t *manifest_json(const bl_run *r)
 {
     const senti_classify_params *p = r->p;
-    json_t *m = json_object(), *data = json_object(), *labels = json_array(), *counts = json_object();
+    json_t *m = json_object(), *labels = json_array(), *counts = json_object();
     char sha[65];
     json_object_set_new(m, "senti_version", json_string(senti_version()));
     json_object_set_new(m, "model", json_null()); /* no language model */
-    json_object_set_new(data, "path", json_string(p->input_path));
-    json_object_set_new(data, "text_col", opt_str(p->data.text_col));
-    json_object_set_new(data, "label_col", opt_str(p->data.label_col));
-    json_object_set_new(data, "id_col", opt_str(p->data.id_col));
-    json_object_set_new(data, "limit", json_integer((json_int_t)p->data.limit));
-    json_object_set_new(data, "sample", json_integer((json_int_t)p->data.sample));
-    json_object_set_new(data, "sample_seed", json_integer((json_int_t)p->data.seed));
-    json_object_set_new(m, "data", data);
+    json_object_set_new(m, "data", senti_pred_manifest_input(&p->data, p->input_path, r->in_jsonl, r->cols, &r->layout));
     json_object_set_new(
         m, "verbalizer",
         r->verb ? json_pack("{s:s, s:s}", "path", p->verbalizer_path, "sha256", senti_verbalizer_sha256(r->verb))
@@ -267,11 +211,7 @@ static json_t *manifest_json(const bl_run *r)
 static senti_status write_manifest(const bl_run *r, senti_err *err)
 {
     char buf[4096];
-    const char *path = r->p->manifest_path;
-    if (!path && r->p->output_path) {
-        snprintf(buf, sizeof buf, "%s.manifest.json", r->p->output_path);
-        path = buf;
-    }
+    const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
     if (!path)
         return SENTI_OK;
     json_t *m = manifest_json(r);
@@ -298,6 +238,19 @@ static senti_status open_out(const char *path, senti_atomic_file *a, FILE **f, s
     return s;
 }
 
+/* The adapter's labels as the predictions file's probability columns. */
+static senti_status labels_layout(bl_run *r, senti_err *err)
+{
+    r->k = senti_baseline_n_labels(r->b);
+    if (!(r->label_names = malloc((size_t)r->k * sizeof *r->label_names)))
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (int j = 0; j < r->k; j++)
+        r->label_names[j] = senti_baseline_label(r->b, j);
+    r->layout.labels = r->label_names;
+    r->layout.n_labels = r->k;
+    return SENTI_OK;
+}
+
 static senti_status setup(bl_run *r, size_t *n_total, senti_err *err)
 {
     const senti_classify_params *p = r->p;
@@ -306,7 +259,9 @@ static senti_status setup(bl_run *r, size_t *n_total, senti_err *err)
     if (!s)
         s = senti_baseline_load(p->adapter_path, &r->b, err);
     if (!s)
-        r->k = senti_baseline_n_labels(r->b);
+        s = labels_layout(r, err);
+    if (!s)
+        s = senti_pred_layout_extra(p, r->extra_names, &r->layout, err);
     if (!s && p->verbalizer_path && !(s = senti_verbalizer_load(p->verbalizer_path, &r->verb, err)))
         s = check_labels(r, err);
     if (!s)
@@ -316,7 +271,7 @@ static senti_status setup(bl_run *r, size_t *n_total, senti_err *err)
     if (!s)
         s = open_out(p->jsonl_path, &r->jsonl_af, &r->jsonl, err);
     if (!s && r->out)
-        s = write_header(r, err);
+        senti_pred_csv_header(r->out, &r->layout);
     return s;
 }
 
@@ -350,5 +305,8 @@ senti_status senti_classify_baseline_run(const senti_classify_params *p, senti_c
         *sum = r.sum;
     senti_verbalizer_free(r.verb);
     senti_baseline_free(r.b);
+    free(r.label_names);
+    for (int i = 0; i < 3; i++)
+        free(r.cols[i]);
     return s;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "00-base/base.h"
 #include "senti/compare.h"
 
 #include "report_internal.h"
@@ -119,7 +120,11 @@ senti_status senti_results_load(const char *path, senti_results **out, senti_err
         path = buf;
     }
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    FILE *f = senti_open_input(path); /* "-": standard input */
+    if (!f)
+        return senti_err_set(err, SENTI_ERR_IO, "%s: %s", senti_input_name(path), strerror(errno));
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
     if (!root) {
         if (je.line < 1)
             return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, je.text);

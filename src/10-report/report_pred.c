@@ -140,7 +140,7 @@ bool senti_results_is_predictions(const senti_results *r) { return r && r->sourc
 /* First byte that is not white space (or a UTF-8 byte order mark); EOF if none. */
 static int first_byte(const char *path, senti_err *err, senti_status *s)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = senti_open_input(path); /* "-": standard input */
     if (!f) {
         *s = senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
         return EOF;

@@ -36,6 +36,7 @@ struct senti_experiment {
     senti_cell *cells;
     size_t n_cells;
     char **cell_names; /* [n_cells], owned */
+    size_t rows_limit, rows_sample; /* senti_experiment_set_rows overrides (0: none) */
 };
 
 const char *senti_strategy_kind_name(senti_strategy_kind k)
@@ -654,6 +655,16 @@ char *senti_cell_canonical_json(const senti_cell *c)
     return txt;
 }
 
+/* A cell's hash: the first 16 hex digits of the SHA-256 of its canonical JSON (freed here). */
+static void set_hash(senti_cell *c, char *canon)
+{
+    char hex[65];
+    senti_sha256_hex(canon, strlen(canon), hex);
+    free(canon);
+    memcpy(c->hash, hex, 16);
+    c->hash[16] = '\0';
+}
+
 static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t vi, size_t si, int shots,
                              uint64_t seed, size_t ci, size_t group, senti_err *err)
 {
@@ -675,11 +686,7 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
     c->name = x->cell_names[x->n_cells];
-    char hex[65];
-    senti_sha256_hex(canon, strlen(canon), hex);
-    free(canon);
-    memcpy(c->hash, hex, 16);
-    c->hash[16] = '\0';
+    set_hash(c, canon);
     x->n_cells++;
     return SENTI_OK;
 }
@@ -696,6 +703,31 @@ static size_t first_verbalizer(const senti_experiment *x, size_t di)
     while (vi + 1 < x->n_verbalizers && !dataset_uses(&x->datasets[di], &x->verbalizers[vi]))
         vi++;
     return vi;
+}
+
+senti_status senti_experiment_set_rows(senti_experiment *x, size_t limit, size_t sample, senti_err *err)
+{
+    for (size_t i = 0; i < x->n_datasets; i++) {
+        if (limit)
+            x->datasets[i].limit = limit;
+        if (sample)
+            x->datasets[i].sample = sample;
+    }
+    x->rows_limit = limit;
+    x->rows_sample = sample;
+    for (size_t i = 0; i < x->n_cells; i++) {
+        char *canon = senti_cell_canonical_json(&x->cells[i]);
+        if (!canon)
+            return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+        set_hash(&x->cells[i], canon);
+    }
+    return SENTI_OK;
+}
+
+void senti_experiment_rows_override(const senti_experiment *x, size_t *limit, size_t *sample)
+{
+    *limit = x->rows_limit;
+    *sample = x->rows_sample;
 }
 
 /* Cells of one (model, dataset, verbalizer, strategy). */

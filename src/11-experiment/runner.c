@@ -215,6 +215,26 @@ static int cell_done(const char *outdir, const senti_cell *c)
     return ok;
 }
 
+/* --resume: a cell whose manifest says it read another row selection (the
+ * experiment's limit/sample changed, or senti run --limit/--sample differ)
+ * would mix two selections in one results.json: refused. */
+static senti_status check_resume_rows(const char *outdir, const senti_cell *c, senti_err *err)
+{
+    char path[4096];
+    cell_path(path, sizeof path, outdir, c, "manifest.json");
+    json_t *o = json_load_file(path, 0, NULL), *d = json_object_get(o, "data");
+    json_t *lim = json_object_get(d, "limit"), *smp = json_object_get(d, "sample");
+    senti_status s = SENTI_OK;
+    if (json_is_integer(lim) && json_is_integer(smp) &&
+        ((size_t)json_integer_value(lim) != c->dataset->limit || (size_t)json_integer_value(smp) != c->dataset->sample))
+        s = senti_err_set(err, SENTI_ERR_ARG, "%s: this cell was run with limit %lld and sample %lld; resuming with "
+                          "limit %zu and sample %zu would mix two row selections (resume with the same --limit and "
+                          "--sample, or run into a new directory)", path, (long long)json_integer_value(lim),
+                          (long long)json_integer_value(smp), c->dataset->limit, c->dataset->sample);
+    json_decref(o);
+    return s;
+}
+
 static senti_status run_cell(const senti_experiment *x, const senti_run_params *p, const senti_cell *c,
                              exec_ctx *ctx, senti_err *err)
 {
@@ -272,6 +292,8 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     sum->n_cells = n;
     if (!s && p->resume)
         sweep_tmp(x, p->outdir);
+    for (size_t i = 0; !s && p->resume && i < n; i++)
+        s = check_resume_rows(p->outdir, senti_experiment_cell(x, i), err);
     for (size_t i = 0; !s && i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         int skip = p->resume && cell_done(p->outdir, c);
@@ -408,7 +430,9 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
     }
     for (size_t i = 0; i < senti_experiment_n_datasets(x); i++) {
         const senti_exp_dataset *d = senti_experiment_dataset(x, i);
-        json_t *o = json_pack("{s:s, s:s?, s:s}", "name", d->name, "split", d->split, "path", d->eval.path);
+        json_t *o = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I}", "name", d->name, "split", d->split, "path",
+                              d->eval.path, "limit", (json_int_t)d->limit, "sample", (json_int_t)d->sample,
+                              "sample_seed", (json_int_t)d->sample_seed);
         json_object_set_new(o, "sha256", senti_file_sha256(d->eval.path, sha, &e) ? json_null() : json_string(sha));
         /* rows read from the file: n + skipped of its first cell */
         for (size_t c = 0; c < senti_experiment_n_cells(x); c++) {
@@ -472,6 +496,11 @@ senti_status senti_run_write_results(const senti_experiment *x, const char *outd
                          ev->bootstrap, "seed", (json_int_t)ev->seed, "bins", ev->n_bins, "ci_level", ev->ci_level,
                          "manifest", manifest, "cells", cells, "groups", build_groups(x), "comparisons",
                          build_comparisons(x, cells), "timing", "total_seconds", seconds, "cells", timing_cells);
+        size_t limit, sample;
+        senti_experiment_rows_override(x, &limit, &sample);
+        if (root && (limit || sample))
+            json_object_set_new(json_object_get(root, "experiment"), "rows_override",
+                                json_pack("{s:I, s:I}", "limit", (json_int_t)limit, "sample", (json_int_t)sample));
         snprintf(path, sizeof path, "%s/results.json", outdir);
         s = root ? senti_run_write_json(root, path, err) : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }

@@ -108,4 +108,32 @@ bool senti_cli_out_open(const char *cmd, senti_cli_out *o, const char *path);
  * file dropped. Returns 0, or the exit code of a failed write (message printed). */
 int senti_cli_out_close(const char *cmd, senti_cli_out *o, bool keep);
 
+/* Progress of a long job on stderr (--progress auto|bar|lines|none):
+ *   bar    one line redrawn in place, at most twice a second;
+ *   lines  a plain log line every SENTI_CLI_PROGRESS_LINE_S seconds
+ *          ($SENTI_PROGRESS_INTERVAL overrides) and at the end of a job that
+ *          printed one (CI logs, files);
+ *   auto   bar when stderr is a terminal, else lines; none: nothing.
+ * Rates and ETAs come from a moving window of the last ~30 s of samples, so
+ * a slow start (model load, shared prefix) does not skew them for long. */
+typedef enum { SENTI_PROGRESS_AUTO, SENTI_PROGRESS_BAR, SENTI_PROGRESS_LINES, SENTI_PROGRESS_NONE } senti_progress_mode;
+#define SENTI_CLI_PROGRESS_LINE_S 10.0
+#define SENTI_CLI_PROGRESS_SAMPLES 64
+typedef struct {
+    senti_progress_mode mode;    /* BAR, LINES or NONE once resolved */
+    const char *what;            /* "rows" */
+    double last_draw, last_line; /* seconds of the last redraw / log line (-1: none yet) */
+    double interval;             /* seconds between log lines */
+    double t[SENTI_CLI_PROGRESS_SAMPLES]; /* the window: a ring of (seconds, done) samples */
+    size_t done[SENTI_CLI_PROGRESS_SAMPLES];
+    size_t n, head;
+} senti_cli_progress;
+
+/* --progress NAME into *mode; false for another value. */
+bool senti_cli_progress_opt(const char *arg, senti_progress_mode *mode);
+/* Resolve AUTO (isatty(stderr)) and reset. */
+void senti_cli_progress_init(senti_cli_progress *p, senti_progress_mode mode, const char *what);
+/* `done` of `total` (0: unknown) after `seconds`; draws when it is time. */
+void senti_cli_progress_update(senti_cli_progress *p, size_t done, size_t total, double seconds);
+
 #endif

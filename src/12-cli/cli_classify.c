@@ -18,9 +18,12 @@ static void usage(FILE *f, const senti_classify_params *d)
     fprintf(f,
             "usage: senti classify [-m MODEL] -v VERBALIZER -i INPUT.csv [options] [-o PREDICTIONS.csv]\n\n"
             "data:\n"
-            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180)\n"
-            "      --text-col NAME     text column (default: text, else sentence)\n"
-            "      --label-col NAME    gold label column (default: label if present)\n"
+            "  -i, --input FILE        CSV with a header row (UTF-8, RFC 4180), or JSON lines (FILE.jsonl,\n"
+            "                          one object per line); - reads standard input\n"
+            "      --input-format auto|csv|jsonl   (default auto: jsonl for .jsonl/.ndjson, else csv)\n"
+            "      --text-col NAME     text column or field (default: text, else sentence)\n"
+            "      --label-col NAME    gold label column or field (default: label if present)\n"
+            "      --text-field NAME, --label-field NAME   the same, named for JSON lines\n"
             "      --id-col NAME       id column (default: none; the row number is used)\n"
             "      --no-header         columns by 1-based number\n"
             "      --limit N           only the first N rows\n"
@@ -54,13 +57,20 @@ static void usage(FILE *f, const senti_classify_params *d)
             "output:\n"
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
-            "      --manifest FILE     manifest path\n"
+            "      --manifest FILE     manifest path (needed for one with -o -)\n"
+            "      --keep-cols C1,C2   copy these input columns into the outputs (after status)\n"
+            "      --keep-text         copy the text into the outputs, as column \"text\"\n"
             "      --prompts FILE      every scored prompt with its token ids (JSON lines)\n"
             "      --adapter FILE      apply a head (JSON) or LoRA (GGUF) adapter from senti finetune, or a\n"
             "                          baseline (majority, bow-logreg): no model is loaded (-m is not used)\n"
             "                          and -v is optional (if given, its labels must be the adapter's)\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
-            "  -q, --quiet             no progress bar\n",
+            "      --progress auto|bar|lines|none   progress on stderr: a bar redrawn twice a second,\n"
+            "                          or a log line every 10 s (default auto: bar on a terminal,\n"
+            "                          else lines)\n"
+            "  -q, --quiet             no progress (--progress none)\n"
+            "An output FILE of - is standard output (one output at most); the accuracy line then\n"
+            "goes to standard error.\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
 }
 
@@ -68,12 +78,14 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS
 };
 
 static const struct option long_opts[] = {
     {"input", required_argument, 0, 'i'}, {"text-col", required_argument, 0, O_TEXT},
     {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
+    {"text-field", required_argument, 0, O_TEXT}, {"label-field", required_argument, 0, O_LABEL},
+    {"input-format", required_argument, 0, O_INFMT}, {"progress", required_argument, 0, O_PROGRESS},
     {"no-header", no_argument, 0, O_NOHDR}, {"limit", required_argument, 0, O_LIMIT},
     {"sample", required_argument, 0, O_SAMPLE}, {"sample-seed", required_argument, 0, O_SSEED},
     {"verbalizer", required_argument, 0, 'v'}, {"template", required_argument, 0, O_TMPL},
@@ -91,27 +103,16 @@ static const struct option long_opts[] = {
     {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
+    {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
-typedef struct {
-    double last;
-} progress_state;
-
-/* A one-line bar on stderr, redrawn at most 10 times a second. */
-static void progress(void *user, size_t done, size_t total, double seconds)
+/* The library's progress callback into the stderr renderer (cli.h). */
+static void on_progress(void *user, size_t done, size_t total, double seconds)
 {
-    progress_state *ps = user;
-    if (seconds - ps->last < 0.1 && done != total)
-        return;
-    ps->last = seconds;
-    double rate = seconds > 0 ? (double)done / seconds : 0.0;
-    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0.0;
-    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : 0;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu rows  %.1f rows/s  ETA %.0fs ", fill,
-            "##############################", width - fill, "", done, total, rate, eta);
-    if (done == total)
-        fputc('\n', stderr);
+    senti_cli_progress_update(user, done, total, seconds);
 }
+
+static bool is_stdout(const char *path) { return path && !strcmp(path, "-"); }
 
 static int bad_value(const char *opt, const char *val)
 {
@@ -124,9 +125,39 @@ static int bad_value(const char *opt, const char *val)
 typedef struct {
     senti_classify_params p;
     const char *cf[64];
-    bool quiet;
     bool model_given; /* -m on the command line: said to be unused with a baseline adapter */
+    const char *keep[SENTI_CLASSIFY_MAX_KEEP]; /* --keep-cols, split; point into keep_buf */
+    char *keep_buf;
+    senti_progress_mode progress;
 } classify_opts;
+
+/* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
+ * an empty name or too many (reported). */
+static bool keep_cols_opt(classify_opts *o, senti_classify_params *p, const char *arg)
+{
+    free(o->keep_buf);
+    if (!(o->keep_buf = strdup(arg)))
+        return false;
+    size_t n = 0;
+    char *save = NULL, *tok = o->keep_buf;
+    for (const char *c = arg; *c; c++)
+        if (*c == ',' && (c == arg || c[1] == '\0' || c[1] == ','))
+            tok = NULL;
+    for (char *name = tok ? strtok_r(tok, ",", &save) : NULL; name; name = strtok_r(NULL, ",", &save)) {
+        if (n == SENTI_CLASSIFY_MAX_KEEP) {
+            fprintf(stderr, "senti classify: --keep-cols: more than %d columns\n", SENTI_CLASSIFY_MAX_KEEP);
+            return false;
+        }
+        o->keep[n++] = name;
+    }
+    if (!n) {
+        fprintf(stderr, "senti classify: --keep-cols: '%s': an empty column name\n", arg);
+        return false;
+    }
+    p->data.keep_cols = o->keep;
+    p->data.n_keep_cols = n;
+    return true;
+}
 
 /* The command line into o. Returns -1 to go on and run, else the exit code
  * (--help, or a usage error already reported). */
@@ -135,7 +166,6 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     senti_classify_params p = senti_classify_default_params();
     const char **cf = o->cf;
     size_t n_cf = 0;
-    bool quiet = false;
     long long v;
     int c, ix;
     p.model_path = senti_cli_default_model();
@@ -148,6 +178,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_TEXT: p.data.text_col = p.train_data.text_col = optarg; break;
         case O_LABEL: p.data.label_col = p.train_data.label_col = optarg; break;
         case O_ID: p.data.id_col = p.train_data.id_col = optarg; break;
+        case O_INFMT: if (senti_data_format_parse(optarg, &p.data.format, NULL)) return bad_value("input-format", optarg); break;
         case O_NOHDR: p.data.no_header = p.train_data.no_header = true; break;
         case O_LIMIT: if (!senti_cli_int("classify", "limit", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.limit = (size_t)v; break;
         case O_SAMPLE: if (!senti_cli_int("classify", "sample", optarg, 1, LLONG_MAX, &v)) return SENTI_EXIT_USAGE; p.data.sample = (size_t)v; break;
@@ -182,7 +213,10 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_PROMPTS: p.prompts_path = optarg; break;
         case O_ADAPTER: p.adapter_path = optarg; break;
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
-        case 'q': quiet = true; break;
+        case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
+        case O_KEEP_TEXT: p.keep_text = true; break;
+        case 'q': o->progress = SENTI_PROGRESS_NONE; break;
+        case O_PROGRESS: if (!senti_cli_progress_opt(optarg, &o->progress)) return bad_value("progress", optarg); break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
         }
@@ -201,14 +235,21 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     }
     if (p.train_path && !strcmp(p.train_path, p.input_path))
         p.demos.same_file = true;
+    if (is_stdout(p.output_path) && !p.manifest_path)
+        fprintf(stderr, "senti classify: note: predictions on standard output, so no manifest is written "
+                "(--manifest FILE writes one)\n");
     o->p = p;
-    o->quiet = quiet;
     return -1;
 }
 
-/* The one-line summary on stderr and the accuracy line on stdout. */
+/* The one-line summary on stderr and the accuracy line on stdout (on stderr
+ * when an output goes to stdout). */
 static void print_summary(const senti_classify_params *p, const senti_classify_summary *sum)
 {
+    FILE *acc = is_stdout(p->output_path) || is_stdout(p->jsonl_path) || is_stdout(p->manifest_path) ||
+                        is_stdout(p->prompts_path)
+                    ? stderr
+                    : stdout;
     fprintf(stderr, "rows = %zu (ok %zu, truncated %zu, errors %zu), %.1f rows/s, %zu tokens decoded", sum->n_rows,
             sum->n_rows - sum->n_truncated - sum->n_errors, sum->n_truncated, sum->n_errors,
             sum->seconds > 0 ? (double)sum->n_rows / sum->seconds : 0.0, sum->n_tokens);
@@ -216,25 +257,29 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
         fprintf(stderr, ", %zu prompts from the score cache", sum->n_cached);
     fputc('\n', stderr);
     if (sum->n_labelled)
-        printf("accuracy = %.4f (%zu/%zu)\n", (double)sum->n_correct / (double)sum->n_labelled, sum->n_correct,
-               sum->n_labelled);
+        fprintf(acc, "accuracy = %.4f (%zu/%zu)\n", (double)sum->n_correct / (double)sum->n_labelled,
+                sum->n_correct, sum->n_labelled);
 }
 
 int senti_cmd_classify(int argc, char **argv)
 {
-    classify_opts o;
+    classify_opts o = {0};
     int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
+    if (rc >= 0) {
+        free(o.keep_buf);
         return rc;
+    }
     senti_classify_params p = o.p;
-    progress_state ps = {-1.0};
-    if (!o.quiet && isatty(STDERR_FILENO)) {
-        p.progress = progress;
-        p.progress_user = &ps;
+    senti_cli_progress prog;
+    senti_cli_progress_init(&prog, o.progress, "rows");
+    if (prog.mode != SENTI_PROGRESS_NONE) {
+        p.progress = on_progress;
+        p.progress_user = &prog;
     }
     senti_classify_summary sum;
     senti_err err = {0};
     senti_status s = senti_classify_run(&p, &sum, &err);
+    free(o.keep_buf);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));
         return senti_cli_exit(s, sum.model_error);

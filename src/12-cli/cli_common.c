@@ -148,3 +148,95 @@ int senti_cli_out_close(const char *cmd, senti_cli_out *o, bool keep)
     fprintf(stderr, "senti %s: %s\n", cmd, e.msg);
     return senti_cli_exit(SENTI_ERR_IO, false);
 }
+
+/* ---- progress ----------------------------------------------------------------- */
+
+bool senti_cli_progress_opt(const char *arg, senti_progress_mode *mode)
+{
+    static const char *const names[] = {"auto", "bar", "lines", "none"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(arg, names[i])) {
+            *mode = (senti_progress_mode)i;
+            return true;
+        }
+    return false;
+}
+
+void senti_cli_progress_init(senti_cli_progress *p, senti_progress_mode mode, const char *what)
+{
+    memset(p, 0, sizeof *p);
+    if (mode == SENTI_PROGRESS_AUTO)
+        mode = isatty(STDERR_FILENO) ? SENTI_PROGRESS_BAR : SENTI_PROGRESS_LINES;
+    p->mode = mode;
+    p->what = what;
+    p->last_draw = p->last_line = -1.0;
+    const char *iv = getenv("SENTI_PROGRESS_INTERVAL");
+    double v;
+    p->interval = iv && !senti_parse_real(iv, 0.01, 3600.0, &v, NULL) ? v : SENTI_CLI_PROGRESS_LINE_S;
+}
+
+/* Rate over the window: from the oldest sample no older than 30 s to now; 0 when unknown. */
+static double window_rate(const senti_cli_progress *p, size_t done, double now)
+{
+    for (size_t k = p->n; k > 0; k--) {
+        size_t i = (p->head + SENTI_CLI_PROGRESS_SAMPLES - k) % SENTI_CLI_PROGRESS_SAMPLES;
+        if (now - p->t[i] <= 30.0 && now > p->t[i] && done > p->done[i])
+            return (double)(done - p->done[i]) / (now - p->t[i]);
+    }
+    return 0.0;
+}
+
+static void add_sample(senti_cli_progress *p, size_t done, double now)
+{
+    p->t[p->head] = now;
+    p->done[p->head] = done;
+    p->head = (p->head + 1) % SENTI_CLI_PROGRESS_SAMPLES;
+    if (p->n < SENTI_CLI_PROGRESS_SAMPLES)
+        p->n++;
+}
+
+/* "ETA 4m05s", "ETA 12s", or "ETA ?" before the window has a rate. */
+static void fmt_eta(char *buf, size_t cap, double rate, size_t done, size_t total)
+{
+    if (!(rate > 0) || !total || done >= total) {
+        snprintf(buf, cap, done >= total && total ? "done" : "ETA ?");
+        return;
+    }
+    double s = (double)(total - done) / rate;
+    if (s >= 3600)
+        snprintf(buf, cap, "ETA %dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else if (s >= 60)
+        snprintf(buf, cap, "ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, cap, "ETA %.0fs", s);
+}
+
+void senti_cli_progress_update(senti_cli_progress *p, size_t done, size_t total, double seconds)
+{
+    bool end = total && done >= total;
+    if (p->mode == SENTI_PROGRESS_NONE || (p->mode == SENTI_PROGRESS_BAR && !end && seconds - p->last_draw < 0.5) ||
+        (p->mode == SENTI_PROGRESS_LINES && !end && p->last_line >= 0 && seconds - p->last_line < p->interval))
+        return;
+    if (p->mode == SENTI_PROGRESS_LINES && end && p->last_line <= 0)
+        return; /* a job shorter than one interval: its summary line says it all */
+    double rate = window_rate(p, done, seconds);
+    add_sample(p, done, seconds);
+    char eta[32];
+    fmt_eta(eta, sizeof eta, rate, done, total);
+    if (p->mode == SENTI_PROGRESS_LINES) {
+        if (p->last_line < 0 && !end && seconds < p->interval) {
+            p->last_line = 0.0; /* the first line after one interval */
+            return;
+        }
+        p->last_line = seconds;
+        fprintf(stderr, "progress: %zu/%zu %s (%.0f%%), %.1f %s/s, %s, %.0fs elapsed\n", done, total, p->what,
+                total ? 100.0 * (double)done / (double)total : 0.0, rate, p->what, eta, seconds);
+        return;
+    }
+    p->last_draw = seconds;
+    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : 0;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu %s  %.1f %s/s  %s \033[K", fill, "##############################",
+            width - fill, "", done, total, p->what, rate, p->what, eta);
+    if (end)
+        fputc('\n', stderr);
+}

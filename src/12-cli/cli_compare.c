@@ -7,8 +7,8 @@
  *
  * Paired mode prints both runs' metrics, the bootstrap CIs of B - A, McNemar's
  * test and one line starting "verdict: ". Aggregate mode reads each run's
- * manifest (RUN.manifest.json next to RUN.csv, else manifest.json in its
- * folder), takes the value at KEY (dotted path, e.g. params.shots) as the group
+ * manifest (run_manifest: RUN.csv.manifest.json as classify writes it, else
+ * RUN.manifest.json, else manifest.json in its folder), takes the value at KEY (dotted path, e.g. params.shots) as the group
  * and prints mean, sd, min, max and worst case of every metric per group.
  * Exit codes: 0 ok, 2 usage or input error (files that do not match), 4 internal.
  */
@@ -45,7 +45,10 @@ static void compare_usage(FILE *f)
             "  --bins N                calibration bins (%d)\n"
             "  --threads N             bootstrap threads (all)\n"
             "  --aggregate             summarise many runs\n"
-            "  --group-by KEY          manifest field that groups runs (dotted path)\n"
+            "  --group-by KEY          manifest field that groups runs (dotted path, e.g.\n"
+            "                          demonstrations.shots); the manifest of RUN.csv is\n"
+            "                          RUN.csv.manifest.json, else RUN.manifest.json, else\n"
+            "                          manifest.json in its folder\n"
             "  --gold-col, --pred-col, --id-col, --status-col, --prob-prefix, --prob-cols,\n"
             "  --tol X  --renormalize  as in senti eval\n"
             "Rows are matched by id when both files have an id column, else by position.\n",
@@ -177,26 +180,44 @@ static int run_paired(const cmp_opts *o, const char *pa, const char *pb, FILE *f
 
 /* ---- many runs ------------------------------------------------------------------------ */
 
-/* The group of a run: value at dotted `key` of its manifest; owned string. */
-static char *run_group(const char *csv, const char *key)
+/* The manifest of a run, loaded: RUN.csv.manifest.json (what `senti classify
+ * -o RUN.csv` writes), else RUN.manifest.json (the name used before classify
+ * wrote the former; kept as a fallback), else manifest.json in the run's
+ * folder (an experiment cell). NULL when none is there or none parses. */
+static json_t *run_manifest(const char *csv)
 {
-    if (!key)
-        return strdup("all");
     size_t n = strlen(csv);
     char *path = malloc(n + 32);
     if (!path)
         return NULL;
-    strcpy(path, csv);
-    if (n > 4 && !strcmp(path + n - 4, ".csv"))
-        path[n - 4] = '\0';
-    strcat(path, ".manifest.json");
-    json_t *root = json_load_file(path, 0, NULL);
-    if (!root) {
-        char *slash = strrchr(strcpy(path, csv), '/');
-        strcpy(slash ? slash + 1 : path, "manifest.json");
+    json_t *root = NULL;
+    for (int step = 0; step < 3 && !root; step++) {
+        strcpy(path, csv);
+        if (step == 1 && n > 4 && !strcmp(path + n - 4, ".csv"))
+            path[n - 4] = '\0';
+        if (step < 2) {
+            strcat(path, ".manifest.json");
+        } else {
+            char *slash = strrchr(path, '/');
+            strcpy(slash ? slash + 1 : path, "manifest.json");
+        }
         root = json_load_file(path, 0, NULL);
     }
     free(path);
+    return root;
+}
+
+/* The group of a run: value at dotted `key` of its manifest; owned string
+ * ("(missing)" with a note on stderr when the run has no manifest or the
+ * manifest lacks the key). */
+static char *run_group(const char *csv, const char *key)
+{
+    if (!key)
+        return strdup("all");
+    json_t *root = run_manifest(csv);
+    if (!root)
+        fprintf(stderr, "senti compare: note: %s: no manifest (%s.manifest.json or manifest.json beside it); "
+                "group (missing)\n", csv, csv);
     json_t *v = root;
     char *keys = strdup(key), *save = NULL;
     for (char *part = strtok_r(keys, ".", &save); v && part; part = strtok_r(NULL, ".", &save))

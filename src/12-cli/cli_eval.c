@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "00-base/numparse.h"
 #include "cli.h"
 #include "senti/calibrate.h"
 #include "senti/metrics.h"
@@ -257,9 +258,10 @@ static void csv_row(FILE *f, const char *metric, const char *label, double v, do
             fputs(*p == '"' ? "\"\"" : (char[]){*p, 0}, f);
         fputc('"', f);
     }
-    fprintf(f, ",%.17g,", v);
+    char a[32], b[32];
+    fprintf(f, ",%s,", senti_fmt_real(v, a, sizeof a)); /* shortest decimal that reads back exactly */
     if (!isnan(lo))
-        fprintf(f, "%.17g,%.17g\n", lo, hi);
+        fprintf(f, "%s,%s\n", senti_fmt_real(lo, a, sizeof a), senti_fmt_real(hi, b, sizeof b));
     else
         fprintf(f, ",\n");
 }

@@ -331,6 +331,7 @@ static json_t *config_json(const ft_opts *o, senti_model *m, size_t n_tr, size_t
     json_object_set_new(c, "shots_per_class", json_integer((json_int_t)o->per_class));
     json_object_set_new(c, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(c, "val_frac", json_real(o->val_frac));
+    /* rows given to the method; the head splits its n_train again to choose lambda (summary) */
     json_object_set_new(c, "n_train", json_integer((json_int_t)n_tr));
     json_object_set_new(c, "n_val", json_integer((json_int_t)n_va));
     json_object_set_new(c, "template", o->pp.tmpl ? json_string(o->pp.tmpl) : json_null());
@@ -390,12 +391,15 @@ static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
         senti_head_free(h);
         return senti_cli_exit(s, false);
     }
-    json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda, "n_train",
-                            (int)info.n_train, "n_val", (int)info.n_val, "train_loss", info.train_loss, "train_acc",
-                            info.train_acc, "iterations", info.iterations, "seconds", now_s() - r->t0);
+    /* lambda is chosen on a train/validation split of the rows, then the head is refit on all of them */
+    json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda,
+                            "n_rows", (int)rows->n, "lambda_train", (int)info.n_train, "lambda_val",
+                            (int)info.n_val, "train_loss", info.train_loss, "train_acc", info.train_acc, "iterations",
+                            info.iterations, "seconds", now_s() - r->t0);
     log_json(r, sum);
-    printf("head: lambda = %g, train accuracy = %.1f%% (%zu rows, %d features), %.1f s -> %s\n", h->lambda,
-           100.0 * info.train_acc, rows->n, d, now_s() - r->t0, o->output);
+    printf("head: lambda = %g (chosen on %zu train / %zu validation rows), train accuracy = %.1f%% on all %zu "
+           "rows, %d features, %.1f s -> %s\n", h->lambda, info.n_train, info.n_val, 100.0 * info.train_acc,
+           rows->n, d, now_s() - r->t0, o->output);
     senti_head_free(h);
     return SENTI_EXIT_OK;
 }
@@ -487,6 +491,10 @@ static int parse_args(int argc, char **argv, ft_opts *o)
     }
     if (o->C > 0 && strcmp(o->method, "bow-logreg")) {
         fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
+        return SENTI_EXIT_USAGE;
+    }
+    if (!strcmp(o->output, "-")) { /* an adapter and its training log are files, never a stream */
+        fprintf(stderr, "senti finetune: -o -: the adapter must be a file (its log goes beside it)\n");
         return SENTI_EXIT_USAGE;
     }
     const senti_path_role out = {o->output, "adapter"},

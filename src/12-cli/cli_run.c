@@ -1,6 +1,6 @@
 /*
  * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]
- *              [--shard I/N] [--unit-rows R]`.
+ *              [--shard I/N] [--unit-rows R] [--limit N] [--sample N]`.
  *
  * Runs every cell of an experiment (senti/runner.h); with --shard, only the
  * I-th of N parts of its row scoring (senti/shard.h, then `senti merge`);
@@ -63,6 +63,10 @@ static void usage(FILE *f)
           "  --unit-rows R      under mpirun: rows per work unit handed to a rank, a multiple of 64\n"
           "                     (default 512)\n"
           "under mpirun -n N (N > 1): rank 0 hands out work units, ranks 1..N-1 score them (docs/scale.md)\n"
+          "  --limit N          every dataset: only the first N rows (replaces the experiment's)\n"
+          "  --sample N         every dataset: a seeded sample of N rows (replaces the experiment's);\n"
+          "                     both are recorded in the manifests and results.json, and --resume\n"
+          "                     refuses an OUTDIR run with another selection\n"
           "exit codes: 0 ok, 2 usage/input error, 3 model error, 4 internal error\n"
           "format of EXPERIMENT: docs/experiments.md\n",
           f);
@@ -120,7 +124,9 @@ int senti_cmd_run(int argc, char **argv)
     static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
                                           {"list", no_argument, 0, 'l'},         {"threads", required_argument, 0, 't'},
                                           {"shard", required_argument, 0, 's'},  {"unit-rows", required_argument, 0, 'u'},
+                                          {"limit", required_argument, 0, 'L'},  {"sample", required_argument, 0, 'S'},
                                           {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    long long limit = 0, sample = 0;
     senti_run_params p = senti_run_default_params();
     const char *outdir = NULL;
     int list = 0, c;
@@ -142,6 +148,8 @@ int senti_cmd_run(int argc, char **argv)
                 return SENTI_EXIT_USAGE;
             }
             break;
+        case 'L': if (!senti_cli_int("run", "limit", optarg, 1, 100000000, &limit)) return SENTI_EXIT_USAGE; break;
+        case 'S': if (!senti_cli_int("run", "sample", optarg, 1, 100000000, &sample)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
         default: usage(stderr); return SENTI_EXIT_USAGE;
         }
@@ -150,9 +158,15 @@ int senti_cmd_run(int argc, char **argv)
         usage(stderr);
         return SENTI_EXIT_USAGE;
     }
+    if (outdir && !strcmp(outdir, "-")) {
+        fprintf(stderr, "senti run: -o -: the results are a directory, not a stream\n");
+        return SENTI_EXIT_USAGE;
+    }
     senti_experiment *x;
     senti_err e;
     senti_status s = senti_experiment_load(argv[optind], &x, &e);
+    if (!s && (limit || sample) && (s = senti_experiment_set_rows(x, (size_t)limit, (size_t)sample, &e)))
+        senti_experiment_free(x);
     if (s) {
         fprintf(stderr, "senti run: %s\n", e.msg);
         return senti_cli_exit(s, false);

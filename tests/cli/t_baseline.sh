@@ -99,6 +99,14 @@ grep -q "^| smollm2.demo.demo.zs.k0.none | baseline.demo.demo.bow.k0.s[12].none 
     "$tmp/report.md" || fail "zero-shot row: $(grep -A8 'best baseline' "$tmp/report.md")"
 grep -q 'id="baseline-table"' "$tmp/report.html" || fail "no baseline table in the HTML"
 
+# ---- the baseline path writes through the classifier's own writers: stdout, pass-through columns ----
+(cd "$tmp" && "$OLDPWD/$SENTI" classify --adapter bow.json -i "$OLDPWD/datasets/demo.csv" --id-col id --limit 5 \
+    --keep-text -o - > stdout.csv 2> stdout.err) || fail "baseline classify -o -: $(cat "$tmp/stdout.err")"
+[ ! -e "$tmp/-.manifest.json" ] || fail "baseline -o - wrote ./-.manifest.json"
+head -1 "$tmp/stdout.csv" | grep -qx "id,gold,pred,p_negative,p_positive,raw_p_negative,raw_p_positive,n_tokens,status,text" ||
+    fail "baseline --keep-text header: $(head -1 "$tmp/stdout.csv")"
+cmp <(cut -d, -f1-9 "$tmp/stdout.csv") <(head -6 "$tmp/pred.csv") || fail "baseline -o - rows differ from the file run"
+
 # ---- a seeded split of one file: the baseline trains only on rows the test sample leaves ----
 cat > "$tmp/split.json" <<JSON
 {"name": "split", "models": [{"name": "m", "path": "$tmp/no-such-model.gguf"}],

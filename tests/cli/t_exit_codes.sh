@@ -35,7 +35,7 @@ cat > "$T/multi.json" <<'JSON'
 {"name": "multi", "labels": {"negative": ["thoroughly disappointing"], "positive": ["Positive"]},
  "template": "Review: {text}\nSentiment:"}
 JSON
-expect 3 "single-token label words" finetune -m "$MODEL" -v "$T/multi.json" --train datasets/demo.csv \
+expect 3 "label word \"thoroughly disappointing\" of label 'negative' is [2-9] tokens; LoRA training supports single-token label words only" finetune -m "$MODEL" -v "$T/multi.json" --train datasets/demo.csv \
     --method lora --shots-per-class 4 -o "$T/a.gguf" -q
 
 # input errors stay 2 in each
