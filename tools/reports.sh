@@ -6,8 +6,10 @@
 #   tweeteval      experiments/tweeteval.json      results/tweeteval/  reports/tweeteval.{html,md}
 #   finetune-sst2  experiments/finetune-sst2.json  results/finetune/   reports/finetune-sst2.{html,md}
 #                  (adapters trained first by tools/finetune_acceptance.sh)
+#   leaderboard    experiments/leaderboard.json    results/leaderboard/ reports/leaderboard.{html,md}
+#                  (and the README's pivot table, tools/leaderboard_table.py)
 #
-#   tools/reports.sh [NAME ...]        (default: all three)
+#   tools/reports.sh [NAME ...]        (default: all four)
 #
 # Runs resume: finished cells are kept and the score
 # cache answers every prompt already scored, so an interrupted regeneration
@@ -18,13 +20,15 @@ cd "$(dirname "$0")/.."
 SENTI=${SENTI:-build/senti}
 THREADS=${THREADS:-2}
 export SENTI_MODEL_DIR=${MODEL_DIR:-models} SENTI_DATASETS=${SENTI_DATASETS:-../shared/datasets}
-names=${*:-cbu-sst2 tweeteval finetune-sst2}
+names=${*:-cbu-sst2 tweeteval finetune-sst2 leaderboard}
 outdir() { case $1 in cbu-sst2) echo results/cbu ;; finetune-sst2) echo results/finetune ;; *) echo "results/$1" ;; esac; }
 for name in $names; do
     out=$(outdir "$name")
     case $name in
     cbu-sst2) "$SENTI" run experiments/cbu-sst2.json -o "$out" --resume --threads "$THREADS" ;;
     tweeteval) "$SENTI" run experiments/tweeteval.json -o "$out" --resume --threads "$THREADS" ;;
+    leaderboard) "$SENTI" run experiments/leaderboard.json -o "$out" --resume --threads "$THREADS"
+                 python3 tools/leaderboard_table.py experiments/leaderboard.json "$out" --readme README.md ;;
     finetune-sst2) SENTI=$SENTI THREADS=$THREADS tools/finetune_acceptance.sh "$out" ;;
     *) echo "reports: unknown report '$name'" >&2; exit 2 ;;
     esac
@@ -33,6 +37,7 @@ done
 SENTI=$SENTI tools/readme_tables.sh $(for name in $names; do
     case $name in
     cbu-sst2) echo "sst2=$(outdir "$name"):0,4,8" ;;
+    leaderboard) ;; # its README table is the pivot above
     *) echo "$name=$(outdir "$name")" ;;
     esac
 done)
