@@ -1,8 +1,10 @@
 /*
- * fuzz_csv.c - the CSV dataset reader (libcsv underneath): streaming with
+ * fuzz_csv.c - the dataset reader: CSV (libcsv underneath) streaming with
  * the default parameters, then headerless and lenient with a tiny read size
- * (records cut across chunk boundaries), then the in-memory loader with a
- * seeded sample (one extra pass) and the row counter.
+ * (records cut across chunk boundaries), then the same bytes as JSON lines
+ * (jansson, one record per line) with a tiny read size and a kept column,
+ * then the in-memory loader with a seeded sample and its rest (one extra
+ * pass each) and the row counter.
  *
  * Every returned row must keep the contract: text_len is the length of a
  * NUL-free string, rows are numbered 1, 2, ... and lines never go backwards.
@@ -49,6 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stream(path, &p);
 
     p = senti_dataset_default_params();
+    p.format = SENTI_DATA_JSONL;
+    p.chunk_size = 1 + size % 13;
+    const char *keep[] = {"id"};
+    p.keep_cols = keep;
+    p.n_keep_cols = size % 2;
+    stream(path, &p);
+
+    p = senti_dataset_default_params();
     p.chunk_size = 1 + size % 5;
     p.sample = 3;
     p.seed = size;
@@ -57,6 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_require(ex->n <= 3, "sample larger than asked");
         senti_examples_free(ex);
     }
+    p.sample_rest = true;
+    if (senti_examples_load(path, &p, &ex, NULL) == SENTI_OK)
+        senti_examples_free(ex);
+    p.sample_rest = false;
     size_t n_rows;
     (void)senti_dataset_count(path, &p, &n_rows, NULL);
     return 0;
