@@ -25,6 +25,7 @@
 #include "senti/verbalizer.h"
 #include "senti/finetune.h"
 #include "senti/scorecache.h"
+#include "senti/quant.h"
 
 #include "00-base/base.h"
 #include "baseline_internal.h"
@@ -990,6 +991,7 @@ static void build_manifest(run *r, json_t *calib)
     json_object_set_new(calib, "bias", bias);
     json_object_set_new(m, "calibration", calib);
     json_object_set_new(m, "threads", json_integer(senti_get_threads()));
+    json_object_set_new(m, "kernels", json_string(senti_isa_name(senti_isa_active())));
     json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
     json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",
                                                              senti_adapter_kind(r->adapter)) : json_null());
