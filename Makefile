@@ -24,7 +24,7 @@ OPT     ?= -O2
 # level the running CPU supports (src/01-tensor/quant_dispatch.c). OPT comes
 # after ARCH, so OPT="-O2 -march=native" still builds everything for the
 # build machine (not portable then).
-ARCH    ?= -march=x86-64
+ARCH    ?= -march=x86-64-v2
 PYTHON  ?= python3
 VERSION := 0.1.0
 SOMAJOR := 0
