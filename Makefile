@@ -8,7 +8,8 @@
 #   make bench      speed side by side with the llama.cpp peer (ratios)
 #   make fuzz       every fuzz harness for FUZZ_SECONDS (default 60) each with
 #                   libFuzzer (clang); FUZZ=name runs one. Installs clang first.
-#   make install    PREFIX=/usr/local, with a pkg-config file
+#   make install    PREFIX=/usr/local, with a pkg-config file (portable: the
+#                   kernels are picked at run time, see README "Portable binaries")
 #
 # Variables: BUILD (object dir), OPT, ARCH, WERROR=1 (default under CI), PREFIX, MPI=0|1
 #            (default 1 when mpicc is found: mpirun -n N senti run),
