@@ -2,7 +2,8 @@
 # Portable builds and kernel levels (src/01-tensor/quant_dispatch.c): the
 # level is reported and can be forced lower, an unknown or unsupported level
 # is refused; SENTI_ISA=scalar gives the same predictions as the default
-# (f32 path: the same bytes; q8 path: within the documented tolerance); the
+# (f32 path: the same bytes; q8 path: within the documented tolerance, and
+# not from the default level's score cache); the
 # objects built for baseline x86-64 hold no AVX or AVX-512 instruction, the
 # AVX2 kernels no AVX-512 one.
 set -euo pipefail
@@ -35,8 +36,11 @@ grep -q "\"kernels\": \"$best\"" "$tmp/best.json" || fail "manifest does not rec
 grep -q '"kernels": "scalar"' "$tmp/scalar.json" || fail "manifest does not record kernels scalar"
 # q8 path: legacy-type dots differ by summation order, which can flip the
 # rounding of the next layer's 8-bit activations (README: max |dp| 0.1).
-SENTI_MATMUL=q8 "$SENTI" classify "${base[@]}" --limit 3 -o "$tmp/q8best.csv" >/dev/null 2>&1
-SENTI_MATMUL=q8 SENTI_ISA=scalar "$SENTI" classify "${base[@]}" --limit 3 -o "$tmp/q8scalar.csv" >/dev/null 2>&1
+# The score cache keys q8 scores by level: a scalar run finds none of the default's.
+SENTI_MATMUL=q8 "$SENTI" classify "${base[@]}" --limit 3 --score-cache "$tmp/cache" -o "$tmp/q8best.csv" >/dev/null 2>&1
+SENTI_MATMUL=q8 SENTI_ISA=scalar "$SENTI" classify "${base[@]}" --limit 3 --score-cache "$tmp/cache" \
+    -o "$tmp/q8scalar.csv" 2> "$tmp/q8scalar.err" >/dev/null
+grep -q ', 0 prompts from the score cache' "$tmp/q8scalar.err" || fail "q8 cache shared across levels: $(cat "$tmp/q8scalar.err")"
 python3 - "$tmp/q8best.csv" "$tmp/q8scalar.csv" <<'PY' || fail "q8 path: scalar vs default beyond tolerance"
 import csv, sys
 a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
