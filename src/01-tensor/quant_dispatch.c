@@ -11,6 +11,7 @@
  * (bit-identical dequantization, dots that differ only by summation order,
  * NaN for unsupported types) is in quant.c.
  */
+#include <cpuid.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +49,21 @@ int senti_isa_parse(const char *name)
     return -1;
 }
 
+/* F16C from cpuid leaf 1 (clang's __builtin_cpu_supports does not know it);
+ * the OS support for the registers it uses comes with the AVX2 check. */
+static bool cpu_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 bool senti_isa_supported(int isa)
 {
     __builtin_cpu_init();
     switch (isa) {
     case SENTI_ISA_SCALAR: return true;
     case SENTI_ISA_AVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_f16c();
     case SENTI_ISA_AVX512:
         return senti_isa_supported(SENTI_ISA_AVX2) && __builtin_cpu_supports("avx512f") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
