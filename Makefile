@@ -8,16 +8,24 @@
 #   make bench      speed side by side with the llama.cpp peer (ratios)
 #   make fuzz       every fuzz harness for FUZZ_SECONDS (default 60) each with
 #                   libFuzzer (clang); FUZZ=name runs one. Installs clang first.
-#   make install    PREFIX=/usr/local, with a pkg-config file
+#   make install    PREFIX=/usr/local, with a pkg-config file (portable: the
+#                   kernels are picked at run time, see README "Portable binaries")
 #
-# Variables: BUILD (object dir), OPT, WERROR=1 (default under CI), PREFIX, MPI=0|1
+# Variables: BUILD (object dir), OPT, ARCH, WERROR=1 (default under CI), PREFIX, MPI=0|1
 #            (default 1 when mpicc is found: mpirun -n N senti run),
 #            FUZZ_SECONDS, FUZZ, FUZZ_CC (make fuzz).
 
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
-OPT     ?= -O2 -march=native
+OPT     ?= -O2
+# Portable by default: the library and CLI are built for baseline x86-64
+# (ARCH), and the SIMD kernels (KERNEL_SRC) once more per level of
+# KERNEL_LEVELS with that level's flags; the first kernel call picks the best
+# level the running CPU supports (src/01-tensor/quant_dispatch.c). OPT comes
+# after ARCH, so OPT="-O2 -march=native" still builds everything for the
+# build machine (not portable then).
+ARCH    ?= -march=x86-64-v2
 PYTHON  ?= python3
 VERSION := 0.1.0
 SOMAJOR := 0
@@ -33,17 +41,26 @@ endif
 
 CPPFLAGS += -Iinclude -Isrc -D_DEFAULT_SOURCE -DSENTI_VERSION='"$(VERSION)"'
 # -fvisibility=hidden: libsenti.so exports only what include/senti/ marks SENTI_API.
-CFLAGS   += -std=c11 $(OPT) -g -fPIC -fvisibility=hidden $(WARN) -fopenmp
+CFLAGS   += -std=c11 $(ARCH) $(OPT) -g -fPIC -fvisibility=hidden $(WARN) -fopenmp
 LDLIBS   += -lcsv -lgsl -lopenblas -ljansson -lnettle -lutf8proc -lpcre2-8 -lm -lpthread
 LDFLAGS  += -fopenmp
 
 # src/NN-layer/: one folder per layer, numbered in data-flow order; a file
 # calls only into its own layer and lower-numbered ones (tools/layers.sh).
 CLI_SRC  := src/main.c $(wildcard src/*-cli/*.c)
-LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*/*.c))
+# The kernel levels: <source>_<level>.o is <source>.c built with -DSENTI_ISA=<level>
+# and ISA_<level> (src/01-tensor/isa.h).
+KERNEL_SRC    := src/01-tensor/quant_simd.c src/01-tensor/quant_q8_simd.c
+KERNEL_LEVELS := avx2 avx512 avx512vnni
+ISA_avx2       := -mavx2 -mfma -mf16c
+ISA_avx512     := $(ISA_avx2) -mavx512f -mavx512bw -mavx512vl
+ISA_avx512vnni := $(ISA_avx512) -mavx512vnni
+KERNEL_OBJ    := $(foreach l,$(KERNEL_LEVELS),$(KERNEL_SRC:src/%.c=$(BUILD)/obj/%_$(l).o))
+
+LIB_SRC  := $(filter-out $(CLI_SRC) $(KERNEL_SRC),$(wildcard src/*/*.c))
 TEST_SRC := $(wildcard tests/*.c)
 
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(KERNEL_OBJ)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 
 # MPI (docs/scale.md): when mpicc is there (Open MPI from make deps), the CLI's
@@ -84,6 +101,13 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+define KERNEL_RULE
+$$(BUILD)/obj/%_$(1).o: src/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(ISA_$(1)) -DSENTI_ISA=$(1) -MMD -MP -c $$< -o $$@
+endef
+$(foreach l,$(KERNEL_LEVELS),$(eval $(call KERNEL_RULE,$(l))))
+
 $(BUILD)/test/%.o: tests/%.c $(BUILD)/suites.inc
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -I$(BUILD) -Itests $(CFLAGS) -MMD -MP -c $< -o $@
@@ -95,9 +119,11 @@ $(BUILD)/suites.inc: $(wildcard tests/check_*.c)
 	@for f in $(sort $(filter-out tests/check_main.c,$(wildcard tests/check_*.c))); do \
 	    n=$$(basename $$f .c); echo "SUITE($${n#check_})"; done > $@.tmp && mv $@.tmp $@
 
+# $(BUILD)/cflags: the flags the library was built with (tests/cli/t_portable.sh).
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+	@echo '$(CFLAGS)' > $(BUILD)/cflags
 
 $(LIB_SO_REAL): $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)

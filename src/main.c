@@ -11,6 +11,7 @@
 
 #include "12-cli/cli.h"
 #include "senti/common.h"
+#include "senti/quant.h"
 
 typedef struct {
     const char *name;
@@ -73,8 +74,14 @@ int main(int argc, char **argv)
         usage(stdout);
         return SENTI_EXIT_OK;
     }
+    senti_err e;
+    if (senti_isa_from_env(&e)) { /* SENTI_ISA=scalar|avx2|... forces a kernel level */
+        fprintf(stderr, "senti: %s\n", e.msg);
+        return SENTI_EXIT_USAGE;
+    }
     if (!strcmp(argv[1], "--version")) {
-        printf("senti %s\n", senti_version());
+        printf("senti %s\nkernels: %s (best on this CPU: %s)\n", senti_version(), senti_isa_name(senti_isa_active()),
+               senti_isa_name(senti_isa_best()));
         return SENTI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -8,8 +8,10 @@
  *   - hand-computed IEEE half / bfloat16 encodings, and the CPU's own F16C
  *     conversion instructions where the build has them;
  *   - block sizes from the GGUF spec (gguf-py's GGML_QUANT_SIZES).
- * The fast kernels are held to the scalar references: dequantization bit for
- * bit, dot products within a float summation-order tolerance.
+ * The fast kernels of every kernel level the CPU supports are held to the
+ * scalar references: dequantization bit for bit, dot products within a float
+ * summation-order tolerance. The level detection is checked against the
+ * kernel's own CPU flags (/proc/cpuinfo).
  */
 #include <check.h>
 #include <math.h>
@@ -17,14 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __F16C__
 #include <immintrin.h>
-#endif
 
 #include "senti/quant.h"
 #include "testutil.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
+
+/* The kernel levels this CPU runs (filled by quant_suite, before the forks). */
+static int tq_levels[SENTI_ISA_COUNT], tq_nlevels;
 
 /* Deterministic xorshift64* stream. */
 static uint64_t tq_rng_state = 0x9E3779B97F4A7C15ULL;
@@ -177,8 +180,11 @@ END_TEST
 START_TEST(test_fixture_fast_and_dot)
 {
     tq_fixture fx;
-    tq_fixture_load(tq_fixture_names[_i], &fx);
-    const char *nm = tq_fixture_names[_i];
+    const int fi = _i / tq_nlevels;
+    tu_isa_use(tq_levels[_i % tq_nlevels]);
+    tq_fixture_load(tq_fixture_names[fi], &fx);
+    char nm[96];
+    snprintf(nm, sizeof nm, "%s (kernels %s)", tq_fixture_names[fi], senti_isa_name(senti_isa_active()));
     float *ref = malloc((size_t)fx.n * sizeof *ref), *fast = malloc((size_t)fx.n * sizeof *fast);
     senti_dequant_row_ref(fx.type, fx.row, ref, fx.n);
     senti_dequant_row(fx.type, fx.row, fast, fx.n);
@@ -204,6 +210,7 @@ END_TEST
 START_TEST(test_random_fast_vs_ref)
 {
     static const int64_t nblocks[] = {1, 2, 3, 7, 16};
+    tu_isa_use(tq_levels[_i]);
     for (int ti = 0; ti < TQ_NQUANT; ti++) {
         int type = tq_quant_types[ti];
         const senti_type_traits *t = senti_type_info(type);
@@ -220,14 +227,15 @@ START_TEST(test_random_fast_vs_ref)
             senti_dequant_row_ref(type, row, ref, n);
             senti_dequant_row(type, row, fast, n);
             for (int64_t i = 0; i < n; i++)
-                ck_assert_msg(fast[i] == ref[i], "%s n=%lld [%lld]: %.9g vs %.9g", t->name,
-                              (long long)n, (long long)i, (double)fast[i], (double)ref[i]);
+                ck_assert_msg(fast[i] == ref[i], "%s/%s n=%lld [%lld]: %.9g vs %.9g", t->name,
+                              senti_isa_name(tq_levels[_i]), (long long)n, (long long)i, (double)fast[i],
+                              (double)ref[i]);
             double exact = tq_dot_double(ref, x, n), scale = tq_abs_dot(ref, x, n);
             double dref = senti_dot_row_ref(type, row, x, n);
             double dfast = senti_dot_row(type, row, x, n);
             ck_assert_msg(fabs(dref - exact) <= 1e-6 * scale + 1e-30, "%s ref dot", t->name);
-            ck_assert_msg(fabs(dfast - exact) <= 1e-5 * scale + 1e-30, "%s n=%lld fast %.9g exact %.9g",
-                          t->name, (long long)n, dfast, exact);
+            ck_assert_msg(fabs(dfast - exact) <= 1e-5 * scale + 1e-30, "%s/%s n=%lld fast %.9g exact %.9g",
+                          t->name, senti_isa_name(tq_levels[_i]), (long long)n, dfast, exact);
             free(raw);
             free(xbuf);
             free(ref);
@@ -243,6 +251,7 @@ START_TEST(test_float_rows_all_lengths)
     static const int types[] = {SENTI_TYPE_F32, SENTI_TYPE_F16, SENTI_TYPE_BF16};
     float src[70], x[70], ref[70], fast[70];
     uint8_t row[70 * 4];
+    tu_isa_use(tq_levels[_i]);
     for (int i = 0; i < 70; i++) {
         src[i] = 3.0f * tq_normal();
         x[i] = tq_uniform();
@@ -253,9 +262,11 @@ START_TEST(test_float_rows_all_lengths)
                               senti_type_row_size(types[ti], n));
             senti_dequant_row_ref(types[ti], row, ref, n);
             senti_dequant_row(types[ti], row, fast, n);
-            ck_assert_int_eq(memcmp(ref, fast, (size_t)n * sizeof(float)), 0);
+            ck_assert_msg(memcmp(ref, fast, (size_t)n * sizeof(float)) == 0, "%s n=%d (kernels %s)",
+                          senti_type_name(types[ti]), n, senti_isa_name(tq_levels[_i]));
             double exact = tq_dot_double(ref, x, n), scale = tq_abs_dot(ref, x, n);
-            ck_assert(fabs(senti_dot_row(types[ti], row, x, n) - exact) <= 1e-6 * scale);
+            ck_assert_msg(fabs(senti_dot_row(types[ti], row, x, n) - exact) <= 1e-6 * scale, "%s n=%d (kernels %s)",
+                          senti_type_name(types[ti]), n, senti_isa_name(tq_levels[_i]));
             ck_assert(fabs(senti_dot_row_ref(types[ti], row, x, n) - exact) <= 1e-6 * scale);
         }
     }
@@ -438,7 +449,14 @@ START_TEST(test_fp16_roundtrip_exhaustive)
 }
 END_TEST
 
-#ifdef __F16C__
+/* The CPU's own conversion instructions, compiled for F16C whatever the
+ * build's flags (the test runs only where the CPU has them). */
+__attribute__((target("f16c"))) static uint16_t tq_f16c_half(float f)
+{
+    return (uint16_t)_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+__attribute__((target("f16c"))) static float tq_f16c_float(uint16_t h) { return _cvtsh_ss(h); }
+
 /* Against the CPU's own conversion: random bit patterns over all exponents. */
 START_TEST(test_fp16_vs_f16c)
 {
@@ -448,17 +466,16 @@ START_TEST(test_fp16_vs_f16c)
         memcpy(&f, &u, sizeof f);
         if (isnan(f))
             continue;
-        uint16_t hw = _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        uint16_t hw = tq_f16c_half(f);
         ck_assert_msg(senti_f32_to_fp16(f) == hw, "%a: %04x vs f16c %04x", (double)f,
                       senti_f32_to_fp16(f), hw);
     }
     for (uint32_t h = 0; h < 0x10000; h++) {
-        float a = senti_fp16_to_f32((uint16_t)h), b = _cvtsh_ss((uint16_t)h);
+        float a = senti_fp16_to_f32((uint16_t)h), b = tq_f16c_float((uint16_t)h);
         ck_assert(memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)));
     }
 }
 END_TEST
-#endif
 
 START_TEST(test_bf16)
 {
@@ -481,29 +498,100 @@ START_TEST(test_bf16)
 }
 END_TEST
 
+/* ---- kernel levels --------------------------------------------------------------- */
+
+/* True when the "flags" line of /proc/cpuinfo lists every flag of `need`
+ * (space separated): the kernel's view of the CPU, independent of cpuid
+ * parsing in libgcc. */
+static bool tq_cpuinfo_has(const char *need)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    ck_assert_msg(f != NULL, "cannot read /proc/cpuinfo");
+    static char line[8192];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = !strncmp(line, "flags", 5);
+    fclose(f);
+    ck_assert_msg(found, "no flags line in /proc/cpuinfo");
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", need);
+    for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
+        char pat[40];
+        snprintf(pat, sizeof pat, " %s", tok);
+        const char *p = strstr(line, pat);
+        size_t len = strlen(pat);
+        if (!p || (p[len] != ' ' && p[len] != '\n'))
+            return false;
+    }
+    return true;
+}
+
+START_TEST(test_isa_levels)
+{
+    static const char *const need[SENTI_ISA_COUNT] = {
+        "fpu", "avx2 fma f16c", "avx2 fma f16c avx512f avx512bw avx512vl",
+        "avx2 fma f16c avx512f avx512bw avx512vl avx512_vnni"};
+    for (int isa = 0; isa < SENTI_ISA_COUNT; isa++) {
+        ck_assert_msg(senti_isa_supported(isa) == tq_cpuinfo_has(need[isa]), "level %s", senti_isa_name(isa));
+        ck_assert_int_eq(senti_isa_parse(senti_isa_name(isa)), isa);
+    }
+    ck_assert_int_eq(senti_isa_parse("avx9"), -1);
+    ck_assert_int_eq(senti_isa_active(), senti_isa_best()); /* the default is the best */
+    ck_assert(senti_isa_supported(senti_isa_best()));
+    ck_assert(senti_isa_best() == SENTI_ISA_COUNT - 1 || !senti_isa_supported(senti_isa_best() + 1));
+    senti_err e;
+    for (int isa = 0; isa < SENTI_ISA_COUNT; isa++) {
+        senti_status st = senti_isa_force(isa, &e);
+        ck_assert_int_eq(st, senti_isa_supported(isa) ? SENTI_OK : SENTI_ERR_UNSUPPORTED);
+        if (st)
+            ck_assert_ptr_nonnull(strstr(e.msg, "lacks"));
+        else
+            ck_assert_int_eq(senti_isa_active(), isa);
+    }
+    ck_assert_int_eq(senti_isa_force(SENTI_ISA_COUNT, &e), SENTI_ERR_ARG);
+    setenv("SENTI_ISA", "scalar", 1);
+    ck_assert_int_eq(senti_isa_from_env(&e), SENTI_OK);
+    ck_assert_int_eq(senti_isa_active(), SENTI_ISA_SCALAR);
+    setenv("SENTI_ISA", "avx9", 1);
+    ck_assert_int_eq(senti_isa_from_env(&e), SENTI_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(e.msg, "SENTI_ISA=avx9"));
+    unsetenv("SENTI_ISA");
+    ck_assert_int_eq(senti_isa_from_env(&e), SENTI_OK);
+    ck_assert_int_eq(senti_isa_active(), SENTI_ISA_SCALAR); /* unset: left as it was */
+}
+END_TEST
+
 Suite *quant_suite(void); /* listed in the generated suites.inc */
 
 Suite *quant_suite(void)
 {
     Suite *s = suite_create("quant");
+    tq_nlevels = tu_isa_levels("quant", tq_levels);
     TCase *tc = tcase_create("fixtures");
+    tcase_add_checked_fixture(tc, NULL, tu_isa_reset);
     tcase_add_loop_test(tc, test_fixture_dequant_ref, 0, TQ_NFIX);
-    tcase_add_loop_test(tc, test_fixture_fast_and_dot, 0, TQ_NFIX);
+    tcase_add_loop_test(tc, test_fixture_fast_and_dot, 0, TQ_NFIX * tq_nlevels);
     suite_add_tcase(s, tc);
     tc = tcase_create("kernels");
-    tcase_add_test(tc, test_random_fast_vs_ref);
-    tcase_add_test(tc, test_float_rows_all_lengths);
+    tcase_add_checked_fixture(tc, NULL, tu_isa_reset);
+    tcase_add_loop_test(tc, test_random_fast_vs_ref, 0, tq_nlevels);
+    tcase_add_loop_test(tc, test_float_rows_all_lengths, 0, tq_nlevels);
     tcase_add_test(tc, test_roundtrip_error);
     tcase_add_test(tc, test_roundtrip_degenerate);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("levels");
+    tcase_add_checked_fixture(tc, NULL, tu_isa_reset);
+    tcase_add_test(tc, test_isa_levels);
     suite_add_tcase(s, tc);
     tc = tcase_create("types");
     tcase_add_test(tc, test_traits_and_row_size);
     tcase_add_test(tc, test_refuses_unsupported);
     tcase_add_test(tc, test_fp16_known_values);
     tcase_add_test(tc, test_fp16_roundtrip_exhaustive);
-#ifdef __F16C__
-    tcase_add_test(tc, test_fp16_vs_f16c);
-#endif
+    if (senti_isa_supported(SENTI_ISA_AVX2)) /* F16C is part of the avx2 level */
+        tcase_add_test(tc, test_fp16_vs_f16c);
+    else
+        fprintf(stderr, "quant: test_fp16_vs_f16c NOT TESTED: this CPU lacks the avx2 level (F16C)\n");
     tcase_add_test(tc, test_bf16);
     suite_add_tcase(s, tc);
     return s;

@@ -10,7 +10,8 @@
  *     1e-6 of sum |w x|), the reference equals the dot of the two dequantized
  *     rows (the integer form is exact; only Q8_1's fp16 s is rounded), and
  *     the result stays within the 8-bit rounding bound of the f32 dot;
- *   - several activation rows at once equal one at a time.
+ *   - several activation rows at once equal one at a time;
+ *   - the fast quantizers and dots of every kernel level the CPU supports.
  */
 #include <check.h>
 #include <math.h>
@@ -28,6 +29,9 @@ static const int k_wtypes[] = {SENTI_TYPE_Q4_0, SENTI_TYPE_Q4_1, SENTI_TYPE_Q5_0
 #define NTOK 7
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+/* The kernel levels this CPU runs (filled by quant_q8_suite, before the forks). */
+static int q8_levels[SENTI_ISA_COUNT], q8_nlevels;
 
 static double rnd(void) /* uniform in [-1, 1) */
 {
@@ -83,6 +87,7 @@ START_TEST(test_quantizers_fast_eq_ref)
     const qfn ref[3] = {senti_quantize_row_q8_0_ref, senti_quantize_row_q8_1_ref, senti_quantize_row_q8_K_ref};
     const qfn fast[3] = {senti_quantize_row_q8_0, senti_quantize_row_q8_1, senti_quantize_row_q8_K};
     const size_t sz[3] = {NCOL / 32 * 34, NCOL / 32 * 36, NCOL / 256 * 292};
+    tu_isa_use(q8_levels[_i]);
     for (int it = 0; it < 200; it++) {
         double amp = pow(10.0, 4.0 * rnd());
         for (int i = 0; i < NCOL; i++)
@@ -90,7 +95,8 @@ START_TEST(test_quantizers_fast_eq_ref)
         for (int k = 0; k < 3; k++) {
             ref[k](x, a, NCOL);
             fast[k](x, b, NCOL);
-            ck_assert_msg(memcmp(a, b, sz[k]) == 0, "iteration %d format %d", it, k);
+            ck_assert_msg(memcmp(a, b, sz[k]) == 0, "iteration %d format %d (kernels %s)", it, k,
+                          senti_isa_name(q8_levels[_i]));
         }
     }
 }
@@ -156,7 +162,9 @@ static double q8_1_min_term(const dot_case *c, int t)
 
 START_TEST(test_dot_fast_eq_ref)
 {
-    dot_case *c = dot_case_new(k_wtypes[_i]);
+    tu_isa_use(q8_levels[_i % q8_nlevels]);
+    dot_case *c = dot_case_new(k_wtypes[_i / q8_nlevels]);
+    const char *lv = senti_isa_name(q8_levels[_i % q8_nlevels]);
     float fast[NTOK];
     const bool kq = c->atype == SENTI_TYPE_Q8_K;
     for (int nt = 1; nt <= NTOK; nt++) {
@@ -167,11 +175,11 @@ START_TEST(test_dot_fast_eq_ref)
             for (int i = 0; i < NCOL; i++)
                 l1 += fabs((double)c->wd[i] * c->xd[t][i]);
             if (kq)
-                ck_assert_msg(fast[t] == ref, "%s nt %d t %d: fast %.9g ref %.9g", senti_type_name(c->wtype), nt, t,
-                              fast[t], ref);
+                ck_assert_msg(fast[t] == ref, "%s/%s nt %d t %d: fast %.9g ref %.9g", senti_type_name(c->wtype), lv, nt,
+                              t, fast[t], ref);
             else
-                ck_assert_msg(fabs(fast[t] - ref) <= 1e-6 * (l1 + q8_1_min_term(c, t)), "%s nt %d t %d: %.9g vs %.9g",
-                              senti_type_name(c->wtype), nt, t, fast[t], ref);
+                ck_assert_msg(fabs(fast[t] - ref) <= 1e-6 * (l1 + q8_1_min_term(c, t)), "%s/%s nt %d t %d: %.9g vs %.9g",
+                              senti_type_name(c->wtype), lv, nt, t, fast[t], ref);
         }
     }
     ck_assert_float_eq(senti_dot_row_q8(c->wtype, c->w, c->xq, NCOL), fast[0]);
@@ -231,10 +239,12 @@ END_TEST
 Suite *quant_q8_suite(void)
 {
     Suite *s = suite_create("quant_q8");
+    q8_nlevels = tu_isa_levels("quant_q8", q8_levels);
     TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, NULL, tu_isa_reset);
     tcase_add_test(tc, test_quantizers_golden);
-    tcase_add_test(tc, test_quantizers_fast_eq_ref);
-    tcase_add_loop_test(tc, test_dot_fast_eq_ref, 0, N_WTYPES);
+    tcase_add_loop_test(tc, test_quantizers_fast_eq_ref, 0, q8_nlevels);
+    tcase_add_loop_test(tc, test_dot_fast_eq_ref, 0, N_WTYPES * q8_nlevels);
     tcase_add_loop_test(tc, test_dot_vs_dequant, 0, N_WTYPES);
     tcase_add_test(tc, test_dot_misuse);
     suite_add_tcase(s, tc);

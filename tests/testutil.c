@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "senti/quant.h"
+
 const char *tu_model_path(const char *file)
 {
     static char buf[4096];
@@ -102,3 +104,24 @@ void tu_read_predfile(const char *rel, senti_predfile *pf)
     senti_err err = {0};
     ck_assert_msg(senti_predfile_read(tu_data_path(rel), NULL, pf, &err) == SENTI_OK, "%s", err.msg);
 }
+
+int tu_isa_levels(const char *suite, int levels[])
+{
+    int n = 0;
+    for (int isa = 0; isa < SENTI_ISA_COUNT; isa++) {
+        if (senti_isa_supported(isa))
+            levels[n++] = isa;
+        else
+            fprintf(stderr, "%s: kernel level %s NOT TESTED: this CPU lacks it\n", suite, senti_isa_name(isa));
+    }
+    return n;
+}
+
+void tu_isa_use(int isa)
+{
+    senti_err e;
+    ck_assert_msg(senti_isa_force(isa, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_int_eq(senti_isa_active(), isa);
+}
+
+void tu_isa_reset(void) { senti_isa_force(senti_isa_best(), NULL); }

@@ -59,4 +59,15 @@ double tu_json_num(json_t *o, const char *key);
  * reader settings (the test fails with the reader's message otherwise). */
 void tu_read_predfile(const char *rel, senti_predfile *pf);
 
+/* ---- kernel levels (senti_isa_*) ----
+ * The kernel tests loop over every level the running CPU supports, scalar
+ * first and the best (the default) last. tu_isa_levels fills levels[] with
+ * them and returns how many; it prints on stderr, naming them, the levels
+ * this CPU lacks: those are not tested (and not counted). */
+int tu_isa_levels(const char *suite, int levels[]);
+/* Force kernel level isa for the rest of the test (fails the test if refused). */
+void tu_isa_use(int isa);
+/* Back to the default level (a checked fixture's teardown). */
+void tu_isa_reset(void);
+
 #endif

@@ -5,8 +5,8 @@
  * A row of n elements of a block-quantized type is n / block_size blocks laid
  * end to end; senti_type_row_size() gives its byte size. Every kernel has a
  * scalar reference (`_ref`) that follows the format's definition literally,
- * and a fast path (SIMD where the CPU has it) that the tests hold to the
- * reference.
+ * and a fast path (SIMD where the CPU has it, chosen at run time: see
+ * "kernel levels" below) that the tests hold to the reference.
  */
 #ifndef SENTI_QUANT_H
 #define SENTI_QUANT_H
@@ -79,6 +79,37 @@ SENTI_API uint16_t senti_f32_to_bf16(float f);
  * to build tiny models of every type, and by LoRA merging). Supported for every
  * type that senti_dequant_row supports. Returns bytes written, 0 if unsupported. */
 SENTI_API size_t senti_quantize_row_ref(int type, const float *src, void *dst, int64_t n);
+
+/* ---- kernel levels (src/01-tensor/quant_dispatch.c) ----
+ * The fast kernels are compiled once per instruction-set level and the first
+ * kernel call selects the highest level the running CPU supports, so one
+ * binary runs on any x86-64. Levels, lowest first: */
+typedef enum {
+    SENTI_ISA_SCALAR,      /* the scalar references only */
+    SENTI_ISA_AVX2,        /* AVX2 + FMA + F16C */
+    SENTI_ISA_AVX512,      /* + AVX-512 F/BW/VL (512-bit float side) */
+    SENTI_ISA_AVX512_VNNI, /* + AVX-512 VNNI (vpdpbusd in the q8 dots) */
+    SENTI_ISA_COUNT
+} senti_isa;
+
+/* "scalar", "avx2", "avx512", "avx512vnni"; "unknown" out of range. */
+SENTI_API const char *senti_isa_name(int isa);
+/* The level named `name`, or -1. */
+SENTI_API int senti_isa_parse(const char *name);
+/* True when the running CPU (and OS) can run level isa. */
+SENTI_API bool senti_isa_supported(int isa);
+/* The highest level the running CPU supports. */
+SENTI_API int senti_isa_best(void);
+/* The level the kernels use: senti_isa_best() unless forced. */
+SENTI_API int senti_isa_active(void);
+/* Use level isa from now on (any level the CPU supports, e.g. a lower one
+ * for tests and benchmarks); SENTI_ERR_UNSUPPORTED when the CPU lacks it.
+ * Not to be called while kernels run on other threads. */
+SENTI_API senti_status senti_isa_force(int isa, senti_err *err);
+/* senti_isa_force(level named by the environment variable SENTI_ISA) when it
+ * is set; SENTI_ERR_ARG for an unknown name. The library never reads SENTI_ISA
+ * by itself: programs call this at start (the senti CLI does). */
+SENTI_API senti_status senti_isa_from_env(senti_err *err);
 
 /* ---- 8-bit activations and integer dot products (src/quant_q8.c) ----
  * ggml multiplies a quantized weight row with activations quantized to 8 bits

@@ -1,8 +1,9 @@
 /*
  * quant_internal.h - private interface of the tensor-type kernels: quant.c
  * (traits, scalar references, quantizer helpers) at the bottom; quant_simd.c
- * (fast kernels), quant_kq.c and quantize.c (reference quantizers) above it;
- * quant_dispatch.c (fast kernel or reference) on top.
+ * and quant_q8_simd.c (fast kernels, compiled once per instruction-set level,
+ * see isa.h), quant_kq.c and quantize.c (reference quantizers) above it;
+ * quant_dispatch.c (level selection, fast kernel or reference) on top.
  *
  * Block layouts, as ggml defines them (all multi-byte fields little-endian,
  * "fp16" is an IEEE half stored as uint16):
@@ -40,6 +41,14 @@ static inline float senti_q_half(const uint8_t *p)
     uint16_t h;
     memcpy(&h, p, sizeof h);
     return senti_fp16_to_f32(h);
+}
+
+/* Read a little-endian f32 field at p (no alignment assumed). */
+static inline float senti_q_f32(const uint8_t *p)
+{
+    float f;
+    memcpy(&f, p, sizeof f);
+    return f;
 }
 
 /* Unpack the 6-bit scale j and min j (j < 8) of a Q4_K/Q5_K scales[12]. */
@@ -80,9 +89,34 @@ void senti_qnt_q4_k(const float *x, uint8_t *b);
 void senti_qnt_q5_k(const float *x, uint8_t *b);
 void senti_qnt_q6_k(const float *x, uint8_t *b);
 
-/* Fast kernels (quant_simd.c). Return 0 when the type has no fast path, in
- * which case the caller falls back to the reference. */
-int senti_quant_dequant_fast(int type, const void *src, float *dst, int64_t n);
-int senti_quant_dot_fast(int type, const void *row, const float *x, int64_t n, float *out);
+/* The Q8_K bsums (16-element sums of the quants) of block b (quant_q8.c). */
+void senti_q8k_bsums(uint8_t *b);
+
+/* ---- kernel levels (quant_dispatch.c) ----
+ * The fast kernels of one instruction-set level. Each returns 0 when it has
+ * no fast path for the type (the caller then uses the reference). The scalar
+ * level has no entries. */
+typedef struct senti_kernels {
+    int (*dequant)(int type, const void *src, float *dst, int64_t n);           /* quant_simd.c */
+    int (*dot)(int type, const void *row, const float *x, int64_t n, float *out); /* quant_simd.c */
+    int (*quantize_q8)(int atype, const float *x, void *dst, int64_t n);         /* quant_q8_simd.c */
+    int (*dot_rows_q8)(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
+                       float *out); /* quant_q8_simd.c */
+} senti_kernels;
+
+/* The kernels of the selected level (the best the CPU runs unless
+ * senti_isa_force chose another); never NULL. */
+const senti_kernels *senti_kernels_active(void);
+
+/* The entry points of one level's objects, named with its suffix (isa.h). */
+#define SENTI_KERNELS_DECLARE(isa)                                                                        \
+    int senti_quant_dequant_fast_##isa(int type, const void *src, float *dst, int64_t n);                 \
+    int senti_quant_dot_fast_##isa(int type, const void *row, const float *x, int64_t n, float *out);     \
+    int senti_q8_quantize_fast_##isa(int atype, const float *x, void *dst, int64_t n);                    \
+    int senti_q8_dot_rows_fast_##isa(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, \
+                                     int64_t n, float *out)
+SENTI_KERNELS_DECLARE(avx2);
+SENTI_KERNELS_DECLARE(avx512);
+SENTI_KERNELS_DECLARE(avx512vnni);
 
 #endif

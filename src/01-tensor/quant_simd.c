@@ -1,7 +1,7 @@
 /*
  * quant_simd.c - fast dequantization and dot kernels (AVX2/FMA/F16C, wider
- * with AVX-512F). Without AVX2 this file compiles to stubs that return 0 and
- * quant.c falls back to the scalar references.
+ * with AVX-512F). Compiled once per kernel level (Makefile, isa.h); on a CPU
+ * without AVX2 quant_dispatch.c uses the scalar references of quant.c.
  *
  * Contract (held by tests/check_quant.c):
  *   - dequantization is bit-identical to senti_dequant_row_ref: the same
@@ -16,10 +16,8 @@
  * 256-bit byte operations (shared by AVX2 and AVX-512); the "vf" helpers then
  * widen 16 levels at a time to float with the widest vectors available.
  */
+#include "isa.h"
 #include "quant_internal.h"
-
-#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#include <immintrin.h>
 
 /* ---- float side: 16 levels at a time ------------------------------------ */
 
@@ -466,7 +464,7 @@ static inline void deq_flt(int t, size_t es, const uint8_t *b, float *y, int64_t
 
 /* ---- dispatch -------------------------------------------------------------- */
 
-int senti_quant_dot_fast(int type, const void *row, const float *x, int64_t n, float *out)
+int SENTI_ISA_FN(senti_quant_dot_fast)(int type, const void *row, const float *x, int64_t n, float *out)
 {
     const uint8_t *b = row;
     switch (type) {
@@ -487,7 +485,7 @@ int senti_quant_dot_fast(int type, const void *row, const float *x, int64_t n, f
     }
 }
 
-int senti_quant_dequant_fast(int type, const void *src, float *dst, int64_t n)
+int SENTI_ISA_FN(senti_quant_dequant_fast)(int type, const void *src, float *dst, int64_t n)
 {
     const uint8_t *b = src;
     switch (type) {
@@ -507,19 +505,3 @@ int senti_quant_dequant_fast(int type, const void *src, float *dst, int64_t n)
     default: return 0;
     }
 }
-
-#else /* no AVX2: the references are the only kernels */
-
-int senti_quant_dot_fast(int type, const void *row, const float *x, int64_t n, float *out)
-{
-    (void)type, (void)row, (void)x, (void)n, (void)out;
-    return 0;
-}
-
-int senti_quant_dequant_fast(int type, const void *src, float *dst, int64_t n)
-{
-    (void)type, (void)src, (void)dst, (void)n;
-    return 0;
-}
-
-#endif

@@ -25,6 +25,7 @@
 #include "senti/verbalizer.h"
 #include "senti/finetune.h"
 #include "senti/scorecache.h"
+#include "senti/quant.h"
 
 #include "00-base/base.h"
 #include "baseline_internal.h"
@@ -249,7 +250,8 @@ static senti_status open_prompts(run *r, senti_err *err)
 /* The score cache (senti/scorecache.h). The key's rule description names
  * everything besides the prompt text that decides the label scores: the label
  * words' token ids, their labels, the aggregation, length normalization, the
- * tokenizer flags the prefix is read with, and the matmul numerics. */
+ * tokenizer flags the prefix is read with, and the matmul numerics (with the
+ * kernel level for q8). */
 static senti_status open_cache(run *r, senti_err *err)
 {
     if (!r->p->score_cache_dir || r->adapter)
@@ -259,10 +261,12 @@ static senti_status open_cache(run *r, senti_err *err)
     char *d = malloc(cap);
     if (!d)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    /* the f32 path gives the same bytes at every kernel level, the q8 path not */
     const char *mm = getenv("SENTI_MATMUL");
-    len += (size_t)snprintf(d + len, cap - len, "senti-scores-v1 agg=%s norm=%d flags=%d matmul=%s words=",
-                            senti_agg_name(r->p->agg), (int)r->p->length_norm, r->tok_flags,
-                            mm && !strcmp(mm, "q8") ? "q8" : "f32");
+    const bool q8 = mm && !strcmp(mm, "q8");
+    len += (size_t)snprintf(d + len, cap - len, "senti-scores-v1 agg=%s norm=%d flags=%d matmul=%s%s%s words=",
+                            senti_agg_name(r->p->agg), (int)r->p->length_norm, r->tok_flags, q8 ? "q8" : "f32",
+                            q8 ? "/" : "", q8 ? senti_isa_name(senti_isa_active()) : "");
     for (int j = 0; j < w->n_words; j++) {
         len += (size_t)snprintf(d + len, cap - len, "%d:", w->word_label[j]);
         for (int t = w->word_off[j]; t < w->word_off[j + 1]; t++)
@@ -979,6 +983,7 @@ static void build_manifest(run *r, json_t *calib)
     json_object_set_new(calib, "bias", bias);
     json_object_set_new(m, "calibration", calib);
     json_object_set_new(m, "threads", json_integer(senti_get_threads()));
+    json_object_set_new(m, "kernels", json_string(senti_isa_name(senti_isa_active())));
     json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
     json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",
                                                              senti_adapter_kind(r->adapter)) : json_null());

@@ -110,6 +110,8 @@ int senti_cmd_model(int argc, char **argv)
     print_hparams(senti_model_hparams(m));
     print_tokenizer(senti_model_tokenizer(m));
     print_tensor_types(senti_model_gguf(m));
+    printf("kernels:        %s (best on this CPU: %s)\n", senti_isa_name(senti_isa_active()),
+           senti_isa_name(senti_isa_best()));
     size_t n_ok = 0;
     if (check && senti_gguf_check_finite(senti_model_gguf(m), &n_ok, &e)) {
         fprintf(stderr, "senti model: %s: %s\n", path, e.msg);
