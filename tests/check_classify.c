@@ -177,6 +177,13 @@ END_TEST
 START_TEST(test_sst2_four_shot) { run_fixture("sst2_dev200_4shot_smollm2"); }
 END_TEST
 
+START_TEST(test_qwen05_zero_shot) { run_fixture("sst2_dev64_0shot_qwen05"); }
+END_TEST
+
+START_TEST(test_qwen05_four_shot) { run_fixture("sst2_dev64_4shot_qwen05"); }
+END_TEST
+
+
 Suite *classify_suite(void)
 {
     Suite *s = suite_create("classify");
@@ -185,5 +192,10 @@ Suite *classify_suite(void)
     tcase_add_test(tc, test_sst2_zero_shot);
     tcase_add_test(tc, test_sst2_four_shot);
     suite_add_tcase(s, tc);
+    TCase *qwen = tcase_create("qwen05");
+    tcase_set_timeout(qwen, 900);
+    tcase_add_test(qwen, test_qwen05_zero_shot);
+    tcase_add_test(qwen, test_qwen05_four_shot);
+    suite_add_tcase(s, qwen);
     return s;
 }

@@ -864,6 +864,8 @@ END_TEST
 #define SENTI_GOLDEN_F32_MEDIAN_TOL_SMOLLM2 1e-4
 #define SENTI_GOLDEN_F32_TOL_GEMMA3 0.01
 #define SENTI_GOLDEN_F32_MEDIAN_TOL_GEMMA3 2e-3
+#define SENTI_GOLDEN_F32_TOL_QWEN 1e-3
+#define SENTI_GOLDEN_F32_MEDIAN_TOL_QWEN 1e-4
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -1022,6 +1024,15 @@ START_TEST(test_golden_gemma3)
 }
 END_TEST
 
+START_TEST(test_golden_qwen05)
+{
+    golden_ref refs[2] = {{"logits/qwen05.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL},
+                          {"logits/qwen05_f32.jsonl", SENTI_GOLDEN_F32_TOL_QWEN, SENTI_GOLDEN_F32_MEDIAN_TOL_QWEN}};
+    check_golden(TU_QWEN05, refs, 2);
+}
+END_TEST
+
+
 /* Real weights: token-by-token decode (dot path) == batched prefill (sgemm path). */
 static void check_paths_agree(const char *file)
 {
@@ -1053,6 +1064,8 @@ START_TEST(test_real_paths_agree)
 }
 END_TEST
 
+START_TEST(test_qwen05_paths_agree) { check_paths_agree(TU_QWEN05); }
+END_TEST
 
 /* The tiny-model reference tests hold the f32 path to 1e-4. */
 static void f32_setup(void) { setenv("SENTI_MATMUL", "f32", 1); }
@@ -1086,5 +1099,10 @@ Suite *model_suite(void)
     tcase_add_test(real, test_golden_smollm2);
     tcase_add_test(real, test_golden_gemma3);
     suite_add_tcase(s, real);
+    TCase *qwen = tcase_create("qwen05");
+    tcase_set_timeout(qwen, 900);
+    tcase_add_test(qwen, test_qwen05_paths_agree);
+    tcase_add_test(qwen, test_golden_qwen05);
+    suite_add_tcase(s, qwen);
     return s;
 }

@@ -1,7 +1,7 @@
 /*
  * check_tokenizer.c - the tokenizers against llama.cpp.
  *
- * Golden files tests/data/tokenizer/{smollm2,gemma3}.jsonl were written by
+ * Golden files tests/data/tokenizer/{smollm2,gemma3,qwen05,qwen15}.jsonl were written by
  * tools/gen_tokenizer_golden.py with llama-cpp-python (llama.cpp's own
  * tokenizer) on the same GGUF files: every entry must give exactly the same
  * ids, and decoding those ids (special tokens shown) must give exactly
@@ -128,6 +128,15 @@ END_TEST
 START_TEST(test_golden_gemma3) { run_golden(TU_GEMMA3, "tokenizer/gemma3.jsonl", 300); }
 END_TEST
 
+START_TEST(test_golden_qwen05) { run_golden(TU_QWEN05, "tokenizer/qwen05.jsonl", 300); }
+END_TEST
+
+START_TEST(test_golden_qwen15)
+{
+    if (tu_optional_model(TU_QWEN15, "tokenizer golden qwen15"))
+        run_golden(TU_QWEN15, "tokenizer/qwen15.jsonl", 300);
+}
+END_TEST
 
 /* gguf-py: tokenizer.ggml.model gpt2, pre smollm, 49152 tokens, bos 1, eos 2,
  * add_bos_token false; token 1 is '<|im_start|>' (control). */
@@ -249,10 +258,12 @@ Suite *tokenizer_suite(void)
     tcase_add_test(tc, test_smollm2_facts);
     tcase_add_test(tc, test_gemma3_facts);
     tcase_add_test(tc, test_buffer_too_small);
+    tcase_add_test(tc, test_golden_qwen05);
     tcase_add_test(tc, test_qwen05_facts);
     suite_add_tcase(s, tc);
     TCase *large = tcase_create("large"); /* make check-large: CK_RUN_CASE=large */
     tcase_set_timeout(large, 120);
+    tcase_add_test(large, test_golden_qwen15);
     tcase_add_test(large, test_qwen15_facts);
     suite_add_tcase(s, large);
     return s;
