@@ -16,6 +16,9 @@
  * out (callers that pass a non-NULL s treat NULL as out of memory). */
 char *senti_xstrdup(const char *s);
 
+/* Seconds on the monotonic clock (for durations and rates only). */
+double senti_now(void);
+
 /* Index of the largest entry of row[0..k), k >= 1; ties go to the lowest
  * index; NaN entries never win over an earlier entry. */
 int senti_argmax_row(const double *row, int k);

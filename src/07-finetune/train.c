@@ -30,6 +30,8 @@
 
 #include "senti/quant.h"
 
+#include "00-base/base.h"
+
 #define NT SENTI_LORA_N_TARGETS
 
 /* Activations of one layer, each [T_max][...] (shapes beside each). */
@@ -664,13 +666,6 @@ static double lr_at(const senti_lora_train_params *p, int s, int n)
     return p->cosine ? p->lr * 0.5 * (1.0 + cos(M_PI * prog)) : p->lr * (1.0 - prog);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct {
     const senti_lora_train_params *p;
     ft_trainer *tr;
@@ -708,7 +703,7 @@ static senti_status train_step(loop *L, size_t b0, size_t nb, int step, int n_st
     if (L->cb) {
         senti_lora_event ev = {.epoch = epoch, .step = step, .n_steps = n_steps, .loss = loss / (double)nb,
                                .val_loss = NAN, .val_acc = NAN, .lr = lr, .grad_norm = gn,
-                               .tokens_per_s = L->info->tokens / (now_s() - L->t0)};
+                               .tokens_per_s = L->info->tokens / (senti_now() - L->t0)};
         L->cb(L->user, &ev);
     }
     return SENTI_OK;
@@ -749,7 +744,7 @@ static senti_status train_epochs(loop *L, senti_err *err)
         if (L->cb) {
             senti_lora_event ev = {.epoch = ep, .step = step, .n_steps = n_steps, .epoch_end = true,
                                    .loss = loss_sum / (double)n, .val_loss = vl, .val_acc = va,
-                                   .lr = lr_at(p, step, n_steps), .tokens_per_s = L->info->tokens / (now_s() - L->t0),
+                                   .lr = lr_at(p, step, n_steps), .tokens_per_s = L->info->tokens / (senti_now() - L->t0),
                                    .best = is_best};
             L->cb(L->user, &ev);
         }
@@ -834,13 +829,13 @@ senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const s
     senti_status s = ft_prompter_new(m, v, pp, &pr, err);
     if (s)
         return s;
-    loop L = {.p = tp, .cb = cb, .user = user, .info = info, .t0 = now_s()};
+    loop L = {.p = tp, .cb = cb, .user = user, .info = info, .t0 = senti_now()};
     s = loop_setup(&L, m, pr, train, val, err);
     if (!s)
         s = evaluate(L.tr, L.a, &L.vas, &info->zero_val_loss, &info->zero_val_acc, err);
     if (!s)
         s = train_epochs(&L, err);
-    info->seconds = now_s() - L.t0;
+    info->seconds = senti_now() - L.t0;
     ft_prompter_free(pr);
     if (!s) {
         *out = L.best;

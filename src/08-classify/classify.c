@@ -124,13 +124,6 @@ typedef struct {
     float *hidden_rows;             /* [SENTI_CLASSIFY_GROUP][n_embd] the same for a group of rows */
 } run;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- tokens ------------------------------------------------------------------ */
 
 /* Tokenize into r->ids, growing it as needed; *n receives the count. */
@@ -157,35 +150,18 @@ static size_t count_tokens(void *user, const char *text, size_t len)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+static bool verbalizer_knows(const void *verb, const char *label)
+{
+    return senti_verbalizer_find(verb, label) >= 0;
+}
+
 /* Stream the input once: rows parse, gold labels are known to the verbalizer. */
 static senti_status validate_input(run *r, size_t *n_rows, senti_err *err)
 {
-    senti_dataset *d;
-    senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
-    if (s)
-        return s;
-    senti_row row;
-    bool have;
-    *n_rows = 0;
-    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
-        (*n_rows)++;
-        if (row.label && senti_verbalizer_find(r->verb, row.label) < 0) {
-            s = senti_err_set(err, SENTI_ERR_NOTFOUND,
-                              "%s:%zu: label '%s' (first seen in data row %zu) is not in verbalizer '%s'%s",
-                              senti_input_name(r->p->input_path), row.line, row.label, row.row,
-                              r->p->verbalizer_path,
-                              senti_verbalizer_n_mapped(r->verb) ? " (neither a label nor in its label_map)" : "");
-            break;
-        }
-    }
-    r->in_jsonl = senti_dataset_is_jsonl(d);
-    if (!s && !(r->cols[0] = senti_xstrdup(senti_dataset_text_col(d))))
-        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    const char *label = senti_dataset_label_col(d), *id = senti_dataset_id_col(d);
-    if (!s && ((label && !(r->cols[1] = senti_xstrdup(label))) || (id && !(r->cols[2] = senti_xstrdup(id)))))
-        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    senti_dataset_close(d);
-    return s;
+    char what[4200];
+    snprintf(what, sizeof what, "in verbalizer '%s'%s", r->p->verbalizer_path,
+             senti_verbalizer_n_mapped(r->verb) ? " (neither a label nor in its label_map)" : "");
+    return senti_pred_scan_input(r->p, verbalizer_knows, r->verb, what, n_rows, &r->in_jsonl, r->cols, err);
 }
 
 static senti_status open_model(run *r, senti_err *err)
@@ -285,7 +261,7 @@ static void on_scored(void *user, int rows)
     if (done <= r->progress_done)
         return;
     r->progress_done = done;
-    r->p->progress(r->p->progress_user, done, r->n_total, now_s() - r->t0);
+    r->p->progress(r->p->progress_user, done, r->n_total, senti_now() - r->t0);
 }
 
 static senti_status build_scoring(run *r, senti_err *err)
@@ -796,7 +772,7 @@ static senti_status flush_group(run *r, group_row *grp, size_t *n, size_t n_tota
         }
         if (r->p->progress && r->sum.n_rows > r->progress_done) {
             r->progress_done = r->sum.n_rows;
-            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - r->t0);
+            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, senti_now() - r->t0);
         }
     }
     *n = 0;
@@ -1079,7 +1055,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
     run r;
     memset(&r, 0, sizeof r);
     r.p = p;
-    r.t0 = now_s();
+    r.t0 = senti_now();
     size_t n_total = 0;
     if (p->adapter_path && senti_baseline_probe(p->adapter_path) != 0) /* unreadable: its loader says why */
         return senti_classify_baseline_run(p, sum, err);
@@ -1126,7 +1102,7 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = close_tmp(&r.jsonl_af, &r.jsonl, true, err);
     if (!s)
         s = close_tmp(&r.prompts_af, &r.prompts, true, err);
-    r.sum.seconds = now_s() - r.t0;
+    r.sum.seconds = senti_now() - r.t0;
     if (!s) {
         build_manifest(&r, calib);
         calib = NULL;

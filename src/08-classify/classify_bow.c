@@ -39,13 +39,6 @@ typedef struct {
     senti_classify_summary sum;
 } bl_run;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- checks ------------------------------------------------------------------- */
 
 static senti_status check_params(const senti_classify_params *p, senti_err *err)
@@ -95,33 +88,17 @@ static const char *gold_label(const bl_run *r, const char *value)
     return NULL;
 }
 
-/* Stream the input once: rows parse, gold labels are the adapter's; the
- * columns as found. */
+static bool adapter_knows(const void *r, const char *label)
+{
+    return gold_label(r, label) != NULL;
+}
+
+/* Stream the input once: rows parse, gold labels are the adapter's. */
 static senti_status validate_input(bl_run *r, size_t *n_rows, senti_err *err)
 {
-    senti_dataset *d;
-    senti_status s = senti_dataset_open(r->p->input_path, &r->p->data, &d, err);
-    if (s)
-        return s;
-    senti_row row;
-    bool have;
-    *n_rows = 0;
-    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
-        (*n_rows)++;
-        if (row.label && !gold_label(r, row.label)) {
-            s = senti_err_set(err, SENTI_ERR_NOTFOUND,
-                              "%s:%zu: label '%s' (first seen in data row %zu) is not a label of adapter %s",
-                              senti_input_name(r->p->input_path), row.line, row.label, row.row, r->p->adapter_path);
-            break;
-        }
-    }
-    r->in_jsonl = senti_dataset_is_jsonl(d);
-    const char *cols[3] = {senti_dataset_text_col(d), senti_dataset_label_col(d), senti_dataset_id_col(d)};
-    for (int i = 0; i < 3 && !s; i++)
-        if (cols[i] && !(r->cols[i] = senti_xstrdup(cols[i])))
-            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    senti_dataset_close(d);
-    return s;
+    char what[4200];
+    snprintf(what, sizeof what, "a label of adapter %s", r->p->adapter_path);
+    return senti_pred_scan_input(r->p, adapter_knows, r, what, n_rows, &r->in_jsonl, r->cols, err);
 }
 
 /* ---- rows --------------------------------------------------------------------- */
@@ -168,7 +145,7 @@ static senti_status run_rows(bl_run *r, size_t n_total, double t0, senti_err *er
     while (!s && !(s = senti_dataset_next(d, &row, &have, err)) && have) {
         s = do_row(r, &row, prob, err);
         if (r->p->progress && (r->sum.n_rows % 256 == 0 || r->sum.n_rows == n_total))
-            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, now_s() - t0);
+            r->p->progress(r->p->progress_user, r->sum.n_rows, n_total, senti_now() - t0);
     }
     free(prob);
     senti_dataset_close(d);
@@ -281,7 +258,7 @@ senti_status senti_classify_baseline_run(const senti_classify_params *p, senti_c
     memset(&r, 0, sizeof r);
     r.p = p;
     r.sum.no_model = true;
-    double t0 = now_s();
+    double t0 = senti_now();
     size_t n_total = 0;
     senti_status s = setup(&r, &n_total, err);
     if (!s)
@@ -300,7 +277,7 @@ senti_status senti_classify_baseline_run(const senti_classify_params *p, senti_c
         senti_atomic_abort(&r.out_af);
     if (r.jsonl)
         senti_atomic_abort(&r.jsonl_af);
-    r.sum.seconds = now_s() - t0;
+    r.sum.seconds = senti_now() - t0;
     if (sum)
         *sum = r.sum;
     senti_verbalizer_free(r.verb);

@@ -177,3 +177,31 @@ json_t *senti_pred_manifest_input(const senti_dataset_params *dp, const char *pa
     json_object_set_new(o, "pass_through", keep);
     return o;
 }
+
+senti_status senti_pred_scan_input(const senti_classify_params *p, bool (*known)(const void *user, const char *label),
+                                   const void *user, const char *what, size_t *n_rows, bool *jsonl, char *cols[3],
+                                   senti_err *err)
+{
+    senti_dataset *d;
+    senti_status s = senti_dataset_open(p->input_path, &p->data, &d, err);
+    if (s)
+        return s;
+    senti_row row;
+    bool have;
+    *n_rows = 0;
+    while (!(s = senti_dataset_next(d, &row, &have, err)) && have) {
+        (*n_rows)++;
+        if (row.label && !known(user, row.label)) {
+            s = senti_err_set(err, SENTI_ERR_NOTFOUND, "%s:%zu: label '%s' (first seen in data row %zu) is not %s",
+                              senti_input_name(p->input_path), row.line, row.label, row.row, what);
+            break;
+        }
+    }
+    *jsonl = senti_dataset_is_jsonl(d);
+    const char *found[3] = {senti_dataset_text_col(d), senti_dataset_label_col(d), senti_dataset_id_col(d)};
+    for (int i = 0; i < 3 && !s; i++)
+        if (found[i] && !(cols[i] = senti_xstrdup(found[i])))
+            s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_dataset_close(d);
+    return s;
+}

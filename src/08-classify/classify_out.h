@@ -59,6 +59,15 @@ const char *senti_pred_manifest_path(const senti_classify_params *p, char *buf, 
 /* No output of p may replace an input or another output (before anything is written). */
 senti_status senti_pred_check_paths(const senti_classify_params *p, senti_err *err);
 
+/* Stream p's input once: count its rows (*n_rows), note whether it is JSON
+ * lines and its text, label and id columns as found (cols[3], copies the
+ * caller frees; NULL: none), and stop at the first gold label that known()
+ * rejects: SENTI_ERR_NOTFOUND "<input>:<line>: label '<x>' (first seen in
+ * data row <n>) is not <what>". */
+senti_status senti_pred_scan_input(const senti_classify_params *p, bool (*known)(const void *user, const char *label),
+                                   const void *user, const char *what, size_t *n_rows, bool *jsonl, char *cols[3],
+                                   senti_err *err);
+
 /* The manifest's "data" object of an input read with dp: its format and
  * columns as found (cols: text, label, id; NULL: none) and the pass-through
  * columns of L. */

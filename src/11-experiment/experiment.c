@@ -605,6 +605,16 @@ static senti_status parse_list(pctx *c, json_t *root, const char *key, size_t si
     return SENTI_OK;
 }
 
+void senti_exp_eval_data(const senti_exp_dataset *d, senti_dataset_params *dp)
+{
+    dp->text_col = d->eval.text_col;
+    dp->label_col = d->eval.label_col;
+    dp->id_col = d->eval.id_col;
+    dp->limit = d->limit;
+    dp->sample = d->sample;
+    dp->seed = d->sample_seed;
+}
+
 void senti_exp_train_data(const senti_exp_dataset *d, senti_dataset_params *dp)
 {
     dp->text_col = d->train.text_col;

@@ -13,6 +13,9 @@
  * split). Other fields of *dp are kept. */
 void senti_exp_train_data(const senti_exp_dataset *d, senti_dataset_params *dp);
 
+/* The reader settings of a dataset's evaluated rows: columns, limit and seeded sample. */
+void senti_exp_eval_data(const senti_exp_dataset *d, senti_dataset_params *dp);
+
 /* A baseline cell (strategy kind baseline): train its adapter on the
  * dataset's train file, save it beside the predictions as baseline.json,
  * classify the eval rows with it (senti_classify_run, no model loaded) into

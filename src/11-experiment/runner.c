@@ -36,13 +36,6 @@ senti_run_params senti_run_default_params(void)
     return p;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- files ------------------------------------------------------------------- */
 
 senti_status senti_run_mkdirs(const char *path, senti_err *err)
@@ -99,12 +92,7 @@ senti_status senti_run_cell_params(const senti_cell *c, int threads, const char 
     p.n_threads = threads;
     p.verbalizer_path = c->verbalizer->path;
     p.input_path = d->eval.path;
-    p.data.text_col = d->eval.text_col;
-    p.data.label_col = d->eval.label_col;
-    p.data.id_col = d->eval.id_col;
-    p.data.limit = d->limit;
-    p.data.sample = d->sample;
-    p.data.seed = d->sample_seed;
+    senti_exp_eval_data(d, &p.data);
     if (c->shots > 0) {
         p.train_path = d->train.path;
         senti_exp_train_data(d, &p.train_data);
@@ -246,7 +234,7 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     snprintf(pred, sizeof pred, "%s/predictions.csv", dir);
     snprintf(man, sizeof man, "%s/manifest.json", dir);
     snprintf(cj, sizeof cj, "%s/cell.json", dir);
-    double t0 = now_s();
+    double t0 = senti_now();
     senti_err e2 = {0};
     if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
         s = senti_exp_baseline_cell(c, pred, man, &e2);
@@ -254,7 +242,7 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
         s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
     if (s)
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
-    double secs = now_s() - t0;
+    double secs = senti_now() - t0;
     json_t *res;
     if ((s = evaluate_cell(x, c, pred, &res, &e2)))
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
@@ -285,7 +273,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     if (!sum)
         sum = &local;
     memset(sum, 0, sizeof *sum);
-    double t0 = now_s();
+    double t0 = senti_now();
     exec_ctx ctx = {p, false};
     senti_status s = senti_run_mkdirs(p->outdir, err);
     size_t n = senti_experiment_n_cells(x);
@@ -299,15 +287,15 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         int skip = p->resume && cell_done(p->outdir, c);
         if (p->on_cell)
             p->on_cell(p->on_cell_user, c, i, n, 0, skip, 0);
-        double tc = now_s();
+        double tc = senti_now();
         if (!skip)
             s = run_cell(x, p, c, &ctx, err);
         sum->n_skipped += skip;
         sum->n_run += !skip && !s;
         if (!s && p->on_cell)
-            p->on_cell(p->on_cell_user, c, i, n, 1, skip, now_s() - tc);
+            p->on_cell(p->on_cell_user, c, i, n, 1, skip, senti_now() - tc);
     }
-    sum->seconds = now_s() - t0;
+    sum->seconds = senti_now() - t0;
     sum->model_error = s && ctx.model_error;
     if (!s)
         s = senti_run_write_results(x, p->outdir, sum->seconds, err);

@@ -23,13 +23,6 @@
 #include "00-base/base.h"
 #include "runner_internal.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- the plan ------------------------------------------------------------------ */
 
 /* Cells whose row scores go through the score cache, once per score group. */
@@ -192,13 +185,13 @@ static senti_status run_units(const senti_experiment *x, const senti_shard_param
             u.row_end = plan->units[i].row_end;
         if (p->on_unit)
             p->on_unit(p->on_unit_user, &u, i - first, end - first, 0, 0);
-        double t0 = now_s();
+        double t0 = senti_now();
         senti_classify_summary cs;
         s = senti_work_unit_run(x, &u, cache, p->threads, &cs, err);
         sum->model_error = s && cs.model_error;
         sum->n_units++, sum->n_rows += u.row_end - u.row_begin, sum->n_cached += cs.n_cached;
         if (!s && p->on_unit)
-            p->on_unit(p->on_unit_user, &u, i - first, end - first, 1, now_s() - t0);
+            p->on_unit(p->on_unit_user, &u, i - first, end - first, 1, senti_now() - t0);
     }
     return s;
 }
@@ -211,7 +204,7 @@ senti_status senti_shard_run(const senti_experiment *x, const senti_shard_params
     memset(sum, 0, sizeof *sum);
     if (p->n_shards < 1 || p->index >= p->n_shards)
         return senti_err_set(err, SENTI_ERR_ARG, "shard %zu/%zu: the index must be in 0..N-1", p->index, p->n_shards);
-    double t0 = now_s();
+    double t0 = senti_now();
     char dir[4096], cache[4200], path[4200];
     shard_dir(dir, sizeof dir, p->outdir, p->index, p->n_shards, NULL);
     snprintf(cache, sizeof cache, "%s/cache", dir);
@@ -231,7 +224,7 @@ senti_status senti_shard_run(const senti_experiment *x, const senti_shard_params
         senti_work_plan_shard(&plan, p->index, p->n_shards, &first, &end);
         s = run_units(x, p, &plan, first, end, cache, sum, err);
     }
-    sum->seconds = now_s() - t0;
+    sum->seconds = senti_now() - t0;
     if (!s && !(s = claim_dir(x, p->outdir, p->n_shards, err))) { /* still ours at the end */
         json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:{s:f}}", "sha256", senti_experiment_sha256(x), "shard",
                               (json_int_t)p->index, "of", (json_int_t)p->n_shards, "units", (json_int_t)(end - first),

@@ -53,12 +53,7 @@ senti_status senti_exp_baseline_cell(const senti_cell *c, const char *pred_path,
     p.adapter_path = adapter;
     p.verbalizer_path = c->verbalizer->path;
     p.input_path = d->eval.path;
-    p.data.text_col = d->eval.text_col;
-    p.data.label_col = d->eval.label_col;
-    p.data.id_col = d->eval.id_col;
-    p.data.limit = d->limit;
-    p.data.sample = d->sample;
-    p.data.seed = d->sample_seed;
+    senti_exp_eval_data(d, &p.data);
     p.output_path = pred_path;
     p.manifest_path = manifest_path;
     return senti_classify_run(&p, NULL, err);

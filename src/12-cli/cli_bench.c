@@ -15,13 +15,6 @@
 #include "cli.h"
 #include "senti/model.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -62,13 +55,13 @@ static int time_prefill(senti_context *ctx, const int32_t *ids, int n, int reps,
     senti_err e;
     for (int r = 0; r <= reps && logits && secs; r++) {
         senti_context_truncate(ctx, 0);
-        double t = now_s();
+        double t = senti_now();
         if (senti_decode(ctx, ids, n, &out, &e) != SENTI_OK) {
             fprintf(stderr, "senti bench-prefill: %s\n", e.msg);
             rc = 1;
             break;
         }
-        secs[r] = now_s() - t; /* secs[0] is the warm-up */
+        secs[r] = senti_now() - t; /* secs[0] is the warm-up */
     }
     if (!rc && logits && secs) {
         qsort(secs + 1, (size_t)reps, sizeof *secs, cmp_double);

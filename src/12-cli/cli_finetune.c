@@ -262,13 +262,6 @@ typedef struct {
     double t0;
 } reporter;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void draw_bar(const reporter *r, size_t done, size_t total, const char *what, double loss)
 {
     if (!r->bar)
@@ -280,7 +273,7 @@ static void draw_bar(const reporter *r, size_t done, size_t total, const char *w
     fprintf(stderr, "] %zu/%zu", done, total);
     if (!isnan(loss))
         fprintf(stderr, " loss %.4f", loss);
-    fprintf(stderr, " %.0fs ", now_s() - r->t0);
+    fprintf(stderr, " %.0fs ", senti_now() - r->t0);
     fflush(stderr);
 }
 
@@ -395,11 +388,11 @@ static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v,
     json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda,
                             "n_rows", (int)rows->n, "lambda_train", (int)info.n_train, "lambda_val",
                             (int)info.n_val, "train_loss", info.train_loss, "train_acc", info.train_acc, "iterations",
-                            info.iterations, "seconds", now_s() - r->t0);
+                            info.iterations, "seconds", senti_now() - r->t0);
     log_json(r, sum);
     printf("head: lambda = %g (chosen on %zu train / %zu validation rows), train accuracy = %.1f%% on all %zu "
            "rows, %d features, %.1f s -> %s\n", h->lambda, info.n_train, info.n_val, 100.0 * info.train_acc,
-           rows->n, d, now_s() - r->t0, o->output);
+           rows->n, d, senti_now() - r->t0, o->output);
     senti_head_free(h);
     return SENTI_EXIT_OK;
 }
@@ -547,7 +540,7 @@ int senti_cmd_finetune(int argc, char **argv)
         fprintf(stderr, "senti finetune: %s\n", e.msg);
     char log_path[4096];
     snprintf(log_path, sizeof log_path, "%s.log.jsonl", o.output);
-    reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = now_s()};
+    reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = senti_now()};
     if (!r.log)
         fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
     log_json(&r, config_json(&o, m, n_tr, n_va));
