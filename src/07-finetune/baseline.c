@@ -226,13 +226,11 @@ static senti_status check_method(const json_t *o, senti_baseline_method want, co
 senti_status senti_baseline_load(const char *path, senti_baseline **out, senti_err *err)
 {
     *out = NULL;
-    json_error_t je;
-    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!o)
-        return senti_err_set(err, je.line < 0 ? SENTI_ERR_IO : SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line,
-                             je.column, je.text);
+    json_t *o;
+    senti_status s = senti_bow_read_json(path, &o, err);
+    if (s)
+        return s;
     const char *format = json_string_value(json_object_get(o, "format"));
-    senti_status s;
     if (format && !strcmp(format, MAJORITY_FORMAT)) {
         if (!(s = check_method(o, SENTI_BASELINE_MAJORITY, path, err)))
             s = majority_from_json(o, path, out, err);

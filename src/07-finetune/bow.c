@@ -855,15 +855,24 @@ senti_status senti_bow_from_json(senti_bow **out, const json_t *o, const char *p
     return SENTI_OK;
 }
 
+senti_status senti_bow_read_json(const char *path, json_t **o, senti_err *err)
+{
+    json_error_t je;
+    *o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!*o)
+        return senti_err_set(err, je.line < 0 ? SENTI_ERR_IO : SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line,
+                             je.column, je.text);
+    return SENTI_OK;
+}
+
 senti_status senti_bow_load(const char *path, senti_bow **out, senti_err *err)
 {
     *out = NULL;
-    json_error_t je;
-    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!o)
-        return senti_err_set(err, je.line < 0 ? SENTI_ERR_IO : SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line,
-                             je.column, je.text);
-    senti_status s = senti_bow_from_json(out, o, path, err);
+    json_t *o;
+    senti_status s = senti_bow_read_json(path, &o, err);
+    if (s)
+        return s;
+    s = senti_bow_from_json(out, o, path, err);
     json_decref(o);
     return s;
 }

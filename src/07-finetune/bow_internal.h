@@ -16,6 +16,10 @@ json_t *senti_bow_to_json(const senti_bow *b);
  * file in messages. */
 senti_status senti_bow_from_json(senti_bow **out, const json_t *o, const char *path, senti_err *err);
 
+/* Parse the JSON file at path (duplicate keys refused) into *o: a read
+ * failure is SENTI_ERR_IO, a syntax error SENTI_ERR_FORMAT at "path:line:col". */
+senti_status senti_bow_read_json(const char *path, json_t **o, senti_err *err);
+
 /* Write o compactly (reals to 17 digits) to path through the atomic writer. */
 senti_status senti_bow_write_json(const json_t *o, const char *path, senti_err *err);
 
