@@ -256,25 +256,35 @@ size_t senti_atomic_sweep(const char *dir)
 static char *stdin_copy;       /* standard input, read in full by the first senti_open_input("-") */
 static size_t stdin_len;
 
-static bool read_stdin(void)
+char *senti_read_stream(FILE *f, size_t *len)
 {
-    size_t cap = 1 << 16, got;
+    size_t cap = 1 << 16, n = 0, got;
     char *buf = malloc(cap);
-    while (buf && (got = fread(buf + stdin_len, 1, cap - stdin_len, stdin)) > 0)
-        if ((stdin_len += got) == cap) {
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0)
+        if ((n += got) == cap - 1) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb)
                 free(buf);
             buf = nb;
         }
-    if (!buf || ferror(stdin)) {
-        free(buf);
-        errno = buf ? EIO : ENOMEM;
-        stdin_len = 0;
-        return false;
+    if (!buf) {
+        errno = ENOMEM;
+        return NULL;
     }
-    stdin_copy = buf;
-    return true;
+    if (ferror(f)) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static bool read_stdin(void)
+{
+    stdin_copy = senti_read_stream(stdin, &stdin_len);
+    return stdin_copy != NULL;
 }
 
 FILE *senti_open_input(const char *path)

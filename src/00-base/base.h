@@ -16,6 +16,10 @@
  * out (callers that pass a non-NULL s treat NULL as out of memory). */
 char *senti_xstrdup(const char *s);
 
+/* The rest of stream f in a malloc'ed, NUL-terminated buffer (*len bytes
+ * before the NUL); NULL with errno EIO (read error) or ENOMEM. f stays open. */
+char *senti_read_stream(FILE *f, size_t *len);
+
 /* Seconds on the monotonic clock (for durations and rates only). */
 double senti_now(void);
 

@@ -932,30 +932,13 @@ senti_status senti_experiment_load(const char *path, senti_experiment **out, sen
     FILE *f = fopen(path, "rb");
     if (!f)
         return senti_err_set(err, SENTI_ERR_IO, "%s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = 2 * cap + 4096;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    int rerr = ferror(f);
+    size_t len = 0;
+    char *buf = senti_read_stream(f, &len);
+    const int read_errno = errno;
     fclose(f);
-    if (rerr) {
-        free(buf);
-        return senti_err_set(err, SENTI_ERR_IO, "%s: read error", path);
-    }
+    if (!buf)
+        return read_errno == ENOMEM ? senti_err_set(err, SENTI_ERR_NOMEM, "out of memory")
+                               : senti_err_set(err, SENTI_ERR_IO, "%s: read error", path);
     /* relative paths stay relative to the working directory, like every other
      * path given to the CLI (and like $SENTI_MODEL_DIR) */
     senti_status s = senti_experiment_parse(buf, len, path, NULL, out, err);

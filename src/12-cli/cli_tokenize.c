@@ -40,23 +40,8 @@ static char *read_all(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *p = realloc(buf, cap *= 2);
-        if (!p)
-            free(buf);
-        buf = p;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
+    char *buf = senti_read_stream(f, len);
     fclose(f);
-    *len = n;
     return buf;
 }
 

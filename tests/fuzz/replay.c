@@ -10,32 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The whole file in a malloc'ed buffer (one spare byte so that an empty file
+#include "00-base/base.h"
+
+/* The whole file in a malloc'ed buffer (NUL-terminated, so an empty file
  * still gets a non-NULL pointer); NULL on error. */
 static uint8_t *read_all(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *bigger = realloc(buf, cap *= 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-    }
-    int bad = ferror(f);
+    char *buf = senti_read_stream(f, size);
     fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    *size = n;
-    return buf;
+    return (uint8_t *)buf;
 }
 
 int main(int argc, char **argv)
