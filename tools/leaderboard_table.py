@@ -12,6 +12,12 @@ between the two (what a user gains over a bag-of-words model). Reads
 OUTDIR/cells/*/cell.json only, so a run still in progress (or resumed over
 several sessions) gives the table of what is done. With --readme, the table
 replaces the text between <!-- senti-table:leaderboard --> markers.
+
+With --speed SPEED.json (written by tools/model_speed.sh) the README's
+<!-- senti-table:models --> block gets a second table, one row per model of
+the experiment: SST-2 scoring speed (rows/s at 0 and 8 shots, from SPEED) and
+the model's SST-2 test accuracy per prompting recipe, plus its mean accuracy
+over all corpora with contextual calibration ("-" until every corpus is done).
 Dev tool (make reports); senti itself never needs Python.
 """
 import argparse
@@ -78,23 +84,62 @@ def build(exp, outdir):
     return "\n".join(lines) + "\n"
 
 
+def model_rows(exp, outdir, speed):
+    datasets = [d["name"] for d in exp["datasets"]]
+    acc = {}
+    for path in sorted(glob.glob(os.path.join(outdir, "cells", "*", "cell.json"))):
+        c = json.load(open(path))["result"]
+        if c.get("status", "ok") == "ok" and c["kind"] != "baseline":
+            acc.setdefault(recipe(c), {}).setdefault(c["dataset"], []).append(c["metrics"]["accuracy"]["value"])
+    first = datasets[0]
+    lines = ["| model | rows/s, 0-shot | rows/s, 8-shot | %s zero-shot | + contextual | 4-shot + contextual "
+             "| mean of %d corpora, zero-shot + contextual |" % (first, len(datasets)),
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for m in exp["models"]:
+        rates = speed["models"].get(os.path.basename(m["path"]), {})
+        row = [m["name"], "%.1f" % rates["0"] if "0" in rates else "-", "%.1f" % rates["8"] if "8" in rates else "-"]
+        for key in [(m["name"], "zero-shot", 0, "none"), (m["name"], "zero-shot", 0, "contextual"),
+                    (m["name"], "four-shot", 4, "contextual")]:
+            v = acc.get(key, {}).get(first)
+            row.append(fmt(v) if v else "-")
+        ctx = acc.get((m["name"], "zero-shot", 0, "contextual"), {})
+        row.append("%.3f" % statistics.mean(statistics.mean(ctx[d]) for d in datasets)
+                   if all(d in ctx for d in datasets) else "-")
+        lines.append("| " + " | ".join(row) + " |")
+    note = "\n_Speed: %d SST-2 dev rows, %d threads, %s, %s (tools/model_speed.sh)._\n" % (
+        speed["rows"], speed["threads"], speed["host"], speed["date"])
+    return "\n".join(lines) + "\n" + note
+
+
+def replace_block(text, name, body, readme):
+    start, end = "<!-- senti-table:%s -->" % name, "<!-- /senti-table:%s -->" % name
+    if start not in text or end not in text:
+        sys.exit("leaderboard_table: %s lacks the markers %s ... %s" % (readme, start, end))
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + start + "\n" + body + end + tail
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("experiment")
     ap.add_argument("outdir")
     ap.add_argument("--readme")
+    ap.add_argument("--speed")
     a = ap.parse_args()
-    table = build(json.load(open(a.experiment)), a.outdir)
+    exp = json.load(open(a.experiment))
+    table = build(exp, a.outdir)
+    models = model_rows(exp, a.outdir, json.load(open(a.speed))) if a.speed else None
     if not a.readme:
-        sys.stdout.write(table)
+        sys.stdout.write(table + ("\n" + models if models else ""))
         return
-    text = open(a.readme).read()
-    start, end = "<!-- senti-table:leaderboard -->", "<!-- /senti-table:leaderboard -->"
-    if start not in text or end not in text:
-        sys.exit("leaderboard_table: %s lacks the markers %s ... %s" % (a.readme, start, end))
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    open(a.readme, "w").write(head + start + "\n" + table + end + tail)
+    text = replace_block(open(a.readme).read(), "leaderboard", table, a.readme)
+    if models:
+        text = replace_block(text, "models", models, a.readme)
+    tmp = a.readme + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, a.readme)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 #   finetune-sst2  experiments/finetune-sst2.json  results/finetune/   reports/finetune-sst2.{html,md}
 #                  (adapters trained first by tools/finetune_acceptance.sh)
 #   leaderboard    experiments/leaderboard.json    results/leaderboard/ reports/leaderboard.{html,md}
-#                  (and the README's pivot table, tools/leaderboard_table.py)
+#                  (and the README's pivot table, tools/leaderboard_table.py; its model table
+#                  too when results/model_speed.json exists: tools/model_speed.sh writes it)
 #
 #   tools/reports.sh [NAME ...]        (default: all four)
 #
@@ -28,7 +29,8 @@ for name in $names; do
     cbu-sst2) "$SENTI" run experiments/cbu-sst2.json -o "$out" --resume --threads "$THREADS" ;;
     tweeteval) "$SENTI" run experiments/tweeteval.json -o "$out" --resume --threads "$THREADS" ;;
     leaderboard) "$SENTI" run experiments/leaderboard.json -o "$out" --resume --threads "$THREADS"
-                 python3 tools/leaderboard_table.py experiments/leaderboard.json "$out" --readme README.md ;;
+                 speed=(); [ -f results/model_speed.json ] && speed=(--speed results/model_speed.json)
+                 python3 tools/leaderboard_table.py experiments/leaderboard.json "$out" --readme README.md "${speed[@]}" ;;
     finetune-sst2) SENTI=$SENTI THREADS=$THREADS tools/finetune_acceptance.sh "$out" ;;
     *) echo "reports: unknown report '$name'" >&2; exit 2 ;;
     esac
