@@ -166,8 +166,21 @@ START_TEST(test_content_errors_have_paths)
          "", "strategies[0].calibration: a baseline is not calibrated"},
         {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"shots\":[4]}]", "",
          "\"shots\" belong to few-shot"},
-        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"method\":\"majority\"}]", "", "belong to baseline strategies only"},
-        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"seeds\":[1]}]", "", "\"seeds\" belong to few-shot and baseline"},
+        /* fine-tuned adapters trained in the cell */
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":16,\"seeds\":[1,2]}]", "", NULL},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"lora\",\"train\":\"all\",\"models\":[\"m\"]}]", "", NULL},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"bow-logreg\",\"per_class\":16}]", "",
+         "strategies[0].method: must be \"head\" or \"lora\""},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\"}]", "",
+         "a finetune strategy needs either \"per_class\" or \"train\""},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":4,\"calibration\":\"pmi\"}]", "",
+         "strategies[0].calibration: a fine-tuned adapter is not calibrated"},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":4,\"shots\":[4]}]", "",
+         "\"shots\" belong to few-shot strategies only"},
+        {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":4,\"adapter\":\"a.json\"}]", "",
+         "\"adapter\" is required for, and only allowed with, kind \"adapter\""},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"method\":\"majority\"}]", "", "belong to baseline and finetune strategies only"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"seeds\":[1]}]", "", "\"seeds\" belong to few-shot, baseline and finetune"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         senti_err e = {0};
@@ -423,6 +436,46 @@ START_TEST(test_baseline_cells)
 }
 END_TEST
 
+/* Finetune cells: one per model (of "models") and seed, named like few-shot
+ * cells with k0; method, rows and seed are in the hash; a train file is needed. */
+START_TEST(test_finetune_cells)
+{
+#define FT_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m1\",\"path\":\"m1.gguf\"},{\"name\":\"m2\",\"path\":\"m2.gguf\"}]," \
+               "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"%s}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}]," \
+               "\"strategies\":[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"%s\",%s}]}"
+    char buf[1024];
+    senti_experiment *x;
+    senti_err e;
+    snprintf(buf, sizeof buf, FT_FMT, ",\"train\":\"t.csv\"", "lora", "\"per_class\":8,\"seeds\":[2,1],\"models\":[\"m2\"]");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 2);
+    ck_assert_str_eq(senti_experiment_cell(x, 0)->name, "m2.d.v.f.k0.s2.none");
+    ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "m2.d.v.f.k0.s1.none");
+    const senti_cell *c = senti_experiment_cell(x, 0);
+    ck_assert_str_eq(senti_strategy_kind_name(c->strategy->kind), "finetune");
+    ck_assert_str_eq(c->model->name, "m2");
+    ck_assert_uint_eq(c->seed, 2);
+    char *canon = senti_cell_canonical_json(c);
+    ck_assert_msg(strstr(canon, "\"method\":\"lora\"") && strstr(canon, "\"per_class\":8") &&
+                      strstr(canon, "\"kind\":\"finetune\""), "%s", canon);
+    free(canon);
+    char h[17];
+    snprintf(h, sizeof h, "%s", c->hash);
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, FT_FMT, ",\"train\":\"t.csv\"", "head", "\"per_class\":8,\"seeds\":[2,1],\"models\":[\"m2\"]");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_OK);
+    ck_assert_str_ne(senti_experiment_cell(x, 0)->hash, h);
+    senti_experiment_free(x);
+    snprintf(buf, sizeof buf, FT_FMT, "", "head", "\"per_class\":8");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "f.json: datasets[0]: finetune strategies need a \"train\" file"), "%s", e.msg);
+    snprintf(buf, sizeof buf, FT_FMT, ",\"train\":\"d.csv\"", "head", "\"train\":\"all\"");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "would train the adapter on the rows it is scored on"), "%s", e.msg);
+#undef FT_FMT
+}
+END_TEST
+
 START_TEST(test_expand_env)
 {
     char *o;
@@ -480,6 +533,7 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_demo_options_in_hash);
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_baseline_cells);
+    tcase_add_test(tc, test_finetune_cells);
     tcase_add_test(tc, test_shipped_experiments_parse);
     suite_add_tcase(s, tc);
     return s;

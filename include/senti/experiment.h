@@ -25,6 +25,10 @@
  *     of each label drawn with each seed (the rows `senti finetune` uses for
  *     the same numbers), or every labelled row ("train": "all"); one cell per
  *     seed (default seeds {1}), calibration "none" only.
+ *   - A finetune strategy draws its rows the same way and trains a head or
+ *     LoRA adapter for each model with `senti finetune`'s defaults (the
+ *     verbalizer's template; the seed is also LoRA's), then classifies with
+ *     it: one cell per model and seed, calibration "none" only.
  *   - Cell names are "<model>.<dataset>.<verbalizer>.<strategy>.k<shots>[.s<seed>].<calibration>"
  *     and are unique. The cell hash is the first 16 hex digits of the SHA-256
  *     of the cell's canonical JSON (sorted keys, compact, paths as resolved):
@@ -56,10 +60,11 @@ typedef enum {
     SENTI_STRATEGY_ZERO_SHOT = 0,
     SENTI_STRATEGY_FEW_SHOT,
     SENTI_STRATEGY_ADAPTER,
-    SENTI_STRATEGY_BASELINE /* majority or bow-logreg, trained in the cell; no model */
+    SENTI_STRATEGY_BASELINE, /* majority or bow-logreg, trained in the cell; no model */
+    SENTI_STRATEGY_FINETUNE  /* a head or LoRA adapter trained in the cell for its model, then applied */
 } senti_strategy_kind;
 
-/* Stable names: "zero-shot", "few-shot", "adapter", "baseline". */
+/* Stable names: "zero-shot", "few-shot", "adapter", "baseline", "finetune". */
 SENTI_API const char *senti_strategy_kind_name(senti_strategy_kind k);
 
 typedef struct {
@@ -108,10 +113,10 @@ typedef struct {
     bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */
     char **models;       /* names of the models this strategy runs with ([n_models]); NULL = every model */
     size_t n_models;
-    char *method;        /* baseline: "majority" | "bow-logreg", else NULL */
-    size_t per_class;    /* baseline: rows per label drawn from the train file with each seed, as
-                            `senti finetune --shots-per-class N --seed S` draws them; 0 with train_all */
-    bool train_all;      /* baseline: every labelled row of the train file ("train": "all") */
+    char *method;        /* baseline: "majority" | "bow-logreg"; finetune: "head" | "lora"; else NULL */
+    size_t per_class;    /* baseline, finetune: rows per label drawn from the train file with each seed,
+                            as `senti finetune --shots-per-class N --seed S` draws them; 0 with train_all */
+    bool train_all;      /* baseline, finetune: every labelled row of the train file ("train": "all") */
 } senti_exp_strategy;
 
 /* Evaluation settings applied to every cell. */

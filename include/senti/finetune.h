@@ -275,6 +275,45 @@ SENTI_API senti_status senti_lora_train(senti_model *m, const senti_verbalizer *
                                         const senti_lora_train_params *tp, senti_lora_event_fn cb, void *user,
                                         senti_lora **out, senti_lora_train_info *info, senti_err *err);
 
+/* ---- one fine-tuning run: labelled rows -> adapter file ------------------------------------ */
+
+typedef enum { SENTI_FT_HEAD, SENTI_FT_LORA } senti_ft_method;
+
+SENTI_API senti_status senti_ft_method_parse(const char *s, senti_ft_method *out, senti_err *err);
+
+typedef struct {
+    size_t n_train, n_val;               /* rows drawn (the head: all train, it splits them itself) */
+    size_t avail[SENTI_MAX_HEAD_LABELS]; /* rows of each label in the file */
+    double lambda;                       /* head: the chosen L2 strength (NaN for lora) */
+    int n_features;                      /* head */
+    senti_head_fit_info head;
+    senti_lora_train_info lora;
+} senti_ft_info;
+
+typedef struct {
+    senti_ft_method method;        /* default head */
+    size_t per_class;              /* rows per label (senti_ft_select_rows); 0: every labelled row */
+    uint64_t seed;                 /* the draw, the head's lambda split (default 1); lora.seed is its own */
+    double val_frac;               /* default 0.25: lora's validation rows per label; the head's lambda split */
+    senti_head_features features;  /* head (default hidden) */
+    senti_ft_prompt_params prompt;
+    senti_lora_train_params lora;
+    /* optional hooks, all called with `user`: after the draw (info has n_train, n_val, avail), per
+     * head feature row, per LoRA step and epoch */
+    void (*on_rows)(void *user, const senti_ft_info *info);
+    senti_ft_progress_fn on_feature;
+    senti_lora_event_fn on_lora;
+    void *user;
+} senti_ft_params;
+
+SENTI_API senti_ft_params senti_ft_default_params(void);
+
+/* Draw the rows of `all` as p says, train a head (JSON) or LoRA adapters
+ * (GGUF) for `m` and save them to `path`. `info` may be NULL. */
+SENTI_API senti_status senti_ft_train(senti_model *m, const senti_verbalizer *v, const senti_examples *all,
+                                      const senti_ft_params *p, const char *path, senti_ft_info *info,
+                                      senti_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 #include "senti/experiment.h"
 #include "senti/baseline.h"
 #include "senti/classify.h"
+#include "senti/finetune.h"
 #include "senti/prompt.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ const char *senti_strategy_kind_name(senti_strategy_kind k)
     case SENTI_STRATEGY_FEW_SHOT: return "few-shot";
     case SENTI_STRATEGY_ADAPTER: return "adapter";
     case SENTI_STRATEGY_BASELINE: return "baseline";
+    case SENTI_STRATEGY_FINETUNE: return "finetune";
     }
     return "unknown";
 }
@@ -463,24 +465,31 @@ static senti_status parse_demo_options(pctx *c, const char *where, json_t *o, se
 
 static int is_none(const json_t *v) { return json_is_string(v) && !strcmp(json_string_value(v), "none"); }
 
-/* Baseline options: "method", and "per_class" N or "train": "all" (one of
- * them); calibration "none" only. Other kinds may not have them. */
-static senti_status parse_baseline(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+/* Options of the strategies that train in the cell (baseline, finetune):
+ * "method", and "per_class" N or "train": "all" (one of them); calibration
+ * "none" only. Other kinds may not have them. */
+static senti_status parse_trained(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
 {
     json_t *pc = json_object_get(o, "per_class"), *tr = json_object_get(o, "train"),
            *cal = json_object_get(o, "calibration");
+    const bool base = st->kind == SENTI_STRATEGY_BASELINE;
     char kp[160];
-    if (st->kind != SENTI_STRATEGY_BASELINE)
+    if (!base && st->kind != SENTI_STRATEGY_FINETUNE)
         return json_object_get(o, "method") || pc || tr
-                   ? bad(c, where, "\"method\", \"per_class\" and \"train\" belong to baseline strategies only")
+                   ? bad(c, where, "\"method\", \"per_class\" and \"train\" belong to baseline and finetune "
+                                   "strategies only")
                    : SENTI_OK;
     senti_status s = get_str(c, where, o, "method", 1, &st->method);
-    senti_baseline_method m;
+    senti_baseline_method bm;
+    senti_ft_method fm;
     snprintf(kp, sizeof kp, "%s.method", where);
-    if (!s && senti_baseline_method_parse(st->method, &m, NULL))
+    if (!s && base && senti_baseline_method_parse(st->method, &bm, NULL))
         s = bad(c, kp, "must be \"majority\" or \"bow-logreg\"");
+    if (!s && !base && senti_ft_method_parse(st->method, &fm, NULL))
+        s = bad(c, kp, "must be \"head\" or \"lora\"");
     if (!s && !pc == !tr)
-        s = bad(c, where, "a baseline strategy needs either \"per_class\" or \"train\": \"all\"");
+        s = bad(c, where, base ? "a baseline strategy needs either \"per_class\" or \"train\": \"all\""
+                               : "a finetune strategy needs either \"per_class\" or \"train\": \"all\"");
     snprintf(kp, sizeof kp, "%s.train", where);
     if (!s && tr && (!json_is_string(tr) || strcmp(json_string_value(tr), "all")))
         s = bad(c, kp, "must be \"all\" (every labelled row of the dataset's train file)");
@@ -488,12 +497,13 @@ static senti_status parse_baseline(pctx *c, const char *where, json_t *o, senti_
     if (!s && pc && !(s = get_int(c, where, o, "per_class", 1, 1000000, &n)))
         st->per_class = (size_t)n;
     st->train_all = tr != NULL;
-    if (!s && json_object_get(o, "models"))
+    if (!s && base && json_object_get(o, "models"))
         s = bad(c, where, "\"models\" does not apply to a baseline strategy (it uses no model)");
     snprintf(kp, sizeof kp, "%s.calibration", where);
     if (!s && cal && !is_none(cal) &&
         !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
-        s = bad(c, kp, "a baseline is not calibrated: only \"none\"");
+        s = bad(c, kp, base ? "a baseline is not calibrated: only \"none\""
+                            : "a fine-tuned adapter is not calibrated: only \"none\"");
     return s;
 }
 
@@ -517,18 +527,21 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         st->kind = SENTI_STRATEGY_ADAPTER;
     else if (!strcmp(kind, "baseline"))
         st->kind = SENTI_STRATEGY_BASELINE;
+    else if (!strcmp(kind, "finetune"))
+        st->kind = SENTI_STRATEGY_FINETUNE;
     else
-        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\" or \"baseline\"");
+        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\", \"baseline\" or \"finetune\"");
     free(kind);
     if (s)
         return s;
-    int few = st->kind == SENTI_STRATEGY_FEW_SHOT, base = st->kind == SENTI_STRATEGY_BASELINE;
-    if ((s = parse_baseline(c, where, o, st)))
+    int few = st->kind == SENTI_STRATEGY_FEW_SHOT,
+        base = st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_FINETUNE; /* trained in the cell */
+    if ((s = parse_trained(c, where, o, st)))
         return s;
     if (!few && json_object_get(o, "shots"))
         return bad(c, where, "\"shots\" belong to few-shot strategies only");
     if (!few && !base && json_object_get(o, "seeds"))
-        return bad(c, where, "\"seeds\" belong to few-shot and baseline strategies only");
+        return bad(c, where, "\"seeds\" belong to few-shot, baseline and finetune strategies only");
     if ((st->kind == SENTI_STRATEGY_ADAPTER) != (json_object_get(o, "adapter") != NULL))
         return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
     if (few && !json_object_get(o, "shots"))
@@ -655,7 +668,7 @@ char *senti_cell_canonical_json(const senti_cell *c)
         json_object_set_new(o, "order", json_string(st->order));
     if (st->per_row)
         json_object_set_new(o, "per_row", json_true());
-    if (st->kind == SENTI_STRATEGY_BASELINE) {
+    if (st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_FINETUNE) {
         json_object_set_new(o, "method", json_string(st->method));
         json_object_set_new(o, "per_class", json_integer((json_int_t)st->per_class));
         json_object_set_new(o, "train_all", json_boolean(st->train_all));
@@ -682,7 +695,7 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     senti_cell *c = &x->cells[x->n_cells];
     char name[512], seedpart[32] = "";
     const bool base = st->kind == SENTI_STRATEGY_BASELINE;
-    if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base)
+    if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base || st->kind == SENTI_STRATEGY_FINETUNE)
         snprintf(seedpart, sizeof seedpart, ".s%" PRIu64, seed);
     snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", base ? "baseline" : x->models[mi].name, x->datasets[di].name,
              x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
@@ -747,6 +760,12 @@ static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, s
     senti_status s;
     if (st->kind == SENTI_STRATEGY_BASELINE) { /* no model: once, with the first model and verbalizer */
         for (size_t r = 0; mi == 0 && vi == first_verbalizer(x, di) && r < st->n_seeds; r++)
+            if ((s = add_cell(x, mi, di, vi, si, 0, st->seeds[r], 0, x->n_cells, err)))
+                return s;
+        return SENTI_OK;
+    }
+    if (st->kind == SENTI_STRATEGY_FINETUNE) { /* one adapter per model and seed */
+        for (size_t r = 0; r < st->n_seeds; r++)
             if ((s = add_cell(x, mi, di, vi, si, 0, st->seeds[r], 0, x->n_cells, err)))
                 return s;
         return SENTI_OK;
@@ -878,20 +897,28 @@ static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
     return check_baseline_data(c, x);
 }
 
-/* Baseline strategies train on each dataset's train file, never on all of the rows they are scored on. */
+/* Baseline and finetune strategies train on each dataset's train file, never on all of the rows they are
+ * scored on. */
 static senti_status check_baseline_data(pctx *c, const senti_experiment *x)
 {
-    for (size_t si = 0; si < x->n_strategies; si++)
-        for (size_t di = 0; di < x->n_datasets && x->strategies[si].kind == SENTI_STRATEGY_BASELINE; di++) {
+    for (size_t si = 0; si < x->n_strategies; si++) {
+        const senti_exp_strategy *st = &x->strategies[si];
+        if (st->kind != SENTI_STRATEGY_BASELINE && st->kind != SENTI_STRATEGY_FINETUNE)
+            continue;
+        const bool base = st->kind == SENTI_STRATEGY_BASELINE;
+        for (size_t di = 0; di < x->n_datasets; di++) {
             const senti_exp_dataset *d = &x->datasets[di];
             char where[64];
             snprintf(where, sizeof where, "datasets[%zu]", di);
             if (!d->train.path)
-                return bad(c, where, "baseline strategies need a \"train\" file to train on");
-            if (x->strategies[si].train_all && !d->train_rest && !strcmp(d->train.path, d->eval.path))
-                return bad(c, where, "\"train\": \"all\" would train the baseline on the rows it is scored on "
-                                     "(the train file is the evaluated file)");
+                return senti_err_set(c->err, SENTI_ERR_FORMAT, "%s: %s: %s strategies need a \"train\" file to "
+                                     "train on", c->origin, where, base ? "baseline" : "finetune");
+            if (st->train_all && !d->train_rest && !strcmp(d->train.path, d->eval.path))
+                return senti_err_set(c->err, SENTI_ERR_FORMAT, "%s: %s: \"train\": \"all\" would train the %s on "
+                                     "the rows it is scored on (the train file is the evaluated file)", c->origin,
+                                     where, base ? "baseline" : "adapter");
         }
+    }
     return SENTI_OK;
 }
 

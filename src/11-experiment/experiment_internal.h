@@ -23,4 +23,12 @@ void senti_exp_eval_data(const senti_exp_dataset *d, senti_dataset_params *dp);
 senti_status senti_exp_baseline_cell(const senti_cell *c, const char *pred_path, const char *manifest_path,
                                      senti_err *err);
 
+/* A finetune cell's adapter file beside its predictions: adapter.json (head) or adapter.gguf (lora). */
+void senti_exp_finetune_adapter_path(const senti_cell *c, const char *pred_path, char *buf, size_t cap);
+
+/* Train a finetune cell's adapter (strategy_finetune.c) into that file;
+ * *model_error is set when the model does not load. */
+senti_status senti_exp_finetune_train(const senti_cell *c, const char *pred_path, bool *model_error,
+                                      senti_err *err);
+
 #endif

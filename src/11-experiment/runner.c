@@ -128,6 +128,11 @@ static senti_status classify_cell(void *user, const senti_cell *c, const char *p
     senti_status s = senti_run_cell_params(c, rp->threads, cache, &p, err);
     if (s)
         return s;
+    char adapter[4200];
+    if (c->strategy->kind == SENTI_STRATEGY_FINETUNE) { /* trained by run_cell beside the predictions */
+        senti_exp_finetune_adapter_path(c, pred, adapter, sizeof adapter);
+        p.adapter_path = adapter;
+    }
     p.output_path = pred;
     p.manifest_path = manifest;
     p.progress = rp->on_rows;
@@ -238,8 +243,12 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     senti_err e2 = {0};
     if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
         s = senti_exp_baseline_cell(c, pred, man, &e2);
-    else
-        s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
+    else {
+        if (c->strategy->kind == SENTI_STRATEGY_FINETUNE) /* its adapter first (strategy_finetune.c) */
+            s = senti_exp_finetune_train(c, pred, &ctx->model_error, &e2);
+        if (!s)
+            s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
+    }
     if (s)
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
     double secs = senti_now() - t0;

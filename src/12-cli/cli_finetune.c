@@ -207,30 +207,6 @@ static bool set_opt(ft_opts *o, int c, const char *arg)
 /* ---- rows ---------------------------------------------------------------------------------- */
 
 /* A view of selected rows of `all` (items shared, only the array owned). */
-static senti_examples *subset(const senti_examples *all, const size_t *idx, size_t n)
-{
-    senti_examples *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    *s = *all;
-    s->n = n;
-    s->items = malloc((n ? n : 1) * sizeof *s->items);
-    if (!s->items) {
-        free(s);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        s->items[i] = all->items[idx[i]];
-    return s;
-}
-
-static void subset_free(senti_examples *s)
-{
-    if (s)
-        free(s->items);
-    free(s);
-}
-
 /* A warning for each label with fewer rows than --shots-per-class asks. */
 static void warn_short_labels(const ft_opts *o, const senti_verbalizer *v, const size_t *avail)
 {
@@ -240,26 +216,15 @@ static void warn_short_labels(const ft_opts *o, const senti_verbalizer *v, const
                     avail[l], o->per_class);
 }
 
-/* The rows to use (senti_ft_select_rows), warning about labels with fewer
- * rows than asked. */
-static senti_status select_rows(const ft_opts *o, const senti_examples *all, const senti_verbalizer *v, size_t *tr,
-                                size_t *n_tr, size_t *va, size_t *n_va, senti_err *e)
-{
-    size_t avail[SENTI_MAX_HEAD_LABELS + 1];
-    if (senti_verbalizer_n_labels(v) > SENTI_MAX_HEAD_LABELS)
-        return senti_err_set(e, SENTI_ERR_ARG, "%s: more than %d labels", o->verbalizer, SENTI_MAX_HEAD_LABELS);
-    senti_status s = senti_ft_select_rows(all, v, o->per_class, o->seed, o->val_frac, tr, n_tr, va, n_va, avail, e);
-    if (!s)
-        warn_short_labels(o, v, avail);
-    return s;
-}
-
 /* ---- progress and log ------------------------------------------------------------------------- */
 
 typedef struct {
     FILE *log;
     bool bar;
     double t0;
+    const ft_opts *o; /* for the configuration line, written once the rows are drawn */
+    senti_model *m;
+    const senti_verbalizer *v;
 } reporter;
 
 static void draw_bar(const reporter *r, size_t done, size_t total, const char *what, double loss)
@@ -347,81 +312,65 @@ static json_t *config_json(const ft_opts *o, senti_model *m, size_t n_tr, size_t
     return c;
 }
 
-/* ---- the two methods ------------------------------------------------------------------------------ */
+/* ---- head and lora (senti_ft_train) ---------------------------------------------------------- */
 
-static int run_head(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *rows,
-                    reporter *r)
+/* The rows are drawn: warn about short labels, log the configuration. */
+static void on_rows(void *user, const senti_ft_info *info)
 {
-    double *X;
-    int *y, d;
-    senti_err e;
-    senti_status s = senti_head_features_compute(m, v, &o->pp, rows, o->features, &X, &y, &d, on_feature, r, &e);
-    if (s) {
-        fprintf(stderr, "\nsenti finetune: %s\n", e.msg);
-        return senti_cli_exit(s, true);
-    }
-    if (r->bar)
-        fputc('\n', stderr);
-    size_t K = senti_verbalizer_n_labels(v);
-    const char *labels[SENTI_MAX_HEAD_LABELS];
-    for (size_t k = 0; k < K && k < SENTI_MAX_HEAD_LABELS; k++)
-        labels[k] = senti_verbalizer_label(v, k);
-    senti_head_fit_params fp = senti_head_fit_default_params();
-    fp.val_frac = o->val_frac;
-    fp.seed = o->seed;
-    senti_head *h = NULL;
-    senti_head_fit_info info;
-    s = senti_head_fit(X, y, rows->n, d, (int)K, labels, &fp, &h, &info, &e);
-    free(X);
-    free(y);
-    if (!s) {
-        h->features = o->features;
-        snprintf(h->model_sha256, sizeof h->model_sha256, "%s", senti_model_sha256(m));
-        s = senti_head_save(h, o->output, &e);
-    }
-    if (s) {
-        fprintf(stderr, "senti finetune: %s\n", e.msg);
-        senti_head_free(h);
-        return senti_cli_exit(s, false);
-    }
-    /* lambda is chosen on a train/validation split of the rows, then the head is refit on all of them */
-    json_t *sum = json_pack("{s:s,s:f,s:i,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", h->lambda,
-                            "n_rows", (int)rows->n, "lambda_train", (int)info.n_train, "lambda_val",
-                            (int)info.n_val, "train_loss", info.train_loss, "train_acc", info.train_acc, "iterations",
-                            info.iterations, "seconds", senti_now() - r->t0);
-    log_json(r, sum);
-    printf("head: lambda = %g (chosen on %zu train / %zu validation rows), train accuracy = %.1f%% on all %zu "
-           "rows, %d features, %.1f s -> %s\n", h->lambda, info.n_train, info.n_val, 100.0 * info.train_acc,
-           rows->n, d, senti_now() - r->t0, o->output);
-    senti_head_free(h);
-    return SENTI_EXIT_OK;
+    reporter *r = user;
+    warn_short_labels(r->o, r->v, info->avail);
+    log_json(r, config_json(r->o, r->m, info->n_train, info->n_val));
 }
 
-static int run_lora(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *tr,
-                    const senti_examples *va, reporter *r)
+static void log_summary(const ft_opts *o, const senti_ft_info *info, reporter *r)
 {
-    senti_lora *a = NULL;
-    senti_lora_train_info info;
+    if (!strcmp(o->method, "head")) {
+        /* lambda is chosen on a train/validation split of the rows, then the head is refit on all of them */
+        const senti_head_fit_info *h = &info->head;
+        log_json(r, json_pack("{s:s,s:f,s:i,s:i,s:i,s:f,s:f,s:i,s:f}", "event", "summary", "lambda", info->lambda,
+                              "n_rows", (int)info->n_train, "lambda_train", (int)h->n_train, "lambda_val",
+                              (int)h->n_val, "train_loss", h->train_loss, "train_acc", h->train_acc, "iterations",
+                              h->iterations, "seconds", senti_now() - r->t0));
+        printf("head: lambda = %g (chosen on %zu train / %zu validation rows), train accuracy = %.1f%% on all %zu "
+               "rows, %d features, %.1f s -> %s\n", info->lambda, h->n_train, h->n_val, 100.0 * h->train_acc,
+               info->n_train, info->n_features, senti_now() - r->t0, o->output);
+        return;
+    }
+    const senti_lora_train_info *l = &info->lora;
+    double tps = l->seconds > 0 ? l->tokens / l->seconds : 0.0;
+    log_json(r, json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "event", "summary", "steps", l->steps, "best_epoch",
+                          l->best_epoch, "best_val_loss", l->best_val_loss, "best_val_acc", l->best_val_acc,
+                          "zero_val_loss", l->zero_val_loss, "zero_val_acc", l->zero_val_acc, "seconds", l->seconds,
+                          "tokens_per_s", tps));
+    printf("lora: %d steps, best epoch %d, val accuracy %.1f%% (zero-shot %.1f%%), %.0f tokens/s, %.1f s -> %s\n",
+           l->steps, l->best_epoch, 100.0 * l->best_val_acc, 100.0 * l->zero_val_acc, tps, l->seconds, o->output);
+}
+
+static int run_adapter(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *all,
+                       reporter *r)
+{
+    senti_ft_params p = senti_ft_default_params();
+    senti_ft_method_parse(o->method, &p.method, NULL); /* checked with the options */
+    p.per_class = o->per_class;
+    p.seed = o->seed;
+    p.val_frac = o->val_frac;
+    p.features = o->features;
+    p.prompt = o->pp;
+    p.lora = o->tp;
+    p.on_rows = on_rows;
+    p.on_feature = on_feature;
+    p.on_lora = on_event;
+    p.user = r;
+    senti_ft_info info;
     senti_err e;
-    senti_status s = senti_lora_train(m, v, &o->pp, tr, va, &o->tp, on_event, r, &a, &info, &e);
-    if (!s)
-        s = senti_lora_save(a, o->output, &e);
+    senti_status s = senti_ft_train(m, v, all, &p, o->output, &info, &e);
     if (r->bar)
         fputc('\n', stderr);
     if (s) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
-        senti_lora_free(a);
         return senti_cli_exit(s, false);
     }
-    json_t *sum = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f}", "event", "summary", "steps", info.steps,
-                            "best_epoch", info.best_epoch, "best_val_loss", info.best_val_loss, "best_val_acc",
-                            info.best_val_acc, "zero_val_loss", info.zero_val_loss, "zero_val_acc", info.zero_val_acc,
-                            "seconds", info.seconds, "tokens_per_s", info.seconds > 0 ? info.tokens / info.seconds : 0);
-    log_json(r, sum);
-    printf("lora: %d steps, best epoch %d, val accuracy %.1f%% (zero-shot %.1f%%), %.0f tokens/s, %.1f s -> %s\n",
-           info.steps, info.best_epoch, 100.0 * info.best_val_acc, 100.0 * info.zero_val_acc,
-           info.seconds > 0 ? info.tokens / info.seconds : 0.0, info.seconds, o->output);
-    senti_lora_free(a);
+    log_summary(o, &info, r);
     return SENTI_EXIT_OK;
 }
 
@@ -531,32 +480,17 @@ int senti_cmd_finetune(int argc, char **argv)
         senti_verbalizer_free(v);
         return senti_cli_exit(s, true);
     }
-    size_t *tr = malloc((all->n + 1) * sizeof *tr), *va = malloc((all->n + 1) * sizeof *va), n_tr, n_va;
-    bool head = !strcmp(o.method, "head");
-    ft_opts oo = o;
-    if (head)
-        oo.val_frac = 0; /* the head splits for lambda itself */
-    if ((s = select_rows(&oo, all, v, tr, &n_tr, va, &n_va, &e)))
-        fprintf(stderr, "senti finetune: %s\n", e.msg);
     char log_path[4096];
     snprintf(log_path, sizeof log_path, "%s.log.jsonl", o.output);
-    reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = senti_now()};
+    reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = senti_now(), .o = &o, .m = m,
+                  .v = v};
     if (!r.log)
         fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
-    log_json(&r, config_json(&o, m, n_tr, n_va));
-    senti_examples *trs = subset(all, tr, n_tr), *vas = subset(all, va, n_va);
-    if (s)
-        rc = senti_cli_exit(s, false);
-    else if (!trs || !vas || n_tr < 2)
-        rc = SENTI_EXIT_USAGE, fprintf(stderr, "senti finetune: too few labelled rows (%zu)\n", n_tr);
-    else
-        rc = head ? run_head(&o, m, v, trs, &r) : run_lora(&o, m, v, trs, vas, &r);
-    if (r.log)
-        fclose(r.log);
-    subset_free(trs);
-    subset_free(vas);
-    free(tr);
-    free(va);
+    rc = run_adapter(&o, m, v, all, &r);
+    if (r.log && fclose(r.log) != 0 && rc == SENTI_EXIT_OK) {
+        fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
+        rc = SENTI_EXIT_USAGE;
+    }
     senti_model_free(m);
     senti_examples_free(all);
     senti_verbalizer_free(v);
