@@ -1033,6 +1033,16 @@ START_TEST(test_golden_qwen05)
 END_TEST
 
 
+START_TEST(test_golden_qwen15)
+{
+    if (!tu_optional_model(TU_QWEN15, "model golden qwen15"))
+        return;
+    golden_ref refs[2] = {{"logits/qwen15.jsonl", golden_tol(), SENTI_GOLDEN_MEDIAN_TOL},
+                          {"logits/qwen15_f32.jsonl", SENTI_GOLDEN_F32_TOL_QWEN, SENTI_GOLDEN_F32_MEDIAN_TOL_QWEN}};
+    check_golden(TU_QWEN15, refs, 2);
+}
+END_TEST
+
 /* Real weights: token-by-token decode (dot path) == batched prefill (sgemm path). */
 static void check_paths_agree(const char *file)
 {
@@ -1104,5 +1114,9 @@ Suite *model_suite(void)
     tcase_add_test(qwen, test_qwen05_paths_agree);
     tcase_add_test(qwen, test_golden_qwen05);
     suite_add_tcase(s, qwen);
+    TCase *large = tcase_create("large"); /* make check-large: CK_RUN_CASE=large */
+    tcase_set_timeout(large, 1800);
+    tcase_add_test(large, test_golden_qwen15);
+    suite_add_tcase(s, large);
     return s;
 }
