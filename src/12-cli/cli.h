@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "00-base/base.h"
+#include "senti/classify.h"
 #include "senti/common.h"
 #include "senti/metrics.h"
 #include "senti/predfile.h"
@@ -51,7 +52,23 @@ int senti_cmd_merge(int argc, char **argv);
  * when the job has a single rank (the caller runs it as one process); a build
  * without MPI refuses a job of several ranks with a usage error. */
 bool senti_cli_mpi_launched(void);
+/* The job size the launcher announces (0 when it does not say), and whether
+ * this process is rank 0 (true when the launcher does not say): for checks
+ * made before MPI starts, reported once. */
+long senti_cli_mpi_size(void);
+bool senti_cli_mpi_rank0(void);
 int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows);
+
+/* `mpirun -n N senti classify`: the rows of p's input in work units of
+ * unit_rows rows over the ranks, scored into rank caches under the shared
+ * work directory senti_cli_classify_mpi_dir(p) (the first output file +
+ * ".mpi"), then rank 0 writes p's outputs from them (the bytes of a
+ * single-process run), calls done(p, summary), and removes that directory.
+ * The exit code, or -1 when the job has a single rank. The caller has checked
+ * that p has a file output, no stdin input, no adapter and no score cache. */
+typedef void (*senti_cli_classify_done)(const senti_classify_params *p, const senti_classify_summary *sum);
+int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, senti_cli_classify_done done);
+void senti_cli_classify_mpi_dir(const senti_classify_params *p, char *buf, size_t cap);
 
 /* The model path used when -m is not given: $SENTI_MODEL, else the default
  * model under $SENTI_MODEL_DIR (default "models"). Static storage. */

@@ -1,5 +1,7 @@
 /*
  * cli_classify.c - `senti classify`: label distributions for every row of a CSV.
+ * Started by mpirun with several ranks, the MPI job of cli_mpi.c: the same
+ * outputs, written once by rank 0.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -70,7 +72,10 @@ static void usage(FILE *f, const senti_classify_params *d)
             "                          else lines)\n"
             "  -q, --quiet             no progress (--progress none)\n"
             "An output FILE of - is standard output (one output at most); the accuracy line then\n"
-            "goes to standard error.\n",
+            "goes to standard error.\n"
+            "under mpirun -n N (N > 1; docs/scale.md): rank 0 hands out work units of rows, ranks 1..N-1 score\n"
+            "them, rank 0 writes the outputs (the bytes of a one-process run; files only, no -i -)\n"
+            "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n",
             d->data.seed, d->demos.seed, senti_cli_default_model());
 }
 
@@ -78,7 +83,7 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +109,7 @@ static const struct option long_opts[] = {
     {"adapter", required_argument, 0, O_ADAPTER},
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
     {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
+    {"unit-rows", required_argument, 0, O_UNIT_ROWS},
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
 /* The library's progress callback into the stderr renderer (cli.h). */
@@ -129,6 +135,7 @@ typedef struct {
     const char *keep[SENTI_CLASSIFY_MAX_KEEP]; /* --keep-cols, split; point into keep_buf */
     char *keep_buf;
     senti_progress_mode progress;
+    size_t unit_rows; /* --unit-rows, under mpirun */
 } classify_opts;
 
 /* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
@@ -215,6 +222,16 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
         case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
         case O_KEEP_TEXT: p.keep_text = true; break;
+        case O_UNIT_ROWS:
+            if (!senti_cli_int("classify", "unit-rows", optarg, SENTI_CLASSIFY_GROUP, 1 << 24, &v))
+                return SENTI_EXIT_USAGE;
+            if (v % SENTI_CLASSIFY_GROUP) {
+                fprintf(stderr, "senti classify: --unit-rows %s: must be a multiple of %d (the classifier's row "
+                                "group)\n", optarg, SENTI_CLASSIFY_GROUP);
+                return SENTI_EXIT_USAGE;
+            }
+            o->unit_rows = (size_t)v;
+            break;
         case 'q': o->progress = SENTI_PROGRESS_NONE; break;
         case O_PROGRESS: if (!senti_cli_progress_opt(optarg, &o->progress)) return bad_value("progress", optarg); break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
@@ -261,15 +278,52 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
                 sum->n_correct, sum->n_labelled);
 }
 
+/* Under mpirun with several ranks (docs/scale.md): -1 when p can be split
+ * over the ranks, else the usage error (reported by rank 0 only). */
+static int mpi_check(const senti_classify_params *p)
+{
+    const char *why = NULL, *flag = NULL;
+    if (is_stdout(p->input_path))
+        flag = "-i -", why = "standard input cannot be read by every rank: give a file";
+    else if (is_stdout(p->output_path) || is_stdout(p->jsonl_path) || is_stdout(p->manifest_path) ||
+             is_stdout(p->prompts_path))
+        flag = "-", why = "outputs go to files under mpirun (rank 0 writes them, the ranks share a work "
+                          "directory beside them): give a file";
+    else if (!p->output_path && !p->jsonl_path)
+        flag = "-o", why = "needed under mpirun: -o FILE or --jsonl FILE (the ranks share FILE.mpi/ as their "
+                           "work directory)";
+    else if (p->adapter_path)
+        flag = "--adapter", why = "an adapter run does not go through the score cache, so its rows cannot be "
+                                  "split over ranks: run it as one process";
+    else if (p->score_cache_dir)
+        flag = "--score-cache", why = "not supported under mpirun (the job keeps its own cache in FILE.mpi/ "
+                                      "until it succeeds)";
+    if (!why)
+        return -1;
+    if (senti_cli_mpi_rank0())
+        fprintf(stderr, "senti classify: under mpirun with several ranks: %s: %s\n", flag, why);
+    return SENTI_EXIT_USAGE;
+}
+
 int senti_cmd_classify(int argc, char **argv)
 {
     classify_opts o = {0};
+    o.unit_rows = 512;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
         free(o.keep_buf);
         return rc;
     }
     senti_classify_params p = o.p;
+    if (senti_cli_mpi_launched() && senti_cli_mpi_size() != 1) {
+        rc = mpi_check(&p);
+        if (rc < 0)
+            rc = senti_cli_classify_mpi(&p, o.unit_rows, print_summary);
+        if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
+            free(o.keep_buf);
+            return rc;
+        }
+    }
     senti_cli_progress prog;
     senti_cli_progress_init(&prog, o.progress, "rows");
     if (prog.mode != SENTI_PROGRESS_NONE) {
