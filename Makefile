@@ -10,6 +10,8 @@
 #                   libFuzzer (clang); FUZZ=name runs one. Installs clang first.
 #   make install    PREFIX=/usr/local, with a pkg-config file (portable: the
 #                   kernels are picked at run time, see README "Portable binaries")
+#   make install-models  copy the fetched models to $(PREFIX)/share/senti/models,
+#                   where an installed senti finds its default model
 #
 # Variables: BUILD (object dir), OPT, ARCH, WERROR=1 (default under CI), PREFIX, MPI=0|1
 #            (default 1 when mpicc is found: mpirun -n N senti run),
@@ -63,6 +65,15 @@ TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(KERNEL_OBJ)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 
+# The model search (README, "Where senti finds its model") looks in
+# $(PREFIX)/share/senti/models, where make install-models puts the fetched
+# models: compiled into cli_common.o, rebuilt when PREFIX changes.
+DATADIR := $(PREFIX)/share/senti
+$(BUILD)/obj/12-cli/cli_common.o: CPPFLAGS += -DSENTI_DATADIR='"$(DATADIR)"'
+$(BUILD)/obj/12-cli/cli_common.o: $(BUILD)/datadir-$(subst /,_,$(DATADIR))
+$(BUILD)/datadir-$(subst /,_,$(DATADIR)):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/datadir-* && touch $@
+
 # MPI (docs/scale.md): when mpicc is there (Open MPI from make deps), the CLI's
 # cli_mpi.c is built with SENTI_HAVE_MPI and senti links libmpi; MPI=0 builds
 # without. The library never uses MPI.
@@ -90,7 +101,7 @@ TESTBIN := $(BUILD)/check_senti
 MODEL_DIR ?= models
 DEFAULT_MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: all lib check check-large test asan demo reports bench install uninstall clean deps models models-all \
+.PHONY: all lib check check-large test asan demo reports bench install install-models uninstall clean deps models models-all \
         models-large fixtures format fuzz fuzz-bins fuzz-replay fuzz-corpus
 
 all: $(LIB_A) $(LIB_SO) $(SENTI)
@@ -260,6 +271,12 @@ install: all
 	install -m 644 include/senti/*.h $(DESTDIR)$(PREFIX)/include/senti/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
+
+# the fetched models (make models / models-all) where an installed senti finds them
+install-models:
+	@ls $(MODEL_DIR)/*.gguf >/dev/null 2>&1 || { echo "no models in $(MODEL_DIR)/: run make models first"; exit 2; }
+	install -d $(DESTDIR)$(DATADIR)/models
+	install -m 644 $(MODEL_DIR)/*.gguf $(DESTDIR)$(DATADIR)/models/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/lib/libsenti.* \

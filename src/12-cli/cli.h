@@ -70,9 +70,24 @@ typedef void (*senti_cli_classify_done)(const senti_classify_params *p, const se
 int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, senti_cli_classify_done done);
 void senti_cli_classify_mpi_dir(const senti_classify_params *p, char *buf, size_t cap);
 
-/* The model path used when -m is not given: $SENTI_MODEL, else the default
- * model under $SENTI_MODEL_DIR (default "models"). Static storage. */
+/* The model used when -m is not given (README, "Where senti finds its
+ * model"): $SENTI_MODEL as it is, else the first of these directories that
+ * holds SENTI_CLI_DEFAULT_MODEL_FILE:
+ *   1. $SENTI_MODEL_DIR;
+ *   2. $XDG_DATA_HOME/senti/models (default ~/.local/share/senti/models);
+ *   3. $(PREFIX)/share/senti/models (compiled in; make install-models);
+ *   4. the source tree of the executable: <tree>/models when the executable
+ *      is <tree>/<build dir>/senti and <tree>/src/main.c exists (never the
+ *      current directory).
+ * NULL when there is none (static storage, searched once). */
+#define SENTI_CLI_DEFAULT_MODEL_FILE "SmolLM2-135M-Instruct.Q4_1.gguf"
+extern const char *const SENTI_CLI_DATADIR; /* $(PREFIX)/share/senti */
 const char *senti_cli_default_model(void);
+/* For --help texts: the model found, or a note that there is none. */
+const char *senti_cli_model_shown(void);
+/* No -m and nothing found: print every place the search looked and how to
+ * fill one; returns SENTI_EXIT_USAGE. */
+int senti_cli_model_missing(const char *cmd);
 
 /* Options shared by `senti eval` and `senti compare`: the predictions reader
  * (senti/predfile.h) and the evaluation settings (senti/metrics.h). Each

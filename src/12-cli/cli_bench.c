@@ -95,6 +95,8 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         fprintf(stderr, "usage: senti bench-prefill [-m MODEL] --tokens N --reps R --threads T --text-file F\n");
         return SENTI_EXIT_USAGE;
     }
+    if (!model_path)
+        return senti_cli_model_missing("bench-prefill");
     size_t len;
     char *text = read_text(text_path, &len);
     if (!text) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "senti/baseline.h"
 #include "senti/classify.h"
 #include "senti/experiment.h"
 
@@ -53,7 +54,7 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --no-prefix-reuse   decode the shared prefix again for every row (benchmarks)\n"
             "      --on-error fail|skip   a row that cannot be scored (default fail)\n"
             "model:\n"
-            "  -m, --model FILE        GGUF model (default $SENTI_MODEL or %s)\n"
+            "  -m, --model FILE        GGUF model (default: %s)\n"
             "      --ctx N             context size (default min(training context, 2048))\n"
             "  -t, --threads N         threads (default 2)\n"
             "output:\n"
@@ -76,7 +77,7 @@ static void usage(FILE *f, const senti_classify_params *d)
             "under mpirun -n N (N > 1; docs/scale.md): rank 0 hands out work units of rows, ranks 1..N-1 score\n"
             "them, rank 0 writes the outputs (the bytes of a one-process run; files only, no -i -)\n"
             "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n",
-            d->data.seed, d->demos.seed, senti_cli_default_model());
+            d->data.seed, d->demos.seed, senti_cli_model_shown());
 }
 
 enum {
@@ -315,6 +316,10 @@ int senti_cmd_classify(int argc, char **argv)
         return rc;
     }
     senti_classify_params p = o.p;
+    if (!p.model_path && !(p.adapter_path && senti_baseline_probe(p.adapter_path) != 0)) {
+        free(o.keep_buf);
+        return senti_cli_model_missing("classify");
+    }
     if (senti_cli_mpi_launched() && senti_cli_mpi_size() != 1) {
         rc = mpi_check(&p);
         if (rc < 0)

@@ -1,6 +1,7 @@
 /*
- * cli_common.c - what several subcommands share: the default model path and
- * the option table of the predictions reader and evaluation settings.
+ * cli_common.c - what several subcommands share: the model search, numeric
+ * and thread options, the option table of the predictions reader and
+ * evaluation settings, outputs and progress.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,15 +48,98 @@ bool senti_cli_threads(const char *cmd, const char *arg, int *out)
     return true;
 }
 
+/* ---- the model search ------------------------------------------------------------ */
+
+#ifndef SENTI_DATADIR
+#define SENTI_DATADIR "/usr/local/share/senti" /* the Makefile passes $(PREFIX)/share/senti */
+#endif
+const char *const SENTI_CLI_DATADIR = SENTI_DATADIR;
+
+/* The places of the search in order (cli.h): for place i, its directory into
+ * dir ("" when the place does not apply, why says so) and a label. */
+static const char *search_place(int i, char *dir, size_t cap, const char **why)
+{
+    const char *v;
+    char exe[4000];
+    *dir = '\0', *why = "not set";
+    switch (i) {
+    case 0:
+        if ((v = getenv("SENTI_MODEL_DIR")) && *v)
+            snprintf(dir, cap, "%s", v);
+        return "$SENTI_MODEL_DIR";
+    case 1:
+        if ((v = getenv("XDG_DATA_HOME")) && *v)
+            snprintf(dir, cap, "%s/senti/models", v);
+        else if ((v = getenv("HOME")) && *v)
+            snprintf(dir, cap, "%s/.local/share/senti/models", v);
+        return "$XDG_DATA_HOME/senti/models, default ~/.local/share/senti/models";
+    case 2: snprintf(dir, cap, "%s/models", SENTI_DATADIR); return "$(PREFIX)/share/senti/models: make install-models";
+    default: {
+        /* a build tree: the executable is <tree>/<build dir>/senti and <tree>/src/main.c exists */
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+        *why = "the executable is not in one";
+        if (slash) {
+            *slash = '\0';
+            slash = strrchr(exe, '/');
+        }
+        if (slash) {
+            *slash = '\0';
+            char probe[4200];
+            snprintf(probe, sizeof probe, "%s/src/main.c", exe);
+            if (access(probe, F_OK) == 0)
+                snprintf(dir, cap, "%s/models", exe);
+        }
+        return "the source tree of this executable: <tree>/models for <tree>/<build>/senti";
+    }
+    }
+}
+enum { N_PLACES = 4 };
+
 const char *senti_cli_default_model(void)
 {
-    static char path[4096];
+    static char path[4200];
+    static int done;
     const char *env = getenv("SENTI_MODEL");
     if (env && *env)
         return env;
-    const char *dir = getenv("SENTI_MODEL_DIR");
-    snprintf(path, sizeof path, "%s/SmolLM2-135M-Instruct.Q4_1.gguf", dir && *dir ? dir : "models");
-    return path;
+    if (done)
+        return path[0] ? path : NULL;
+    done = 1;
+    char dir[4096];
+    const char *why;
+    for (int i = 0; i < N_PLACES; i++) {
+        search_place(i, dir, sizeof dir, &why);
+        snprintf(path, sizeof path, "%s/%s", dir, SENTI_CLI_DEFAULT_MODEL_FILE);
+        if (dir[0] && access(path, R_OK) == 0)
+            return path;
+    }
+    path[0] = '\0';
+    return NULL;
+}
+
+const char *senti_cli_model_shown(void)
+{
+    const char *m = senti_cli_default_model();
+    return m ? m : "none found (the model search: senti --help)";
+}
+
+int senti_cli_model_missing(const char *cmd)
+{
+    char dir[4096];
+    const char *why;
+    fprintf(stderr, "senti %s: no model: no -m FILE, $SENTI_MODEL is not set, and %s is in none of these "
+                    "places:\n", cmd, SENTI_CLI_DEFAULT_MODEL_FILE);
+    for (int i = 0; i < N_PLACES; i++) {
+        const char *label = search_place(i, dir, sizeof dir, &why);
+        if (dir[0])
+            fprintf(stderr, "  %s/  (%s)\n", dir, label);
+        else
+            fprintf(stderr, "  %s: %s\n", label, why);
+    }
+    fprintf(stderr, "fetch it with `make models` (into the source tree's models/), then `make install-models` "
+                    "copies it to %s/models; or pass -m FILE\n", SENTI_DATADIR);
+    return SENTI_EXIT_USAGE;
 }
 
 int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev,

@@ -65,14 +65,14 @@ static void usage(FILE *f, const ft_opts *d)
             "      --C X                 inverse L2 strength, larger = less regularized (default: chosen\n"
             "                            by stratified cross-validation from 0.01, 0.1, 1, 10, 100)\n"
             "model and output:\n"
-            "  -m, --model FILE          GGUF model (default %s)\n"
+            "  -m, --model FILE          GGUF model (default: %s)\n"
             "  -t, --threads N           threads (default 2)\n"
             "  -o, --output FILE         adapter (head, baselines: JSON; lora: GGUF); head and lora log in\n"
             "                            FILE.log.jsonl\n"
             "  -q, --quiet               no progress bar\n",
             d->seed, d->val_frac, d->tp.rank, (double)d->tp.alpha, d->tp.epochs, d->tp.batch, (double)d->tp.lr,
             (double)d->tp.weight_decay, (double)d->tp.clip, (double)d->tp.warmup_frac, d->tp.patience,
-            senti_cli_default_model());
+            senti_cli_model_shown());
 }
 
 enum {
@@ -486,6 +486,9 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
         return SENTI_EXIT_USAGE;
     }
+    senti_baseline_method bm;
+    if (!o->model && senti_baseline_method_parse(o->method, &bm, NULL))
+        return senti_cli_model_missing("finetune"); /* head and lora need one */
     if (!strcmp(o->output, "-")) { /* an adapter and its training log are files, never a stream */
         fprintf(stderr, "senti finetune: -o -: the adapter must be a file (its log goes beside it)\n");
         return SENTI_EXIT_USAGE;

@@ -76,7 +76,7 @@ static int usage_model(FILE *f)
     fprintf(f, "usage: senti model info [-m FILE] [--check]\n"
                "  -m, --model FILE   GGUF model (default: %s)\n"
                "  --check            also scan every weight for NaN or infinity (exit 3 naming the first)\n",
-            senti_cli_default_model());
+            senti_cli_model_shown());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
@@ -98,6 +98,8 @@ int senti_cmd_model(int argc, char **argv)
     }
     if (optind >= argc || strcmp(argv[optind], "info") != 0)
         return usage_model(stderr);
+    if (!path)
+        return senti_cli_model_missing("model");
     senti_model *m;
     senti_err e;
     senti_status s = senti_model_load(path, NULL, &m, &e);
@@ -142,7 +144,7 @@ static int usage_logits(FILE *f)
                "  -t, --threads N      threads (default 2)\n"
                "      --parse-special  recognise special token texts such as <|im_start|>\n"
                "BOS is added when the model's metadata says so.\n",
-            senti_cli_default_model());
+            senti_cli_model_shown());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
@@ -168,7 +170,7 @@ static int parse_logits_args(int argc, char **argv, logits_args *a)
     if (optind != argc - 1 || a->top < 1 || a->threads < 1)
         return usage_logits(stderr);
     a->text = argv[optind];
-    return SENTI_EXIT_OK;
+    return a->model ? SENTI_EXIT_OK : senti_cli_model_missing("logits");
 }
 
 /* Print the K most likely next tokens (log-probabilities) after ids[0..n). */

@@ -30,7 +30,7 @@ static int usage_tokenize(FILE *f)
                "      --pieces         one 'id<TAB>piece' line per token\n"
                "      --no-special     do not add BOS/EOS (default: as the model's metadata says)\n"
                "      --parse-special  recognise special-token texts such as <|im_start|>\n",
-            senti_cli_default_model());
+            senti_cli_model_shown());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
@@ -138,6 +138,8 @@ int senti_cmd_tokenize(int argc, char **argv)
     }
     if ((file != NULL) == (optind < argc) || optind + 1 < argc)
         return usage_tokenize(stderr);
+    if (!model)
+        return senti_cli_model_missing("tokenize");
     if (!file)
         return run_tokenize(model, argv[optind], strlen(argv[optind]), flags, pieces);
     size_t len;
