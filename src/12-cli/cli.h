@@ -10,7 +10,9 @@
 #ifndef SENTI_CLI_H
 #define SENTI_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "00-base/base.h"
 #include "senti/classify.h"
@@ -28,6 +30,57 @@ enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_
  * or 3 when model_error says the failure came from loading or running the
  * model (a truncated GGUF is a format error of the model, not of the input). */
 int senti_cli_exit(senti_status s, bool model_error);
+
+/* ---- the common options (docs/cli.md): one spelling, one meaning -------------------
+ * Every parser takes the common flags it has a use for from these entries,
+ * with the same short letter, argument and default:
+ *   -m, --model FILE    GGUF model (default: the model search, senti_cli_default_model)
+ *   -t, --threads N     worker threads: model, training or bootstrap (default 2)
+ *   -q, --quiet         no progress on standard error
+ *   -k, --shots K       demonstrations per prompt
+ *   -o, --output PATH   the command's main output (file, or directory for run); - is stdout
+ *   -i, --input FILE    the rows to read; - is stdin
+ *   -v, --verbalizer FILE   label words and template
+ *       --seed N        the seed of the command's own sampling (demonstrations, training split)
+ *       --calibrate M   calibration at prompt time (classify: none|contextual|pmi|batch)
+ *   -h, --help          usage with defaults, exit 0
+ * A spelling whose meaning changed stays as a deprecated alias that warns
+ * (senti_cli_deprecated). */
+#define SENTI_CLI_THREADS_DEFAULT 2
+#define SENTI_LONGOPT_MODEL {"model", required_argument, 0, 'm'}
+#define SENTI_LONGOPT_THREADS {"threads", required_argument, 0, 't'}
+#define SENTI_LONGOPT_QUIET {"quiet", no_argument, 0, 'q'}
+#define SENTI_LONGOPT_SHOTS {"shots", required_argument, 0, 'k'}
+#define SENTI_LONGOPT_OUTPUT {"output", required_argument, 0, 'o'}
+#define SENTI_LONGOPT_INPUT {"input", required_argument, 0, 'i'}
+#define SENTI_LONGOPT_VERBALIZER {"verbalizer", required_argument, 0, 'v'}
+#define SENTI_LONGOPT_HELP {"help", no_argument, 0, 'h'}
+
+/* One row of the common-options table (for --dump-options, the man page). */
+typedef struct {
+    char short_name; /* 0: none */
+    const char *long_name, *arg, *meaning;
+} senti_cli_common_opt;
+extern const senti_cli_common_opt senti_cli_common_opts[];
+extern const size_t senti_cli_n_common_opts;
+
+/* A subcommand's options as its parser takes them: the getopt optstring and
+ * getopt_long table (completion and the man page are generated from these). */
+typedef struct {
+    const char *shorts;
+    const struct option *longs;
+} senti_cli_opts;
+extern const senti_cli_opts senti_opts_model, senti_opts_tokenize, senti_opts_logits, senti_opts_classify,
+    senti_opts_finetune, senti_opts_eval, senti_opts_compare, senti_opts_run, senti_opts_merge, senti_opts_report,
+    senti_opts_bench_prefill;
+
+/* The "option" lines of `senti --dump-options` for one command (main.c):
+ * every long option of o->longs with its short letter when o->shorts has it,
+ * then the short letters that have no long option. */
+void senti_cli_dump_opts(FILE *f, const char *cmd, const senti_cli_opts *o);
+
+/* "senti CMD: warning: OLD is deprecated: use NOW (WHY)" on stderr. */
+void senti_cli_deprecated(const char *cmd, const char *old, const char *now, const char *why);
 
 /* --chat auto|on|off (senti_chat_mode_parse) into an `int chat` field; false
  * for another value (the caller prints its usage message). */
@@ -97,20 +150,26 @@ int senti_cli_model_missing(const char *cmd);
 enum {
     SENTI_OPT_FORMAT = 256, SENTI_OPT_BINS, SENTI_OPT_BOOT, SENTI_OPT_SEED, SENTI_OPT_CI, SENTI_OPT_THREADS,
     SENTI_OPT_GOLD, SENTI_OPT_PRED, SENTI_OPT_ID, SENTI_OPT_STATUS, SENTI_OPT_PREFIX, SENTI_OPT_COLS,
-    SENTI_OPT_TOL, SENTI_OPT_RENORM, SENTI_OPT_EVAL_END
+    SENTI_OPT_TOL, SENTI_OPT_RENORM, SENTI_OPT_SEED_OLD, SENTI_OPT_EVAL_END
 };
 #define SENTI_CLI_EVAL_LONGOPTS                                                                                   \
     {"format", required_argument, 0, SENTI_OPT_FORMAT}, {"output", required_argument, 0, 'o'},                    \
         {"bins", required_argument, 0, SENTI_OPT_BINS}, {"bootstrap", required_argument, 0, SENTI_OPT_BOOT},      \
-        {"seed", required_argument, 0, SENTI_OPT_SEED}, {"ci", required_argument, 0, SENTI_OPT_CI},               \
-        {"threads", required_argument, 0, SENTI_OPT_THREADS}, {"gold-col", required_argument, 0, SENTI_OPT_GOLD}, \
+        {"bootstrap-seed", required_argument, 0, SENTI_OPT_SEED}, {"seed", required_argument, 0, SENTI_OPT_SEED_OLD}, \
+        {"ci", required_argument, 0, SENTI_OPT_CI}, SENTI_LONGOPT_THREADS,                                          \
+        {"gold-col", required_argument, 0, SENTI_OPT_GOLD},                                                       \
         {"pred-col", required_argument, 0, SENTI_OPT_PRED}, {"id-col", required_argument, 0, SENTI_OPT_ID},       \
         {"status-col", required_argument, 0, SENTI_OPT_STATUS},                                                   \
         {"prob-prefix", required_argument, 0, SENTI_OPT_PREFIX},                                                  \
         {"prob-cols", required_argument, 0, SENTI_OPT_COLS}, {"tol", required_argument, 0, SENTI_OPT_TOL},        \
-        {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, {"help", no_argument, 0, 'h'}
+        {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, SENTI_LONGOPT_HELP
 
-/* Apply shared option `c` (with `arg`) to the reader and evaluation settings:
+/* The evaluation settings of eval, compare and report: the library's defaults
+ * with the common thread default (SENTI_CLI_THREADS_DEFAULT). */
+senti_eval_params senti_cli_eval_defaults(void);
+
+/* Apply shared option `c` (with `arg`) to the reader and evaluation settings
+ * (-t is --threads; --seed is the deprecated spelling of --bootstrap-seed):
  * 1 when applied, 0 when `c` is not a shared option, -1 when its value is bad
  * (reported on stderr as "senti CMD: --opt: problem"). `format` and `output`
  * receive --format and -o/--output. */

@@ -46,7 +46,8 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --order random|fixed|interleaved   (default random)\n"
             "      --per-row           redraw demonstrations for every row (default: one shared set)\n"
             "scoring:\n"
-            "      --aggregate logsumexp|mean|max   words of one label (default logsumexp)\n"
+            "      --word-agg logsumexp|mean|max   words of one label (default logsumexp; --aggregate\n"
+            "                          is a deprecated spelling)\n"
             "      --length-norm       divide word log-probs by their token count\n"
             "      --calibrate none|contextual|pmi|batch   (default none)\n"
             "      --content-free TEXT content-free input for contextual calibration (repeatable;\n"
@@ -56,7 +57,7 @@ static void usage(FILE *f, const senti_classify_params *d)
             "model:\n"
             "  -m, --model FILE        GGUF model (default: %s)\n"
             "      --ctx N             context size (default min(training context, 2048))\n"
-            "  -t, --threads N         threads (default 2)\n"
+            "  -t, --threads N         threads (default %d)\n"
             "output:\n"
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
@@ -72,19 +73,20 @@ static void usage(FILE *f, const senti_classify_params *d)
             "                          or a log line every 10 s (default auto: bar on a terminal,\n"
             "                          else lines)\n"
             "  -q, --quiet             no progress (--progress none)\n"
+            "  -h, --help              this help\n"
             "An output FILE of - is standard output (one output at most); the accuracy line then\n"
             "goes to standard error.\n"
             "under mpirun -n N (N > 1; docs/scale.md): rank 0 hands out work units of rows, ranks 1..N-1 score\n"
             "them, rank 0 writes the outputs (the bytes of a one-process run; files only, no -i -)\n"
             "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n",
-            d->data.seed, d->demos.seed, senti_cli_model_shown());
+            d->data.seed, d->demos.seed, senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
 }
 
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD
 };
 
 static const struct option long_opts[] = {
@@ -100,7 +102,8 @@ static const struct option long_opts[] = {
     {"shots", required_argument, 0, 'k'}, {"train", required_argument, 0, O_TRAIN},
     {"seed", required_argument, 0, O_SEED}, {"sampling", required_argument, 0, O_SAMPLING},
     {"order", required_argument, 0, O_ORDER}, {"per-row", no_argument, 0, O_PERROW},
-    {"aggregate", required_argument, 0, O_AGG}, {"length-norm", no_argument, 0, O_LNORM},
+    {"word-agg", required_argument, 0, O_AGG},
+    {"aggregate", required_argument, 0, O_AGG_OLD}, {"length-norm", no_argument, 0, O_LNORM},
     {"calibrate", required_argument, 0, O_CALIB}, {"content-free", required_argument, 0, O_CF},
     {"no-prefix-reuse", no_argument, 0, O_NOREUSE}, {"on-error", required_argument, 0, O_ONERR},
     {"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
@@ -111,7 +114,8 @@ static const struct option long_opts[] = {
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
     {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
     {"unit-rows", required_argument, 0, O_UNIT_ROWS},
-    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    SENTI_LONGOPT_QUIET, SENTI_LONGOPT_HELP, {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_classify = {"i:v:k:m:t:o:qh", long_opts};
 
 /* The library's progress callback into the stderr renderer (cli.h). */
 static void on_progress(void *user, size_t done, size_t total, double seconds)
@@ -177,10 +181,10 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     long long v;
     int c, ix;
     p.model_path = senti_cli_default_model();
-    p.n_threads = 2;
+    p.n_threads = SENTI_CLI_THREADS_DEFAULT;
     o->model_given = false;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:v:k:m:t:o:qh", long_opts, &ix)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_classify.shorts, long_opts, &ix)) != -1) {
         switch (c) {
         case 'i': p.input_path = optarg; break;
         case O_TEXT: p.data.text_col = p.train_data.text_col = optarg; break;
@@ -203,7 +207,11 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
         case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
         case O_PERROW: p.demos.per_row = true; break;
-        case O_AGG: if (senti_agg_parse(optarg, &p.agg, NULL)) return bad_value("aggregate", optarg); break;
+        case O_AGG_OLD:
+            senti_cli_deprecated("classify", "--aggregate", "--word-agg", "--aggregate is compare's summary of "
+                                 "many runs");
+            /* fall through */
+        case O_AGG: if (senti_agg_parse(optarg, &p.agg, NULL)) return bad_value("word-agg", optarg); break;
         case O_LNORM: p.length_norm = true; break;
         case O_CALIB: if (senti_calib_parse(optarg, &p.calib, NULL)) return bad_value("calibrate", optarg); break;
         case O_CF: if (n_cf == 64) return bad_value("content-free", optarg); cf[n_cf++] = optarg; break;

@@ -142,6 +142,69 @@ int senti_cli_model_missing(const char *cmd)
     return SENTI_EXIT_USAGE;
 }
 
+senti_eval_params senti_cli_eval_defaults(void)
+{
+    senti_eval_params e = senti_eval_default_params();
+    e.threads = SENTI_CLI_THREADS_DEFAULT;
+    return e;
+}
+
+/* ---- the common options ------------------------------------------------------------ */
+
+const senti_cli_common_opt senti_cli_common_opts[] = {
+    {'m', "model", "FILE", "GGUF model; default: the model search (senti --help)"},
+    {'t', "threads", "N", "worker threads: model, training or bootstrap (default 2)"},
+    {'q', "quiet", NULL, "no progress on standard error"},
+    {'k', "shots", "K", "demonstrations per prompt (few-shot)"},
+    {'o', "output", "PATH", "the command's main output: a file (a directory for run); - is standard output"},
+    {'i', "input", "FILE", "the rows to classify; - is standard input"},
+    {'v', "verbalizer", "FILE", "label words and template (JSON)"},
+    {0, "seed", "N", "the seed of the command's own sampling: demonstrations (classify), split and "
+                     "initialization (finetune); the bootstrap's is --bootstrap-seed"},
+    {0, "calibrate", "METHOD", "calibration at prompt time (classify: none|contextual|pmi|batch); post-hoc "
+                               "calibration of a predictions file is eval --posthoc"},
+    {0, "bootstrap-seed", "N", "the seed of the bootstrap resamples (eval, compare, report)"},
+    {0, "limit", "N", "only the first N rows (classify, run)"},
+    {0, "sample", "N", "a seeded sample of N rows (classify, run)"},
+    {'h', "help", NULL, "usage with the defaults; exit 0"},
+};
+const size_t senti_cli_n_common_opts = sizeof senti_cli_common_opts / sizeof senti_cli_common_opts[0];
+
+/* The short letter of a long option: its val when o->shorts lists it. */
+static bool short_of(const senti_cli_opts *o, int val)
+{
+    return val > 0 && val < 128 && val != ':' && strchr(o->shorts, val);
+}
+
+static const char *arg_kind(int has_arg)
+{
+    return has_arg == required_argument ? "required" : has_arg == optional_argument ? "optional" : "none";
+}
+
+void senti_cli_dump_opts(FILE *f, const char *cmd, const senti_cli_opts *o)
+{
+    for (const struct option *l = o->longs; l->name; l++) {
+        if (short_of(o, l->val))
+            fprintf(f, "option\t%s\t-%c\t--%s\t%s\n", cmd, l->val, l->name, arg_kind(l->has_arg));
+        else
+            fprintf(f, "option\t%s\t-\t--%s\t%s\n", cmd, l->name, arg_kind(l->has_arg));
+    }
+    for (const char *s = o->shorts; *s; s++) {
+        if (*s == ':')
+            continue;
+        bool has_long = false;
+        for (const struct option *l = o->longs; l->name && !has_long; l++)
+            has_long = l->val == *s;
+        if (!has_long)
+            fprintf(f, "option\t%s\t-%c\t-\t%s\n", cmd, *s, s[1] == ':' ? "required" : "none");
+    }
+}
+
+void senti_cli_deprecated(const char *cmd, const char *old, const char *now, const char *why)
+{
+    fprintf(stderr, "senti %s: warning: %s is deprecated, use %s (%s)\n", cmd, old, now, why);
+}
+
 int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev,
                        const char **format, const char **output)
 {
@@ -154,9 +217,14 @@ int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_p
     case SENTI_OPT_BOOT:
         ok = senti_cli_int(cmd, "bootstrap", arg, 0, 1000000, &v) && ((ev->bootstrap = (int)v), true);
         break;
-    case SENTI_OPT_SEED: ok = senti_cli_int(cmd, "seed", arg, 0, UINT32_MAX, &v) && ((ev->seed = (uint32_t)v), true); break;
+    case SENTI_OPT_SEED_OLD:
+        senti_cli_deprecated(cmd, "--seed", "--bootstrap-seed", "--seed is the seed of a command's own sampling");
+        /* fall through */
+    case SENTI_OPT_SEED:
+        ok = senti_cli_int(cmd, "bootstrap-seed", arg, 0, UINT32_MAX, &v) && ((ev->seed = (uint32_t)v), true);
+        break;
     case SENTI_OPT_CI: ok = senti_cli_real(cmd, "ci", arg, 0.5, 0.9999, &ev->ci_level); break;
-    case SENTI_OPT_THREADS: ok = senti_cli_threads(cmd, arg, &ev->threads); break;
+    case 't': ok = senti_cli_threads(cmd, arg, &ev->threads); break;
     case SENTI_OPT_GOLD: rd->gold_col = arg; break;
     case SENTI_OPT_PRED: rd->pred_col = arg; break;
     case SENTI_OPT_ID: rd->id_col = arg; break;
