@@ -63,9 +63,9 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nthe model without -m: $SENTI_MODEL, else the first directory of $SENTI_MODEL_DIR,\n"
-               "$XDG_DATA_HOME/senti/models (default ~/.local/share/senti/models), %s/models\n"
-               "(make install-models) and the source tree's models/ (for <tree>/<build>/senti) that holds\n"
-               "%s; now: %s\n",
+               "$XDG_DATA_HOME/senti/models (default ~/.local/share/senti/models), PREFIX/share/senti/models\n"
+               "for an installed PREFIX/bin/senti (make install-models), %s/models, and the source\n"
+               "tree's models/ (for <tree>/<build>/senti) that holds %s;\nnow: %s\n",
             SENTI_CLI_DATADIR, SENTI_CLI_DEFAULT_MODEL_FILE, senti_cli_model_shown());
     fprintf(f, "\nexit codes: 0 ok, 1 gate failed, 2 usage/input error, 3 model error, 4 internal error\n");
 }

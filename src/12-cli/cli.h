@@ -128,8 +128,11 @@ void senti_cli_classify_mpi_dir(const senti_classify_params *p, char *buf, size_
  * holds SENTI_CLI_DEFAULT_MODEL_FILE:
  *   1. $SENTI_MODEL_DIR;
  *   2. $XDG_DATA_HOME/senti/models (default ~/.local/share/senti/models);
- *   3. $(PREFIX)/share/senti/models (compiled in; make install-models);
- *   4. the source tree of the executable: <tree>/models when the executable
+ *   3. PREFIX/share/senti/models of the installed executable (PREFIX/bin/senti),
+ *      where make install-models puts the models, whatever PREFIX was;
+ *   4. $(PREFIX)/share/senti/models compiled in (the same place for a binary
+ *      installed with the PREFIX it was built with);
+ *   5. the source tree of the executable: <tree>/models when the executable
  *      is <tree>/<build dir>/senti and <tree>/src/main.c exists (never the
  *      current directory).
  * NULL when there is none (static storage, searched once). */

@@ -55,12 +55,23 @@ bool senti_cli_threads(const char *cmd, const char *arg, int *out)
 #endif
 const char *const SENTI_CLI_DATADIR = SENTI_DATADIR;
 
+/* The directory of this executable into buf ("" when unknown). */
+static void exe_dir(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    char *slash = n > 0 ? (buf[n] = '\0', strrchr(buf, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    else
+        buf[0] = '\0';
+}
+
 /* The places of the search in order (cli.h): for place i, its directory into
  * dir ("" when the place does not apply, why says so) and a label. */
 static const char *search_place(int i, char *dir, size_t cap, const char **why)
 {
     const char *v;
-    char exe[4000];
+    char exe[4000], probe[4200];
     *dir = '\0', *why = "not set";
     switch (i) {
     case 0:
@@ -73,19 +84,25 @@ static const char *search_place(int i, char *dir, size_t cap, const char **why)
         else if ((v = getenv("HOME")) && *v)
             snprintf(dir, cap, "%s/.local/share/senti/models", v);
         return "$XDG_DATA_HOME/senti/models, default ~/.local/share/senti/models";
-    case 2: snprintf(dir, cap, "%s/models", SENTI_DATADIR); return "$(PREFIX)/share/senti/models: make install-models";
+    case 2: {
+        /* an installed senti: PREFIX/bin/senti -> PREFIX/share/senti/models, whatever PREFIX */
+        exe_dir(exe, sizeof exe);
+        char *slash = strrchr(exe, '/');
+        *why = "unknown";
+        if (slash) {
+            *slash = '\0';
+            snprintf(dir, cap, "%s/share/senti/models", exe);
+        }
+        return "the prefix this senti is installed in: PREFIX/share/senti/models (make install-models)";
+    }
+    case 3: snprintf(dir, cap, "%s/models", SENTI_DATADIR); return "$(PREFIX)/share/senti/models of the build";
     default: {
         /* a build tree: the executable is <tree>/<build dir>/senti and <tree>/src/main.c exists */
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+        exe_dir(exe, sizeof exe);
+        char *slash = strrchr(exe, '/');
         *why = "the executable is not in one";
         if (slash) {
             *slash = '\0';
-            slash = strrchr(exe, '/');
-        }
-        if (slash) {
-            *slash = '\0';
-            char probe[4200];
             snprintf(probe, sizeof probe, "%s/src/main.c", exe);
             if (access(probe, F_OK) == 0)
                 snprintf(dir, cap, "%s/models", exe);
@@ -94,7 +111,7 @@ static const char *search_place(int i, char *dir, size_t cap, const char **why)
     }
     }
 }
-enum { N_PLACES = 4 };
+enum { N_PLACES = 5 };
 
 const char *senti_cli_default_model(void)
 {

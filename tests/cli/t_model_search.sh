@@ -2,6 +2,7 @@
 # Where senti finds its model without -m (README, "Where senti finds its
 # model"): -m, then $SENTI_MODEL, then the default file in $SENTI_MODEL_DIR,
 # $XDG_DATA_HOME/senti/models (default ~/.local/share/senti/models),
+# PREFIX/share/senti/models of the installed executable, the build's
 # $(PREFIX)/share/senti/models, and the source tree of the executable
 # (<tree>/models for <tree>/<build>/senti), never the current directory.
 # Each place is shown by putting a different model under the default file
@@ -30,7 +31,8 @@ for cmd in "model info" "tokenize hi" "logits hi" \
     grep -q "no model: no -m FILE, \$SENTI_MODEL is not set, and $def is in none of these places" "$tmp/err"
     grep -q '^  \$SENTI_MODEL_DIR: not set' "$tmp/err"
     grep -qF "  $tmp/xdg/senti/models/  (\$XDG_DATA_HOME/senti/models" "$tmp/err"
-    grep -q '^  /.*/share/senti/models/  (\$(PREFIX)/share/senti/models: make install-models)' "$tmp/err"
+    grep -qF "  $tmp/share/senti/models/  (the prefix this senti is installed in: PREFIX/share/senti/models (make install-models))" "$tmp/err"
+    grep -q '^  /.*/share/senti/models/  (\$(PREFIX)/share/senti/models of the build)' "$tmp/err"
     grep -q '^  the source tree of this executable: .*: the executable is not in one' "$tmp/err"
     grep -q 'make install-models' "$tmp/err"
 done
@@ -39,6 +41,12 @@ rc=0; env -u XDG_DATA_HOME $lone model info >/dev/null 2>"$tmp/err" || rc=$?
 [ $rc -eq 2 ] && grep -qF "  $tmp/home/.local/share/senti/models/" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 # --help still works and says none was found
 $lone classify --help | grep -q 'none found'
+
+# an installed senti: PREFIX/bin/senti finds PREFIX/share/senti/models (make install-models), whatever PREFIX
+mkdir -p "$tmp/prefix/bin" "$tmp/prefix/share/senti/models"
+cp "$SENTI" "$tmp/prefix/bin/senti"
+ln -s "$smol" "$tmp/prefix/share/senti/models/$def"
+[ "$(arch "$tmp/prefix/bin/senti")" = llama ]
 
 # a source tree: <tree>/build/senti finds <tree>/models
 mkdir -p "$tmp/tree/build" "$tmp/tree/src" "$tmp/tree/models"
@@ -50,6 +58,7 @@ ln -s "$smol" "$tmp/tree/models/$def"
 mkdir -p "$tmp/xdg/senti/models"; ln -s "$gemma" "$tmp/xdg/senti/models/$def"
 [ "$(arch "$tmp/tree/build/senti")" = gemma3 ]
 [ "$(arch $lone)" = gemma3 ]
+[ "$(arch "$tmp/prefix/bin/senti")" = gemma3 ]  # before the installed prefix
 # $SENTI_MODEL_DIR before the user's data directory
 ln -s "$smol" "$tmp/dir/$def"
 [ "$(SENTI_MODEL_DIR=$tmp/dir arch $lone)" = llama ]
