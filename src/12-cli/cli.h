@@ -101,7 +101,8 @@ int senti_cmd_merge(int argc, char **argv);
 /* MPI runs (cli_mpi.c; MPI itself only when built with SENTI_HAVE_MPI, i.e.
  * when mpicc was found). senti_cli_mpi_launched: the environment says an MPI
  * launcher (mpirun, srun) started this process. senti_cli_run_mpi: run the
- * experiment over the ranks (docs/scale.md) and return the exit code, or -1
+ * experiment over the ranks (docs/scale.md; quiet: no log line per work
+ * unit) and return the exit code, or -1
  * when the job has a single rank (the caller runs it as one process); a build
  * without MPI refuses a job of several ranks with a usage error. */
 bool senti_cli_mpi_launched(void);
@@ -110,7 +111,7 @@ bool senti_cli_mpi_launched(void);
  * made before MPI starts, reported once. */
 long senti_cli_mpi_size(void);
 bool senti_cli_mpi_rank0(void);
-int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows);
+int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows, bool quiet);
 
 /* `mpirun -n N senti classify`: the rows of p's input in work units of
  * unit_rows rows over the ranks, scored into rank caches under the shared
@@ -120,7 +121,8 @@ int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size
  * The exit code, or -1 when the job has a single rank. The caller has checked
  * that p has a file output, no stdin input, no adapter and no score cache. */
 typedef void (*senti_cli_classify_done)(const senti_classify_params *p, const senti_classify_summary *sum);
-int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, senti_cli_classify_done done);
+int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, bool quiet,
+                           senti_cli_classify_done done);
 void senti_cli_classify_mpi_dir(const senti_classify_params *p, char *buf, size_t cap);
 
 /* The model used when -m is not given (README, "Where senti finds its

@@ -331,7 +331,7 @@ int senti_cmd_classify(int argc, char **argv)
     if (senti_cli_mpi_launched() && senti_cli_mpi_size() != 1) {
         rc = mpi_check(&p);
         if (rc < 0)
-            rc = senti_cli_classify_mpi(&p, o.unit_rows, print_summary);
+            rc = senti_cli_classify_mpi(&p, o.unit_rows, o.progress == SENTI_PROGRESS_NONE, print_summary);
         if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
             free(o.keep_buf);
             return rc;

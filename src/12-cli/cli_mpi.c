@@ -79,15 +79,16 @@ static int refuse(const char *cmd, const char *what)
     return SENTI_EXIT_USAGE;
 }
 
-int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows)
+int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows, bool quiet)
 {
-    (void)x, (void)p, (void)unit_rows;
+    (void)x, (void)p, (void)unit_rows, (void)quiet;
     return refuse("run", "run the whole experiment");
 }
 
-int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, senti_cli_classify_done done)
+int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, bool quiet,
+                           senti_cli_classify_done done)
 {
-    (void)p, (void)unit_rows, (void)done;
+    (void)p, (void)unit_rows, (void)quiet, (void)done;
     return refuse("classify", "classify the whole file");
 }
 
@@ -116,6 +117,7 @@ struct mpi_job {
     const char *what; /* the shared directory in messages: "output directory" */
     const char *dir;  /* the shared directory */
     size_t unit_rows; /* rows per work unit, a multiple of SENTI_CLASSIFY_GROUP */
+    bool quiet;       /* no log line per unit (-q) */
     /* rank 0, after gathering the caches of earlier ranks: the units */
     senti_status (*plan)(mpi_job *j, senti_work_plan *plan, senti_err *err);
     /* ranks 1..: score one unit into the score cache in `cache` */
@@ -307,7 +309,9 @@ static void note_report(const mpi_job *j, const senti_work_plan *plan, const rep
         return; /* a first request */
     const senti_work_unit *u = &plan->units[m->unit];
     o->rows += m->rows, o->cached += m->cached;
-    fprintf(stderr, "[%zu/%zu] %srows %zu..%zu done by rank %d (%.1fs)\n", ++*done, plan->n, j->unit_name(j, u),
+    ++*done;
+    if (!j->quiet)
+        fprintf(stderr, "[%zu/%zu] %srows %zu..%zu done by rank %d (%.1fs)\n", *done, plan->n, j->unit_name(j, u),
             u->row_begin, u->row_end, from, m->seconds);
 }
 
@@ -456,9 +460,9 @@ static int run_assemble(mpi_job *j, const senti_work_plan *plan, int size, size_
     return SENTI_EXIT_OK;
 }
 
-int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows)
+int senti_cli_run_mpi(const senti_experiment *x, const senti_run_params *p, size_t unit_rows, bool quiet)
 {
-    run_job_state r = {{"run", "output directory", p->outdir, unit_rows, run_plan, run_unit, run_unit_name,
+    run_job_state r = {{"run", "output directory", p->outdir, unit_rows, quiet, run_plan, run_unit, run_unit_name,
                         run_assemble, NULL},
                        x, p, ""};
     return run_job(&r.job);
@@ -569,9 +573,10 @@ static void classify_cleanup(mpi_job *j)
     senti_model_free(((classify_job_state *)j)->model);
 }
 
-int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, senti_cli_classify_done done)
+int senti_cli_classify_mpi(const senti_classify_params *p, size_t unit_rows, bool quiet,
+                           senti_cli_classify_done done)
 {
-    classify_job_state c = {{"classify", "work directory", NULL, unit_rows, classify_plan, classify_unit,
+    classify_job_state c = {{"classify", "work directory", NULL, unit_rows, quiet, classify_plan, classify_unit,
                              classify_unit_name, classify_assemble, classify_cleanup},
                             p, done, NULL, senti_now(), ""};
     senti_cli_classify_mpi_dir(p, c.dir, sizeof c.dir);

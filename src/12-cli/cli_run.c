@@ -197,7 +197,7 @@ int senti_cmd_run(int argc, char **argv)
     if (n_shards)
         rc = run_shard(x, &p, shard, n_shards);
     else if (senti_cli_mpi_launched())
-        rc = senti_cli_run_mpi(x, &p, (size_t)unit_rows);
+        rc = senti_cli_run_mpi(x, &p, (size_t)unit_rows, quiet);
     if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
         senti_experiment_free(x);
         return rc;
