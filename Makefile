@@ -10,6 +10,9 @@
 #                   libFuzzer (clang); FUZZ=name runs one. Installs clang first.
 #   make install    PREFIX=/usr/local, with a pkg-config file (portable: the
 #                   kernels are picked at run time, see README "Portable binaries")
+#                   (and the man page and bash/zsh completions: make cli-docs)
+#   make install-models  copy the fetched models to $(PREFIX)/share/senti/models,
+#                   where an installed senti finds its default model
 #
 # Variables: BUILD (object dir), OPT, ARCH, WERROR=1 (default under CI), PREFIX, MPI=0|1
 #            (default 1 when mpicc is found: mpirun -n N senti run),
@@ -63,6 +66,14 @@ TEST_SRC := $(wildcard tests/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(KERNEL_OBJ)
 CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 
+# The model search (README, "Where senti finds its model") looks in
+# PREFIX/share/senti/models, where make install-models puts the fetched models:
+# relative to the installed executable (PREFIX/bin/senti), and the build's
+# $(PREFIX) compiled into cli_common.o (not rebuilt when only PREFIX changes:
+# make install PREFIX=... relinks nothing).
+DATADIR := $(PREFIX)/share/senti
+$(BUILD)/obj/12-cli/cli_common.o: CPPFLAGS += -DSENTI_DATADIR='"$(DATADIR)"'
+
 # MPI (docs/scale.md): when mpicc is there (Open MPI from make deps), the CLI's
 # cli_mpi.c is built with SENTI_HAVE_MPI and senti links libmpi; MPI=0 builds
 # without. The library never uses MPI.
@@ -90,7 +101,7 @@ TESTBIN := $(BUILD)/check_senti
 MODEL_DIR ?= models
 DEFAULT_MODEL := $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: all lib check check-large test asan demo reports bench install uninstall clean deps models models-all \
+.PHONY: all lib check check-large test asan demo reports bench install install-models cli-docs uninstall clean deps models models-all \
         models-large fixtures format fuzz fuzz-bins fuzz-replay fuzz-corpus
 
 all: $(LIB_A) $(LIB_SO) $(SENTI)
@@ -248,9 +259,20 @@ bench: models-all
 	@$(MAKE) --no-print-directory all
 	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) tools/bench.sh
 
-install: all
+# The man page and bash/zsh completions, generated from the binary's own option
+# tables (senti --dump-options, docs/cli.md), so they cannot drift from it.
+CLI_DOCS := $(BUILD)/man/senti.1 $(BUILD)/completion/senti.bash $(BUILD)/completion/_senti
+cli-docs: $(BUILD)/man/senti.1
+$(BUILD)/man/senti.1: $(SENTI) tools/gen_cli_docs.sh
+	tools/gen_cli_docs.sh $(SENTI) $(BUILD)
+
+install: all cli-docs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/senti \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 $(BUILD)/man/senti.1 $(DESTDIR)$(PREFIX)/share/man/man1/senti.1
+	install -m 644 $(BUILD)/completion/senti.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/senti
+	install -m 644 $(BUILD)/completion/_senti $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_senti
 	install -m 755 $(SENTI) $(DESTDIR)$(PREFIX)/bin/senti
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO_REAL) $(DESTDIR)$(PREFIX)/lib/
@@ -261,7 +283,15 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' senti.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 
+# the fetched models (make models / models-all) where an installed senti finds them
+install-models:
+	@ls $(MODEL_DIR)/*.gguf >/dev/null 2>&1 || { echo "no models in $(MODEL_DIR)/: run make models first"; exit 2; }
+	install -d $(DESTDIR)$(DATADIR)/models
+	install -m 644 $(MODEL_DIR)/*.gguf $(DESTDIR)$(DATADIR)/models/
+
 uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/senti.1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/senti \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_senti
 	rm -f $(DESTDIR)$(PREFIX)/bin/senti $(DESTDIR)$(PREFIX)/lib/libsenti.* \
 	    $(DESTDIR)$(PREFIX)/include/senti.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/senti.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/senti

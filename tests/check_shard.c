@@ -2,7 +2,9 @@
  * check_shard.c - work units of sharded and MPI runs (src/11-experiment/shard.c,
  * senti/shard.h): the plan of tests/data/scale/small.json cut by hand, the
  * split into shards (contiguous, balanced by rows, every unit exactly once),
- * and the gathering of score caches (senti_score_cache_import_dir).
+ * the gathering of score caches (senti_score_cache_import_dir), and the last
+ * step of an MPI classify: a run over a cache the units filled, with
+ * cache_is_work, writes a plain run's predictions and manifest byte for byte.
  */
 #include <check.h>
 #include <math.h>
@@ -131,6 +133,66 @@ START_TEST(test_cache_gather)
 }
 END_TEST
 
+/* classify_file: run p, then read its output and manifest back (owned). */
+static void classify_file(senti_classify_params p, const char *out, senti_classify_summary *sum, char **csv,
+                          char **manifest)
+{
+    char mpath[512];
+    senti_err e = {0};
+    p.output_path = out;
+    ck_assert_msg(senti_classify_run(&p, sum, &e) == SENTI_OK, "%s", e.msg);
+    snprintf(mpath, sizeof mpath, "%s.manifest.json", out);
+    ck_assert_ptr_nonnull(*csv = tu_read_file(out, NULL));
+    ck_assert_ptr_nonnull(*manifest = tu_read_file(mpath, NULL));
+    remove(out);
+    remove(mpath);
+}
+
+/* 100 demo rows with contextual calibration: units [0, 64) and [64, end)
+ * into a cache, then the whole run from it. With cache_is_work its counts
+ * are a plain run's (tokens decoded, no prompts from the cache), so the
+ * manifest has the same bytes; without it, the hits are counted as such. */
+START_TEST(test_cache_is_work)
+{
+    char dir[] = "/tmp/senti-ciw-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    senti_classify_params p = senti_classify_default_params();
+    p.model_path = tu_model_path(TU_SMOLLM2);
+    p.verbalizer_path = "verbalizers/demo.json";
+    p.input_path = "datasets/demo.csv";
+    p.calib = SENTI_CALIB_CONTEXTUAL;
+    p.n_threads = 1;
+    senti_classify_summary s0, s1, s2, su;
+    senti_err e = {0};
+    char *out = tu_tmpfile(".csv"), *csv0, *man0, *csv1, *man1, *csv2, *man2;
+    classify_file(p, out, &s0, &csv0, &man0);
+    ck_assert_uint_eq(s0.n_rows, 100);
+    senti_classify_params u = p;
+    u.score_cache_dir = dir;
+    u.row_end = 64;
+    ck_assert_msg(senti_classify_run(&u, &su, &e) == SENTI_OK, "%s", e.msg);
+    u.row_begin = 64, u.row_end = 0;
+    ck_assert_msg(senti_classify_run(&u, &su, &e) == SENTI_OK, "%s", e.msg);
+    p.score_cache_dir = dir;
+    p.cache_is_work = true;
+    classify_file(p, out, &s1, &csv1, &man1);
+    ck_assert_uint_eq(s1.n_cached, 0);
+    ck_assert_uint_eq(s1.n_tokens, s0.n_tokens);
+    ck_assert_str_eq(csv1, csv0);
+    ck_assert_str_eq(man1, man0);
+    p.cache_is_work = false;
+    classify_file(p, out, &s2, &csv2, &man2);
+    ck_assert_str_eq(csv2, csv0);
+    ck_assert_uint_ge(s2.n_cached, 100); /* every row, and the content-free prompts */
+    ck_assert_uint_lt(s2.n_tokens, s0.n_tokens);
+    free(csv0), free(man0), free(csv1), free(man1), free(csv2), free(man2);
+    free(out);
+    char path[512];
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 Suite *shard_suite(void)
 {
     Suite *s = suite_create("shard");
@@ -139,5 +201,9 @@ Suite *shard_suite(void)
     tcase_add_test(tc, test_shard_split);
     tcase_add_test(tc, test_cache_gather);
     suite_add_tcase(s, tc);
+    TCase *model = tcase_create("model");
+    tcase_set_timeout(model, 600);
+    tcase_add_test(model, test_cache_is_work);
+    suite_add_tcase(s, model);
     return s;
 }

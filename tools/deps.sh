@@ -9,7 +9,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libcsv-dev check libsubunit-dev libgsl-dev libopenblas-dev
       libjansson-dev libutf8proc-dev libpcre2-dev nettle-dev python3 python3-pip unzip
       chromium libxml2-utils python3-junitparser python3-jsonschema python3-yaml
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin groff-base zsh)
 if [ "${1:-}" = fuzz ]; then
     pkgs=(clang-14 libclang-rt-14-dev libomp-14-dev)
 fi

@@ -117,6 +117,12 @@ typedef struct {
      * rows are read but not prompted nor scored. row_begin a multiple of
      * SENTI_CLASSIFY_GROUP keeps scores bit-identical to a whole run. */
     size_t row_begin, row_end;
+    /* The last step of an MPI run (`mpirun senti classify`, docs/scale.md):
+     * the ranks filled score_cache_dir for this very run, so a cache hit counts
+     * as the work it stands for (n_tokens gets the tokens recorded with it,
+     * n_cached does not count it) and the manifest has the bytes of a
+     * single-process run's. */
+    bool cache_is_work;
     senti_progress_fn progress;
     void *progress_user;
 } senti_classify_params;

@@ -374,6 +374,17 @@ static senti_status label_scores(run *r, const double *word_lp, const float *hid
     return SENTI_OK;
 }
 
+/* A score-cache hit whose record says n_tokens were decoded to compute it:
+ * a prompt from the cache, or, when the ranks of an MPI run filled the cache
+ * for this very run (cache_is_work), the work it stands for. */
+static void count_hit(run *r, uint32_t n_tokens)
+{
+    if (r->p->cache_is_work)
+        r->sum.n_tokens += n_tokens;
+    else
+        r->sum.n_cached++;
+}
+
 /* Label scores of one prompt (calibration inputs): from the score cache when
  * it has them, else from the model, and remembered. */
 static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *scores, senti_err *err)
@@ -383,8 +394,9 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
     uint8_t key[32];
     if (r->cache) {
         senti_score_cache_key(r->cache, pt->prefix, pt->prefix_len, pt->suffix, pt->suffix_len, r->words_desc, key);
-        if (senti_score_cache_get(r->cache, key, r->n_labels, scores, NULL)) {
-            r->sum.n_cached++;
+        uint32_t nt = 0;
+        if (senti_score_cache_get(r->cache, key, r->n_labels, scores, &nt)) {
+            count_hit(r, nt);
             if (r->prompts) {
                 if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
                     return s;
@@ -649,7 +661,8 @@ static senti_status score_packed(run *r, group_row *grp, waiting_rows *w, double
         return score_one_by_one(r, grp, w, lp, err);
     for (size_t i = 0; i < w->k && !s; i++) {
         if (!w->need[i]) {
-            r->sum.n_tokens += (size_t)w->decoded[i]; /* computed with its pack */
+            if (!r->p->cache_is_work) /* (else counted by count_hit) */
+                r->sum.n_tokens += (size_t)w->decoded[i]; /* computed with its pack */
             continue;
         }
         group_row *g = &grp[w->idx[i]];
@@ -710,9 +723,10 @@ static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_r
     r->sum.n_truncated += cut;
     if (r->cache) {
         senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->key);
-        g->cached = senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, NULL);
+        uint32_t nt = 0;
+        g->cached = senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, &nt);
         if (g->cached) {
-            r->sum.n_cached++;
+            count_hit(r, nt);
             senti_label_softmax(rec->score, r->n_labels, rec->raw);
         }
     }

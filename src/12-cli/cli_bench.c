@@ -72,29 +72,53 @@ static int time_prefill(senti_context *ctx, const int32_t *ids, int n, int reps,
     return rc || !logits || !secs;
 }
 
+static const struct option opts[] = {SENTI_LONGOPT_MODEL,
+                                     {"tokens", required_argument, 0, 'n'},
+                                     {"reps", required_argument, 0, 'r'},
+                                     SENTI_LONGOPT_THREADS,
+                                     {"text-file", required_argument, 0, 'f'},
+                                     SENTI_LONGOPT_HELP,
+                                     {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_bench_prefill = {"m:n:r:t:f:h", opts};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: senti bench-prefill [-m MODEL] [-n N] [-r R] [-t T] -f TEXT_FILE\n"
+               "prefill speed of the first N tokens of TEXT_FILE, median of R runs (used by make bench):\n"
+               "prints {\"tokens\": N, \"tokens_per_s\": ...}\n"
+               "  -m, --model FILE      GGUF model (default: %s)\n"
+               "  -n, --tokens N        tokens to prefill (default 128)\n"
+               "  -r, --reps R          timed runs after one warm-up (default 5)\n"
+               "  -t, --threads N       threads (default %d)\n"
+               "  -f, --text-file FILE  the text to tokenize (required)\n"
+               "  -h, --help            this help\n",
+            senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
+    return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
+}
+
 int senti_cmd_bench_prefill(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"tokens", required_argument, 0, 'n'},
-                                         {"reps", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
-                                         {"text-file", required_argument, 0, 'f'}, {0, 0, 0, 0}};
     const char *model_path = senti_cli_default_model(), *text_path = NULL;
-    int n = 128, reps = 5, threads = 2, c;
+    int n = 128, reps = 5, threads = SENTI_CLI_THREADS_DEFAULT, c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:n:r:t:f:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_bench_prefill.shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'n': if (!senti_cli_int("bench-prefill", "tokens", optarg, 1, 1 << 20, &v)) return SENTI_EXIT_USAGE; n = (int)v; break;
         case 'r': if (!senti_cli_int("bench-prefill", "reps", optarg, 1, 100000, &v)) return SENTI_EXIT_USAGE; reps = (int)v; break;
         case 't': if (!senti_cli_threads("bench-prefill", optarg, &threads)) return SENTI_EXIT_USAGE; break;
         case 'f': text_path = optarg; break;
-        default: return SENTI_EXIT_USAGE;
+        case 'h': return usage(stdout);
+        default: return usage(stderr);
         }
     }
-    if (n < 1 || reps < 1 || threads < 1 || !text_path) {
-        fprintf(stderr, "usage: senti bench-prefill [-m MODEL] --tokens N --reps R --threads T --text-file F\n");
-        return SENTI_EXIT_USAGE;
+    if (n < 1 || reps < 1 || threads < 1 || !text_path || optind != argc) {
+        fprintf(stderr, "senti bench-prefill: -f TEXT_FILE is required (and no positional arguments)\n");
+        return usage(stderr);
     }
+    if (!model_path)
+        return senti_cli_model_missing("bench-prefill");
     size_t len;
     char *text = read_text(text_path, &len);
     if (!text) {

@@ -1,5 +1,7 @@
 /*
  * cli_classify.c - `senti classify`: label distributions for every row of a CSV.
+ * Started by mpirun with several ranks, the MPI job of cli_mpi.c: the same
+ * outputs, written once by rank 0.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "senti/baseline.h"
 #include "senti/classify.h"
 #include "senti/experiment.h"
 
@@ -43,7 +46,8 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --order random|fixed|interleaved   (default random)\n"
             "      --per-row           redraw demonstrations for every row (default: one shared set)\n"
             "scoring:\n"
-            "      --aggregate logsumexp|mean|max   words of one label (default logsumexp)\n"
+            "      --word-agg logsumexp|mean|max   words of one label (default logsumexp; --aggregate\n"
+            "                          is a deprecated spelling)\n"
             "      --length-norm       divide word log-probs by their token count\n"
             "      --calibrate none|contextual|pmi|batch   (default none)\n"
             "      --content-free TEXT content-free input for contextual calibration (repeatable;\n"
@@ -51,9 +55,9 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --no-prefix-reuse   decode the shared prefix again for every row (benchmarks)\n"
             "      --on-error fail|skip   a row that cannot be scored (default fail)\n"
             "model:\n"
-            "  -m, --model FILE        GGUF model (default $SENTI_MODEL or %s)\n"
+            "  -m, --model FILE        GGUF model (default: %s)\n"
             "      --ctx N             context size (default min(training context, 2048))\n"
-            "  -t, --threads N         threads (default 2)\n"
+            "  -t, --threads N         threads (default %d)\n"
             "output:\n"
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
@@ -69,16 +73,20 @@ static void usage(FILE *f, const senti_classify_params *d)
             "                          or a log line every 10 s (default auto: bar on a terminal,\n"
             "                          else lines)\n"
             "  -q, --quiet             no progress (--progress none)\n"
+            "  -h, --help              this help\n"
             "An output FILE of - is standard output (one output at most); the accuracy line then\n"
-            "goes to standard error.\n",
-            d->data.seed, d->demos.seed, senti_cli_default_model());
+            "goes to standard error.\n"
+            "under mpirun -n N (N > 1; docs/scale.md): rank 0 hands out work units of rows, ranks 1..N-1 score\n"
+            "them, rank 0 writes the outputs (the bytes of a one-process run; files only, no -i -)\n"
+            "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n",
+            d->data.seed, d->demos.seed, senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
 }
 
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD
 };
 
 static const struct option long_opts[] = {
@@ -94,7 +102,8 @@ static const struct option long_opts[] = {
     {"shots", required_argument, 0, 'k'}, {"train", required_argument, 0, O_TRAIN},
     {"seed", required_argument, 0, O_SEED}, {"sampling", required_argument, 0, O_SAMPLING},
     {"order", required_argument, 0, O_ORDER}, {"per-row", no_argument, 0, O_PERROW},
-    {"aggregate", required_argument, 0, O_AGG}, {"length-norm", no_argument, 0, O_LNORM},
+    {"word-agg", required_argument, 0, O_AGG},
+    {"aggregate", required_argument, 0, O_AGG_OLD}, {"length-norm", no_argument, 0, O_LNORM},
     {"calibrate", required_argument, 0, O_CALIB}, {"content-free", required_argument, 0, O_CF},
     {"no-prefix-reuse", no_argument, 0, O_NOREUSE}, {"on-error", required_argument, 0, O_ONERR},
     {"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
@@ -104,7 +113,9 @@ static const struct option long_opts[] = {
     {"adapter", required_argument, 0, O_ADAPTER},
     {"score-cache", required_argument, 0, O_SCORE_CACHE},
     {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
-    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    {"unit-rows", required_argument, 0, O_UNIT_ROWS},
+    SENTI_LONGOPT_QUIET, SENTI_LONGOPT_HELP, {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_classify = {"i:v:k:m:t:o:qh", long_opts};
 
 /* The library's progress callback into the stderr renderer (cli.h). */
 static void on_progress(void *user, size_t done, size_t total, double seconds)
@@ -129,6 +140,7 @@ typedef struct {
     const char *keep[SENTI_CLASSIFY_MAX_KEEP]; /* --keep-cols, split; point into keep_buf */
     char *keep_buf;
     senti_progress_mode progress;
+    size_t unit_rows; /* --unit-rows, under mpirun */
 } classify_opts;
 
 /* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
@@ -169,10 +181,10 @@ static int parse_args(int argc, char **argv, classify_opts *o)
     long long v;
     int c, ix;
     p.model_path = senti_cli_default_model();
-    p.n_threads = 2;
+    p.n_threads = SENTI_CLI_THREADS_DEFAULT;
     o->model_given = false;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:v:k:m:t:o:qh", long_opts, &ix)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_classify.shorts, long_opts, &ix)) != -1) {
         switch (c) {
         case 'i': p.input_path = optarg; break;
         case O_TEXT: p.data.text_col = p.train_data.text_col = optarg; break;
@@ -195,7 +207,11 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
         case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
         case O_PERROW: p.demos.per_row = true; break;
-        case O_AGG: if (senti_agg_parse(optarg, &p.agg, NULL)) return bad_value("aggregate", optarg); break;
+        case O_AGG_OLD:
+            senti_cli_deprecated("classify", "--aggregate", "--word-agg", "--aggregate is compare's summary of "
+                                 "many runs");
+            /* fall through */
+        case O_AGG: if (senti_agg_parse(optarg, &p.agg, NULL)) return bad_value("word-agg", optarg); break;
         case O_LNORM: p.length_norm = true; break;
         case O_CALIB: if (senti_calib_parse(optarg, &p.calib, NULL)) return bad_value("calibrate", optarg); break;
         case O_CF: if (n_cf == 64) return bad_value("content-free", optarg); cf[n_cf++] = optarg; break;
@@ -215,6 +231,16 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
         case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
         case O_KEEP_TEXT: p.keep_text = true; break;
+        case O_UNIT_ROWS:
+            if (!senti_cli_int("classify", "unit-rows", optarg, SENTI_CLASSIFY_GROUP, 1 << 24, &v))
+                return SENTI_EXIT_USAGE;
+            if (v % SENTI_CLASSIFY_GROUP) {
+                fprintf(stderr, "senti classify: --unit-rows %s: must be a multiple of %d (the classifier's row "
+                                "group)\n", optarg, SENTI_CLASSIFY_GROUP);
+                return SENTI_EXIT_USAGE;
+            }
+            o->unit_rows = (size_t)v;
+            break;
         case 'q': o->progress = SENTI_PROGRESS_NONE; break;
         case O_PROGRESS: if (!senti_cli_progress_opt(optarg, &o->progress)) return bad_value("progress", optarg); break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
@@ -261,15 +287,56 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
                 sum->n_correct, sum->n_labelled);
 }
 
+/* Under mpirun with several ranks (docs/scale.md): -1 when p can be split
+ * over the ranks, else the usage error (reported by rank 0 only). */
+static int mpi_check(const senti_classify_params *p)
+{
+    const char *why = NULL, *flag = NULL;
+    if (is_stdout(p->input_path))
+        flag = "-i -", why = "standard input cannot be read by every rank: give a file";
+    else if (is_stdout(p->output_path) || is_stdout(p->jsonl_path) || is_stdout(p->manifest_path) ||
+             is_stdout(p->prompts_path))
+        flag = "-", why = "outputs go to files under mpirun (rank 0 writes them, the ranks share a work "
+                          "directory beside them): give a file";
+    else if (!p->output_path && !p->jsonl_path)
+        flag = "-o", why = "needed under mpirun: -o FILE or --jsonl FILE (the ranks share FILE.mpi/ as their "
+                           "work directory)";
+    else if (p->adapter_path)
+        flag = "--adapter", why = "an adapter run does not go through the score cache, so its rows cannot be "
+                                  "split over ranks: run it as one process";
+    else if (p->score_cache_dir)
+        flag = "--score-cache", why = "not supported under mpirun (the job keeps its own cache in FILE.mpi/ "
+                                      "until it succeeds)";
+    if (!why)
+        return -1;
+    if (senti_cli_mpi_rank0())
+        fprintf(stderr, "senti classify: under mpirun with several ranks: %s: %s\n", flag, why);
+    return SENTI_EXIT_USAGE;
+}
+
 int senti_cmd_classify(int argc, char **argv)
 {
     classify_opts o = {0};
+    o.unit_rows = 512;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
         free(o.keep_buf);
         return rc;
     }
     senti_classify_params p = o.p;
+    if (!p.model_path && !(p.adapter_path && senti_baseline_probe(p.adapter_path) != 0)) {
+        free(o.keep_buf);
+        return senti_cli_model_missing("classify");
+    }
+    if (senti_cli_mpi_launched() && senti_cli_mpi_size() != 1) {
+        rc = mpi_check(&p);
+        if (rc < 0)
+            rc = senti_cli_classify_mpi(&p, o.unit_rows, o.progress == SENTI_PROGRESS_NONE, print_summary);
+        if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
+            free(o.keep_buf);
+            return rc;
+        }
+    }
     senti_cli_progress prog;
     senti_cli_progress_init(&prog, o.progress, "rows");
     if (prog.mode != SENTI_PROGRESS_NONE) {

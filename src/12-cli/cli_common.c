@@ -1,6 +1,7 @@
 /*
- * cli_common.c - what several subcommands share: the default model path and
- * the option table of the predictions reader and evaluation settings.
+ * cli_common.c - what several subcommands share: the model search, numeric
+ * and thread options, the option table of the predictions reader and
+ * evaluation settings, outputs and progress.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,15 +48,178 @@ bool senti_cli_threads(const char *cmd, const char *arg, int *out)
     return true;
 }
 
+/* ---- the model search ------------------------------------------------------------ */
+
+#ifndef SENTI_DATADIR
+#define SENTI_DATADIR "/usr/local/share/senti" /* the Makefile passes $(PREFIX)/share/senti */
+#endif
+const char *const SENTI_CLI_DATADIR = SENTI_DATADIR;
+
+/* The directory of this executable into buf ("" when unknown). */
+static void exe_dir(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    char *slash = n > 0 ? (buf[n] = '\0', strrchr(buf, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    else
+        buf[0] = '\0';
+}
+
+/* The places of the search in order (cli.h): for place i, its directory into
+ * dir ("" when the place does not apply, why says so) and a label. */
+static const char *search_place(int i, char *dir, size_t cap, const char **why)
+{
+    const char *v;
+    char exe[4000], probe[4200];
+    *dir = '\0', *why = "not set";
+    switch (i) {
+    case 0:
+        if ((v = getenv("SENTI_MODEL_DIR")) && *v)
+            snprintf(dir, cap, "%s", v);
+        return "$SENTI_MODEL_DIR";
+    case 1:
+        if ((v = getenv("XDG_DATA_HOME")) && *v)
+            snprintf(dir, cap, "%s/senti/models", v);
+        else if ((v = getenv("HOME")) && *v)
+            snprintf(dir, cap, "%s/.local/share/senti/models", v);
+        return "$XDG_DATA_HOME/senti/models, default ~/.local/share/senti/models";
+    case 2: {
+        /* an installed senti: PREFIX/bin/senti -> PREFIX/share/senti/models, whatever PREFIX */
+        exe_dir(exe, sizeof exe);
+        char *slash = strrchr(exe, '/');
+        *why = "unknown";
+        if (slash) {
+            *slash = '\0';
+            snprintf(dir, cap, "%s/share/senti/models", exe);
+        }
+        return "the prefix this senti is installed in: PREFIX/share/senti/models (make install-models)";
+    }
+    case 3: snprintf(dir, cap, "%s/models", SENTI_DATADIR); return "$(PREFIX)/share/senti/models of the build";
+    default: {
+        /* a build tree: the executable is <tree>/<build dir>/senti and <tree>/src/main.c exists */
+        exe_dir(exe, sizeof exe);
+        char *slash = strrchr(exe, '/');
+        *why = "the executable is not in one";
+        if (slash) {
+            *slash = '\0';
+            snprintf(probe, sizeof probe, "%s/src/main.c", exe);
+            if (access(probe, F_OK) == 0)
+                snprintf(dir, cap, "%s/models", exe);
+        }
+        return "the source tree of this executable: <tree>/models for <tree>/<build>/senti";
+    }
+    }
+}
+enum { N_PLACES = 5 };
+
 const char *senti_cli_default_model(void)
 {
-    static char path[4096];
+    static char path[4200];
+    static int done;
     const char *env = getenv("SENTI_MODEL");
     if (env && *env)
         return env;
-    const char *dir = getenv("SENTI_MODEL_DIR");
-    snprintf(path, sizeof path, "%s/SmolLM2-135M-Instruct.Q4_1.gguf", dir && *dir ? dir : "models");
-    return path;
+    if (done)
+        return path[0] ? path : NULL;
+    done = 1;
+    char dir[4096];
+    const char *why;
+    for (int i = 0; i < N_PLACES; i++) {
+        search_place(i, dir, sizeof dir, &why);
+        snprintf(path, sizeof path, "%s/%s", dir, SENTI_CLI_DEFAULT_MODEL_FILE);
+        if (dir[0] && access(path, R_OK) == 0)
+            return path;
+    }
+    path[0] = '\0';
+    return NULL;
+}
+
+const char *senti_cli_model_shown(void)
+{
+    const char *m = senti_cli_default_model();
+    return m ? m : "none found (the model search: senti --help)";
+}
+
+int senti_cli_model_missing(const char *cmd)
+{
+    char dir[4096];
+    const char *why;
+    fprintf(stderr, "senti %s: no model: no -m FILE, $SENTI_MODEL is not set, and %s is in none of these "
+                    "places:\n", cmd, SENTI_CLI_DEFAULT_MODEL_FILE);
+    for (int i = 0; i < N_PLACES; i++) {
+        const char *label = search_place(i, dir, sizeof dir, &why);
+        if (dir[0])
+            fprintf(stderr, "  %s/  (%s)\n", dir, label);
+        else
+            fprintf(stderr, "  %s: %s\n", label, why);
+    }
+    fprintf(stderr, "fetch it with `make models` (into the source tree's models/), then `make install-models` "
+                    "copies it to %s/models; or pass -m FILE\n", SENTI_DATADIR);
+    return SENTI_EXIT_USAGE;
+}
+
+senti_eval_params senti_cli_eval_defaults(void)
+{
+    senti_eval_params e = senti_eval_default_params();
+    e.threads = SENTI_CLI_THREADS_DEFAULT;
+    return e;
+}
+
+/* ---- the common options ------------------------------------------------------------ */
+
+const senti_cli_common_opt senti_cli_common_opts[] = {
+    {'m', "model", "FILE", "GGUF model; default: the model search (senti --help)"},
+    {'t', "threads", "N", "worker threads: model, training or bootstrap (default 2)"},
+    {'q', "quiet", NULL, "no progress on standard error"},
+    {'k', "shots", "K", "demonstrations per prompt (few-shot)"},
+    {'o', "output", "PATH", "the command's main output: a file (a directory for run); - is standard output"},
+    {'i', "input", "FILE", "the rows to classify; - is standard input"},
+    {'v', "verbalizer", "FILE", "label words and template (JSON)"},
+    {0, "seed", "N", "the seed of the command's own sampling: demonstrations (classify), split and "
+                     "initialization (finetune); the bootstrap's is --bootstrap-seed"},
+    {0, "calibrate", "METHOD", "calibration at prompt time (classify: none|contextual|pmi|batch); post-hoc "
+                               "calibration of a predictions file is eval --posthoc"},
+    {0, "bootstrap-seed", "N", "the seed of the bootstrap resamples (eval, compare, report)"},
+    {0, "limit", "N", "only the first N rows (classify, run)"},
+    {0, "sample", "N", "a seeded sample of N rows (classify, run)"},
+    {'h', "help", NULL, "usage with the defaults; exit 0"},
+};
+const size_t senti_cli_n_common_opts = sizeof senti_cli_common_opts / sizeof senti_cli_common_opts[0];
+
+/* The short letter of a long option: its val when o->shorts lists it. */
+static bool short_of(const senti_cli_opts *o, int val)
+{
+    return val > 0 && val < 128 && val != ':' && strchr(o->shorts, val);
+}
+
+static const char *arg_kind(int has_arg)
+{
+    return has_arg == required_argument ? "required" : has_arg == optional_argument ? "optional" : "none";
+}
+
+void senti_cli_dump_opts(FILE *f, const char *cmd, const senti_cli_opts *o)
+{
+    for (const struct option *l = o->longs; l->name; l++) {
+        if (short_of(o, l->val))
+            fprintf(f, "option\t%s\t-%c\t--%s\t%s\n", cmd, l->val, l->name, arg_kind(l->has_arg));
+        else
+            fprintf(f, "option\t%s\t-\t--%s\t%s\n", cmd, l->name, arg_kind(l->has_arg));
+    }
+    for (const char *s = o->shorts; *s; s++) {
+        if (*s == ':')
+            continue;
+        bool has_long = false;
+        for (const struct option *l = o->longs; l->name && !has_long; l++)
+            has_long = l->val == *s;
+        if (!has_long)
+            fprintf(f, "option\t%s\t-%c\t-\t%s\n", cmd, *s, s[1] == ':' ? "required" : "none");
+    }
+}
+
+void senti_cli_deprecated(const char *cmd, const char *old, const char *now, const char *why)
+{
+    fprintf(stderr, "senti %s: warning: %s is deprecated, use %s (%s)\n", cmd, old, now, why);
 }
 
 int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_params *rd, senti_eval_params *ev,
@@ -70,9 +234,14 @@ int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_p
     case SENTI_OPT_BOOT:
         ok = senti_cli_int(cmd, "bootstrap", arg, 0, 1000000, &v) && ((ev->bootstrap = (int)v), true);
         break;
-    case SENTI_OPT_SEED: ok = senti_cli_int(cmd, "seed", arg, 0, UINT32_MAX, &v) && ((ev->seed = (uint32_t)v), true); break;
+    case SENTI_OPT_SEED_OLD:
+        senti_cli_deprecated(cmd, "--seed", "--bootstrap-seed", "--seed is the seed of a command's own sampling");
+        /* fall through */
+    case SENTI_OPT_SEED:
+        ok = senti_cli_int(cmd, "bootstrap-seed", arg, 0, UINT32_MAX, &v) && ((ev->seed = (uint32_t)v), true);
+        break;
     case SENTI_OPT_CI: ok = senti_cli_real(cmd, "ci", arg, 0.5, 0.9999, &ev->ci_level); break;
-    case SENTI_OPT_THREADS: ok = senti_cli_threads(cmd, arg, &ev->threads); break;
+    case 't': ok = senti_cli_threads(cmd, arg, &ev->threads); break;
     case SENTI_OPT_GOLD: rd->gold_col = arg; break;
     case SENTI_OPT_PRED: rd->pred_col = arg; break;
     case SENTI_OPT_ID: rd->id_col = arg; break;

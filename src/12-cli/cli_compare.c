@@ -32,18 +32,18 @@ typedef struct {
 
 static void compare_usage(FILE *f)
 {
-    senti_eval_params e = senti_eval_default_params();
+    senti_eval_params e = senti_cli_eval_defaults();
     fprintf(f,
             "usage: senti compare [options] A.csv B.csv\n"
             "       senti compare --aggregate [--group-by KEY] [options] RUN.csv...\n\n"
             "  --format text|json      output format (text)\n"
             "  -o, --output FILE       write there instead of stdout\n"
             "  --bootstrap N           paired bootstrap resamples (%d)\n"
-            "  --seed N                bootstrap seed (%u)\n"
+            "  --bootstrap-seed N      bootstrap seed (%u; --seed is a deprecated spelling)\n"
             "  --ci LEVEL              confidence level (%g)\n"
             "  --alpha A               significance level of the verdict (0.05)\n"
             "  --bins N                calibration bins (%d)\n"
-            "  --threads N             bootstrap threads (all)\n"
+            "  -t, --threads N         bootstrap threads (%d)\n"
             "  --aggregate             summarise many runs\n"
             "  --group-by KEY          manifest field that groups runs (dotted path, e.g.\n"
             "                          demonstrations.shots); the manifest of RUN.csv is\n"
@@ -51,21 +51,24 @@ static void compare_usage(FILE *f)
             "                          manifest.json in its folder\n"
             "  --gold-col, --pred-col, --id-col, --status-col, --prob-prefix, --prob-cols,\n"
             "  --tol X  --renormalize  as in senti eval\n"
+            "  -h, --help              this help\n"
             "Rows are matched by id when both files have an id column, else by position.\n",
-            e.bootstrap, e.seed, e.ci_level, e.n_bins);
+            e.bootstrap, e.seed, e.ci_level, e.n_bins, e.threads);
 }
+
+enum { O_ALPHA = SENTI_OPT_EVAL_END, O_AGG, O_GROUP };
+static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
+                                         {"alpha", required_argument, 0, O_ALPHA},
+                                         {"aggregate", no_argument, 0, O_AGG},
+                                         {"group-by", required_argument, 0, O_GROUP},
+                                         {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_compare = {"o:t:h", longopts};
 
 static int parse_cmp_opts(int argc, char **argv, cmp_opts *o)
 {
-    enum { O_ALPHA = SENTI_OPT_EVAL_END, O_AGG, O_GROUP };
-    static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
-                                             {"alpha", required_argument, 0, O_ALPHA},
-                                             {"aggregate", no_argument, 0, O_AGG},
-                                             {"group-by", required_argument, 0, O_GROUP},
-                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_compare.shorts, longopts, NULL)) != -1) {
         int shared = senti_cli_eval_opt("compare", c, optarg, &o->rd, &o->ev, &o->format, &o->output);
         if (shared < 0)
             return SENTI_EXIT_USAGE;
@@ -330,7 +333,7 @@ static bool check_compare_paths(const cmp_opts *o, char **files, size_t n)
 int senti_cmd_compare(int argc, char **argv)
 {
     cmp_opts o = {.rd = senti_predfile_default_params(),
-                  .ev = senti_eval_default_params(),
+                  .ev = senti_cli_eval_defaults(),
                   .format = "text",
                   .alpha = 0.05};
     int rc = parse_cmp_opts(argc, argv, &o);

@@ -32,7 +32,7 @@ typedef struct {
 
 static void eval_usage(FILE *f)
 {
-    senti_eval_params e = senti_eval_default_params();
+    senti_eval_params e = senti_cli_eval_defaults();
     senti_predfile_params r = senti_predfile_default_params();
     fprintf(f,
             "usage: senti eval [options] FILE.csv\n\n"
@@ -40,9 +40,9 @@ static void eval_usage(FILE *f)
             "  -o, --output FILE       write there instead of stdout\n"
             "  --bins N                calibration bins (%d)\n"
             "  --bootstrap N           bootstrap resamples, 0 = none (%d)\n"
-            "  --seed N                bootstrap seed (%u)\n"
+            "  --bootstrap-seed N      bootstrap seed (%u; --seed is a deprecated spelling)\n"
             "  --ci LEVEL              confidence level (%g)\n"
-            "  --threads N             bootstrap threads (all)\n"
+            "  -t, --threads N         bootstrap threads (%d)\n"
             "  --gold-col NAME         gold label column (%s)\n"
             "  --pred-col NAME         predicted label column, '' = argmax (%s)\n"
             "  --id-col NAME           row id column (%s)\n"
@@ -51,28 +51,37 @@ static void eval_usage(FILE *f)
             "  --prob-cols LIST        explicit columns: col,... or label=col,...\n"
             "  --tol X                 allowed |row sum - 1| (%g)\n"
             "  --renormalize           divide rows by their sum instead of failing\n"
-            "  --calibrate METHOD      temperature|vector|platt, fitted on --calib-file\n"
-            "  --calib-file FILE       labelled predictions to fit the calibration on\n",
-            e.n_bins, e.bootstrap, e.seed, e.ci_level, r.gold_col, r.pred_col, r.id_col,
+            "  --posthoc METHOD        post-hoc calibration temperature|vector|platt, fitted on --calib-file\n"
+            "                          (--calibrate is a deprecated spelling: it is classify's prompt-time\n"
+            "                          calibration)\n"
+            "  --calib-file FILE       labelled predictions to fit the calibration on\n"
+            "  -h, --help              this help\n",
+            e.n_bins, e.bootstrap, e.seed, e.ci_level, e.threads, r.gold_col, r.pred_col, r.id_col,
             r.status_col, r.prob_prefix, r.tol);
 }
 
+enum { O_CAL = SENTI_OPT_EVAL_END, O_CALFILE, O_CAL_OLD };
+static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
+                                         {"posthoc", required_argument, 0, O_CAL},
+                                         {"calibrate", required_argument, 0, O_CAL_OLD},
+                                         {"calib-file", required_argument, 0, O_CALFILE},
+                                         {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_eval = {"o:t:h", longopts};
+
 static int parse_eval_opts(int argc, char **argv, eval_opts *o)
 {
-    enum { O_CAL = SENTI_OPT_EVAL_END, O_CALFILE };
-    static const struct option longopts[] = {SENTI_CLI_EVAL_LONGOPTS,
-                                             {"calibrate", required_argument, 0, O_CAL},
-                                             {"calib-file", required_argument, 0, O_CALFILE},
-                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_eval.shorts, longopts, NULL)) != -1) {
         int shared = senti_cli_eval_opt("eval", c, optarg, &o->rd, &o->ev, &o->format, &o->output);
         if (shared < 0)
             return SENTI_EXIT_USAGE;
         if (shared)
             continue;
         switch (c) {
+        case O_CAL_OLD:
+            senti_cli_deprecated("eval", "--calibrate", "--posthoc", "--calibrate is classify's prompt-time calibration");
+            /* fall through */
         case O_CAL: o->calibrate = optarg; break;
         case O_CALFILE: o->calib_file = optarg; break;
         case 'h': eval_usage(stdout); return -1;
@@ -96,9 +105,9 @@ static int check_eval_opts(int argc, const eval_opts *o)
     else if (!(o->ev.ci_level > 0 && o->ev.ci_level < 1))
         bad = "--ci must be in (0, 1)";
     else if ((o->calibrate != NULL) != (o->calib_file != NULL))
-        bad = "--calibrate and --calib-file go together";
+        bad = "--posthoc and --calib-file go together";
     else if (o->calibrate && senti_posthoc_method_parse(o->calibrate, &(senti_posthoc_method){0}, NULL))
-        bad = "--calibrate must be temperature, vector or platt";
+        bad = "--posthoc must be temperature, vector or platt";
     if (bad)
         fprintf(stderr, "senti eval: %s (see senti eval --help)\n", bad);
     return bad ? SENTI_EXIT_USAGE : 0;
@@ -478,7 +487,7 @@ static int write_output(const eval_opts *o, const senti_predfile *pf, const sent
 int senti_cmd_eval(int argc, char **argv)
 {
     eval_opts o = {.rd = senti_predfile_default_params(),
-                   .ev = senti_eval_default_params(),
+                   .ev = senti_cli_eval_defaults(),
                    .format = "text"};
     int rc = parse_eval_opts(argc, argv, &o);
     if (rc)

@@ -57,7 +57,7 @@ static void usage(FILE *f, const ft_opts *d)
             "method head:\n"
             "      --features hidden|hidden+scores   (default hidden)\n"
             "method lora:\n"
-            "      --rank R (default %d)  --alpha A (default %g)  --targets q,v[,k,o,gate,up,down,mlp,all]\n"
+            "      --rank R (default %d)  --lora-alpha A (default %g; --alpha is deprecated)  --targets q,v[,k,o,gate,up,down,mlp,all]\n"
             "      --epochs N (default %d)  --batch N (default %d)  --lr X (default %g)  --weight-decay X (default %g)\n"
             "      --clip X (default %g)  --warmup F (default %g)  --schedule cosine|linear  --patience N (default %d)\n"
             "      --no-cache-f32        dequantize frozen weights per use (less memory, slower)\n"
@@ -65,20 +65,21 @@ static void usage(FILE *f, const ft_opts *d)
             "      --C X                 inverse L2 strength, larger = less regularized (default: chosen\n"
             "                            by stratified cross-validation from 0.01, 0.1, 1, 10, 100)\n"
             "model and output:\n"
-            "  -m, --model FILE          GGUF model (default %s)\n"
+            "  -m, --model FILE          GGUF model (default: %s)\n"
             "  -t, --threads N           threads (default 2)\n"
             "  -o, --output FILE         adapter (head, baselines: JSON; lora: GGUF); head and lora log in\n"
             "                            FILE.log.jsonl\n"
-            "  -q, --quiet               no progress bar\n",
+            "  -q, --quiet               no progress bar\n"
+            "  -h, --help                this help\n",
             d->seed, d->val_frac, d->tp.rank, (double)d->tp.alpha, d->tp.epochs, d->tp.batch, (double)d->tp.lr,
             (double)d->tp.weight_decay, (double)d->tp.clip, (double)d->tp.warmup_frac, d->tp.patience,
-            senti_cli_default_model());
+            senti_cli_model_shown());
 }
 
 enum {
     O_TRAIN = 256, O_TEXT, O_LABEL, O_SPC, O_SEED, O_VAL, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS, O_FEAT, O_RANK,
     O_ALPHA, O_TARGETS, O_EPOCHS, O_BATCH, O_LR, O_WD, O_CLIP, O_WARM, O_SCHED, O_PAT, O_NOCACHE, O_METHOD,
-    O_C
+    O_C, O_ALPHA_OLD
 };
 
 static const struct option long_opts[] = {
@@ -89,16 +90,17 @@ static const struct option long_opts[] = {
     {"instruction", required_argument, 0, O_INSTR}, {"separator", required_argument, 0, O_SEP},
     {"chat", required_argument, 0, O_CHAT}, {"system", required_argument, 0, O_SYS},
     {"method", required_argument, 0, O_METHOD}, {"features", required_argument, 0, O_FEAT},
-    {"rank", required_argument, 0, O_RANK}, {"alpha", required_argument, 0, O_ALPHA},
+    {"rank", required_argument, 0, O_RANK}, {"lora-alpha", required_argument, 0, O_ALPHA},
+    {"alpha", required_argument, 0, O_ALPHA_OLD},
     {"targets", required_argument, 0, O_TARGETS}, {"epochs", required_argument, 0, O_EPOCHS},
     {"batch", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR},
     {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
     {"warmup", required_argument, 0, O_WARM}, {"schedule", required_argument, 0, O_SCHED},
     {"patience", required_argument, 0, O_PAT}, {"no-cache-f32", no_argument, 0, O_NOCACHE},
     {"C", required_argument, 0, O_C},
-    {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-    {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+    SENTI_LONGOPT_MODEL, SENTI_LONGOPT_THREADS, SENTI_LONGOPT_OUTPUT, SENTI_LONGOPT_QUIET, SENTI_LONGOPT_HELP,
     {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_finetune = {"m:v:o:t:qh", long_opts};
 
 /* The numeric options: whole numbers or reals, each with its range. */
 typedef struct {
@@ -110,7 +112,7 @@ typedef struct {
 
 static const num_opt num_opts[] = {
     {O_SPC, "shots-per-class", true, 1, 1e6},  {O_VAL, "val-frac", false, 0, 0.9},        {O_RANK, "rank", true, 1, 256},
-    {O_ALPHA, "alpha", false, 1e-6, 1e6},      {O_EPOCHS, "epochs", true, 1, 100000},
+    {O_ALPHA, "lora-alpha", false, 1e-6, 1e6},      {O_EPOCHS, "epochs", true, 1, 100000},
     {O_BATCH, "batch", true, 1, 65536},        {O_LR, "lr", false, 1e-12, 10},
     {O_WD, "weight-decay", false, 0, 10},      {O_CLIP, "clip", false, 0, 1e6},
     {O_WARM, "warmup", false, 0, 1},           {O_PAT, "patience", true, 0, 100000},
@@ -409,12 +411,17 @@ static int parse_args(int argc, char **argv, ft_opts *o)
     o->tp = senti_lora_train_default_params();
     o->seed = 1;
     o->val_frac = 0.25;
-    o->threads = 2;
+    o->threads = SENTI_CLI_THREADS_DEFAULT;
     o->method = NULL;
     o->model = senti_cli_default_model();
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:v:o:t:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_finetune.shorts, long_opts, NULL)) != -1) {
+        if (c == O_ALPHA_OLD) {
+            senti_cli_deprecated("finetune", "--alpha", "--lora-alpha", "--alpha is the significance level of "
+                                 "compare and report");
+            c = O_ALPHA;
+        }
         if (c == 'h') {
             usage(stdout, o);
             return -1;
@@ -435,6 +442,9 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         fprintf(stderr, "senti finetune: --C applies to --method bow-logreg only\n");
         return SENTI_EXIT_USAGE;
     }
+    senti_baseline_method bm;
+    if (!o->model && senti_baseline_method_parse(o->method, &bm, NULL))
+        return senti_cli_model_missing("finetune"); /* head and lora need one */
     if (!strcmp(o->output, "-")) { /* an adapter and its training log are files, never a stream */
         fprintf(stderr, "senti finetune: -o -: the adapter must be a file (its log goes beside it)\n");
         return SENTI_EXIT_USAGE;

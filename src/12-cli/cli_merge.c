@@ -21,19 +21,24 @@ static void usage(FILE *f)
           "  OUTDIR/results.json, byte-identical to one `senti run` (timing aside). EXPERIMENT defaults\n"
           "  to the file recorded in OUTDIR/shards.json; it must have the same SHA-256.\n"
           "  --resume           keep cells already merged (same cell hash)\n"
-          "  -t, --threads N    threads (default: the experiment's, else the library default)\n"
+          "  -t, --threads N    threads (default: the experiment's \"threads\", else 2)\n"
+          "  -q, --quiet        accepted for symmetry (merge prints no progress)\n"
+          "  -h, --help         this help\n"
           "exit codes: 0 ok, 2 usage/input error (e.g. a shard not finished), 3 model error, 4 internal error\n",
           f);
 }
 
+static const struct option longs[] = {{"resume", no_argument, 0, 'r'}, SENTI_LONGOPT_THREADS, SENTI_LONGOPT_QUIET,
+                                      SENTI_LONGOPT_HELP, {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_merge = {"t:qh", longs};
+
 int senti_cmd_merge(int argc, char **argv)
 {
-    static const struct option longs[] = {{"resume", no_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
-                                          {"help", no_argument, 0, 'h'},   {0, 0, 0, 0}};
     senti_run_params p = senti_run_default_params();
     int c;
-    while ((c = getopt_long(argc, argv, "t:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_merge.shorts, longs, NULL)) != -1) {
         switch (c) {
+        case 'q': break;
         case 'r': p.resume = true; break;
         case 't': if (!senti_cli_threads("merge", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
@@ -56,6 +61,8 @@ int senti_cmd_merge(int argc, char **argv)
     if (!s) {
         if (!p.threads)
             p.threads = senti_experiment_threads(x);
+        if (!p.threads)
+            p.threads = SENTI_CLI_THREADS_DEFAULT;
         s = senti_shard_merge(x, &p, &sum, &e);
     }
     if (s)

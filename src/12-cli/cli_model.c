@@ -75,20 +75,23 @@ static int usage_model(FILE *f)
 {
     fprintf(f, "usage: senti model info [-m FILE] [--check]\n"
                "  -m, --model FILE   GGUF model (default: %s)\n"
-               "  --check            also scan every weight for NaN or infinity (exit 3 naming the first)\n",
-            senti_cli_default_model());
+               "  --check            also scan every weight for NaN or infinity (exit 3 naming the first)\n"
+               "  -h, --help         this help\n",
+            senti_cli_model_shown());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
+static const struct option model_opts[] = {SENTI_LONGOPT_MODEL, {"check", no_argument, 0, 'c'}, SENTI_LONGOPT_HELP,
+                                           {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_model = {"m:h", model_opts};
+
 int senti_cmd_model(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"check", no_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *path = senti_cli_default_model();
     bool check = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_model.shorts, model_opts, NULL)) != -1) {
         if (c == 'm')
             path = optarg;
         else if (c == 'c')
@@ -98,6 +101,8 @@ int senti_cmd_model(int argc, char **argv)
     }
     if (optind >= argc || strcmp(argv[optind], "info") != 0)
         return usage_model(stderr);
+    if (!path)
+        return senti_cli_model_missing("model");
     senti_model *m;
     senti_err e;
     senti_status s = senti_model_load(path, NULL, &m, &e);
@@ -138,27 +143,35 @@ static int usage_logits(FILE *f)
 {
     fprintf(f, "usage: senti logits [-m FILE] [--top K] [--threads N] [--parse-special] TEXT\n"
                "  -m, --model FILE     GGUF model (default: %s)\n"
-               "  -k, --top K          how many next tokens to print (default 10)\n"
-               "  -t, --threads N      threads (default 2)\n"
+               "      --top K          how many next tokens to print (default 10; -k is a deprecated\n"
+               "                       spelling: -k is --shots everywhere else)\n"
+               "  -t, --threads N      threads (default %d)\n"
                "      --parse-special  recognise special token texts such as <|im_start|>\n"
+               "  -h, --help           this help\n"
                "BOS is added when the model's metadata says so.\n",
-            senti_cli_default_model());
+            senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
+enum { O_TOP = 256 };
+static const struct option logits_opts[] = {SENTI_LONGOPT_MODEL,   {"top", required_argument, 0, O_TOP},
+                                            SENTI_LONGOPT_THREADS, {"parse-special", no_argument, 0, 'p'},
+                                            SENTI_LONGOPT_HELP,    {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_logits = {"m:k:t:h", logits_opts};
+
 static int parse_logits_args(int argc, char **argv, logits_args *a)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},   {"top", required_argument, 0, 'k'},
-                                         {"threads", required_argument, 0, 't'}, {"parse-special", no_argument, 0, 'p'},
-                                         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    *a = (logits_args){.model = senti_cli_default_model(), .top = 10, .threads = 2};
+    *a = (logits_args){.model = senti_cli_default_model(), .top = 10, .threads = SENTI_CLI_THREADS_DEFAULT};
     long long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:k:t:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_logits.shorts, logits_opts, NULL)) != -1) {
         switch (c) {
         case 'm': a->model = optarg; break;
-        case 'k': if (!senti_cli_int("logits", "top", optarg, 1, 1000000, &v)) return SENTI_EXIT_USAGE; a->top = (int)v; break;
+        case 'k':
+            senti_cli_deprecated("logits", "-k", "--top", "-k is --shots everywhere else");
+            /* fall through */
+        case O_TOP: if (!senti_cli_int("logits", "top", optarg, 1, 1000000, &v)) return SENTI_EXIT_USAGE; a->top = (int)v; break;
         case 't': if (!senti_cli_threads("logits", optarg, &a->threads)) return SENTI_EXIT_USAGE; break;
         case 'p': a->parse_special = true; break;
         case 'h': return usage_logits(stdout) == 0 ? -1 : SENTI_EXIT_USAGE;
@@ -168,7 +181,7 @@ static int parse_logits_args(int argc, char **argv, logits_args *a)
     if (optind != argc - 1 || a->top < 1 || a->threads < 1)
         return usage_logits(stderr);
     a->text = argv[optind];
-    return SENTI_EXIT_OK;
+    return a->model ? SENTI_EXIT_OK : senti_cli_model_missing("logits");
 }
 
 /* Print the K most likely next tokens (log-probabilities) after ids[0..n). */

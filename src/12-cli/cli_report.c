@@ -24,7 +24,7 @@
 
 static void usage(FILE *f)
 {
-    senti_eval_params e = senti_eval_default_params();
+    senti_eval_params e = senti_cli_eval_defaults();
     senti_predfile_params r = senti_predfile_default_params();
     fputs("usage: senti report OUTDIR|results.json|PREDICTIONS.csv [options]\n\n"
           "input: an experiment's output directory or results.json (senti run), or one predictions\n"
@@ -52,12 +52,13 @@ static void usage(FILE *f)
     fprintf(f,
             "  --bins N             calibration bins (%d)\n"
             "  --bootstrap N        bootstrap resamples for the intervals, 0 = none (%d)\n"
-            "  --seed N             bootstrap seed (%u)\n"
+            "  --bootstrap-seed N   bootstrap seed (%u; --seed is a deprecated spelling)\n"
             "  --ci LEVEL           interval level (%g)\n"
-            "  --threads N          bootstrap threads (all)\n"
+            "  -t, --threads N      bootstrap threads (%d)\n"
+            "  -h, --help           this help\n"
             "  (defaults: --gold-col %s --pred-col %s --id-col %s --status-col %s --prob-prefix %s --tol %g)\n"
             "exit codes: 0 pass, 1 gate failed, 2 usage/input error\n",
-            e.n_bins, e.bootstrap, e.seed, e.ci_level, r.gold_col, r.pred_col, r.id_col, r.status_col,
+            e.n_bins, e.bootstrap, e.seed, e.ci_level, e.threads, r.gold_col, r.pred_col, r.id_col, r.status_col,
             r.prob_prefix, r.tol);
 }
 
@@ -122,9 +123,7 @@ static int add_gate(report_opts *o, const char *spec, senti_gate_kind kind)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, report_opts *o, const char **input)
-{
-    static const struct option longs[] = {
+static const struct option longs[] = {
         {"html", required_argument, 0, 'H'},     {"markdown", required_argument, 0, 'M'},
         {"json", required_argument, 0, 'J'},     {"csv", required_argument, 0, 'C'},
         {"junit", required_argument, 0, 'U'},    {"fail-under", required_argument, 0, 'u'},
@@ -133,19 +132,23 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
         {"help", no_argument, 0, 'h'},
         /* the predictions reader and evaluation options shared with senti eval (cli_common.c) */
         {"bins", required_argument, 0, SENTI_OPT_BINS}, {"bootstrap", required_argument, 0, SENTI_OPT_BOOT},
-        {"seed", required_argument, 0, SENTI_OPT_SEED}, {"ci", required_argument, 0, SENTI_OPT_CI},
-        {"threads", required_argument, 0, SENTI_OPT_THREADS}, {"gold-col", required_argument, 0, SENTI_OPT_GOLD},
+        {"bootstrap-seed", required_argument, 0, SENTI_OPT_SEED}, {"seed", required_argument, 0, SENTI_OPT_SEED_OLD},
+        {"ci", required_argument, 0, SENTI_OPT_CI}, SENTI_LONGOPT_THREADS, {"gold-col", required_argument, 0, SENTI_OPT_GOLD},
         {"pred-col", required_argument, 0, SENTI_OPT_PRED}, {"id-col", required_argument, 0, SENTI_OPT_ID},
         {"status-col", required_argument, 0, SENTI_OPT_STATUS}, {"prob-prefix", required_argument, 0, SENTI_OPT_PREFIX},
         {"prob-cols", required_argument, 0, SENTI_OPT_COLS}, {"tol", required_argument, 0, SENTI_OPT_TOL},
         {"renormalize", no_argument, 0, SENTI_OPT_RENORM}, {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_report = {"t:h", longs};
+
+static int parse_args(int argc, char **argv, report_opts *o, const char **input)
+{
     int c;
     const char *unused_format = NULL, *unused_output = NULL;
     o->alpha = 0.05;
     o->rd = senti_predfile_default_params();
-    o->ev = senti_eval_default_params();
-    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-        if (c >= SENTI_OPT_FORMAT) {
+    o->ev = senti_cli_eval_defaults();
+    while ((c = getopt_long(argc, argv, senti_opts_report.shorts, longs, NULL)) != -1) {
+        if (c >= SENTI_OPT_FORMAT || c == 't') {
             int shared = senti_cli_eval_opt("report", c, optarg, &o->rd, &o->ev, &unused_format, &unused_output);
             if (shared < 0)
                 return -1;

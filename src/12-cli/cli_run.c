@@ -57,7 +57,9 @@ static void usage(FILE *f)
           "  -o, --output DIR   results directory (cells/, results.json)\n"
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
           "  --list             print the cells (name and hash) and exit\n"
-          "  -t, --threads N    threads (default: the experiment's, else the library default)\n"
+          "  -t, --threads N    threads (default: the experiment's \"threads\", else 2)\n"
+          "  -q, --quiet        no progress on standard error\n"
+          "  -h, --help         this help\n"
           "  --shard I/N        score only part I of N (I from 0 to N-1) into OUTDIR/shards/I-of-N;\n"
           "                     when all N are done, `senti merge OUTDIR` writes cells/ and results.json\n"
           "  --unit-rows R      under mpirun: rows per work unit handed to a rank, a multiple of 64\n"
@@ -119,22 +121,31 @@ static int run_shard(const senti_experiment *x, const senti_run_params *p, size_
     return senti_cli_exit(s, sum.model_error);
 }
 
+static const struct option longs[] = {SENTI_LONGOPT_OUTPUT,
+                                      {"resume", no_argument, 0, 'r'},
+                                      {"list", no_argument, 0, 'l'},
+                                      SENTI_LONGOPT_THREADS,
+                                      {"shard", required_argument, 0, 's'},
+                                      {"unit-rows", required_argument, 0, 'u'},
+                                      {"limit", required_argument, 0, 'L'},
+                                      {"sample", required_argument, 0, 'S'},
+                                      SENTI_LONGOPT_QUIET,
+                                      SENTI_LONGOPT_HELP,
+                                      {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_run = {"o:t:qh", longs};
+
 int senti_cmd_run(int argc, char **argv)
 {
-    static const struct option longs[] = {{"output", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
-                                          {"list", no_argument, 0, 'l'},         {"threads", required_argument, 0, 't'},
-                                          {"shard", required_argument, 0, 's'},  {"unit-rows", required_argument, 0, 'u'},
-                                          {"limit", required_argument, 0, 'L'},  {"sample", required_argument, 0, 'S'},
-                                          {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     long long limit = 0, sample = 0;
     senti_run_params p = senti_run_default_params();
     const char *outdir = NULL;
-    int list = 0, c;
+    int list = 0, quiet = 0, c;
     size_t shard = 0, n_shards = 0;
     long long unit_rows = 512;
-    while ((c = getopt_long(argc, argv, "o:t:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_run.shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'o': outdir = optarg; break;
+        case 'q': quiet = 1; break;
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
         case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
@@ -179,19 +190,23 @@ int senti_cmd_run(int argc, char **argv)
     }
     if (!p.threads)
         p.threads = senti_experiment_threads(x);
+    if (!p.threads)
+        p.threads = SENTI_CLI_THREADS_DEFAULT;
     p.outdir = outdir;
     int rc = -1;
     if (n_shards)
         rc = run_shard(x, &p, shard, n_shards);
     else if (senti_cli_mpi_launched())
-        rc = senti_cli_run_mpi(x, &p, (size_t)unit_rows);
+        rc = senti_cli_run_mpi(x, &p, (size_t)unit_rows, quiet);
     if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
         senti_experiment_free(x);
         return rc;
     }
     progress prog = {isatty(STDERR_FILENO), 0, 0, ""};
-    p.on_cell = on_cell, p.on_cell_user = &prog;
-    p.on_rows = on_rows, p.on_rows_user = &prog;
+    if (!quiet) {
+        p.on_cell = on_cell, p.on_cell_user = &prog;
+        p.on_rows = on_rows, p.on_rows_user = &prog;
+    }
     senti_run_summary sum;
     s = senti_run_experiment(x, &p, &sum, &e);
     if (s)

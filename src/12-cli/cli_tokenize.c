@@ -29,8 +29,9 @@ static int usage_tokenize(FILE *f)
                "  -f, --file FILE      tokenize the bytes of FILE instead of TEXT\n"
                "      --pieces         one 'id<TAB>piece' line per token\n"
                "      --no-special     do not add BOS/EOS (default: as the model's metadata says)\n"
-               "      --parse-special  recognise special-token texts such as <|im_start|>\n",
-            senti_cli_default_model());
+               "      --parse-special  recognise special-token texts such as <|im_start|>\n"
+               "  -h, --help           this help\n",
+            senti_cli_model_shown());
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
 }
 
@@ -113,20 +114,22 @@ static int run_tokenize(const char *model, const char *text, size_t len, int fla
     return rc;
 }
 
+enum { OPT_PIECES = 256, OPT_NO_SPECIAL, OPT_PARSE_SPECIAL };
+static const struct option opts[] = {SENTI_LONGOPT_MODEL,
+                                     {"file", required_argument, 0, 'f'},
+                                     {"pieces", no_argument, 0, OPT_PIECES},
+                                     {"no-special", no_argument, 0, OPT_NO_SPECIAL},
+                                     {"parse-special", no_argument, 0, OPT_PARSE_SPECIAL},
+                                     SENTI_LONGOPT_HELP,
+                                     {0, 0, 0, 0}};
+const senti_cli_opts senti_opts_tokenize = {"m:f:h", opts};
+
 int senti_cmd_tokenize(int argc, char **argv)
 {
-    enum { OPT_PIECES = 256, OPT_NO_SPECIAL, OPT_PARSE_SPECIAL };
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
-                                         {"file", required_argument, 0, 'f'},
-                                         {"pieces", no_argument, 0, OPT_PIECES},
-                                         {"no-special", no_argument, 0, OPT_NO_SPECIAL},
-                                         {"parse-special", no_argument, 0, OPT_PARSE_SPECIAL},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *model = senti_cli_default_model(), *file = NULL;
     int flags = SENTI_TOK_ADD_SPECIAL, pieces = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, senti_opts_tokenize.shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'f': file = optarg; break;
@@ -138,6 +141,8 @@ int senti_cmd_tokenize(int argc, char **argv)
     }
     if ((file != NULL) == (optind < argc) || optind + 1 < argc)
         return usage_tokenize(stderr);
+    if (!model)
+        return senti_cli_model_missing("tokenize");
     if (!file)
         return run_tokenize(model, argv[optind], strlen(argv[optind]), flags, pieces);
     size_t len;

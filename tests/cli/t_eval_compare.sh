@@ -6,7 +6,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 # post-hoc temperature scaling: fitted T equals the scipy reference
-"$SENTI" eval --bootstrap 0 --format json --calibrate temperature --calib-file "$D/calib_fit.csv" \
+"$SENTI" eval --bootstrap 0 --format json --posthoc temperature --calib-file "$D/calib_fit.csv" \
     -o "$T/c.json" "$D/calib_test.csv" > /dev/null
 python3 - "$T/c.json" "$D/calib.expected.json" <<'PY' || fail "temperature"
 import json, sys
@@ -16,7 +16,7 @@ assert abs(c["temperature"] - want["temperature"]) < 1e-6, (c["temperature"], wa
 assert c["after"]["accuracy"] == got["accuracy"]       # argmax unchanged
 assert c["after"]["nll"] < got["nll"]                  # over-confident input gets better
 PY
-"$SENTI" eval --bootstrap 0 --calibrate platt --calib-file "$D/calib_bin.csv" "$D/calib_bin.csv" \
+"$SENTI" eval --bootstrap 0 --posthoc platt --calib-file "$D/calib_bin.csv" "$D/calib_bin.csv" \
     | grep -q 'post-hoc calibration: platt' || fail "platt text"
 
 # paired comparison: rows matched by id, verdict line, McNemar from scipy

@@ -6,6 +6,12 @@
 # rows in the rank caches at the kill all come back from the cache) and gives
 # the same bytes; ranks that do not see the same output directory (here: a
 # relative -o in two working directories) stop with exit 2 naming the rank.
+# mpirun -n N senti classify: 100 demo rows, few-shot with batch calibration
+# and pass-through text, on 2 and 3 ranks in 64-row units, writes predictions
+# CSV, JSON lines, prompts and manifest byte-identical to one process, once,
+# and removes its work directory; a job whose rank 1 is killed, run again,
+# takes the rows scored before the kill from FILE.mpi/; standard input or
+# output and adapters are refused with exit 2 and one message.
 # Needs Open MPI (make deps installs it; make builds senti with it).
 set -eu
 SENTI=$(realpath "${SENTI:-build/senti}")
@@ -74,4 +80,56 @@ mpirun --oversubscribe --allow-run-as-root -n 1 --wdir "$tmp/a" "$SENTI" run "$e
 grep -q 'not shared and writable by every rank' "$tmp/share.log" && grep -q 'rank 1 on .* cannot read out/.senti-mpi-token' "$tmp/share.log" ||
     { cat "$tmp/share.log"; exit 1; }
 [ ! -e "$tmp/a/out/results.json" ] && [ ! -e "$tmp/a/out/.senti-mpi-token" ]
+
+# ---- senti classify ----
+cls=(classify -i datasets/demo.csv -v verbalizers/demo.json -k 1 --train datasets/demo.csv --calibrate batch
+     --keep-text -t 1 -q)
+"$SENTI" "${cls[@]}" -o "$tmp/c1.csv" --jsonl "$tmp/c1.jsonl" --prompts "$tmp/c1.prompts" >"$tmp/c1.out" 2>/dev/null
+same_classify() { # same_classify NAME: every output of NAME as the one-process run's, and no work directory left
+    cmp "$tmp/c1.csv" "$tmp/$1.csv" && cmp "$tmp/c1.jsonl" "$tmp/$1.jsonl" && cmp "$tmp/c1.prompts" "$tmp/$1.prompts"
+    cmp "$tmp/c1.csv.manifest.json" "$tmp/$1.csv.manifest.json"
+    cmp "$tmp/c1.out" "$tmp/$1.out"  # the accuracy line, once
+    [ ! -e "$tmp/$1.csv.mpi" ] || { echo "$tmp/$1.csv.mpi left behind"; exit 1; }
+}
+for n in 2 3; do
+    mpi -n $n "$SENTI" "${cls[@]}" --unit-rows 64 -o "$tmp/cn$n.csv" --jsonl "$tmp/cn$n.jsonl" \
+        --prompts "$tmp/cn$n.prompts" >"$tmp/cn$n.out" 2>"$tmp/cn$n.log" || { cat "$tmp/cn$n.log"; exit 1; }
+    grep -q "^mpi: 2 units of rows on $((n - 1)) ranks: 100 rows" "$tmp/cn$n.log" || { cat "$tmp/cn$n.log"; exit 1; }
+    same_classify cn$n
+done
+
+# killed and run again: the rows in FILE.mpi/ at the kill come from the cache
+mpi -n 3 "$SENTI" "${cls[@]}" --unit-rows 64 -o "$tmp/ck.csv" --jsonl "$tmp/ck.jsonl" --prompts "$tmp/ck.prompts" \
+    >"$tmp/ck.out" 2>"$tmp/ck.log" &
+job=$!
+crecords() { cat "$tmp"/ck.csv.mpi/ranks/*/cache/*.scores 2>/dev/null | wc -c; }
+for _ in $(seq 1 1200); do
+    [ "$(crecords)" -gt 0 ] && [ -e "$tmp/ck.csv.mpi/ranks/1/rank.json" ] && break
+    sleep 0.1
+done
+pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$tmp/ck.csv.mpi/ranks/1/rank.json")
+kill -9 "$pid"
+rc=0; wait $job || rc=$?
+[ $rc -ne 0 ] && [ ! -e "$tmp/ck.csv" ] || { echo "the killed classify job got to the end"; exit 1; }
+kept=$(( $(crecords) / 60 ))
+[ "$kept" -gt 0 ]
+mpi -n 3 "$SENTI" "${cls[@]}" --unit-rows 64 -o "$tmp/ck.csv" --jsonl "$tmp/ck.jsonl" --prompts "$tmp/ck.prompts" \
+    >"$tmp/ck.out" 2>"$tmp/ck.log"
+cached=$(sed -n 's/^mpi: .* \([0-9]*\) prompts from the caches$/\1/p' "$tmp/ck.log")
+[ -n "$cached" ] && [ "$cached" -ge "$kept" ] ||
+    { echo "classify rerun: $cached prompts from the caches, $kept rows were scored before the kill"; cat "$tmp/ck.log"; exit 1; }
+same_classify ck
+
+# what cannot be split over ranks: exit 2, one message (from rank 0)
+refused() { # refused PATTERN ARGS...
+    local pat=$1 rc=0; shift
+    mpi -n 2 "$SENTI" classify -i datasets/demo.csv -v verbalizers/demo.json "$@" </dev/null >/dev/null \
+        2>"$tmp/ref.log" || rc=$?
+    [ $rc -eq 2 ] && [ "$(grep -c "$pat" "$tmp/ref.log")" -eq 1 ] || { echo "refused $*: exit $rc"; cat "$tmp/ref.log"; exit 1; }
+}
+refused 'under mpirun with several ranks: -i -: standard input' -i - -o "$tmp/x.csv"
+refused 'under mpirun with several ranks: -: outputs go to files' -o -
+refused 'under mpirun with several ranks: -o: needed under mpirun' --limit 5
+refused 'under mpirun with several ranks: --adapter:' -o "$tmp/x.csv" --adapter "$tmp/none.json"
+refused 'under mpirun with several ranks: --score-cache:' -o "$tmp/x.csv" --score-cache "$tmp/sc"
 echo ok
