@@ -31,6 +31,7 @@ static const command commands[] = {
     {"merge", senti_cmd_merge, "assemble the shards of senti run --shard I/N into OUTDIR/results.json"},
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json"},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)"},
+    {"bench-kernels", senti_cmd_bench_kernels, "matrix-product peaks: f32 SGEMM and the int8 GEMM (make bench)"},
 };
 
 static void usage(FILE *f)

@@ -56,6 +56,8 @@ extern void openblas_set_num_threads(int num_threads);
 #define SENTI_TILE_FLOATS (1 << 19)
 /* Bytes of quantized weight rows per block of the q8 path (fits in L1). */
 #define SENTI_Q8_BLOCK_BYTES (16 * 1024)
+/* Bytes of one unpacked tile of the int8 GEMM (matmul_q8_tiles). */
+#define SENTI_G8_TILE_BYTES (256 * 1024)
 /* Tokens per call of the q8 row kernel. */
 #define SENTI_Q8_TOKENS 4
 
@@ -68,7 +70,9 @@ static size_t act_row_bytes(int64_t n)
 {
     size_t k = senti_type_row_size(SENTI_TYPE_Q8_K, (n + 255) / 256 * 256);
     size_t l = senti_type_row_size(SENTI_TYPE_Q8_1, (n + 31) / 32 * 32);
-    return k > l ? k : l;
+    size_t g = senti_q8_act_bytes((n + 31) / 32 * 32); /* the tile GEMM's rows */
+    k = k > l ? k : l;
+    return k > g ? k : g;
 }
 
 /* Alignment of every slice of the context's arena (a cache line; AVX-512 rows). */
@@ -297,11 +301,55 @@ static void matmul_q8(senti_context *ctx, const senti_mat *W, const int32_t *sel
     }
 }
 
+/* Rows per tile of the int8 GEMM: a multiple of 8 whose packed levels
+ * (~1.6 bytes per weight) fit SENTI_G8_TILE_BYTES (half of this CPU's L2),
+ * then split like matmul_gemm's tiles. Depends on the matrix only. */
+static int64_t q8_tile_rows(const senti_context *ctx, const senti_mat *W, int64_t n_rows)
+{
+    const size_t per8 = senti_q8_tile_bytes(W->type, W->cols, 8);
+    const size_t cap = ctx->tile_floats * sizeof(float);
+    int64_t tr = (int64_t)((SENTI_G8_TILE_BYTES < cap ? SENTI_G8_TILE_BYTES : cap) / per8) * 8;
+    tr = tr < 8 ? 8 : tr;
+    int64_t n_tiles = (n_rows + tr - 1) / tr;
+    n_tiles = (n_tiles + SENTI_TILE_SPLIT - 1) / SENTI_TILE_SPLIT * SENTI_TILE_SPLIT;
+    tr = (n_rows + n_tiles - 1) / n_tiles;
+    return (tr + 7) / 8 * 8;
+}
+
+/* y = x W^T through the int8 GEMM (senti_q8_tile_*): the T rows of x are
+ * quantized once into ctx->xq, then each thread takes whole tiles of weight
+ * rows, unpacks them into its own tile buffer and multiplies all T tokens. */
+static void matmul_q8_tiles(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
+                            const float *x, int T, float *y, int64_t ldy)
+{
+    const int64_t C = W->cols, tr = q8_tile_rows(ctx, W, n_rows);
+    const size_t ab = senti_q8_act_bytes(C);
+    const int64_t n_tiles = (n_rows + tr - 1) / tr;
+    uint8_t *xq = ctx->xq;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+#pragma omp for schedule(static)
+        for (int t = 0; t < T; t++)
+            senti_q8_act_row(W->type, x + (size_t)t * C, C, xq + (size_t)t * ab);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < n_tiles; it++) {
+            const int64_t r0 = it * tr, nr = n_rows - r0 < tr ? n_rows - r0 : tr;
+            void *tile = ctx->tile + (size_t)omp_get_thread_num() * ctx->tile_floats;
+            /* with a selection, row i is sel[r0 + i] of W; else row r0 + i */
+            senti_q8_tile_pack(W->type, sel ? W->data : mat_row(W, NULL, r0), W->row_bytes, sel ? sel + r0 : NULL,
+                               (int)nr, C, tile);
+            senti_q8_tile_matmul(W->type, tile, (int)nr, xq, ab, T, C, y + r0, ldy);
+        }
+    }
+}
+
 /* y[t][i] = W[sel ? sel[i] : i] . x[t] for i < n_rows, t < T. */
 static void matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
                         const float *x, int T, float *y, int64_t ldy)
 {
-    if (!ctx->matmul_f32 && senti_q8_act_type(W->type) >= 0)
+    if (!ctx->matmul_f32 && T > SENTI_DOT_MAX_T && senti_q8_tile_bytes(W->type, W->cols, 8) > 0)
+        matmul_q8_tiles(ctx, W, sel, n_rows, x, T, y, ldy);
+    else if (!ctx->matmul_f32 && senti_q8_act_type(W->type) >= 0)
         matmul_q8(ctx, W, sel, n_rows, x, T, y, ldy);
     else if (T <= SENTI_DOT_MAX_T)
         matmul_dot(ctx, W, sel, n_rows, x, T, y, ldy);

@@ -40,6 +40,7 @@ int senti_cmd_finetune(int argc, char **argv);
 int senti_cmd_eval(int argc, char **argv);
 int senti_cmd_compare(int argc, char **argv);
 int senti_cmd_bench_prefill(int argc, char **argv);
+int senti_cmd_bench_kernels(int argc, char **argv);
 int senti_cmd_report(int argc, char **argv);
 int senti_cmd_run(int argc, char **argv);
 int senti_cmd_merge(int argc, char **argv);
