@@ -196,8 +196,9 @@ void senti_q8_tile_pack(int wtype, const void *w, size_t row_bytes, const int32_
 static void act_meta(int wtype, const int8_t *q, float da, const float *s81, uint32_t *meta)
 {
     int s[2] = {0, 0};
-    for (int j = 0; j < SENTI_QK; j++)
-        s[j / 16] += q[j];
+    for (int h = 0; h < 2; h++)
+        for (int j = 16 * h; j < 16 * h + 16; j++) /* vectorized by the compiler */
+            s[h] += q[j];
     const float f[4] = {da, s81 ? *s81 : da * (float)s[0], s81 ? 0.0f : da * (float)s[1], 0.0f};
     memcpy(meta, f, sizeof f);
     for (int h = 0; h < 2; h++) {

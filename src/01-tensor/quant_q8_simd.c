@@ -700,9 +700,14 @@ static void g8_matmul(int wtype, const uint8_t *tile, int nr, const uint8_t *act
         for (int g0 = 0; g0 < nr; g0 += SENTI_G8_ROWS) {
             const uint8_t *g = tile + (size_t)(g0 / SENTI_G8_ROWS) * gbytes;
             fn(g, at, as, nt, n, out);
-            const int nrow = nr - g0 < SENTI_G8_ROWS ? nr - g0 : SENTI_G8_ROWS;
+            float *yg = y + (size_t)t0 * (size_t)ldy + (size_t)g0;
+            if (nr - g0 >= SENTI_G8_ROWS) {
+                for (int k = 0; k < nt; k++)
+                    _mm256_storeu_ps(yg + (size_t)k * (size_t)ldy, _mm256_loadu_ps(out[k]));
+                continue;
+            }
             for (int k = 0; k < nt; k++)
-                memcpy(y + (size_t)(t0 + k) * (size_t)ldy + (size_t)g0, out[k], (size_t)nrow * sizeof(float));
+                memcpy(yg + (size_t)k * (size_t)ldy, out[k], (size_t)(nr - g0) * sizeof(float));
         }
     }
 }
