@@ -76,6 +76,10 @@ int main(int argc, char **argv)
         return SENTI_EXIT_OK;
     }
     senti_err e;
+    if (senti_numerics_from_env(&e)) { /* SENTI_MATMUL=f32|q8, the same as --numerics */
+        fprintf(stderr, "senti: %s\n", e.msg);
+        return SENTI_EXIT_USAGE;
+    }
     if (senti_isa_from_env(&e)) { /* SENTI_ISA=scalar|avx2|... forces a kernel level */
         fprintf(stderr, "senti: %s\n", e.msg);
         return SENTI_EXIT_USAGE;

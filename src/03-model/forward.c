@@ -7,17 +7,27 @@
  *     of SENTI_MAX_BATCH tokens, as 64-byte aligned slices of one arena
  *     (one allocation, one free). senti_decode allocates nothing; inputs longer
  *     than SENTI_MAX_BATCH run in chunks (same result as one batch).
- *   - With SENTI_MATMUL=q8 in the environment when the context is created,
- *     matrix products y = x W^T with quantized weights follow llama.cpp: the T
- *     activation rows are quantized once to the weight type's 8-bit partner
- *     (Q8_0 / Q8_1 / Q8_K, senti_q8_act_type) into the context's workspace,
- *     then each thread takes blocks of weight rows (small enough to stay in
- *     L1) and passes all T tokens over them, four tokens per weight row at a
- *     time, with integer dot products (senti_dot_rows_q8). It is not the
- *     default: measured against llama.cpp it does not bring the
- *     log-probabilities closer (the 8-bit rounding makes both sides sensitive
- *     to tiny upstream differences, see tests/check_model.c), and its kernels
- *     are not yet faster than the sgemm path.
+ *   - With the q8 numerics (senti_get_numerics() when the context is
+ *     created: --numerics q8, SENTI_MATMUL=q8) matrix products y = x W^T with
+ *     quantized weights follow llama.cpp: the T activation rows are quantized
+ *     once to the weight type's 8-bit partner (Q8_0 / Q8_1 / Q8_K values,
+ *     senti_q8_act_type) into the context's workspace, then
+ *       T <= SENTI_DOT_MAX_T  each thread takes blocks of weight rows (small
+ *                             enough to stay in L1) and integer dot products
+ *                             (senti_dot_rows_q8), four tokens per row;
+ *       larger T              the int8 GEMM (src/01-tensor/quant_gemm.c): each
+ *                             thread takes whole tiles of rows (a multiple of 8,
+ *                             ~SENTI_G8_TILE_BYTES unpacked, fixed by the matrix
+ *                             alone), unpacks them into its tile buffer
+ *                             (interleaved 8-bit levels, ~1.6 bytes per weight,
+ *                             per call: the weights stay mmapped, nothing is
+ *                             repacked at load) and multiplies all T tokens,
+ *                             8 rows x 4 tokens per kernel step. Each output
+ *                             depends on its row and token only: the same
+ *                             bytes for any thread count.
+ *     Not the default: measured against llama.cpp it does not bring the
+ *     log-probabilities closer (README "Numerics", tests/check_model.c), and
+ *     the f32 path is the one checked against llama.cpp in float32.
  *   - By default (and always for F32/F16/BF16 weights) the f32 path:
  *       T <= SENTI_DOT_MAX_T  per-row dot products straight from the weights
  *                             (senti_dot_row), rows split over threads;
@@ -172,8 +182,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context");
     c->m = m;
     c->n_ctx = n_ctx;
-    const char *mm = getenv("SENTI_MATMUL");
-    c->matmul_f32 = !(mm && strcmp(mm, "q8") == 0);
+    c->matmul_f32 = senti_get_numerics() == SENTI_NUMERICS_F32;
     size_context(c);
     /* calloc: the zeroed cache pages are mapped lazily, as before the arena */
     const size_t bytes = carve_context(c, NULL);

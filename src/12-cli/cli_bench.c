@@ -76,23 +76,31 @@ int senti_cmd_bench_prefill(int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"tokens", required_argument, 0, 'n'},
                                          {"reps", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
-                                         {"text-file", required_argument, 0, 'f'}, {0, 0, 0, 0}};
+                                         {"text-file", required_argument, 0, 'f'},
+                                         {"numerics", required_argument, 0, 'N'}, {0, 0, 0, 0}};
     const char *model_path = senti_cli_default_model(), *text_path = NULL;
     int n = 128, reps = 5, threads = 2, c;
     long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:n:r:t:f:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:n:r:t:f:N:", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'n': if (!senti_cli_int("bench-prefill", "tokens", optarg, 1, 1 << 20, &v)) return SENTI_EXIT_USAGE; n = (int)v; break;
         case 'r': if (!senti_cli_int("bench-prefill", "reps", optarg, 1, 100000, &v)) return SENTI_EXIT_USAGE; reps = (int)v; break;
         case 't': if (!senti_cli_threads("bench-prefill", optarg, &threads)) return SENTI_EXIT_USAGE; break;
         case 'f': text_path = optarg; break;
+        case 'N':
+            if (senti_numerics_parse(optarg) < 0) {
+                fprintf(stderr, "senti bench-prefill: --numerics %s: f32 or q8\n", optarg);
+                return SENTI_EXIT_USAGE;
+            }
+            senti_set_numerics(senti_numerics_parse(optarg));
+            break;
         default: return SENTI_EXIT_USAGE;
         }
     }
     if (n < 1 || reps < 1 || threads < 1 || !text_path) {
-        fprintf(stderr, "usage: senti bench-prefill [-m MODEL] --tokens N --reps R --threads T --text-file F\n");
+        fprintf(stderr, "usage: senti bench-prefill [-m MODEL] --tokens N --reps R --threads T --text-file F [--numerics f32|q8]\n");
         return SENTI_EXIT_USAGE;
     }
     size_t len;
@@ -116,8 +124,8 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         if ((size_t)n > n_ids)
             fprintf(stderr, "senti bench-prefill: the text has only %zu tokens\n", n_ids);
         else if (!time_prefill(ctx, ids, n, reps, senti_model_hparams(m)->n_vocab, &median)) {
-            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d}\n", n,
-                   (double)n / median, median, threads);
+            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, \"numerics\": \"%s\"}\n",
+                   n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()));
             rc = SENTI_EXIT_OK;
         }
     } else {
