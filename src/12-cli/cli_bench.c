@@ -4,7 +4,9 @@
  * Tokenizes a text file as `senti tokenize` does (BOS per the model's
  * metadata), takes the first N ids, and times the prefill of those N ids on
  * a cleared KV cache with logits at the last position only: one untimed
- * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median}.
+ * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median,
+ * "gflops": achieved GFLOP/s of the weight matrices, "numerics": f32|q8}
+ * (--numerics picks them, README "Numerics").
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -43,6 +45,14 @@ static char *read_text(const char *path, size_t *len)
     fclose(f);
     *len = n;
     return buf;
+}
+
+/* Multiply-adds of the weight matrices per prefilled token (attention
+ * scores and the one output row left out): what GFLOP/s counts. */
+static double macs_per_token(const senti_hparams *hp)
+{
+    const double E = hp->n_embd, QD = (double)hp->n_head * hp->head_dim, KVD = (double)hp->n_head_kv * hp->head_dim;
+    return hp->n_layer * (E * QD + 2.0 * E * KVD + QD * E + 3.0 * E * hp->n_ff);
 }
 
 /* Time `reps` prefills of ids[0..n) after one warm-up; returns the median seconds. */
@@ -124,8 +134,10 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         if ((size_t)n > n_ids)
             fprintf(stderr, "senti bench-prefill: the text has only %zu tokens\n", n_ids);
         else if (!time_prefill(ctx, ids, n, reps, senti_model_hparams(m)->n_vocab, &median)) {
-            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, \"numerics\": \"%s\"}\n",
-                   n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()));
+            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, \"numerics\": \"%s\", "
+                   "\"gflops\": %.1f}\n",
+                   n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()),
+                   2.0 * macs_per_token(senti_model_hparams(m)) * n / median * 1e-9);
             rc = SENTI_EXIT_OK;
         }
     } else {
