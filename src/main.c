@@ -34,6 +34,8 @@ static const command commands[] = {
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json",
      &senti_opts_report},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)", &senti_opts_bench_prefill},
+    {"bench-kernels", senti_cmd_bench_kernels, "matrix-product peaks: f32 SGEMM and the int8 GEMM (make bench)",
+     &senti_opts_bench_kernels},
 };
 
 /* `senti --dump-options` (hidden; tools/gen_cli_docs.sh makes the man page
@@ -102,6 +104,10 @@ int main(int argc, char **argv)
         return SENTI_EXIT_OK;
     }
     senti_err e;
+    if (senti_numerics_from_env(&e)) { /* SENTI_MATMUL=f32|q8, the same as --numerics */
+        fprintf(stderr, "senti: %s\n", e.msg);
+        return SENTI_EXIT_USAGE;
+    }
     if (senti_isa_from_env(&e)) { /* SENTI_ISA=scalar|avx2|... forces a kernel level */
         fprintf(stderr, "senti: %s\n", e.msg);
         return SENTI_EXIT_USAGE;

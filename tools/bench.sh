@@ -78,24 +78,43 @@ bench_model() { # label file
             --threads "$THREADS" --text-file "$text" > "$tmp/peer.json" 2> "$tmp/peer.err"; then
         echo "bench: llama.cpp peer unavailable ($ORACLE_PY): $(tail -n1 "$tmp/peer.err")"
     fi
-    printf '%6s | %12s | %16s | %s\n' tokens "senti tok/s" "llama.cpp tok/s" ratio
+    printf '%6s | %-22s | %-22s | %16s | %s\n' tokens "senti f32 tok/s GFLOP/s" "senti q8 tok/s GFLOP/s" \
+        "llama.cpp tok/s" "ratios f32, q8 to llama.cpp; q8 / f32"
     for n in $SIZES; do
-        s=
-        if [ -x "$SENTI" ] && "$SENTI" bench-prefill -m "$model" --tokens "$n" --reps "$REPS" \
-                --threads "$THREADS" --text-file "$text" > "$tmp/senti.json" 2> "$tmp/senti.err"; then
-            s=$(json_get "$tmp/senti.json" tokens_per_s)
-        fi
+        local -A tps=() gf=()
+        for num in f32 q8; do # the two numerics alternate, in the same run
+            tps[$num]= gf[$num]=
+            if [ -x "$SENTI" ] && "$SENTI" bench-prefill -m "$model" --tokens "$n" --reps "$REPS" --numerics "$num" \
+                    --threads "$THREADS" --text-file "$text" > "$tmp/senti.json" 2> "$tmp/senti.err"; then
+                tps[$num]=$(json_get "$tmp/senti.json" tokens_per_s)
+                gf[$num]=$(json_get "$tmp/senti.json" gflops)
+            fi
+        done
+        s=${tps[f32]}
         p=$(json_get "$tmp/peer.json" tokens_per_s "$n")
-        printf '%6s | %12s | %16s | %s\n' "$n" "${s:-n/a}" "${p:-n/a}" "$(ratio "$s" "$p")"
+        printf '%6s | %10s %11s | %10s %11s | %16s | %s, %s; %s\n' "$n" "${tps[f32]:-n/a}" "${gf[f32]:-n/a}" \
+            "${tps[q8]:-n/a}" "${gf[q8]:-n/a}" "${p:-n/a}" "$(ratio "${tps[f32]}" "$p")" "$(ratio "${tps[q8]}" "$p")" \
+            "$(ratio "${tps[q8]}" "${tps[f32]}")"
     done
     if [ -z "$s" ]; then
         echo "(senti side: $(head -n1 "$tmp/senti.err" 2>/dev/null || echo "$SENTI not built"))"
     fi
 }
 
+# The machine's matrix-product peaks (senti bench-kernels): OpenBLAS SGEMM
+# f32 on 2048^3 with the bench's threads, and per weight type one thread's
+# tile as each numerics computes it (f32: dequantize + sgemm; q8: unpack +
+# int8 GEMM; q8 kernel alone: the int8 peak probe). GFLOP/s, best of reps.
+echo
+echo "== matrix-product peaks (GFLOP/s, best of reps) =="
+if [ -x "$SENTI" ]; then
+    "$SENTI" bench-kernels --threads "$THREADS" --cols 1024 --tokens 256 --reps 10 2>&1
+fi
+
 bench_model smollm2 SmolLM2-135M-Instruct.Q4_1.gguf
 bench_model gemma3 gemma-3-270m-q4_k_m.gguf
 bench_model qwen05 qwen2.5-coder-0.5b-instruct.gguf
+bench_model qwen15 qwen2.5-coder-1.5b-instruct.gguf
 
 # SST-2 scoring, rows/s: senti with the shared prefix decoded once per run
 # (default) and decoded again for every row (--no-prefix-reuse), against the

@@ -72,6 +72,25 @@ SENTI_API void senti_sha256_hex(const void *data, size_t len, char out[65]);
 SENTI_API void senti_set_threads(int n);
 SENTI_API int senti_get_threads(void);
 
+/* The numerics of the matrix products with quantized weights (README
+ * "Numerics"), process-wide like the thread count; a context takes the
+ * numerics in force when it is created:
+ *   SENTI_NUMERICS_F32  weights dequantized to float32, OpenBLAS SGEMM (default)
+ *   SENTI_NUMERICS_Q8   activations rounded to 8 bits as llama.cpp does, integer
+ *                       dot products and the int8 GEMM (src/01-tensor/quant_gemm.c)
+ * Until senti_set_numerics is called, the environment variable SENTI_MATMUL
+ * (f32|q8, a developer knob kept for compatibility) decides. */
+typedef enum { SENTI_NUMERICS_F32, SENTI_NUMERICS_Q8, SENTI_NUMERICS_COUNT } senti_numerics;
+SENTI_API void senti_set_numerics(int numerics);
+SENTI_API int senti_get_numerics(void);
+/* "f32", "q8"; "unknown" out of range. */
+SENTI_API const char *senti_numerics_name(int numerics);
+/* The numerics named `name`, or -1. */
+SENTI_API int senti_numerics_parse(const char *name);
+/* senti_set_numerics(SENTI_MATMUL) when that variable is set; SENTI_ERR_ARG
+ * (and nothing set) for an unknown name. Programs call it at start. */
+SENTI_API senti_status senti_numerics_from_env(senti_err *err);
+
 /* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads. Debian 12's build
  * (0.3.21) does not recognise recent Intel server CPUs and falls back to its
  * SSE3 kernels, 3-4x slower here. This returns the core name to set for this

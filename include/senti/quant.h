@@ -142,6 +142,33 @@ SENTI_API float senti_dot_row_q8_ref(int wtype, const void *row, const void *xq,
 SENTI_API void senti_dot_rows_q8(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
                                  float *out);
 
+/* ---- int8 GEMM tiles (src/01-tensor/quant_gemm.c) ----
+ * The matrix product of the q8 numerics at prefill sizes: weight rows
+ * unpacked once per tile into interleaved 8-bit levels, activation rows
+ * quantized to ggml's 8-bit values, then integer dot products for 8 rows x
+ * up to 4 tokens per kernel step. The fast kernels are bit-identical to the
+ * _ref ones (layouts and formula in quant_gemm.c). */
+
+/* Bytes of a tile of nr rows of n elements of type wtype; 0 when the type
+ * has no tile layout or n is not a whole number of its blocks. */
+SENTI_API size_t senti_q8_tile_bytes(int wtype, int64_t n, int nr);
+/* Unpack nr rows into a tile of senti_q8_tile_bytes(wtype, n, nr) bytes: row i
+ * is w + (sel ? sel[i] : i) * row_bytes. */
+SENTI_API void senti_q8_tile_pack(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
+                                  void *tile);
+SENTI_API void senti_q8_tile_pack_ref(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr,
+                                      int64_t n, void *tile);
+/* Bytes of one activation row of n elements (n a multiple of 32). */
+SENTI_API size_t senti_q8_act_bytes(int64_t n);
+/* Quantize n floats for weights of type wtype into dst (senti_q8_act_bytes(n)). */
+SENTI_API void senti_q8_act_row(int wtype, const float *x, int64_t n, void *dst);
+/* y[t * ldy + i] = tile row i . activation row t (act + t * act_stride bytes)
+ * for i < nr, t < T. */
+SENTI_API void senti_q8_tile_matmul(int wtype, const void *tile, int nr, const void *act, size_t act_stride, int T,
+                                    int64_t n, float *y, int64_t ldy);
+SENTI_API void senti_q8_tile_matmul_ref(int wtype, const void *tile, int nr, const void *act, size_t act_stride,
+                                        int T, int64_t n, float *y, int64_t ldy);
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,6 +84,47 @@ void senti_set_threads(int n)
 
 int senti_get_threads(void) { return g_threads; }
 
+static int g_numerics = -1; /* -1: not set, SENTI_MATMUL decides */
+static const char *const k_numerics[SENTI_NUMERICS_COUNT] = {"f32", "q8"};
+
+void senti_set_numerics(int numerics)
+{
+    g_numerics = numerics >= 0 && numerics < SENTI_NUMERICS_COUNT ? numerics : SENTI_NUMERICS_F32;
+}
+
+int senti_get_numerics(void)
+{
+    if (g_numerics >= 0)
+        return g_numerics;
+    const int env = senti_numerics_parse(getenv("SENTI_MATMUL"));
+    return env >= 0 ? env : SENTI_NUMERICS_F32;
+}
+
+const char *senti_numerics_name(int numerics)
+{
+    return numerics >= 0 && numerics < SENTI_NUMERICS_COUNT ? k_numerics[numerics] : "unknown";
+}
+
+int senti_numerics_parse(const char *name)
+{
+    for (int i = 0; name && i < SENTI_NUMERICS_COUNT; i++)
+        if (!strcmp(name, k_numerics[i]))
+            return i;
+    return -1;
+}
+
+senti_status senti_numerics_from_env(senti_err *err)
+{
+    const char *v = getenv("SENTI_MATMUL");
+    if (!v || !*v)
+        return SENTI_OK;
+    const int n = senti_numerics_parse(v);
+    if (n < 0)
+        return senti_err_set(err, SENTI_ERR_ARG, "SENTI_MATMUL=%s: unknown numerics (f32, q8)", v);
+    senti_set_numerics(n);
+    return SENTI_OK;
+}
+
 const char *senti_blas_core_hint(void)
 {
     const char *core = openblas_get_corename();

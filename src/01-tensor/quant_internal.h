@@ -92,6 +92,44 @@ void senti_qnt_q6_k(const float *x, uint8_t *b);
 /* The Q8_K bsums (16-element sums of the quants) of block b (quant_q8.c). */
 void senti_q8k_bsums(uint8_t *b);
 
+/* ---- int8 GEMM tiles (quant_gemm.c; layout in its contract) ---- */
+#define SENTI_G8_ROWS 8    /* weight rows per interleaved group */
+#define SENTI_G8_BLOCK 416 /* bytes per 32-element block of a group */
+#define SENTI_G8_META 8    /* 32-bit words per block of an activation row */
+
+/* The level offset of the symmetric types (Q4_0 8, Q5_0 16, Q3_K 4, Q6_K 32), else 0. */
+static inline int senti_g8_offset(int wtype)
+{
+    switch (wtype) {
+    case SENTI_TYPE_Q4_0: return 8;
+    case SENTI_TYPE_Q5_0: return 16;
+    case SENTI_TYPE_Q3_K: return 4;
+    case SENTI_TYPE_Q6_K: return 32;
+    default: return 0;
+    }
+}
+
+/* True when the two halves of a 32-block share one integer sum in the int8
+ * GEMM (the 4-bit types, whose halves share sc; see quant_q8_simd.c). */
+static inline bool senti_g8_whole(int wtype)
+{
+    return wtype == SENTI_TYPE_Q4_0 || wtype == SENTI_TYPE_Q4_1 || wtype == SENTI_TYPE_Q4_K;
+}
+
+/* Integer sub-scales, multiplier d and min terms of one 32-block of a row. */
+typedef struct {
+    int sc[2];  /* per 16-element half */
+    float d;    /* w = d * sc_h * u + m_h */
+    float m[2]; /* per half */
+} senti_g8_meta;
+
+/* True when wtype has a tile layout and n is a whole number of its blocks. */
+bool senti_g8_type_ok(int wtype, int64_t n);
+/* The scales of 32-block b of a row (shared by the reference and fast packers). */
+void senti_g8_block_meta(int wtype, const uint8_t *row, int64_t b, senti_g8_meta *mt);
+/* Store them as row r of the group block at gb. */
+void senti_g8_put_meta(uint8_t *gb, int r, const senti_g8_meta *mt);
+
 /* ---- kernel levels (quant_dispatch.c) ----
  * The fast kernels of one instruction-set level. Each returns 0 when it has
  * no fast path for the type (the caller then uses the reference). The scalar
@@ -102,6 +140,10 @@ typedef struct senti_kernels {
     int (*quantize_q8)(int atype, const float *x, void *dst, int64_t n);         /* quant_q8_simd.c */
     int (*dot_rows_q8)(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, int64_t n,
                        float *out); /* quant_q8_simd.c */
+    int (*tile_pack)(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
+                     void *tile); /* quant_q8_simd.c */
+    int (*tile_matmul)(int wtype, const void *tile, int nr, const void *act, size_t act_stride, int T, int64_t n,
+                       float *y, int64_t ldy); /* quant_q8_simd.c */
 } senti_kernels;
 
 /* The kernels of the selected level (the best the CPU runs unless
@@ -114,7 +156,11 @@ const senti_kernels *senti_kernels_active(void);
     int senti_quant_dot_fast_##isa(int type, const void *row, const float *x, int64_t n, float *out);     \
     int senti_q8_quantize_fast_##isa(int atype, const float *x, void *dst, int64_t n);                    \
     int senti_q8_dot_rows_fast_##isa(int wtype, const void *row, const void *xq, size_t xq_stride, int nt, \
-                                     int64_t n, float *out)
+                                     int64_t n, float *out);                                              \
+    int senti_q8_tile_pack_fast_##isa(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr,  \
+                                      int64_t n, void *tile);                                                 \
+    int senti_q8_tile_matmul_fast_##isa(int wtype, const void *tile, int nr, const void *act, size_t act_stride, \
+                                        int T, int64_t n, float *y, int64_t ldy)
 SENTI_KERNELS_DECLARE(avx2);
 SENTI_KERNELS_DECLARE(avx512);
 SENTI_KERNELS_DECLARE(avx512vnni);

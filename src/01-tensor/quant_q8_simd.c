@@ -433,3 +433,295 @@ int SENTI_ISA_FN(senti_q8_dot_rows_fast)(int wtype, const void *row, const void 
     }
     return 1;
 }
+
+/* ---- int8 GEMM tiles (quant_gemm.c: layout, formula, reference) ------------------------ */
+
+/* Transpose 8 rows of 8 dwords in place: v[s] becomes dword s of every row. */
+SQ_INLINE void transpose8x8_epi32(__m256i v[8])
+{
+    __m256i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
+        t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int s = 0; s < 4; s++) {
+        v[s] = _mm256_permute2x128_si256(u[s], u[s + 4], 0x20);
+        v[s + 4] = _mm256_permute2x128_si256(u[s], u[s + 4], 0x31);
+    }
+}
+
+/* Levels of 32-block b of a row (the order of quant_gemm.c's block_levels). */
+SQ_INLINE __m256i g8_levels(int wtype, const uint8_t *row, size_t bs, int64_t b)
+{
+    if (senti_q8_act_type(wtype) == SENTI_TYPE_Q8_K)
+        return k_unpack(wtype, row + (size_t)(b / 8) * bs, (int)(b % 8));
+    return legacy_unpack(wtype, row + (size_t)b * bs);
+}
+
+/* Row r's scales of 32-block b into the group block gb: the values of
+ * senti_g8_block_meta (quant_gemm.c), with the fp16 fields converted by F16C
+ * and nothing looked up per block. */
+SQ_INLINE void g8_meta_fast(int wtype, const uint8_t *row, size_t bs, int64_t b, uint8_t *gb, int r)
+{
+    const uint8_t *k = row + (size_t)(b / 8) * bs, *p = row + (size_t)b * bs;
+    const int c = (int)(b % 8);
+    int sc[2] = {1, 1};
+    float d, m[2] = {0.0f, 0.0f};
+    uint8_t s, mn;
+    switch (wtype) {
+    case SENTI_TYPE_Q4_0:
+    case SENTI_TYPE_Q5_0:
+    case SENTI_TYPE_Q8_0: d = half_at(p); break;
+    case SENTI_TYPE_Q4_1:
+    case SENTI_TYPE_Q5_1: d = half_at(p); m[0] = m[1] = half_at(p + 2); break;
+    case SENTI_TYPE_Q4_K:
+    case SENTI_TYPE_Q5_K:
+        d = half_at(k);
+        senti_q_scale_min_k4(k + 4, c, &s, &mn);
+        sc[0] = sc[1] = s;
+        m[0] = m[1] = -half_at(k + 2) * (float)mn;
+        break;
+    case SENTI_TYPE_Q6_K:
+        d = half_at(k + 208);
+        sc[0] = (int8_t)k[192 + 2 * c];
+        sc[1] = (int8_t)k[192 + 2 * c + 1];
+        break;
+    default: { /* Q2_K, Q3_K: rare, the shared scalar decoder */
+        senti_g8_meta mt;
+        senti_g8_block_meta(wtype, row, b, &mt);
+        senti_g8_put_meta(gb, r, &mt);
+        return;
+    }
+    }
+    for (int h = 0; h < 2; h++) {
+        const uint32_t s2 = (uint16_t)sc[h] | (uint32_t)(uint16_t)sc[h] << 16;
+        memcpy(gb + 256 + 32 * h + 4 * r, &s2, 4);
+        memcpy(gb + 352 + 32 * h + 4 * r, &m[h], 4);
+    }
+    memcpy(gb + 320 + 4 * r, &d, 4);
+}
+
+static void g8_pack(int wtype, const uint8_t *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
+                    uint8_t *tile)
+{
+    const int64_t nb = n / SENTI_QK;
+    const size_t bs = senti_type_info(wtype)->type_size;
+    for (int g0 = 0; g0 < nr; g0 += SENTI_G8_ROWS) {
+        const uint8_t *rows[SENTI_G8_ROWS];
+        const int nrow = nr - g0 < SENTI_G8_ROWS ? nr - g0 : SENTI_G8_ROWS;
+        for (int r = 0; r < nrow; r++)
+            rows[r] = w + (size_t)(sel ? sel[g0 + r] : g0 + r) * row_bytes;
+        uint8_t *g = tile + (size_t)(g0 / SENTI_G8_ROWS) * (size_t)nb * SENTI_G8_BLOCK;
+        for (int64_t b = 0; b < nb; b++) {
+            uint8_t *gb = g + (size_t)b * SENTI_G8_BLOCK;
+            __m256i v[8];
+            if (nrow < SENTI_G8_ROWS) /* zero scales for the padding rows */
+                memset(gb + 256, 0, SENTI_G8_BLOCK - 256);
+            for (int r = 0; r < SENTI_G8_ROWS; r++)
+                v[r] = r < nrow ? g8_levels(wtype, rows[r], bs, b) : _mm256_setzero_si256();
+            transpose8x8_epi32(v);
+            for (int s = 0; s < 8; s++)
+                _mm256_storeu_si256((__m256i *)(gb + 32 * s), v[s]);
+            for (int r = 0; r < nrow; r++)
+                g8_meta_fast(wtype, rows[r], bs, b, gb, r);
+        }
+    }
+}
+
+/* Steps (4 levels of each row) summed in int16 lanes before one vpmaddwd:
+ * 8 (a whole block) for the 4-bit types, whose two halves share sc; 4 (a
+ * half) for the other levels < 32; 2 for Q6_K (< 64); 1 for Q8_0 (signed,
+ * sign trick). With the offset folded in (g8_fold) a lane still stays
+ * within int16: |sum of 8 (u - off/2) q| + |off/2 * sum of the other q|
+ * <= 8 * 23 * 127 + 8 * 8 * 127 for Q5_0, less for Q4_0 and Q3_K. */
+SQ_INLINE int g8_span(int wtype)
+{
+    if (senti_g8_whole(wtype))
+        return 8;
+    switch (wtype) {
+    case SENTI_TYPE_Q6_K: return 2;
+    case SENTI_TYPE_Q8_0: return 1;
+    default: return 4;
+    }
+}
+
+/* The symmetric types whose offset starts the int16 sums (v pairs of the
+ * activation meta); Q6_K adds it with a vpmaddwd of its own. */
+SQ_INLINE bool g8_fold(int wtype)
+{
+    return senti_g8_offset(wtype) > 0 && wtype != SENTI_TYPE_Q6_K;
+}
+
+#define G8_UNROLL _Pragma("GCC unroll 8")
+
+/* out[t][r] for NT activation rows and the 8 rows of group g (one kernel step:
+ * each level vector is loaded once for all NT tokens). */
+SQ_INLINE void g8_kernel(int wtype, const uint8_t *g, const uint8_t *a, size_t as, int NT, int64_t n,
+                         float out[SQ_MAX_NT][8])
+{
+    const int64_t nb = n / SENTI_QK;
+    const int span = g8_span(wtype), n_half = span == 8 ? 1 : 2, n_group = (span == 8 ? 8 : 4) / span;
+    const bool sgn = wtype == SENTI_TYPE_Q8_0, off = senti_g8_offset(wtype) > 0, fold = g8_fold(wtype);
+    const size_t mo = (size_t)n; /* the activation meta after the levels */
+    __m256 acc[SQ_MAX_NT];
+    SQ_UNROLL
+    for (int t = 0; t < NT; t++)
+        acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *gb = g + (size_t)b * SENTI_G8_BLOCK;
+        const size_t mb = mo + (size_t)b * SENTI_G8_META * 4;
+        const __m256 d = _mm256_loadu_ps((const float *)(gb + 320));
+        /* one integer sum per half (the 4-bit types: per block), converted at once */
+        G8_UNROLL
+        for (int h = 0; h < n_half; h++) {
+            const __m256i sc = _mm256_loadu_si256((const __m256i *)(gb + 256 + 32 * h));
+            __m256i isum[SQ_MAX_NT];
+            SQ_UNROLL
+            for (int t = 0; t < NT; t++)
+                isum[t] = _mm256_setzero_si256();
+            G8_UNROLL
+            for (int gi = 0; gi < n_group; gi++) {
+                const int s0 = 4 * h + gi * span;
+                __m256i p16[SQ_MAX_NT];
+                SQ_UNROLL
+                for (int t = 0; t < NT; t++) {
+                    int32_t v2 = 0; /* whole block: word 6, a half: word 4 + h */
+                    if (fold)
+                        memcpy(&v2, a + (size_t)t * as + mb + 4 * (span == 8 ? 6 : 4 + (size_t)h), 4);
+                    p16[t] = _mm256_set1_epi32(v2);
+                }
+                G8_UNROLL
+                for (int k = 0; k < span; k++) {
+                    const int s = s0 + k;
+                    const __m256i wv = _mm256_loadu_si256((const __m256i *)(gb + 32 * s));
+                    const __m256i uv = sgn ? _mm256_sign_epi8(wv, wv) : wv;
+                    SQ_UNROLL
+                    for (int t = 0; t < NT; t++) {
+                        int32_t a4;
+                        memcpy(&a4, a + (size_t)t * as + (size_t)b * SENTI_QK + 4 * (size_t)s, 4);
+                        __m256i av = _mm256_set1_epi32(a4);
+                        if (sgn)
+                            av = _mm256_sign_epi8(av, wv);
+                        p16[t] = _mm256_add_epi16(p16[t], _mm256_maddubs_epi16(uv, av));
+                    }
+                }
+                SQ_UNROLL
+                for (int t = 0; t < NT; t++) {
+                    const __m256i p = _mm256_madd_epi16(p16[t], sc);
+                    isum[t] = _mm256_add_epi32(isum[t], p);
+                }
+            }
+            SQ_UNROLL
+            for (int t = 0; t < NT; t++) {
+                if (off && !fold) { /* Q6_K: sc * 2v = -sc * 32 * sum(q) of the half */
+                    int32_t v2;
+                    memcpy(&v2, a + (size_t)t * as + mb + 4 * (4 + (size_t)h), 4);
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(sc, _mm256_set1_epi32(v2)));
+                }
+                float da;
+                memcpy(&da, a + (size_t)t * as + mb, 4);
+                const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(da));
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), dd, acc[t]);
+            }
+        }
+        if (!sgn && !off) {
+            const __m256 m0 = _mm256_loadu_ps((const float *)(gb + 352));
+            const __m256 m1 = _mm256_loadu_ps((const float *)(gb + 384));
+            SQ_UNROLL
+            for (int t = 0; t < NT; t++) {
+                const float *meta = (const float *)(a + (size_t)t * as + mb);
+                acc[t] = _mm256_fmadd_ps(m0, _mm256_set1_ps(meta[1]), acc[t]);
+                acc[t] = _mm256_fmadd_ps(m1, _mm256_set1_ps(meta[2]), acc[t]);
+            }
+        }
+    }
+    SQ_UNROLL
+    for (int t = 0; t < NT; t++)
+        _mm256_storeu_ps(out[t], acc[t]);
+}
+
+/* One specialization per (type, token count). */
+#define G8_DEF(name, type)                                                                                   \
+    static void name(const uint8_t *g, const uint8_t *a, size_t as, int nt, int64_t n, float out[SQ_MAX_NT][8]) \
+    {                                                                                                        \
+        switch (nt) {                                                                                        \
+        case 1: g8_kernel(type, g, a, as, 1, n, out); break;                                                 \
+        case 2: g8_kernel(type, g, a, as, 2, n, out); break;                                                 \
+        case 3: g8_kernel(type, g, a, as, 3, n, out); break;                                                 \
+        default: g8_kernel(type, g, a, as, 4, n, out); break;                                                \
+        }                                                                                                    \
+    }
+G8_DEF(g8_q4_0, SENTI_TYPE_Q4_0)
+G8_DEF(g8_q4_1, SENTI_TYPE_Q4_1)
+G8_DEF(g8_q5_0, SENTI_TYPE_Q5_0)
+G8_DEF(g8_q5_1, SENTI_TYPE_Q5_1)
+G8_DEF(g8_q8_0, SENTI_TYPE_Q8_0)
+G8_DEF(g8_q2_k, SENTI_TYPE_Q2_K)
+G8_DEF(g8_q3_k, SENTI_TYPE_Q3_K)
+G8_DEF(g8_q4_k, SENTI_TYPE_Q4_K)
+G8_DEF(g8_q5_k, SENTI_TYPE_Q5_K)
+G8_DEF(g8_q6_k, SENTI_TYPE_Q6_K)
+
+typedef void (*g8_fn)(const uint8_t *g, const uint8_t *a, size_t as, int nt, int64_t n, float out[SQ_MAX_NT][8]);
+
+static g8_fn g8_kernel_of(int wtype)
+{
+    switch (wtype) {
+    case SENTI_TYPE_Q4_0: return g8_q4_0;
+    case SENTI_TYPE_Q4_1: return g8_q4_1;
+    case SENTI_TYPE_Q5_0: return g8_q5_0;
+    case SENTI_TYPE_Q5_1: return g8_q5_1;
+    case SENTI_TYPE_Q8_0: return g8_q8_0;
+    case SENTI_TYPE_Q2_K: return g8_q2_k;
+    case SENTI_TYPE_Q3_K: return g8_q3_k;
+    case SENTI_TYPE_Q4_K: return g8_q4_k;
+    case SENTI_TYPE_Q5_K: return g8_q5_k;
+    default: return g8_q6_k;
+    }
+}
+
+/* All T tokens against every group of the tile, SQ_MAX_NT tokens at a time
+ * (the activation rows stay in L1 while the tile streams from L2). */
+static void g8_matmul(int wtype, const uint8_t *tile, int nr, const uint8_t *act, size_t as, int T, int64_t n,
+                      float *y, int64_t ldy)
+{
+    const g8_fn fn = g8_kernel_of(wtype);
+    const size_t gbytes = (size_t)(n / SENTI_QK) * SENTI_G8_BLOCK;
+    float out[SQ_MAX_NT][8];
+    for (int t0 = 0; t0 < T; t0 += SQ_MAX_NT) {
+        const int nt = T - t0 < SQ_MAX_NT ? T - t0 : SQ_MAX_NT;
+        const uint8_t *at = act + (size_t)t0 * as;
+        for (int g0 = 0; g0 < nr; g0 += SENTI_G8_ROWS) {
+            const uint8_t *g = tile + (size_t)(g0 / SENTI_G8_ROWS) * gbytes;
+            fn(g, at, as, nt, n, out);
+            float *yg = y + (size_t)t0 * (size_t)ldy + (size_t)g0;
+            if (nr - g0 >= SENTI_G8_ROWS) {
+                for (int k = 0; k < nt; k++)
+                    _mm256_storeu_ps(yg + (size_t)k * (size_t)ldy, _mm256_loadu_ps(out[k]));
+                continue;
+            }
+            for (int k = 0; k < nt; k++)
+                memcpy(yg + (size_t)k * (size_t)ldy, out[k], (size_t)(nr - g0) * sizeof(float));
+        }
+    }
+}
+
+int SENTI_ISA_FN(senti_q8_tile_pack_fast)(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr,
+                                          int64_t n, void *tile)
+{
+    g8_pack(wtype, w, row_bytes, sel, nr, n, tile);
+    return 1;
+}
+
+int SENTI_ISA_FN(senti_q8_tile_matmul_fast)(int wtype, const void *tile, int nr, const void *act, size_t act_stride,
+                                            int T, int64_t n, float *y, int64_t ldy)
+{
+    g8_matmul(wtype, tile, nr, act, act_stride, T, n, y, ldy);
+    return 1;
+}

@@ -7,17 +7,27 @@
  *     of SENTI_MAX_BATCH tokens, as 64-byte aligned slices of one arena
  *     (one allocation, one free). senti_decode allocates nothing; inputs longer
  *     than SENTI_MAX_BATCH run in chunks (same result as one batch).
- *   - With SENTI_MATMUL=q8 in the environment when the context is created,
- *     matrix products y = x W^T with quantized weights follow llama.cpp: the T
- *     activation rows are quantized once to the weight type's 8-bit partner
- *     (Q8_0 / Q8_1 / Q8_K, senti_q8_act_type) into the context's workspace,
- *     then each thread takes blocks of weight rows (small enough to stay in
- *     L1) and passes all T tokens over them, four tokens per weight row at a
- *     time, with integer dot products (senti_dot_rows_q8). It is not the
- *     default: measured against llama.cpp it does not bring the
- *     log-probabilities closer (the 8-bit rounding makes both sides sensitive
- *     to tiny upstream differences, see tests/check_model.c), and its kernels
- *     are not yet faster than the sgemm path.
+ *   - With the q8 numerics (senti_get_numerics() when the context is
+ *     created: --numerics q8, SENTI_MATMUL=q8) matrix products y = x W^T with
+ *     quantized weights follow llama.cpp: the T activation rows are quantized
+ *     once to the weight type's 8-bit partner (Q8_0 / Q8_1 / Q8_K values,
+ *     senti_q8_act_type) into the context's workspace, then
+ *       T <= SENTI_DOT_MAX_T  each thread takes blocks of weight rows (small
+ *                             enough to stay in L1) and integer dot products
+ *                             (senti_dot_rows_q8), four tokens per row;
+ *       larger T              the int8 GEMM (src/01-tensor/quant_gemm.c): each
+ *                             thread takes whole tiles of rows (a multiple of 8,
+ *                             ~SENTI_G8_TILE_BYTES unpacked, fixed by the matrix
+ *                             alone), unpacks them into its tile buffer
+ *                             (interleaved 8-bit levels, ~1.6 bytes per weight,
+ *                             per call: the weights stay mmapped, nothing is
+ *                             repacked at load) and multiplies all T tokens,
+ *                             8 rows x 4 tokens per kernel step. Each output
+ *                             depends on its row and token only: the same
+ *                             bytes for any thread count.
+ *     Not the default: measured against llama.cpp it does not bring the
+ *     log-probabilities closer (README "Numerics", tests/check_model.c), and
+ *     the f32 path is the one checked against llama.cpp in float32.
  *   - By default (and always for F32/F16/BF16 weights) the f32 path:
  *       T <= SENTI_DOT_MAX_T  per-row dot products straight from the weights
  *                             (senti_dot_row), rows split over threads;
@@ -56,6 +66,8 @@ extern void openblas_set_num_threads(int num_threads);
 #define SENTI_TILE_FLOATS (1 << 19)
 /* Bytes of quantized weight rows per block of the q8 path (fits in L1). */
 #define SENTI_Q8_BLOCK_BYTES (16 * 1024)
+/* Bytes of one unpacked tile of the int8 GEMM (matmul_q8_tiles). */
+#define SENTI_G8_TILE_BYTES (256 * 1024)
 /* Tokens per call of the q8 row kernel. */
 #define SENTI_Q8_TOKENS 4
 
@@ -68,7 +80,9 @@ static size_t act_row_bytes(int64_t n)
 {
     size_t k = senti_type_row_size(SENTI_TYPE_Q8_K, (n + 255) / 256 * 256);
     size_t l = senti_type_row_size(SENTI_TYPE_Q8_1, (n + 31) / 32 * 32);
-    return k > l ? k : l;
+    size_t g = senti_q8_act_bytes((n + 31) / 32 * 32); /* the tile GEMM's rows */
+    k = k > l ? k : l;
+    return k > g ? k : g;
 }
 
 /* Alignment of every slice of the context's arena (a cache line; AVX-512 rows). */
@@ -168,8 +182,7 @@ senti_status senti_context_new(const senti_model *m, int n_ctx, senti_context **
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory for a context");
     c->m = m;
     c->n_ctx = n_ctx;
-    const char *mm = getenv("SENTI_MATMUL");
-    c->matmul_f32 = !(mm && strcmp(mm, "q8") == 0);
+    c->matmul_f32 = senti_get_numerics() == SENTI_NUMERICS_F32;
     size_context(c);
     /* calloc: the zeroed cache pages are mapped lazily, as before the arena */
     const size_t bytes = carve_context(c, NULL);
@@ -297,11 +310,55 @@ static void matmul_q8(senti_context *ctx, const senti_mat *W, const int32_t *sel
     }
 }
 
+/* Rows per tile of the int8 GEMM: a multiple of 8 whose packed levels
+ * (~1.6 bytes per weight) fit SENTI_G8_TILE_BYTES (half of this CPU's L2),
+ * then split like matmul_gemm's tiles. Depends on the matrix only. */
+static int64_t q8_tile_rows(const senti_context *ctx, const senti_mat *W, int64_t n_rows)
+{
+    const size_t per8 = senti_q8_tile_bytes(W->type, W->cols, 8);
+    const size_t cap = ctx->tile_floats * sizeof(float);
+    int64_t tr = (int64_t)((SENTI_G8_TILE_BYTES < cap ? SENTI_G8_TILE_BYTES : cap) / per8) * 8;
+    tr = tr < 8 ? 8 : tr;
+    int64_t n_tiles = (n_rows + tr - 1) / tr;
+    n_tiles = (n_tiles + SENTI_TILE_SPLIT - 1) / SENTI_TILE_SPLIT * SENTI_TILE_SPLIT;
+    tr = (n_rows + n_tiles - 1) / n_tiles;
+    return (tr + 7) / 8 * 8;
+}
+
+/* y = x W^T through the int8 GEMM (senti_q8_tile_*): the T rows of x are
+ * quantized once into ctx->xq, then each thread takes whole tiles of weight
+ * rows, unpacks them into its own tile buffer and multiplies all T tokens. */
+static void matmul_q8_tiles(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
+                            const float *x, int T, float *y, int64_t ldy)
+{
+    const int64_t C = W->cols, tr = q8_tile_rows(ctx, W, n_rows);
+    const size_t ab = senti_q8_act_bytes(C);
+    const int64_t n_tiles = (n_rows + tr - 1) / tr;
+    uint8_t *xq = ctx->xq;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+#pragma omp for schedule(static)
+        for (int t = 0; t < T; t++)
+            senti_q8_act_row(W->type, x + (size_t)t * C, C, xq + (size_t)t * ab);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < n_tiles; it++) {
+            const int64_t r0 = it * tr, nr = n_rows - r0 < tr ? n_rows - r0 : tr;
+            void *tile = ctx->tile + (size_t)omp_get_thread_num() * ctx->tile_floats;
+            /* with a selection, row i is sel[r0 + i] of W; else row r0 + i */
+            senti_q8_tile_pack(W->type, sel ? W->data : mat_row(W, NULL, r0), W->row_bytes, sel ? sel + r0 : NULL,
+                               (int)nr, C, tile);
+            senti_q8_tile_matmul(W->type, tile, (int)nr, xq, ab, T, C, y + r0, ldy);
+        }
+    }
+}
+
 /* y[t][i] = W[sel ? sel[i] : i] . x[t] for i < n_rows, t < T. */
 static void matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows,
                         const float *x, int T, float *y, int64_t ldy)
 {
-    if (!ctx->matmul_f32 && senti_q8_act_type(W->type) >= 0)
+    if (!ctx->matmul_f32 && T > SENTI_DOT_MAX_T && senti_q8_tile_bytes(W->type, W->cols, 8) > 0)
+        matmul_q8_tiles(ctx, W, sel, n_rows, x, T, y, ldy);
+    else if (!ctx->matmul_f32 && senti_q8_act_type(W->type) >= 0)
         matmul_q8(ctx, W, sel, n_rows, x, T, y, ldy);
     else if (T <= SENTI_DOT_MAX_T)
         matmul_dot(ctx, W, sel, n_rows, x, T, y, ldy);

@@ -154,7 +154,7 @@ struct senti_context {
     float *rope_sin;     /* [B][rope_dim/2] */
     uint8_t *xq;         /* [B][xq_row_bytes] activations quantized to 8 bits */
     size_t xq_row_bytes; /* widest quantized activation row */
-    bool matmul_f32;     /* f32 activations for every matmul (unless SENTI_MATMUL=q8) */
+    bool matmul_f32;     /* f32 activations for every matmul (senti_get_numerics() at creation) */
 };
 
 /* ---- forward.c kernels shared with model.c / tests ---- */

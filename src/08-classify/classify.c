@@ -238,8 +238,7 @@ static senti_status open_cache(run *r, senti_err *err)
     if (!d)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     /* the f32 path gives the same bytes at every kernel level, the q8 path not */
-    const char *mm = getenv("SENTI_MATMUL");
-    const bool q8 = mm && !strcmp(mm, "q8");
+    const bool q8 = senti_get_numerics() == SENTI_NUMERICS_Q8;
     len += (size_t)snprintf(d + len, cap - len, "senti-scores-v1 agg=%s norm=%d flags=%d matmul=%s%s%s words=",
                             senti_agg_name(r->p->agg), (int)r->p->length_norm, r->tok_flags, q8 ? "q8" : "f32",
                             q8 ? "/" : "", q8 ? senti_isa_name(senti_isa_active()) : "");
@@ -974,6 +973,7 @@ static void build_manifest(run *r, json_t *calib)
     json_object_set_new(m, "calibration", calib);
     json_object_set_new(m, "threads", json_integer(senti_get_threads()));
     json_object_set_new(m, "kernels", json_string(senti_isa_name(senti_isa_active())));
+    json_object_set_new(m, "numerics", json_string(senti_numerics_name(senti_get_numerics())));
     json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
     json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",
                                                              senti_adapter_kind(r->adapter)) : json_null());

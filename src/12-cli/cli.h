@@ -72,7 +72,7 @@ typedef struct {
 } senti_cli_opts;
 extern const senti_cli_opts senti_opts_model, senti_opts_tokenize, senti_opts_logits, senti_opts_classify,
     senti_opts_finetune, senti_opts_eval, senti_opts_compare, senti_opts_run, senti_opts_merge, senti_opts_report,
-    senti_opts_bench_prefill;
+    senti_opts_bench_prefill, senti_opts_bench_kernels;
 
 /* The "option" lines of `senti --dump-options` for one command (main.c):
  * every long option of o->longs with its short letter when o->shorts has it,
@@ -94,6 +94,7 @@ int senti_cmd_finetune(int argc, char **argv);
 int senti_cmd_eval(int argc, char **argv);
 int senti_cmd_compare(int argc, char **argv);
 int senti_cmd_bench_prefill(int argc, char **argv);
+int senti_cmd_bench_kernels(int argc, char **argv);
 int senti_cmd_report(int argc, char **argv);
 int senti_cmd_run(int argc, char **argv);
 int senti_cmd_merge(int argc, char **argv);

@@ -4,7 +4,9 @@
  * Tokenizes a text file as `senti tokenize` does (BOS per the model's
  * metadata), takes the first N ids, and times the prefill of those N ids on
  * a cleared KV cache with logits at the last position only: one untimed
- * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median}.
+ * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median,
+ * "gflops": achieved GFLOP/s of the weight matrices, "numerics": f32|q8}
+ * (--numerics picks them, README "Numerics").
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -45,6 +47,14 @@ static char *read_text(const char *path, size_t *len)
     return buf;
 }
 
+/* Multiply-adds of the weight matrices per prefilled token (attention
+ * scores and the one output row left out): what GFLOP/s counts. */
+static double macs_per_token(const senti_hparams *hp)
+{
+    const double E = hp->n_embd, QD = (double)hp->n_head * hp->head_dim, KVD = (double)hp->n_head_kv * hp->head_dim;
+    return hp->n_layer * (E * QD + 2.0 * E * KVD + QD * E + 3.0 * E * hp->n_ff);
+}
+
 /* Time `reps` prefills of ids[0..n) after one warm-up; returns the median seconds. */
 static int time_prefill(senti_context *ctx, const int32_t *ids, int n, int reps, int n_vocab, double *median)
 {
@@ -72,18 +82,21 @@ static int time_prefill(senti_context *ctx, const int32_t *ids, int n, int reps,
     return rc || !logits || !secs;
 }
 
+enum { O_NUMERICS = 256 }; /* long only */
+
 static const struct option opts[] = {SENTI_LONGOPT_MODEL,
                                      {"tokens", required_argument, 0, 'n'},
                                      {"reps", required_argument, 0, 'r'},
                                      SENTI_LONGOPT_THREADS,
                                      {"text-file", required_argument, 0, 'f'},
+                                     {"numerics", required_argument, 0, O_NUMERICS},
                                      SENTI_LONGOPT_HELP,
                                      {0, 0, 0, 0}};
 const senti_cli_opts senti_opts_bench_prefill = {"m:n:r:t:f:h", opts};
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: senti bench-prefill [-m MODEL] [-n N] [-r R] [-t T] -f TEXT_FILE\n"
+    fprintf(f, "usage: senti bench-prefill [-m MODEL] [-n N] [-r R] [-t T] [--numerics f32|q8] -f TEXT_FILE\n"
                "prefill speed of the first N tokens of TEXT_FILE, median of R runs (used by make bench):\n"
                "prints {\"tokens\": N, \"tokens_per_s\": ...}\n"
                "  -m, --model FILE      GGUF model (default: %s)\n"
@@ -91,6 +104,7 @@ static int usage(FILE *f)
                "  -r, --reps R          timed runs after one warm-up (default 5)\n"
                "  -t, --threads N       threads (default %d)\n"
                "  -f, --text-file FILE  the text to tokenize (required)\n"
+               "      --numerics f32|q8 matrix products with quantized weights (default f32; README Numerics)\n"
                "  -h, --help            this help\n",
             senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
     return f == stdout ? SENTI_EXIT_OK : SENTI_EXIT_USAGE;
@@ -109,6 +123,13 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         case 'r': if (!senti_cli_int("bench-prefill", "reps", optarg, 1, 100000, &v)) return SENTI_EXIT_USAGE; reps = (int)v; break;
         case 't': if (!senti_cli_threads("bench-prefill", optarg, &threads)) return SENTI_EXIT_USAGE; break;
         case 'f': text_path = optarg; break;
+        case O_NUMERICS:
+            if (senti_numerics_parse(optarg) < 0) {
+                fprintf(stderr, "senti bench-prefill: --numerics %s: f32 or q8\n", optarg);
+                return SENTI_EXIT_USAGE;
+            }
+            senti_set_numerics(senti_numerics_parse(optarg));
+            break;
         case 'h': return usage(stdout);
         default: return usage(stderr);
         }
@@ -140,8 +161,10 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         if ((size_t)n > n_ids)
             fprintf(stderr, "senti bench-prefill: the text has only %zu tokens\n", n_ids);
         else if (!time_prefill(ctx, ids, n, reps, senti_model_hparams(m)->n_vocab, &median)) {
-            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d}\n", n,
-                   (double)n / median, median, threads);
+            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, \"numerics\": \"%s\", "
+                   "\"gflops\": %.1f}\n",
+                   n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()),
+                   2.0 * macs_per_token(senti_model_hparams(m)) * n / median * 1e-9);
             rc = SENTI_EXIT_OK;
         }
     } else {

@@ -58,6 +58,10 @@ static void usage(FILE *f, const senti_classify_params *d)
             "  -m, --model FILE        GGUF model (default: %s)\n"
             "      --ctx N             context size (default min(training context, 2048))\n"
             "  -t, --threads N         threads (default %d)\n"
+            "      --numerics f32|q8   matrix products with quantized weights: float32 SGEMM, or 8-bit\n"
+            "                          activations and int8 kernels as llama.cpp (default f32; README Numerics)\n",
+            d->data.seed, d->demos.seed, senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
+    fprintf(f, /* two strings: C11 compilers need only take 4095 characters in one */
             "output:\n"
             "  -o, --output FILE       predictions CSV (+ FILE.manifest.json)\n"
             "      --jsonl FILE        the same rows as JSON lines\n"
@@ -78,15 +82,14 @@ static void usage(FILE *f, const senti_classify_params *d)
             "goes to standard error.\n"
             "under mpirun -n N (N > 1; docs/scale.md): rank 0 hands out work units of rows, ranks 1..N-1 score\n"
             "them, rank 0 writes the outputs (the bytes of a one-process run; files only, no -i -)\n"
-            "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n",
-            d->data.seed, d->demos.seed, senti_cli_model_shown(), SENTI_CLI_THREADS_DEFAULT);
+            "      --unit-rows R       rows per work unit, a multiple of 64 (default 512)\n");
 }
 
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD, O_NUMERICS
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +111,7 @@ static const struct option long_opts[] = {
     {"no-prefix-reuse", no_argument, 0, O_NOREUSE}, {"on-error", required_argument, 0, O_ONERR},
     {"model", required_argument, 0, 'm'}, {"ctx", required_argument, 0, O_CTX},
     {"threads", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
+    {"numerics", required_argument, 0, O_NUMERICS},
     {"jsonl", required_argument, 0, O_JSONL}, {"manifest", required_argument, 0, O_MANIFEST},
     {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
@@ -223,6 +227,10 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case 'm': p.model_path = optarg; o->model_given = true; break;
         case O_CTX: if (!senti_cli_int("classify", "ctx", optarg, 16, 1 << 20, &v)) return SENTI_EXIT_USAGE; p.n_ctx = (int)v; break;
         case 't': if (!senti_cli_threads("classify", optarg, &p.n_threads)) return SENTI_EXIT_USAGE; break;
+        case O_NUMERICS:
+            if (senti_numerics_parse(optarg) < 0) return bad_value("numerics", optarg);
+            senti_set_numerics(senti_numerics_parse(optarg));
+            break;
         case 'o': p.output_path = optarg; break;
         case O_JSONL: p.jsonl_path = optarg; break;
         case O_MANIFEST: p.manifest_path = optarg; break;
