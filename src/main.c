@@ -29,6 +29,7 @@ static const command commands[] = {
     {"compare", senti_cmd_compare, "paired comparison of two or more predictions files"},
     {"run", senti_cmd_run, "run an experiment grid (experiment file -> OUTDIR/results.json)"},
     {"merge", senti_cmd_merge, "assemble the shards of senti run --shard I/N into OUTDIR/results.json"},
+    {"select", senti_cmd_select, "choose a recipe from labelled rows by cross-validation (classify --recipe)"},
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json"},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)"},
 };

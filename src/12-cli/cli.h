@@ -43,6 +43,7 @@ int senti_cmd_bench_prefill(int argc, char **argv);
 int senti_cmd_report(int argc, char **argv);
 int senti_cmd_run(int argc, char **argv);
 int senti_cmd_merge(int argc, char **argv);
+int senti_cmd_select(int argc, char **argv);
 
 /* MPI runs (cli_mpi.c; MPI itself only when built with SENTI_HAVE_MPI, i.e.
  * when mpicc was found). senti_cli_mpi_launched: the environment says an MPI
