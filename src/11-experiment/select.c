@@ -83,6 +83,7 @@ sel_cand *sel_new_cand(sel_run *s, sel_kind kind, int m, int t, int w, int cal, 
     case SEL_FEWSHOT: snprintf(c->name, sizeof c->name, "%s.%s.%s.%s.k%d", mname, s->sp.tmpl_name[t], s->sp.ws_name[w], cn, shots); break;
     case SEL_HEAD: snprintf(c->name, sizeof c->name, "%s.%s.head", mname, s->sp.tmpl_name[t]); break;
     case SEL_ENSEMBLE: snprintf(c->name, sizeof c->name, "%s.ensemble.%s", mname, cn); break;
+    case SEL_LORA: snprintf(c->name, sizeof c->name, "%s.%s.lora", mname, s->sp.tmpl_name[t]); break;
     case SEL_WORDS: snprintf(c->name, sizeof c->name, "%s.%s.searched-words.%s.k0", mname, s->sp.tmpl_name[t], cn); break;
     }
     s->c[s->n_c++] = c;
@@ -514,3 +515,70 @@ void sel_eval_ensemble(sel_run *s, sel_cand *c)
     sel_finish(s, c, SENTI_OK, NULL, 0);
 }
 
+
+/* ---- LoRA ---------------------------------------------------------------------------- */
+
+/* Train on the rows of `rows_csv` with template c->tmpl and label words of set 0. */
+static senti_status lora_train_file(sel_run *s, const sel_cand *c, const char *rows_csv, const char *out,
+                                    senti_err *err)
+{
+    char verb[PATH_MAX];
+    sel_verb_path(s, c->tmpl, 0, verb);
+    senti_verbalizer *v = NULL;
+    senti_examples *ex = NULL;
+    senti_lora *a = NULL;
+    senti_dataset_params dp = senti_dataset_default_params();
+    dp.text_col = "text", dp.label_col = "label", dp.id_col = "id";
+    senti_ft_prompt_params pp = senti_ft_prompt_default_params();
+    pp.tmpl = s->sp.tmpl[c->tmpl];
+    senti_lora_train_params tp = senti_lora_train_default_params();
+    tp.seed = s->p->seed;
+    senti_status st = sel_ensure_model(s, c->model, err);
+    if (!st)
+        st = senti_verbalizer_load(verb, &v, err);
+    if (!st)
+        st = senti_examples_load(rows_csv, &dp, &ex, err);
+    if (!st)
+        st = senti_lora_train(s->model, v, &pp, ex, NULL, &tp, NULL, NULL, &a, NULL, err);
+    if (!st)
+        st = senti_lora_save(a, out, err);
+    senti_lora_free(a);
+    senti_examples_free(ex);
+    senti_verbalizer_free(v);
+    return st;
+}
+
+senti_status sel_lora_all(sel_run *s, const sel_cand *c, const char *out, senti_err *err)
+{
+    char all[PATH_MAX];
+    snprintf(all, sizeof all, "%s/all.csv", s->work);
+    return lora_train_file(s, c, all, out, err);
+}
+
+void sel_eval_lora(sel_run *s, sel_cand *c)
+{
+    senti_err e = {0};
+    char verb[PATH_MAX], tr[PATH_MAX], te[PATH_MAX], ad[PATH_MAX];
+    sel_verb_path(s, c->tmpl, 0, verb);
+    snprintf(ad, sizeof ad, "%s/lora.gguf", s->work);
+    size_t *idx = malloc(s->r.n * sizeof *idx);
+    senti_status st = idx ? SENTI_OK : senti_err_set(&e, SENTI_ERR_NOMEM, "out of memory");
+    double t0 = senti_now();
+    for (int f = 0; f < s->r.n_folds && !st; f++) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->r.n; i++)
+            if (s->r.fold[i] == f)
+                idx[n++] = i;
+        snprintf(tr, sizeof tr, "%s/f%d.train.csv", s->work, f);
+        snprintf(te, sizeof te, "%s/f%d.test.csv", s->work, f);
+        st = lora_train_file(s, c, tr, ad, &e); /* the training folds only */
+        if (!st) {
+            senti_classify_params cp = sel_base_params(s, verb, te, SENTI_CALIB_NONE);
+            cp.adapter_path = ad;
+            cp.score_cache_dir = NULL; /* the adapter changes the scores */
+            st = sel_run_pass(s, &cp, idx, n, c->prob, s->r.k, NULL, &e);
+        }
+    }
+    free(idx);
+    sel_finish(s, c, st, &e, senti_now() - t0);
+}

@@ -128,7 +128,7 @@ static const char *state_name(sel_state s)
 
 static const char *kind_name(sel_kind k)
 {
-    static const char *const n[] = {"bow-logreg", "prompt", "few-shot", "head", "ensemble", "label-words"};
+    static const char *const n[] = {"bow-logreg", "prompt", "few-shot", "head", "ensemble", "label-words", "lora"};
     return n[k];
 }
 

@@ -51,12 +51,12 @@ typedef struct {
     size_t n_calib;
     int shots[4];              /* 0 and/or > 0 */
     size_t n_shots;
-    bool head, bow, ensemble, words;
+    bool head, lora, bow, ensemble, words;
     int words_top;             /* label words kept per label by the search */
     int promote;               /* zero-shot prompts per model promoted to few-shot */
 } sel_space;
 
-typedef enum { SEL_BOW, SEL_PROMPT, SEL_FEWSHOT, SEL_HEAD, SEL_ENSEMBLE, SEL_WORDS } sel_kind;
+typedef enum { SEL_BOW, SEL_PROMPT, SEL_FEWSHOT, SEL_HEAD, SEL_ENSEMBLE, SEL_WORDS, SEL_LORA } sel_kind;
 typedef enum { SEL_PENDING, SEL_DONE, SEL_SKIPPED, SEL_FAILED } sel_state;
 
 typedef struct {
@@ -115,6 +115,10 @@ void sel_eval_prompt(sel_run *s, sel_cand *c);
 void sel_eval_fewshot(sel_run *s, sel_cand *c);
 void sel_eval_head(sel_run *s, sel_cand *c);
 void sel_eval_ensemble(sel_run *s, sel_cand *c);
+/* LoRA adapters trained on the training folds (single-token label words of
+ * set 0); with `out` set, trained on all rows and saved there instead. */
+void sel_eval_lora(sel_run *s, sel_cand *c);
+senti_status sel_lora_all(sel_run *s, const sel_cand *c, const char *out, senti_err *err);
 senti_status sel_head_features(sel_run *s, int t, senti_err *err);
 senti_status sel_head_fit(sel_run *s, int t, const bool *use, senti_head **out, senti_err *err);
 

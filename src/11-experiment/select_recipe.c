@@ -147,8 +147,8 @@ static senti_status parse_recipe(recipe *r, senti_classify_summary *sum, senti_e
         return fmt(err, r, "version: this senti reads version 1");
     r->kind = json_string_value(json_object_get(r->root, "kind"));
     if (!r->kind || (strcmp(r->kind, "prompt") && strcmp(r->kind, "ensemble") && strcmp(r->kind, "head") &&
-                     strcmp(r->kind, "bow-logreg")))
-        return fmt(err, r, "kind: must be prompt, ensemble, head or bow-logreg");
+                     strcmp(r->kind, "lora") && strcmp(r->kind, "bow-logreg")))
+        return fmt(err, r, "kind: must be prompt, ensemble, head, lora or bow-logreg");
     const char *chat = json_string_value(json_object_get(r->root, "chat"));
     senti_chat_mode cm = SENTI_CHAT_MODE_AUTO;
     if (chat && senti_chat_mode_parse(chat, &cm, NULL))
@@ -161,8 +161,9 @@ static senti_status parse_recipe(recipe *r, senti_classify_summary *sum, senti_e
         r->adapter = r->adapter_path;
         st = check_file(r, json_object_get(r->root, "adapter"), "adapter", r->adapter_path, err);
     }
-    if (!st && (!strcmp(r->kind, "head") || !strcmp(r->kind, "bow-logreg")) && !r->adapter)
-        st = fmt(err, r, "adapter: missing (a head or bow-logreg recipe needs one)");
+    if (!st && (!strcmp(r->kind, "head") || !strcmp(r->kind, "lora") || !strcmp(r->kind, "bow-logreg")) &&
+        !r->adapter)
+        st = fmt(err, r, "adapter: missing (a head, lora or bow-logreg recipe needs one)");
     if (!st)
         st = parse_demos(r, err);
     if (!st && strcmp(r->kind, "bow-logreg"))

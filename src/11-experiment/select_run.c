@@ -132,6 +132,9 @@ static void model_rest(sel_run *s, int m)
     int bt = nb ? best[0]->tmpl : 0;
     if (s->sp.head)
         run_or_skip(s, sel_new_cand(s, SEL_HEAD, m, bt, 0, SENTI_CALIB_NONE, 0), pc, sel_eval_head);
+    if (s->sp.lora) /* ~ epochs x (forward + backward) over the training rows per fold */
+        run_or_skip(s, sel_new_cand(s, SEL_LORA, m, bt, 0, SENTI_CALIB_NONE, 0), pc * 8 * 3 * s->r.n_folds,
+                    sel_eval_lora);
     if (s->sp.words) {
         sel_cand *a = sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_NONE, 0);
         sel_cand *b = has_calib(&s->sp, SENTI_CALIB_CONTEXTUAL)
@@ -292,7 +295,8 @@ static senti_status recipe_members(sel_run *s, const sel_cand *c, const files_di
         return st;
     }
     const json_t *words = c->kind == SEL_WORDS ? c->words : s->sp.ws[c->ws >= 0 ? c->ws : 0];
-    st = add_member(s, fd, members, c->tmpl, words, c->kind == SEL_HEAD ? SENTI_CALIB_NONE : c->calib, err);
+    st = add_member(s, fd, members, c->tmpl, words,
+                    c->kind == SEL_HEAD || c->kind == SEL_LORA ? SENTI_CALIB_NONE : c->calib, err);
     if (!st && c->kind == SEL_FEWSHOT) {
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/train.csv", fd->dir);
@@ -306,6 +310,14 @@ static senti_status recipe_members(sel_run *s, const sel_cand *c, const files_di
     }
     if (!st && c->kind == SEL_HEAD)
         st = recipe_head(s, c, fd, rec, err);
+    if (!st && c->kind == SEL_LORA) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/lora.gguf", fd->dir);
+        json_t *ref = NULL;
+        st = sel_lora_all(s, c, path, err);
+        if (!st && !(st = file_ref(fd, "lora.gguf", &ref, err)))
+            json_object_set_new(rec, "adapter", ref);
+    }
     return st;
 }
 
@@ -314,6 +326,7 @@ static const char *recipe_kind(sel_kind k)
     switch (k) {
     case SEL_BOW: return "bow-logreg";
     case SEL_HEAD: return "head";
+    case SEL_LORA: return "lora";
     case SEL_ENSEMBLE: return "ensemble";
     default: return "prompt";
     }

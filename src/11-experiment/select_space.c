@@ -379,6 +379,27 @@ static senti_status parse_flag_list(const json_t *a, const char *path, const cha
     return SENTI_OK;
 }
 
+/* "adapters": any of "head", "lora" (an empty array: none). */
+static senti_status parse_adapters(sel_space *s, const json_t *a, const char *path, senti_err *err)
+{
+    size_t i;
+    json_t *x;
+    if (!json_is_array(a))
+        return bad(err, path, "adapters", "must be an array of \"head\" and/or \"lora\"");
+    s->head = s->lora = false;
+    json_array_foreach(a, i, x)
+    {
+        const char *n = json_string_value(x);
+        if (n && !strcmp(n, "head"))
+            s->head = true;
+        else if (n && !strcmp(n, "lora"))
+            s->lora = true;
+        else
+            return bad(err, path, "adapters", "must be an array of \"head\" and/or \"lora\"");
+    }
+    return SENTI_OK;
+}
+
 static senti_status parse_search(sel_space *s, const json_t *v, const char *path, senti_err *err)
 {
     if (json_is_boolean(v)) {
@@ -408,7 +429,7 @@ static senti_status parse_key(sel_space *s, const char *key, const json_t *v, co
     if (!strcmp(key, "shots"))
         return parse_shots(s, v, path, err);
     if (!strcmp(key, "adapters"))
-        return parse_flag_list(v, path, key, "head", &s->head, err);
+        return parse_adapters(s, v, path, err);
     if (!strcmp(key, "baselines"))
         return parse_flag_list(v, path, key, "bow-logreg", &s->bow, err);
     if (!strcmp(key, "ensembles")) {
