@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "11-experiment/select_internal.h"
 #include "senti/select.h"
 #include "testutil.h"
 
@@ -169,6 +170,53 @@ START_TEST(test_bow_only_recipe)
 }
 END_TEST
 
+/* No leakage: every text is "film movie" plus a word no other row has. A
+ * model that saw the test row would get it right; trained on the other folds
+ * only, it sees the same features for every test row and balanced training
+ * labels, so every fold scores exactly 0.5. */
+START_TEST(test_no_leakage)
+{
+    char buf[4096] = "text,label\n";
+    for (int i = 0; i < 20; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "film movie w%c%cx,%s\n", 'a' + i / 26, 'a' + i % 26, i % 2 ? "pos" : "neg");
+        strcat(buf, line);
+    }
+    char *in = write_tmp(".csv", buf), *out = tu_tmpfile(".json");
+    char *sp = write_tmp(".json", "{\"shots\": [4], \"adapters\": [], \"ensembles\": false, \"label_word_search\": false}");
+    senti_err e;
+    ck_assert_msg(run_bow(in, sp, out, &e) == SENTI_OK, "%s", e.msg);
+    json_error_t je;
+    json_t *r = json_load_file(out, 0, &je);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy")), 0.5);
+    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy_sd")), 0.0);
+    json_decref(r);
+    free(in), free(out), free(sp);
+}
+END_TEST
+
+/* Ranking: evaluated first by accuracy, then macro-F1, then ECE (lower), then
+ * name; skipped and failed after, by name. */
+START_TEST(test_ranking_order)
+{
+    sel_cand c[6] = {0};
+    const char *names[] = {"e", "d", "c", "b", "a", "f"};
+    double acc[] = {0.8, 0.9, 0.8, 0.8, 0, 0.8}, f1[] = {0.7, 0.1, 0.7, 0.75, 0, 0.7}, ece[] = {0.2, 0.5, 0.1, 0.3, 0, 0.2};
+    sel_state st[] = {SEL_DONE, SEL_DONE, SEL_DONE, SEL_DONE, SEL_SKIPPED, SEL_DONE};
+    sel_cand *p[6];
+    for (int i = 0; i < 6; i++) {
+        snprintf(c[i].name, sizeof c[i].name, "%s", names[i]);
+        c[i].acc_mean = acc[i], c[i].f1_mean = f1[i], c[i].ece_mean = ece[i], c[i].state = st[i];
+        p[i] = &c[i];
+    }
+    qsort(p, 6, sizeof *p, sel_cand_cmp);
+    const char *want[] = {"d", "b", "c", "e", "f", "a"};
+    for (int i = 0; i < 6; i++)
+        ck_assert_str_eq(p[i]->name, want[i]);
+}
+END_TEST
+
 Suite *select_suite(void)
 {
     Suite *s = suite_create("select");
@@ -178,6 +226,8 @@ Suite *select_suite(void)
     tcase_add_test(tc, test_too_few_rows);
     tcase_add_test(tc, test_bad_space);
     tcase_add_test(tc, test_bow_only_recipe);
+    tcase_add_test(tc, test_no_leakage);
+    tcase_add_test(tc, test_ranking_order);
     suite_add_tcase(s, tc);
     return s;
 }
