@@ -184,10 +184,13 @@ senti_status sel_write_ranking_md(const char *path, sel_cand *const *c, size_t n
                   "(seed %" PRIu64 "). Chosen: **%s**, CV accuracy %.4f.\n\n",
             r->n, r->k, r->n_folds, (uint64_t)json_integer_value(json_object_get(recipe, "seed")), c[0]->name,
             json_real_value(json_object_get(cv, "accuracy")));
+    size_t n_done = 0;
+    for (size_t i = 0; i < n; i++)
+        n_done += c[i]->state == SEL_DONE;
     fprintf(af.f, "The chosen candidate's CV accuracy is **optimistic**: it is the maximum over %zu evaluated "
-                  "candidates, selected on the same rows. Only rows never used in selection (`--holdout`) "
-                  "estimate it without that bias.\n\n",
-            n);
+                  "candidates (of %zu), selected on the same rows. Only rows never used in selection "
+                  "(`--holdout`) estimate it without that bias.\n\n",
+            n_done, n);
     const json_t *ho = json_object_get(recipe, "holdout");
     if (ho)
         fprintf(af.f, "Holdout: accuracy %.4f on %" PRIu64 " rows never used in selection (%s).\n\n",
