@@ -13,6 +13,7 @@
  *   senti/metrics.h     accuracy, calibration, bootstrap;  senti/predfile.h, calibrate.h, compare.h
  *   senti/experiment.h, runner.h, report.h, scorecache.h   experiments and reports
  *   senti/finetune.h    logistic heads and LoRA adapters
+ *   senti/select.h      choosing a recipe by cross-validation (senti select), applying it
  *
  * Basic usage (link with `pkg-config --libs senti`):
  *
@@ -55,5 +56,6 @@
 #include "senti/report.h"
 #include "senti/scorecache.h"
 #include "senti/finetune.h"
+#include "senti/select.h"
 
 #endif /* SENTI_H */

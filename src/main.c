@@ -31,6 +31,8 @@ static const command commands[] = {
     {"run", senti_cmd_run, "run an experiment grid (experiment file -> OUTDIR/results.json)", &senti_opts_run},
     {"merge", senti_cmd_merge, "assemble the shards of senti run --shard I/N into OUTDIR/results.json",
      &senti_opts_merge},
+    {"select", senti_cmd_select, "choose a recipe from labelled rows by cross-validation (classify --recipe)",
+     &senti_opts_select},
     {"report", senti_cmd_report, "HTML/Markdown/JSON/CSV/JUnit reports and CI gates from results.json",
      &senti_opts_report},
     {"bench-prefill", senti_cmd_bench_prefill, "prefill speed (used by make bench)", &senti_opts_bench_prefill},

@@ -16,7 +16,7 @@ static const char *const headers[] = {
     "senti/model.h", "senti/scorer.h", "senti/dataset.h", "senti/verbalizer.h", "senti/prompt.h",
     "senti/classify.h", "senti/metrics.h", "senti/predfile.h", "senti/calibrate.h", "senti/compare.h",
     "senti/experiment.h", "senti/runner.h", "senti/report.h", "senti/scorecache.h", "senti/finetune.h",
-    "senti.h"};
+    "senti/select.h", "senti.h"};
 
 START_TEST(test_header_alone)
 {

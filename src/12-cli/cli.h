@@ -72,7 +72,7 @@ typedef struct {
 } senti_cli_opts;
 extern const senti_cli_opts senti_opts_model, senti_opts_tokenize, senti_opts_logits, senti_opts_classify,
     senti_opts_finetune, senti_opts_eval, senti_opts_compare, senti_opts_run, senti_opts_merge, senti_opts_report,
-    senti_opts_bench_prefill, senti_opts_bench_kernels;
+    senti_opts_bench_prefill, senti_opts_bench_kernels, senti_opts_select;
 
 /* The "option" lines of `senti --dump-options` for one command (main.c):
  * every long option of o->longs with its short letter when o->shorts has it,
@@ -98,6 +98,7 @@ int senti_cmd_bench_kernels(int argc, char **argv);
 int senti_cmd_report(int argc, char **argv);
 int senti_cmd_run(int argc, char **argv);
 int senti_cmd_merge(int argc, char **argv);
+int senti_cmd_select(int argc, char **argv);
 
 /* MPI runs (cli_mpi.c; MPI itself only when built with SENTI_HAVE_MPI, i.e.
  * when mpicc was found). senti_cli_mpi_launched: the environment says an MPI

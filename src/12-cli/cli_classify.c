@@ -15,6 +15,7 @@
 #include "senti/baseline.h"
 #include "senti/classify.h"
 #include "senti/experiment.h"
+#include "senti/select.h"
 
 static void usage(FILE *f, const senti_classify_params *d)
 {
@@ -73,6 +74,9 @@ static void usage(FILE *f, const senti_classify_params *d)
             "                          baseline (majority, bow-logreg): no model is loaded (-m is not used)\n"
             "                          and -v is optional (if given, its labels must be the adapter's)\n"
             "      --score-cache DIR   reuse label scores of prompts already scored with this model\n"
+            "      --recipe FILE       apply a recipe from senti select: it sets the model, verbalizer,\n"
+            "                          template, shots, calibration and adapter (giving any of them too\n"
+            "                          is an error)\n"
             "      --progress auto|bar|lines|none   progress on stderr: a bar redrawn twice a second,\n"
             "                          or a log line every 10 s (default auto: bar on a terminal,\n"
             "                          else lines)\n"
@@ -89,7 +93,7 @@ enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
     O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
-    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD, O_NUMERICS
+    O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD, O_NUMERICS, O_RECIPE
 };
 
 static const struct option long_opts[] = {
@@ -115,7 +119,7 @@ static const struct option long_opts[] = {
     {"jsonl", required_argument, 0, O_JSONL}, {"manifest", required_argument, 0, O_MANIFEST},
     {"prompts", required_argument, 0, O_PROMPTS},
     {"adapter", required_argument, 0, O_ADAPTER},
-    {"score-cache", required_argument, 0, O_SCORE_CACHE},
+    {"score-cache", required_argument, 0, O_SCORE_CACHE}, {"recipe", required_argument, 0, O_RECIPE},
     {"keep-cols", required_argument, 0, O_KEEP_COLS}, {"keep-text", no_argument, 0, O_KEEP_TEXT},
     {"unit-rows", required_argument, 0, O_UNIT_ROWS},
     SENTI_LONGOPT_QUIET, SENTI_LONGOPT_HELP, {0, 0, 0, 0}};
@@ -145,7 +149,33 @@ typedef struct {
     char *keep_buf;
     senti_progress_mode progress;
     size_t unit_rows; /* --unit-rows, under mpirun */
+    const char *recipe; /* --recipe FILE */
 } classify_opts;
+
+/* The option of p that a recipe also sets, or NULL: giving both is an error. */
+static const char *recipe_conflict(const classify_opts *o, const senti_classify_params *p)
+{
+    senti_classify_params d = senti_classify_default_params();
+    if (o->model_given) return "model";
+    if (p->verbalizer_path) return "verbalizer";
+    if (p->tmpl) return "template";
+    if (p->instruction) return "instruction";
+    if (p->separator) return "separator";
+    if (p->chat != d.chat) return "chat";
+    if (p->system) return "system";
+    if (p->demos.shots != d.demos.shots) return "shots";
+    if (p->train_path) return "train";
+    if (p->demos.seed != d.demos.seed) return "seed";
+    if (p->demos.sampling != d.demos.sampling) return "sampling";
+    if (p->demos.order != d.demos.order) return "order";
+    if (p->demos.per_row) return "per-row";
+    if (p->agg != d.agg) return "word-agg";
+    if (p->length_norm) return "length-norm";
+    if (p->calib != d.calib) return "calibrate";
+    if (p->content_free) return "content-free";
+    if (p->adapter_path) return "adapter";
+    return NULL;
+}
 
 /* --keep-cols C1,C2,...: the names into o->keep (p.data.keep_cols); false on
  * an empty name or too many (reported). */
@@ -237,6 +267,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_PROMPTS: p.prompts_path = optarg; break;
         case O_ADAPTER: p.adapter_path = optarg; break;
         case O_SCORE_CACHE: p.score_cache_dir = optarg; break;
+        case O_RECIPE: o->recipe = optarg; break;
         case O_KEEP_COLS: if (!keep_cols_opt(o, &p, optarg)) return SENTI_EXIT_USAGE; break;
         case O_KEEP_TEXT: p.keep_text = true; break;
         case O_UNIT_ROWS:
@@ -255,17 +286,22 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         default: usage(stderr, &p); return SENTI_EXIT_USAGE;
         }
     }
-    if (optind < argc || !p.input_path || (!p.verbalizer_path && !p.adapter_path)) {
+    if (n_cf) {
+        p.content_free = cf;
+        p.n_content_free = n_cf;
+    }
+    if (o->recipe && recipe_conflict(o, &p)) {
+        fprintf(stderr, "senti classify: --%s cannot be given with --recipe (the recipe sets it)\n",
+                recipe_conflict(o, &p));
+        return SENTI_EXIT_USAGE;
+    }
+    if (optind < argc || !p.input_path || (!p.verbalizer_path && !p.adapter_path && !o->recipe)) {
         fprintf(stderr,
                 "senti classify: -i INPUT and -v VERBALIZER are required (-v is optional with a baseline "
                 "adapter)%s\n",
                 optind < argc ? " (and no positional arguments)" : "");
         usage(stderr, &p);
         return SENTI_EXIT_USAGE;
-    }
-    if (n_cf) {
-        p.content_free = cf;
-        p.n_content_free = n_cf;
     }
     if (p.train_path && !strcmp(p.train_path, p.input_path))
         p.demos.same_file = true;
@@ -297,7 +333,7 @@ static void print_summary(const senti_classify_params *p, const senti_classify_s
 
 /* Under mpirun with several ranks (docs/scale.md): -1 when p can be split
  * over the ranks, else the usage error (reported by rank 0 only). */
-static int mpi_check(const senti_classify_params *p)
+static int mpi_check(const classify_opts *o, const senti_classify_params *p)
 {
     const char *why = NULL, *flag = NULL;
     if (is_stdout(p->input_path))
@@ -315,6 +351,9 @@ static int mpi_check(const senti_classify_params *p)
     else if (p->score_cache_dir)
         flag = "--score-cache", why = "not supported under mpirun (the job keeps its own cache in FILE.mpi/ "
                                       "until it succeeds)";
+    else if (o->recipe)
+        flag = "--recipe", why = "not supported under mpirun (a recipe may hold an adapter or an ensemble): run "
+                                 "it as one process";
     if (!why)
         return -1;
     if (senti_cli_mpi_rank0())
@@ -332,12 +371,12 @@ int senti_cmd_classify(int argc, char **argv)
         return rc;
     }
     senti_classify_params p = o.p;
-    if (!p.model_path && !(p.adapter_path && senti_baseline_probe(p.adapter_path) != 0)) {
+    if (!p.model_path && !o.recipe && !(p.adapter_path && senti_baseline_probe(p.adapter_path) != 0)) {
         free(o.keep_buf);
         return senti_cli_model_missing("classify");
     }
     if (senti_cli_mpi_launched() && senti_cli_mpi_size() != 1) {
-        rc = mpi_check(&p);
+        rc = mpi_check(&o, &p);
         if (rc < 0)
             rc = senti_cli_classify_mpi(&p, o.unit_rows, o.progress == SENTI_PROGRESS_NONE, print_summary);
         if (rc >= 0) { /* -1: an MPI job of one rank runs as one process */
@@ -353,7 +392,7 @@ int senti_cmd_classify(int argc, char **argv)
     }
     senti_classify_summary sum;
     senti_err err = {0};
-    senti_status s = senti_classify_run(&p, &sum, &err);
+    senti_status s = o.recipe ? senti_recipe_classify(o.recipe, &p, &sum, &err) : senti_classify_run(&p, &sum, &err);
     free(o.keep_buf);
     if (s) {
         fprintf(stderr, "senti classify: %s\n", err.msg[0] ? err.msg : senti_strerror(s));

@@ -1,0 +1,233 @@
+/*
+ * check_select.c - `senti select` without a model (src/11-experiment/select*.c,
+ * senti/select.h): stratified folds (every fold holds each label in
+ * proportion, sizes within one, deterministic by seed, different seeds deal
+ * differently), the checks on the labelled rows (too few rows per label, an
+ * unknown label), space files (unknown key, bad label words, JSON syntax:
+ * located errors), the bow-logreg-only selection end to end (training folds
+ * only: a row whose text appears in no training fold gets no help from it),
+ * and bad recipes (unknown key, missing file, wrong SHA-256).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "11-experiment/select_internal.h"
+#include "senti/select.h"
+#include "testutil.h"
+
+START_TEST(test_folds_stratified)
+{
+    int y[30], fold[30], fold2[30], fold3[30];
+    for (int i = 0; i < 30; i++)
+        y[i] = i < 12 ? 0 : i < 24 ? 1 : 2; /* 12 / 12 / 6 */
+    senti_err e;
+    ck_assert_int_eq(senti_select_folds(y, 30, 3, 3, 7, fold, &e), SENTI_OK);
+    for (int f = 0; f < 3; f++) {
+        int n[3] = {0}, tot = 0;
+        for (int i = 0; i < 30; i++)
+            if (fold[i] == f)
+                n[y[i]]++, tot++;
+        ck_assert_int_eq(n[0], 4);
+        ck_assert_int_eq(n[1], 4);
+        ck_assert_int_eq(n[2], 2);
+        ck_assert_int_eq(tot, 10);
+    }
+    ck_assert_int_eq(senti_select_folds(y, 30, 3, 3, 7, fold2, &e), SENTI_OK);
+    ck_assert_int_eq(memcmp(fold, fold2, sizeof fold), 0); /* same seed, same folds */
+    ck_assert_int_eq(senti_select_folds(y, 30, 3, 3, 8, fold3, &e), SENTI_OK);
+    ck_assert_int_ne(memcmp(fold, fold3, sizeof fold), 0);
+    /* uneven: 7 + 5 rows in 5 folds: sizes within one */
+    int y2[12] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, f2[12], size[5] = {0};
+    ck_assert_int_eq(senti_select_folds(y2, 12, 2, 5, 1, f2, &e), SENTI_OK);
+    for (int i = 0; i < 12; i++)
+        size[f2[i]]++;
+    for (int f = 0; f < 5; f++)
+        ck_assert(size[f] == 2 || size[f] == 3);
+    ck_assert_int_eq(senti_select_folds(y, 30, 3, 7, 1, fold, &e), SENTI_ERR_ARG); /* label 2 has 6 rows */
+    ck_assert_ptr_nonnull(strstr(e.msg, "fewer than the 7 folds"));
+}
+END_TEST
+
+/* Write text into a fresh temporary file; returns its path (malloc). */
+static char *write_tmp(const char *suffix, const char *text)
+{
+    char *path = tu_tmpfile(suffix);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* n rows per label: label 0 texts "awful dull N", label 1 "lovely fine N". */
+static char *labelled(int n, const char *extra)
+{
+    char buf[8192] = "text,label\n";
+    for (int i = 0; i < n; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "awful dull movie %d,neg\nlovely fine movie %d,pos\n", i, i);
+        strcat(buf, line);
+    }
+    strcat(buf, extra);
+    return write_tmp(".csv", buf);
+}
+
+static senti_status run_bow(const char *input, const char *space, const char *out, senti_err *e)
+{
+    senti_select_params p = senti_select_default_params();
+    p.input_path = input;
+    p.space_path = space;
+    p.output_path = out;
+    const char *none[] = {"/nonexistent.gguf"};
+    p.models = none; /* a space with shots [] never loads it */
+    p.n_models = 1;
+    return senti_select_run(&p, NULL, e);
+}
+
+START_TEST(test_too_few_rows)
+{
+    char *in = write_tmp(".csv", "text,label\ngood,pos\nbad,neg\nfine,pos\n");
+    char *out = tu_tmpfile(".json");
+    senti_err e;
+    ck_assert_int_eq(run_bow(in, NULL, out, &e), SENTI_ERR_ARG);
+    ck_assert_msg(strstr(e.msg, "label 'neg' has 1 labelled row") != NULL, "%s", e.msg);
+    size_t len = 1;
+    free(tu_read_file(out, &len));
+    ck_assert_uint_eq(len, 0); /* nothing written */
+    free(in), free(out);
+}
+END_TEST
+
+START_TEST(test_bad_space)
+{
+    char *in = labelled(4, "");
+    char *out = tu_tmpfile(".json");
+    senti_err e;
+    char *sp = write_tmp(".json", "{\"shots\": [0], \"colour\": 1}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "unknown key 'colour'") && strstr(e.msg, sp), "%s", e.msg);
+    free(sp);
+    sp = write_tmp(".json", "{\"label_words\": {\"a\": {\"neg\": \"bad\", \"happy\": \"good\"}}}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "label_words.a.happy: is not a label of the data"), "%s", e.msg);
+    free(sp);
+    sp = write_tmp(".json", "{\"shots\": [0,\n 99]}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "shots: every item must be an integer in 0..16"), "%s", e.msg);
+    free(sp);
+    sp = write_tmp(".json", "{\"shots\": [0,\n }");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, ":2:"), "%s", e.msg); /* line of the syntax error */
+    free(sp), free(in), free(out);
+}
+END_TEST
+
+/* bow-logreg alone (shots [] would be refused; "shots": [4] skips every prompt). */
+START_TEST(test_bow_only_recipe)
+{
+    char *in = labelled(6, "");
+    char *out = tu_tmpfile(".json");
+    char *sp = write_tmp(".json", "{\"shots\": [4], \"adapters\": [], \"ensembles\": false, \"label_word_search\": false}");
+    senti_err e;
+    ck_assert_msg(run_bow(in, sp, out, &e) == SENTI_OK, "%s", e.msg);
+    json_error_t je;
+    json_t *r = json_load_file(out, 0, &je);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "kind")), "bow-logreg");
+    ck_assert(json_is_true(json_object_get(json_object_get(r, "cv"), "optimistic")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "cv"), "folds")), 5);
+    /* apply it: the training texts come back with their labels */
+    senti_classify_params cp = senti_classify_default_params();
+    char *pred = tu_tmpfile(".csv");
+    cp.input_path = in;
+    cp.output_path = pred;
+    senti_classify_summary sum;
+    ck_assert_msg(senti_recipe_classify(out, &cp, &sum, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(sum.n_correct, 12);
+    /* bad recipes: an unknown key; a missing adapter; a changed adapter */
+    char *adapter = malloc(8192);
+    const char *rel = json_string_value(json_object_get(json_object_get(r, "adapter"), "path"));
+    const char *slash = strrchr(out, '/');
+    snprintf(adapter, 8192, "%.*s/%s", (int)(slash - out), out, rel);
+    json_object_set_new(r, "flavour", json_string("x"));
+    char *bad = tu_tmpfile(".json");
+    json_dump_file(r, bad, 0);
+    ck_assert_int_eq(senti_recipe_classify(bad, &cp, &sum, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "unknown key 'flavour'"), "%s", e.msg);
+    FILE *f = fopen(adapter, "a");
+    fputs(" ", f);
+    fclose(f);
+    ck_assert_int_eq(senti_recipe_classify(out, &cp, &sum, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "SHA-256"), "%s", e.msg);
+    unlink(adapter);
+    ck_assert_int_eq(senti_recipe_classify(out, &cp, &sum, &e), SENTI_ERR_NOTFOUND);
+    ck_assert_msg(strstr(e.msg, "adapter"), "%s", e.msg);
+    json_decref(r);
+    free(adapter), free(bad), free(pred), free(sp), free(in), free(out);
+}
+END_TEST
+
+/* No leakage: every text is "film movie" plus a word no other row has. A
+ * model that saw the test row would get it right; trained on the other folds
+ * only, it sees the same features for every test row and balanced training
+ * labels, so every fold scores exactly 0.5. */
+START_TEST(test_no_leakage)
+{
+    char buf[4096] = "text,label\n";
+    for (int i = 0; i < 20; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "film movie w%c%cx,%s\n", 'a' + i / 26, 'a' + i % 26, i % 2 ? "pos" : "neg");
+        strcat(buf, line);
+    }
+    char *in = write_tmp(".csv", buf), *out = tu_tmpfile(".json");
+    char *sp = write_tmp(".json", "{\"shots\": [4], \"adapters\": [], \"ensembles\": false, \"label_word_search\": false}");
+    senti_err e;
+    ck_assert_msg(run_bow(in, sp, out, &e) == SENTI_OK, "%s", e.msg);
+    json_error_t je;
+    json_t *r = json_load_file(out, 0, &je);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy")), 0.5);
+    ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy_sd")), 0.0);
+    json_decref(r);
+    free(in), free(out), free(sp);
+}
+END_TEST
+
+/* Ranking: evaluated first by accuracy, then macro-F1, then ECE (lower), then
+ * name; skipped and failed after, by name. */
+START_TEST(test_ranking_order)
+{
+    sel_cand c[6] = {0};
+    const char *names[] = {"e", "d", "c", "b", "a", "f"};
+    double acc[] = {0.8, 0.9, 0.8, 0.8, 0, 0.8}, f1[] = {0.7, 0.1, 0.7, 0.75, 0, 0.7}, ece[] = {0.2, 0.5, 0.1, 0.3, 0, 0.2};
+    sel_state st[] = {SEL_DONE, SEL_DONE, SEL_DONE, SEL_DONE, SEL_SKIPPED, SEL_DONE};
+    sel_cand *p[6];
+    for (int i = 0; i < 6; i++) {
+        snprintf(c[i].name, sizeof c[i].name, "%s", names[i]);
+        c[i].acc_mean = acc[i], c[i].f1_mean = f1[i], c[i].ece_mean = ece[i], c[i].state = st[i];
+        p[i] = &c[i];
+    }
+    qsort(p, 6, sizeof *p, sel_cand_cmp);
+    const char *want[] = {"d", "b", "c", "e", "f", "a"};
+    for (int i = 0; i < 6; i++)
+        ck_assert_str_eq(p[i]->name, want[i]);
+}
+END_TEST
+
+Suite *select_suite(void)
+{
+    Suite *s = suite_create("select");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_folds_stratified);
+    tcase_add_test(tc, test_too_few_rows);
+    tcase_add_test(tc, test_bad_space);
+    tcase_add_test(tc, test_bow_only_recipe);
+    tcase_add_test(tc, test_no_leakage);
+    tcase_add_test(tc, test_ranking_order);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# senti select on a tiny space (SmolLM2, one template, one label-word set,
+# calibrations none/contextual, 0 shots, bow-logreg) then senti classify
+# --recipe: the recipe round trip gives the same predictions file as the
+# equivalent explicit classify; -t 1 without a cache and -t 2 with one give
+# the same recipe and ranking (time columns aside); bad inputs, spaces,
+# recipes and flag combinations fail with located messages and exit 2/3.
+set -eu
+SENTI=${SENTI:-build/senti}
+export SENTI_MODEL_DIR=${MODEL_DIR:-models}
+MODEL=$SENTI_MODEL_DIR/SmolLM2-135M-Instruct.Q4_1.gguf
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() { # expect CODE PATTERN CMD...: exit code CODE and PATTERN on stderr
+    local code=$1 pat=$2; shift 2
+    set +e; "$@" > "$tmp/out" 2> "$tmp/err"; local rc=$?; set -e
+    [ "$rc" = "$code" ] || fail "$* -> exit $rc (want $code): $(cat "$tmp/err")"
+    grep -q -- "$pat" "$tmp/err" || fail "$* -> stderr lacks '$pat': $(cat "$tmp/err")"
+}
+
+# 4 labelled rows per class, and 10 other rows to apply the recipe to
+{ head -1 datasets/demo.csv; grep ',positive$' datasets/demo.csv | head -4; grep ',negative$' datasets/demo.csv | head -4; } > "$tmp/lab.csv"
+{ head -1 datasets/demo.csv; sed -n 40,49p datasets/demo.csv; } > "$tmp/new.csv"
+cat > "$tmp/space.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}},
+ "calibrations": ["none", "contextual"], "shots": [0], "adapters": [],
+ "ensembles": false, "label_word_search": false}
+JSON
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space.json" -t 1 -o "$tmp/r1.json" -q > "$tmp/sel.out" \
+    || fail "select"
+grep -q "^chosen = .*cv accuracy = .*optimistic" "$tmp/sel.out" || fail "select summary: $(cat "$tmp/sel.out")"
+[ -s "$tmp/r1.ranking.csv" ] && [ -s "$tmp/r1.ranking.md" ] || fail "ranking files"
+[ "$(wc -l < "$tmp/r1.ranking.csv")" = 4 ] || fail "3 candidates expected: $(cat "$tmp/r1.ranking.csv")"
+grep -q "optimistic" "$tmp/r1.ranking.md" || fail "the Markdown says the estimate is optimistic"
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space.json" -t 2 --score-cache "$tmp/cache" \
+    -o "$tmp/r2.json" -q > /dev/null || fail "select -t 2"
+python3 - "$tmp/r1.json" "$tmp/r2.json" "$tmp/r1.ranking.csv" "$tmp/r2.ranking.csv" <<'PY' || fail "-t 1 and -t 2 differ"
+import csv, json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    r["selection"].pop("seconds"); r["selection"].pop("ranking_csv"); r["selection"].pop("ranking_md")
+    for m in r.get("members", []): m["verbalizer"].pop("path")
+    r.get("adapter", {}).pop("path", None)
+assert a == b, (a, b)
+ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
+assert ra == rb, (ra, rb)
+PY
+
+# the round trip: classify --recipe == the explicit classify it stands for
+kind=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kind'])" "$tmp/r1.json")
+"$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" -o "$tmp/p_recipe.csv" -q > /dev/null || fail "classify --recipe"
+if [ "$kind" = prompt ]; then
+    cal=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['members'][0]['calibration'])" "$tmp/r1.json")
+    "$SENTI" classify -m "$MODEL" -v "$tmp/r1.files/verbalizer0.json" --calibrate "$cal" -i "$tmp/new.csv" \
+        -o "$tmp/p_explicit.csv" -q > /dev/null || fail "explicit classify"
+else
+    "$SENTI" classify --adapter "$tmp/r1.files/bow-logreg.json" -i "$tmp/new.csv" -o "$tmp/p_explicit.csv" -q \
+        > /dev/null || fail "explicit classify (bow)"
+fi
+cmp -s "$tmp/p_recipe.csv" "$tmp/p_explicit.csv" || fail "classify --recipe differs from the explicit classify ($kind)"
+
+# conflicting flags, bad recipes
+expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" --calibrate pmi
+expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" -m "$MODEL"
+python3 - "$tmp/r1.json" "$tmp/bad_key.json" "$tmp/bad_sha.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["extra"] = 1; json.dump(r, open(sys.argv[2], "w")); del r["extra"]
+if "model" not in r: r["model"] = {"path": "x", "sha256": "0" * 64}; r["kind"] = "prompt"
+r["model"]["sha256"] = "0" * 64; json.dump(r, open(sys.argv[3], "w"))
+PY
+cp -r "$tmp/r1.files" "$tmp/bad_key.files"; cp -r "$tmp/r1.files" "$tmp/bad_sha.files"
+expect 2 "unknown key 'extra'" "$SENTI" classify --recipe "$tmp/bad_key.json" -i "$tmp/new.csv" -o "$tmp/x.csv"
+if [ "$kind" != bow-logreg ]; then
+    expect 3 "SHA-256" "$SENTI" classify --recipe "$tmp/bad_sha.json" -i "$tmp/new.csv" -o "$tmp/x.csv"
+fi
+rm -rf "$tmp/bad_key.files"
+
+# bad inputs
+{ head -1 datasets/demo.csv; grep ',positive$' datasets/demo.csv | head -3; grep ',negative$' datasets/demo.csv | head -1; } > "$tmp/few.csv"
+expect 2 "label 'negative' has 1 labelled row" "$SENTI" select -i "$tmp/few.csv" -m "$MODEL" -o "$tmp/r3.json"
+expect 2 "is not in verbalizer" "$SENTI" select -i "$tmp/lab.csv" -v verbalizers/sst2.json -m "$MODEL" -o "$tmp/r3.json"
+echo '{"shots": [0], "colour": 1}' > "$tmp/bad_space.json"
+expect 2 "bad_space.json: unknown key 'colour'" "$SENTI" select -i "$tmp/lab.csv" --space "$tmp/bad_space.json" -m "$MODEL" -o "$tmp/r3.json"
+expect 2 "budget" "$SENTI" select -i "$tmp/lab.csv" --budget 0 -o "$tmp/r3.json"
+expect 2 "fewer than --folds 5" "$SENTI" select -i "$tmp/lab.csv" --folds 5 -m "$MODEL" -o "$tmp/r3.json"
+[ ! -e "$tmp/r3.json" ] || fail "a failed select left a recipe"
+echo "t_select: ok"
