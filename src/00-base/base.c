@@ -4,6 +4,7 @@
  */
 #include "00-base/base.h"
 
+#include <csv.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -252,6 +253,15 @@ size_t senti_atomic_sweep(const char *dir)
 }
 
 /* ---- inputs ------------------------------------------------------------------ */
+
+void senti_csv_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(f, s, n);
+    else
+        fwrite(s, 1, n, f);
+}
 
 static char *stdin_copy;       /* standard input, read in full by the first senti_open_input("-") */
 static size_t stdin_len;

@@ -20,6 +20,10 @@ char *senti_xstrdup(const char *s);
  * before the NUL); NULL with errno EIO (read error) or ENOMEM. f stays open. */
 char *senti_read_stream(FILE *f, size_t *len);
 
+/* One CSV field s on f, quoted (RFC 4180, by libcsv) only when it holds a
+ * comma, quote or line break; no separator. Write errors show in ferror(f). */
+void senti_csv_field(FILE *f, const char *s);
+
 /* Seconds on the monotonic clock (for durations and rates only). */
 double senti_now(void);
 

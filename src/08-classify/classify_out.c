@@ -5,7 +5,6 @@
  */
 #include "classify_out.h"
 
-#include <csv.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -35,11 +34,7 @@ senti_status senti_pred_check_extra(const senti_pred_layout *L, senti_err *err)
 /* One CSV field, quoted (by libcsv) only when it holds a comma, quote or line break. */
 static void put_field(FILE *f, const char *s, bool last)
 {
-    size_t n = strlen(s);
-    if (strpbrk(s, ",\"\r\n"))
-        csv_fwrite(f, s, n);
-    else
-        fwrite(s, 1, n, f);
+    senti_csv_field(f, s);
     fputc(last ? '\n' : ',', f);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
 #include "report_internal.h"
 #include "senti/metrics.h"
 
@@ -217,21 +218,6 @@ senti_status senti_report_markdown(const senti_results *r, const senti_gate_resu
 
 /* ---- CSV ------------------------------------------------------------------------- */
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
     if (isnan(v))
@@ -257,7 +243,7 @@ senti_status senti_report_csv(const senti_results *r, FILE *f, senti_err *err)
         for (size_t k = 0; k < 8; k++) {
             if (k)
                 fputc(',', f);
-            csv_field(f, rep_str(c, cols[k]));
+            senti_csv_field(f, rep_str(c, cols[k]));
         }
         static const char *const ints[] = {"shots", "seed", "n", "correct"};
         for (size_t k = 0; k < 4; k++)

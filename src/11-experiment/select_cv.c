@@ -132,22 +132,6 @@ static const char *kind_name(sel_kind k)
     return n[k];
 }
 
-/* A CSV field, quoted when it needs to be. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 senti_status sel_write_ranking_csv(const char *path, sel_cand *const *c, size_t n, senti_err *err)
 {
     senti_atomic_file af;
@@ -158,7 +142,7 @@ senti_status sel_write_ranking_csv(const char *path, sel_cand *const *c, size_t 
                   "cv_ece_sd,seconds,note\n");
     for (size_t i = 0; i < n; i++) {
         fprintf(af.f, "%zu,", i + 1);
-        csv_field(af.f, c[i]->name);
+        senti_csv_field(af.f, c[i]->name);
         fprintf(af.f, ",%s,%s,", kind_name(c[i]->kind), state_name(c[i]->state));
         if (c[i]->state == SEL_DONE)
             fprintf(af.f, "%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,", c[i]->acc_mean, c[i]->acc_sd, c[i]->f1_mean,
@@ -166,7 +150,7 @@ senti_status sel_write_ranking_csv(const char *path, sel_cand *const *c, size_t 
         else
             fprintf(af.f, ",,,,,,");
         fprintf(af.f, "%.1f,", c[i]->seconds);
-        csv_field(af.f, c[i]->note);
+        senti_csv_field(af.f, c[i]->note);
         fputc('\n', af.f);
     }
     return senti_atomic_commit(&af, err);
@@ -224,9 +208,9 @@ senti_status sel_write_csv(const char *path, const sel_rows *r, const size_t *id
     for (size_t j = 0; j < n; j++) {
         size_t i = idx ? idx[j] : j;
         fprintf(af.f, "r%zu,", r->row[i]);
-        csv_field(af.f, r->text[i]);
+        senti_csv_field(af.f, r->text[i]);
         fputc(',', af.f);
-        csv_field(af.f, fake_label ? fake_label : r->labels[r->y[i]]);
+        senti_csv_field(af.f, fake_label ? fake_label : r->labels[r->y[i]]);
         fputc('\n', af.f);
     }
     return senti_atomic_commit(&af, err);
