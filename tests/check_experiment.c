@@ -166,6 +166,14 @@ START_TEST(test_content_errors_have_paths)
          "", "strategies[0].calibration: a baseline is not calibrated"},
         {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"shots\":[4]}]", "",
          "\"shots\" belong to few-shot"},
+        /* recipes of senti select */
+        {"[{\"name\":\"r\",\"kind\":\"recipe\",\"recipe\":\"r.json\"}]", "", NULL},
+        {"[{\"name\":\"r\",\"kind\":\"recipe\"}]", "", "\"recipe\" is required for, and only allowed with"},
+        {"[{\"name\":\"r\",\"kind\":\"zero-shot\",\"recipe\":\"r.json\"}]", "", "only allowed with, kind \"recipe\""},
+        {"[{\"name\":\"r\",\"kind\":\"recipe\",\"recipe\":\"r.json\",\"calibration\":[\"pmi\"]}]", "",
+         "strategies[0].calibration: a recipe sets its own calibration"},
+        {"[{\"name\":\"r\",\"kind\":\"recipe\",\"recipe\":\"r.json\",\"seeds\":[1]}]", "",
+         "\"seeds\" belong to few-shot"},
         /* fine-tuned adapters trained in the cell */
         {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":16,\"seeds\":[1,2]}]", "", NULL},
         {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"lora\",\"train\":\"all\",\"models\":[\"m\"]}]", "", NULL},
@@ -469,6 +477,16 @@ START_TEST(test_finetune_cells)
     snprintf(buf, sizeof buf, FT_FMT, "", "head", "\"per_class\":8");
     ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
     ck_assert_msg(strstr(e.msg, "f.json: datasets[0]: finetune strategies need a \"train\" file"), "%s", e.msg);
+    /* a recipe cell: no model of the grid, one per dataset */
+    const char *r = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
+                    "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                    "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"},{\"name\":\"sel\",\"kind\":\"recipe\",\"recipe\":\"r.json\"}]}";
+    ck_assert_msg(senti_experiment_parse(r, strlen(r), "r.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 2);
+    ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "recipe.d.v.sel.k0.none");
+    ck_assert_ptr_null(senti_experiment_cell(x, 1)->model);
+    ck_assert_str_eq(senti_strategy_kind_name(senti_experiment_cell(x, 1)->strategy->kind), "recipe");
+    senti_experiment_free(x);
     snprintf(buf, sizeof buf, FT_FMT, ",\"train\":\"d.csv\"", "head", "\"train\":\"all\"");
     ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
     ck_assert_msg(strstr(e.msg, "would train the adapter on the rows it is scored on"), "%s", e.msg);

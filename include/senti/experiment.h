@@ -29,6 +29,9 @@
  *     LoRA adapter for each model with `senti finetune`'s defaults (the
  *     verbalizer's template; the seed is also LoRA's), then classifies with
  *     it: one cell per model and seed, calibration "none" only.
+ *   - A recipe strategy applies a recipe of senti select (senti classify
+ *     --recipe): its model is the recipe's, so like a baseline it has one
+ *     cell per dataset, named "recipe.<dataset>.<verbalizer>.<strategy>.k0.none".
  *   - Cell names are "<model>.<dataset>.<verbalizer>.<strategy>.k<shots>[.s<seed>].<calibration>"
  *     and are unique. The cell hash is the first 16 hex digits of the SHA-256
  *     of the cell's canonical JSON (sorted keys, compact, paths as resolved):
@@ -61,10 +64,11 @@ typedef enum {
     SENTI_STRATEGY_FEW_SHOT,
     SENTI_STRATEGY_ADAPTER,
     SENTI_STRATEGY_BASELINE, /* majority or bow-logreg, trained in the cell; no model */
-    SENTI_STRATEGY_FINETUNE  /* a head or LoRA adapter trained in the cell for its model, then applied */
+    SENTI_STRATEGY_FINETUNE, /* a head or LoRA adapter trained in the cell for its model, then applied */
+    SENTI_STRATEGY_RECIPE    /* a recipe from senti select (it names its own model) */
 } senti_strategy_kind;
 
-/* Stable names: "zero-shot", "few-shot", "adapter", "baseline", "finetune". */
+/* Stable names: "zero-shot", "few-shot", "adapter", "baseline", "finetune", "recipe". */
 SENTI_API const char *senti_strategy_kind_name(senti_strategy_kind k);
 
 typedef struct {
@@ -108,6 +112,7 @@ typedef struct {
     char **calibrations; /* [n_calibrations]; default {"none"} */
     size_t n_calibrations;
     char *adapter;       /* resolved adapter path (kind adapter), else NULL */
+    char *recipe;        /* resolved recipe path (kind recipe), else NULL */
     char *sampling;      /* few-shot: "random" | "balanced", NULL = the classifier's default (random) */
     char *order;         /* few-shot: "random" | "fixed" | "interleaved", NULL = default (random) */
     bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */

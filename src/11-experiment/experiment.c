@@ -48,6 +48,7 @@ const char *senti_strategy_kind_name(senti_strategy_kind k)
     case SENTI_STRATEGY_ADAPTER: return "adapter";
     case SENTI_STRATEGY_BASELINE: return "baseline";
     case SENTI_STRATEGY_FINETUNE: return "finetune";
+    case SENTI_STRATEGY_RECIPE: return "recipe";
     }
     return "unknown";
 }
@@ -281,10 +282,12 @@ static senti_status parse_model(pctx *c, const char *where, json_t *o, void *ite
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &m->name)) ||
         (s = get_path(c, where, o, "path", 1, &m->path)) || (s = get_str(c, where, o, "chat", 0, &m->chat)))
         return s;
-    if (!strcmp(m->name, "baseline")) {
+    if (!strcmp(m->name, "baseline") || !strcmp(m->name, "recipe")) {
         char path[128];
         snprintf(path, sizeof path, "%s.name", where);
-        return bad(c, path, "\"baseline\" is reserved (the model part of baseline cell names)");
+        return bad(c, path, !strcmp(m->name, "baseline")
+                                ? "\"baseline\" is reserved (the model part of baseline cell names)"
+                                : "\"recipe\" is reserved (the model part of recipe cell names)");
     }
     if (!m->chat)
         m->chat = senti_xstrdup("auto");
@@ -507,11 +510,32 @@ static senti_status parse_trained(pctx *c, const char *where, json_t *o, senti_e
     return s;
 }
 
+/* Kind recipe: "recipe" (a path) and nothing that the recipe sets itself. */
+static senti_status parse_recipe(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+{
+    const bool rec = st->kind == SENTI_STRATEGY_RECIPE;
+    json_t *cal = json_object_get(o, "calibration");
+    if (rec != (json_object_get(o, "recipe") != NULL))
+        return bad(c, where, "\"recipe\" is required for, and only allowed with, kind \"recipe\"");
+    if (!rec)
+        return SENTI_OK;
+    if (json_object_get(o, "models"))
+        return bad(c, where, "\"models\" does not apply to a recipe strategy (the recipe names its model)");
+    if (json_object_get(o, "seeds"))
+        return bad(c, where, "\"seeds\" do not apply to a recipe strategy (the recipe has its own)");
+    char kp[160];
+    snprintf(kp, sizeof kp, "%s.calibration", where);
+    if (cal && !is_none(cal) &&
+        !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
+        return bad(c, kp, "a recipe sets its own calibration: only \"none\"");
+    return get_path(c, where, o, "recipe", 1, &st->recipe);
+}
+
 static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *item)
 {
     senti_exp_strategy *st = item;
     static const char *const keys[] = {"name",    "kind",     "shots", "seeds",   "calibration", "adapter",
-                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", NULL};
+                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", "recipe", NULL};
     char *kind = NULL;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
@@ -529,8 +553,10 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         st->kind = SENTI_STRATEGY_BASELINE;
     else if (!strcmp(kind, "finetune"))
         st->kind = SENTI_STRATEGY_FINETUNE;
+    else if (!strcmp(kind, "recipe"))
+        st->kind = SENTI_STRATEGY_RECIPE;
     else
-        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\", \"baseline\" or \"finetune\"");
+        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\", \"baseline\", \"finetune\" or \"recipe\"");
     free(kind);
     if (s)
         return s;
@@ -544,6 +570,8 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         return bad(c, where, "\"seeds\" belong to few-shot, baseline and finetune strategies only");
     if ((st->kind == SENTI_STRATEGY_ADAPTER) != (json_object_get(o, "adapter") != NULL))
         return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
+    if ((s = parse_recipe(c, where, o, st)))
+        return s;
     if (few && !json_object_get(o, "shots"))
         return bad(c, where, "a few-shot strategy needs \"shots\"");
     if (!few && (json_object_get(o, "sampling") || json_object_get(o, "order") || json_object_get(o, "per_row")))
@@ -658,6 +686,8 @@ char *senti_cell_canonical_json(const senti_cell *c)
                           c->calibration, "adapter", c->strategy->adapter);
     if (!o)
         return NULL;
+    if (c->strategy->recipe)
+        json_object_set_new(o, "recipe", json_string(c->strategy->recipe));
     /* demonstration options only when set, so the hashes of default cells stay as they were */
     if (d->train_rest)
         json_object_set_new(o, "train_rest", json_true());
@@ -694,12 +724,12 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     const senti_exp_strategy *st = &x->strategies[si];
     senti_cell *c = &x->cells[x->n_cells];
     char name[512], seedpart[32] = "";
-    const bool base = st->kind == SENTI_STRATEGY_BASELINE;
+    const bool base = st->kind == SENTI_STRATEGY_BASELINE, rec = st->kind == SENTI_STRATEGY_RECIPE;
     if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base || st->kind == SENTI_STRATEGY_FINETUNE)
         snprintf(seedpart, sizeof seedpart, ".s%" PRIu64, seed);
-    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", base ? "baseline" : x->models[mi].name, x->datasets[di].name,
-             x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
-    *c = (senti_cell){.index = x->n_cells, .model = base ? NULL : &x->models[mi], .dataset = &x->datasets[di],
+    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", base ? "baseline" : rec ? "recipe" : x->models[mi].name,
+             x->datasets[di].name, x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
+    *c = (senti_cell){.index = x->n_cells, .model = base || rec ? NULL : &x->models[mi], .dataset = &x->datasets[di],
                       .verbalizer = &x->verbalizers[vi], .strategy = st, .shots = shots, .seed = seed,
                       .calibration = st->calibrations[ci], .score_group = group};
     x->cell_names[x->n_cells] = senti_xstrdup(name);
@@ -758,7 +788,8 @@ static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, s
 {
     const senti_exp_strategy *st = &x->strategies[si];
     senti_status s;
-    if (st->kind == SENTI_STRATEGY_BASELINE) { /* no model: once, with the first model and verbalizer */
+    if (st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_RECIPE) {
+        /* no model of the grid: once, with the first model and verbalizer */
         for (size_t r = 0; mi == 0 && vi == first_verbalizer(x, di) && r < st->n_seeds; r++)
             if ((s = add_cell(x, mi, di, vi, si, 0, st->seeds[r], 0, x->n_cells, err)))
                 return s;
@@ -998,7 +1029,7 @@ void senti_experiment_free(senti_experiment *x)
         free(x->verbalizers[i].name), free(x->verbalizers[i].path);
     for (size_t i = 0; x->strategies && i < x->n_strategies; i++) {
         senti_exp_strategy *st = &x->strategies[i];
-        free(st->name), free(st->shots), free(st->seeds), free(st->adapter), free(st->sampling), free(st->order);
+        free(st->name), free(st->shots), free(st->seeds), free(st->adapter), free(st->recipe), free(st->sampling), free(st->order);
         for (size_t j = 0; j < st->n_models; j++)
             free(st->models[j]);
         free(st->models);

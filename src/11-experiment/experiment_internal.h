@@ -31,4 +31,9 @@ void senti_exp_finetune_adapter_path(const senti_cell *c, const char *pred_path,
 senti_status senti_exp_finetune_train(const senti_cell *c, const char *pred_path, bool *model_error,
                                       senti_err *err);
 
+/* A recipe cell (strategy_recipe.c): the dataset's evaluated rows through
+ * senti_recipe_classify into `pred_path` and `manifest_path`. */
+senti_status senti_exp_recipe_cell(const senti_cell *c, int threads, const char *pred_path,
+                                   const char *manifest_path, bool *model_error, senti_err *err);
+
 #endif

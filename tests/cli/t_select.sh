@@ -60,6 +60,19 @@ else
 fi
 cmp -s "$tmp/p_recipe.csv" "$tmp/p_explicit.csv" || fail "classify --recipe differs from the explicit classify ($kind)"
 
+# the recipe as an experiment strategy: the cell's predictions are classify --recipe's
+cat > "$tmp/exp.json" <<JSON
+{"name": "rec", "models": [{"name": "smollm2", "path": "$MODEL"}],
+ "datasets": [{"name": "new", "path": "$tmp/new.csv"}],
+ "verbalizers": [{"name": "demo", "path": "verbalizers/demo.json"}],
+ "strategies": [{"name": "sel", "kind": "recipe", "recipe": "$tmp/r1.json"}]}
+JSON
+"$SENTI" run "$tmp/exp.json" -o "$tmp/run" -q > /dev/null 2> "$tmp/run.err" || fail "run with a recipe: $(cat "$tmp/run.err")"
+cmp "$tmp/run/cells/recipe.new.demo.sel.k0.none/predictions.csv" "$tmp/p_recipe.csv" ||
+    fail "the recipe cell differs from classify --recipe"
+sed 's/"recipe": "[^"]*"/"recipe": "x.json", "models": ["smollm2"]/' "$tmp/exp.json" > "$tmp/exp_bad.json"
+expect 2 'does not apply to a recipe strategy' "$SENTI" run "$tmp/exp_bad.json" -o "$tmp/run2"
+
 # conflicting flags, bad recipes
 expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" --calibrate pmi
 expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" -m "$MODEL"
