@@ -392,6 +392,19 @@ void sel_eval_prompt(sel_run *s, sel_cand *c)
 }
 
 /* Few-shot: demonstrations from the training folds only, one pass per fold. */
+/* Fold f: its rows into idx (the count is returned) and the paths of its
+ * training-fold and test-fold files (PATH_MAX each) under the work folder. */
+static size_t fold_rows(const sel_run *s, int f, size_t *idx, char *tr, char *te)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->r.n; i++)
+        if (s->r.fold[i] == f)
+            idx[n++] = i;
+    snprintf(tr, PATH_MAX, "%s/f%d.train.csv", s->work, f);
+    snprintf(te, PATH_MAX, "%s/f%d.test.csv", s->work, f);
+    return n;
+}
+
 void sel_eval_fewshot(sel_run *s, sel_cand *c)
 {
     senti_err e = {0};
@@ -401,12 +414,7 @@ void sel_eval_fewshot(sel_run *s, sel_cand *c)
     senti_status st = idx ? sel_ensure_model(s, c->model, &e) : senti_err_set(&e, SENTI_ERR_NOMEM, "out of memory");
     double sec = 0, t;
     for (int f = 0; f < s->r.n_folds && !st; f++) {
-        size_t n = 0;
-        for (size_t i = 0; i < s->r.n; i++)
-            if (s->r.fold[i] == f)
-                idx[n++] = i;
-        snprintf(tr, sizeof tr, "%s/f%d.train.csv", s->work, f);
-        snprintf(te, sizeof te, "%s/f%d.test.csv", s->work, f);
+        const size_t n = fold_rows(s, f, idx, tr, te);
         senti_classify_params cp = sel_base_params(s, verb, te, c->calib);
         cp.train_path = tr;
         cp.train_data = cp.data;
@@ -565,12 +573,7 @@ void sel_eval_lora(sel_run *s, sel_cand *c)
     senti_status st = idx ? SENTI_OK : senti_err_set(&e, SENTI_ERR_NOMEM, "out of memory");
     double t0 = senti_now();
     for (int f = 0; f < s->r.n_folds && !st; f++) {
-        size_t n = 0;
-        for (size_t i = 0; i < s->r.n; i++)
-            if (s->r.fold[i] == f)
-                idx[n++] = i;
-        snprintf(tr, sizeof tr, "%s/f%d.train.csv", s->work, f);
-        snprintf(te, sizeof te, "%s/f%d.test.csv", s->work, f);
+        const size_t n = fold_rows(s, f, idx, tr, te);
         st = lora_train_file(s, c, tr, ad, &e); /* the training folds only */
         if (!st) {
             senti_classify_params cp = sel_base_params(s, verb, te, SENTI_CALIB_NONE);
