@@ -1,0 +1,5 @@
+# Sourced by every CLI script through BASH_ENV (tests/cli/run.sh): a command
+# that stops a script under set -e names its file, line and exit status, so
+# that a failure that prints nothing of its own can still be located.
+set -E
+trap 'echo "${BASH_SOURCE[0]:-?}:${LINENO}: exit $?: ${BASH_COMMAND}" >&2' ERR
