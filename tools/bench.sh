@@ -88,6 +88,7 @@ bench_model() { # label file
                     --threads "$THREADS" --text-file "$text" > "$tmp/senti.json" 2> "$tmp/senti.err"; then
                 tps[$num]=$(json_get "$tmp/senti.json" tokens_per_s)
                 gf[$num]=$(json_get "$tmp/senti.json" gflops)
+                [ "$num" = f32 ] && cp "$tmp/senti.json" "$tmp/mem.json" # the last (largest) size's memory
             fi
         done
         s=${tps[f32]}
@@ -96,6 +97,14 @@ bench_model() { # label file
             "${tps[q8]:-n/a}" "${gf[q8]:-n/a}" "${p:-n/a}" "$(ratio "${tps[f32]}" "$p")" "$(ratio "${tps[q8]}" "$p")" \
             "$(ratio "${tps[q8]}" "${tps[f32]}")"
     done
+    if [ -n "$s" ]; then # weights are mmapped: the goal is at most the file + 150 MB (issue 14)
+        python3 - "$tmp/mem.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("memory: peak RSS %.0f MB at %d tokens of context = GGUF %.0f MB + %.0f MB" %
+      (d["peak_rss_mb"], d["tokens"], d["model_mb"], d["peak_rss_mb"] - d["model_mb"]))
+EOF
+    fi
     if [ -z "$s" ]; then
         echo "(senti side: $(head -n1 "$tmp/senti.err" 2>/dev/null || echo "$SENTI not built"))"
     fi

@@ -5,13 +5,17 @@
  * metadata), takes the first N ids, and times the prefill of those N ids on
  * a cleared KV cache with logits at the last position only: one untimed
  * warm-up, then R timed runs; prints {"tokens": N, "tokens_per_s": N / median,
- * "gflops": achieved GFLOP/s of the weight matrices, "numerics": f32|q8}
+ * "gflops": achieved GFLOP/s of the weight matrices, "numerics": f32|q8,
+ * "peak_rss_mb": the process's peak resident set, "model_mb": the GGUF file's size}
  * (--numerics picks them, README "Numerics").
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -161,11 +165,20 @@ int senti_cmd_bench_prefill(int argc, char **argv)
         if ((size_t)n > n_ids)
             fprintf(stderr, "senti bench-prefill: the text has only %zu tokens\n", n_ids);
         else if (!time_prefill(ctx, ids, n, reps, senti_model_hparams(m)->n_vocab, &median)) {
-            printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, \"numerics\": \"%s\", "
-                   "\"gflops\": %.1f}\n",
-                   n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()),
-                   2.0 * macs_per_token(senti_model_hparams(m)) * n / median * 1e-9);
-            rc = SENTI_EXIT_OK;
+            struct rusage ru;
+            struct stat st;
+            getrusage(RUSAGE_SELF, &ru); /* the peak resident set: touched weight pages + buffers */
+            int w = printf("{\"tokens\": %d, \"tokens_per_s\": %.3f, \"median_s\": %.6f, \"threads\": %d, "
+                           "\"numerics\": \"%s\", \"gflops\": %.1f, \"peak_rss_mb\": %.1f, \"model_mb\": %.1f}\n",
+                           n, (double)n / median, median, threads, senti_numerics_name(senti_get_numerics()),
+                           2.0 * macs_per_token(senti_model_hparams(m)) * n / median * 1e-9,
+                           (double)ru.ru_maxrss / 1024.0,
+                           stat(model_path, &st) == 0 ? (double)st.st_size / (1024.0 * 1024.0) : 0.0);
+            if (w < 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "senti bench-prefill: standard output: %s\n", strerror(errno));
+                rc = senti_cli_exit(SENTI_ERR_IO, false);
+            } else
+                rc = SENTI_EXIT_OK;
         }
     } else {
         fprintf(stderr, "senti bench-prefill: %s\n", e.msg);
