@@ -62,6 +62,7 @@ typedef struct {
     size_t n_grid;
     uint64_t seed;       /* fold assignment (default 1) */
     int max_iter;        /* BFGS iterations per fit (default 2000) */
+    int threads;         /* cross-validation folds fitted at once (default 1); the result does not depend on it */
 } senti_bow_params;
 
 SENTI_API senti_bow_params senti_bow_default_params(void);

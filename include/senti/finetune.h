@@ -128,6 +128,7 @@ typedef struct {
     size_t per_class;  /* rows per label drawn with `seed` (senti_ft_select_rows); 0: every labelled row */
     uint64_t seed;     /* the draw, and bow-logreg's cross-validation folds */
     double C;          /* bow-logreg: > 0 fixes C, 0 chooses it by cross-validation */
+    int threads;       /* bow-logreg: cross-validation folds fitted at once (0 or 1: one); same result */
 } senti_baseline_fit_params;
 
 typedef struct {

@@ -31,6 +31,12 @@ double senti_now(void);
  * index; NaN entries never win over an earlier entry. */
 int senti_argmax_row(const double *row, int k);
 
+/* OpenBLAS sums its reductions (ddot, dnrm2) in an order that depends on its
+ * thread count, so an iterative fit through GSL's BLAS (bow-logreg's BFGS)
+ * would depend on -t. on: OpenBLAS runs on one thread; off: back to
+ * senti_set_threads's count. Not to be called inside a parallel region. */
+void senti_blas_one_thread(bool on);
+
 /* Locate an error: when s is an error, make err's message start with
  * "where: " (unless it already does), so that messages from code that only
  * knows the field read "file: field: problem". Returns s. */

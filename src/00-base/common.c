@@ -3,6 +3,8 @@
  */
 #include "senti/common.h"
 
+#include "base.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +85,8 @@ void senti_set_threads(int n)
 }
 
 int senti_get_threads(void) { return g_threads; }
+
+void senti_blas_one_thread(bool on) { openblas_set_num_threads(on ? 1 : g_threads); }
 
 static int g_numerics = -1; /* -1: not set, SENTI_MATMUL decides */
 static const char *const k_numerics[SENTI_NUMERICS_COUNT] = {"f32", "q8"};

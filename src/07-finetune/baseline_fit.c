@@ -57,6 +57,7 @@ static senti_status train_and_save(const senti_examples *all, const senti_verbal
     senti_bow_params bp = senti_bow_default_params();
     bp.C = p->C;
     bp.seed = p->seed;
+    bp.threads = p->threads > 1 ? p->threads : 1;
     senti_baseline *b = NULL;
     senti_status s = senti_baseline_train(p->method, pk->texts, pk->labels, n, (int)k, names, &bp, &b, err);
     free(names);

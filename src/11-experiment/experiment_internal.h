@@ -19,9 +19,10 @@ void senti_exp_eval_data(const senti_exp_dataset *d, senti_dataset_params *dp);
 /* A baseline cell (strategy kind baseline): train its adapter on the
  * dataset's train file, save it beside the predictions as baseline.json,
  * classify the eval rows with it (senti_classify_run, no model loaded) into
- * `pred_path` and `manifest_path`. */
-senti_status senti_exp_baseline_cell(const senti_cell *c, const char *pred_path, const char *manifest_path,
-                                     senti_err *err);
+ * `pred_path` and `manifest_path`. `threads`: bow-logreg's cross-validation
+ * folds at once (the adapter does not depend on it). */
+senti_status senti_exp_baseline_cell(const senti_cell *c, int threads, const char *pred_path,
+                                     const char *manifest_path, senti_err *err);
 
 /* A finetune cell's adapter file beside its predictions: adapter.json (head) or adapter.gguf (lora). */
 void senti_exp_finetune_adapter_path(const senti_cell *c, const char *pred_path, char *buf, size_t cap);

@@ -242,7 +242,7 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     double t0 = senti_now();
     senti_err e2 = {0};
     if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
-        s = senti_exp_baseline_cell(c, pred, man, &e2);
+        s = senti_exp_baseline_cell(c, p->threads, pred, man, &e2);
     else if (c->strategy->kind == SENTI_STRATEGY_RECIPE) /* the recipe's own model (strategy_recipe.c) */
         s = senti_exp_recipe_cell(c, p->threads, pred, man, &ctx->model_error, &e2);
     else {

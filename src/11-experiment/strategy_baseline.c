@@ -17,7 +17,7 @@
 #include "experiment_internal.h"
 
 /* The cell's training rows and adapter. */
-static senti_status train_cell(const senti_cell *c, const char *adapter, senti_err *err)
+static senti_status train_cell(const senti_cell *c, const char *adapter, int threads, senti_err *err)
 {
     const senti_exp_dataset *d = c->dataset;
     const senti_exp_strategy *st = c->strategy;
@@ -25,7 +25,7 @@ static senti_status train_cell(const senti_cell *c, const char *adapter, senti_e
     senti_exp_train_data(d, &dp);
     senti_verbalizer *v = NULL;
     senti_examples *all = NULL;
-    senti_baseline_fit_params fp = {.per_class = st->train_all ? 0 : st->per_class, .seed = c->seed};
+    senti_baseline_fit_params fp = {.per_class = st->train_all ? 0 : st->per_class, .seed = c->seed, .threads = threads};
     senti_status s = senti_baseline_method_parse(st->method, &fp.method, err); /* checked at parse */
     if (!s)
         s = senti_verbalizer_load(c->verbalizer->path, &v, err);
@@ -38,14 +38,14 @@ static senti_status train_cell(const senti_cell *c, const char *adapter, senti_e
     return s;
 }
 
-senti_status senti_exp_baseline_cell(const senti_cell *c, const char *pred_path, const char *manifest_path,
-                                     senti_err *err)
+senti_status senti_exp_baseline_cell(const senti_cell *c, int threads, const char *pred_path,
+                                     const char *manifest_path, senti_err *err)
 {
     char adapter[4200];
     const char *slash = strrchr(pred_path, '/');
     int dir_len = slash ? (int)(slash - pred_path) : 1;
     snprintf(adapter, sizeof adapter, "%.*s/baseline.json", dir_len, slash ? pred_path : ".");
-    senti_status s = train_cell(c, adapter, err);
+    senti_status s = train_cell(c, adapter, threads, err);
     if (s)
         return s;
     const senti_exp_dataset *d = c->dataset;

@@ -379,7 +379,7 @@ static int run_adapter(const ft_opts *o, senti_model *m, const senti_verbalizer 
 /* A baseline adapter: no language model, no log file (the adapter records its rows). */
 static int run_baseline(const ft_opts *o, const senti_verbalizer *v, const senti_examples *all)
 {
-    senti_baseline_fit_params p = {.per_class = o->per_class, .seed = o->seed, .C = o->C};
+    senti_baseline_fit_params p = {.per_class = o->per_class, .seed = o->seed, .C = o->C, .threads = o->threads};
     senti_baseline_method_parse(o->method, &p.method, NULL); /* checked with the options */
     senti_baseline_fit_info info;
     senti_err e;

@@ -17,6 +17,15 @@ expect() { # expect CODE PATTERN CMD...: exit code CODE and PATTERN on stderr
     grep -q -- "$pat" "$tmp/err" || fail "$* -> stderr lacks '$pat': $(cat "$tmp/err")"
 }
 
+# ---- the same adapter whatever -t: 1200 MR rows give ~30k weights, enough for
+# OpenBLAS to thread the reductions inside GSL's BFGS (it sums them in another
+# order on 2 threads; bow.c fits on one BLAS thread), and the 5 folds run in parallel
+for t in 1 2; do
+    "$SENTI" finetune --method bow-logreg -v verbalizers/mr.json --train "$SENTI_DATASETS/mr/all.csv" \
+        --shots-per-class 600 --seed 3 -t $t -o "$tmp/mr.t$t.json" > /dev/null || fail "finetune bow-logreg -t $t"
+done
+cmp "$tmp/mr.t1.json" "$tmp/mr.t2.json" || fail "bow-logreg -t 1 and -t 2 differ"
+
 # ---- finetune + classify + eval, no model ----
 { head -1 datasets/demo.csv; tail -n +52 datasets/demo.csv; } > "$tmp/train.csv"   # demo rows 51-100
 "$SENTI" finetune --method bow-logreg -v verbalizers/demo.json --train "$tmp/train.csv" --shots-per-class 8 \

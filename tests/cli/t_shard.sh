@@ -11,6 +11,8 @@ SENTI=${SENTI:-build/senti}
 export SENTI_MODEL_DIR=${MODEL_DIR:-models}
 exp=tests/data/scale/small.json
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# a failing step names its line and shows the runs' logs
+trap 'echo "t_shard.sh:$LINENO: exit $?: $BASH_COMMAND"; tail -n 5 "$tmp"/*.log 2>/dev/null' ERR
 
 expect_fail() { # expect_fail CODE PATTERN cmd...: the exit code and a message
     local code=$1 pat=$2 rc=0; shift 2
@@ -25,7 +27,7 @@ expect_fail 2 'expected I/N' "$SENTI" run "$exp" -o "$tmp/x" --shard 1
 expect_fail 2 'shard I' "$SENTI" run "$exp" -o "$tmp/x" --shard -1/2
 [ ! -e "$tmp/x" ] || { echo "a refused run created its output directory"; exit 1; }
 
-"$SENTI" run "$exp" -o "$tmp/one" -t 2 2>/dev/null >/dev/null
+"$SENTI" run "$exp" -o "$tmp/one" -t 2 2>"$tmp/one.log" >/dev/null
 
 "$SENTI" run "$exp" -o "$tmp/sh" -t 1 --shard 0/2 2>"$tmp/s0.log" >/dev/null &
 p0=$!
@@ -45,7 +47,7 @@ expect_fail 2 '1 of 2 shards not finished.*: 1/2' "$SENTI" merge "$tmp/sh"
 [ ! -e "$tmp/sh/results.json" ] || { echo "a refused merge wrote results.json"; exit 1; }
 mv "$tmp/s1.json" "$tmp/sh/shards/1-of-2/shard.json"
 expect_fail 2 'usage' "$SENTI" merge
-"$SENTI" merge "$tmp/sh" -t 2 >"$tmp/merge.out" 2>/dev/null
+"$SENTI" merge "$tmp/sh" -t 2 >"$tmp/merge.out" 2>"$tmp/merge.log"
 grep -q '^merge: 4 cells (4 run, 0 resumed)' "$tmp/merge.out"
 
 n=0
