@@ -29,6 +29,7 @@
 
 #include "00-base/base.h"
 #include "baseline_internal.h"
+#include "classify_internal.h"
 #include "classify_out.h"
 
 static const char *const default_content_free[] = {"N/A", "", "[MASK]"};
@@ -67,62 +68,6 @@ senti_classify_params senti_classify_default_params(void)
     p.reuse_prefix = true;
     return p;
 }
-
-/* One scored (or failed) row, kept until it is written. */
-typedef struct {
-    char *id;       /* row id, or the row number as text */
-    char *gold;     /* NULL without a label column */
-    char *status;   /* "ok", "truncated" or "error: ..." */
-    size_t n_tokens;
-    double *raw;    /* [n_labels] raw distribution (NULL on error) */
-    double *score;  /* [n_labels] label scores (log space) */
-    char **extra;   /* [layout.n_extra + 1] pass-through values, NULL-terminated (NULL: none) */
-} row_record;
-
-typedef struct {
-    const senti_classify_params *p;
-    senti_model *model;
-    bool own_model;
-    const senti_tokenizer *tok;
-    senti_context *ctx;
-    senti_verbalizer *verb;
-    senti_chat_info chat;
-    senti_prompt *prompt;
-    senti_prompt *premise_prompt;   /* pmi: renders the domain premise as the row */
-    senti_examples *train;
-    senti_demo_sampler *sampler;
-    senti_label_words_buf lw;       /* owns the label words below */
-    const senti_verbalizer_tokens *vt; /* = lw.vt */
-    senti_label_words words;        /* = lw.w, flattened for the scorer */
-    senti_scorer *sc;
-    int n_labels;
-    int tok_flags;
-    int32_t *ids;                   /* token buffer */
-    size_t cap_ids;
-    char *last_prefix;              /* text of the current prefix (NULL: none yet) */
-    int32_t *prefix_ids;            /* its tokens, handed to the scorer when a row needs the model */
-    size_t n_prefix_ids, cap_prefix_ids;
-    double *word_lp;                /* [n_words] */
-    double *bias;                   /* [n_labels] subtracted from label scores when calibrating */
-    row_record *held;               /* batch calibration: all rows */
-    size_t n_held, cap_held;
-    FILE *out, *jsonl, *prompts;
-    senti_atomic_file out_af, jsonl_af, prompts_af; /* the files behind out, jsonl, prompts */
-    json_t *manifest;
-    char *cols[3];                  /* the input's text, label and id columns as found (NULL: none) */
-    bool in_jsonl;                  /* the input is JSON lines */
-    senti_pred_layout layout;       /* the predictions file's columns (classify_out.h) */
-    const char *extra_names[SENTI_CLASSIFY_MAX_KEEP + 1]; /* layout.extra: "text" (keep_text), kept columns */
-    const char *label_names[SENTI_MAX_LABELS];             /* layout.labels */
-    senti_classify_summary sum;
-    size_t n_total, progress_done;  /* rows to do, rows last reported done */
-    double t0;
-    senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
-    senti_score_cache *cache;       /* --score-cache or NULL */
-    char *words_desc;               /* the cache key's description of the scoring rule */
-    float *hidden;                  /* [n_embd] hidden state for a head adapter */
-    float *hidden_rows;             /* [SENTI_CLASSIFY_GROUP][n_embd] the same for a group of rows */
-} run;
 
 /* ---- tokens ------------------------------------------------------------------ */
 
@@ -870,125 +815,6 @@ static void flush_batch(run *r)
     r->n_held = 0;
 }
 
-/* ---- manifest ---------------------------------------------------------------- */
-
-static json_t *manifest_verbalizer(const run *r)
-{
-    json_t *v = json_object(), *labels = json_array();
-    json_object_set_new(v, "path", json_string(r->p->verbalizer_path));
-    json_object_set_new(v, "name", json_string(senti_verbalizer_name(r->verb)));
-    json_object_set_new(v, "sha256", json_string(senti_verbalizer_sha256(r->verb)));
-    for (size_t l = 0; l < r->vt->n_labels; l++) {
-        json_t *lab = json_object(), *words = json_array();
-        json_object_set_new(lab, "label", json_string(senti_verbalizer_label(r->verb, l)));
-        json_object_set_new(lab, "display", json_string(senti_verbalizer_display(r->verb, l)));
-        for (size_t j = r->vt->label_first[l]; j < r->vt->label_first[l + 1]; j++) {
-            const senti_label_tokens *w = &r->vt->words[j];
-            json_t *wj = json_object(), *ids = json_array();
-            json_object_set_new(wj, "text", json_string(w->text));
-            for (size_t k = 0; k < w->n; k++)
-                json_array_append_new(ids, json_integer(w->ids[k]));
-            json_object_set_new(wj, "tokens", ids);
-            json_object_set_new(wj, "clean_split", json_boolean(w->clean_split));
-            json_array_append_new(words, wj);
-        }
-        json_object_set_new(lab, "words", words);
-        json_array_append_new(labels, lab);
-    }
-    json_object_set_new(v, "labels", labels);
-    json_t *map = json_object();
-    for (size_t i = 0; i < senti_verbalizer_n_mapped(r->verb); i++) {
-        size_t l;
-        const char *from = senti_verbalizer_mapped(r->verb, i, &l);
-        json_object_set_new(map, from, json_string(senti_verbalizer_label(r->verb, l)));
-    }
-    json_object_set_new(v, "label_map", senti_verbalizer_n_mapped(r->verb) ? map : json_null());
-    if (!senti_verbalizer_n_mapped(r->verb))
-        json_decref(map);
-    return v;
-}
-
-static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
-
-static json_t *manifest_prompt(const run *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "template", json_string(senti_prompt_template(r->prompt)));
-    json_object_set_new(o, "demo_template", opt_string(senti_prompt_demo_template(r->prompt)));
-    json_object_set_new(o, "instruction", opt_string(senti_prompt_instruction(r->prompt)));
-    json_object_set_new(o, "separator", json_string(senti_prompt_separator(r->prompt)));
-    json_object_set_new(o, "chat", json_string(senti_chat_format_name(senti_prompt_chat(r->prompt))));
-    json_object_set_new(o, "system", opt_string(senti_prompt_system(r->prompt)));
-    json_object_set_new(o, "aggregation", json_string(senti_agg_name(r->p->agg)));
-    json_object_set_new(o, "length_norm", json_boolean(r->p->length_norm));
-    json_object_set_new(o, "leading_space_rule",
-                        json_string("label word follows the prompt with one space unless the prompt ends "
-                                    "with whitespace or the word starts with it"));
-    return o;
-}
-
-static json_t *manifest_demos(const run *r)
-{
-    const senti_classify_params *p = r->p;
-    json_t *o = json_object();
-    json_object_set_new(o, "shots", json_integer((json_int_t)(r->sampler ? p->demos.shots : 0)));
-    if (!r->sampler)
-        return o;
-    json_object_set_new(o, "train", json_string(p->train_path));
-    json_object_set_new(o, "sampling", json_string(senti_demo_sampling_name(p->demos.sampling)));
-    json_object_set_new(o, "order", json_string(senti_demo_order_name(p->demos.order)));
-    json_object_set_new(o, "per_row", json_boolean(p->demos.per_row));
-    json_object_set_new(o, "seed", json_integer((json_int_t)p->demos.seed));
-    senti_demo_set ds = senti_demo_sampler_shared(r->sampler);
-    json_t *rows = json_array();
-    for (size_t i = 0; i < ds.n; i++)
-        json_array_append_new(rows, json_integer((json_int_t)r->train->items[ds.idx[i]].row));
-    json_object_set_new(o, "shared_rows_in_order", rows);
-    return o;
-}
-
-static void build_manifest(run *r, json_t *calib)
-{
-    const senti_hparams *hp = senti_model_hparams(r->model);
-    json_t *m = json_object(), *model = json_object(), *tok = json_object(), *counts = json_object();
-    json_object_set_new(m, "senti_version", json_string(senti_version()));
-    json_object_set_new(model, "path", json_string(senti_gguf_path(senti_model_gguf(r->model))));
-    json_object_set_new(model, "sha256", json_string(senti_model_sha256(r->model)));
-    json_object_set_new(model, "architecture", json_string(hp->arch_name));
-    json_object_set_new(model, "n_ctx", json_integer(senti_context_n_ctx(r->ctx)));
-    json_object_set_new(m, "model", model);
-    json_object_set_new(tok, "kind", json_string(senti_tokenizer_kind(r->tok) == SENTI_TOK_BPE ? "bpe" : "spm"));
-    json_object_set_new(tok, "pre", json_string(senti_tokenizer_pre(r->tok)));
-    json_object_set_new(tok, "add_bos", json_boolean(senti_tokenizer_add_bos(r->tok)));
-    json_object_set_new(m, "tokenizer", tok);
-    json_object_set_new(m, "data", senti_pred_manifest_input(&r->p->data, r->p->input_path, r->in_jsonl, r->cols, &r->layout));
-    json_object_set_new(m, "verbalizer", manifest_verbalizer(r));
-    json_object_set_new(m, "prompt", manifest_prompt(r));
-    json_object_set_new(m, "demonstrations", manifest_demos(r));
-    json_t *bias = json_array();
-    for (int l = 0; l < r->n_labels; l++)
-        json_array_append_new(bias, json_real(r->bias[l]));
-    json_object_set_new(calib, "method", json_string(senti_calib_name(r->p->calib)));
-    json_object_set_new(calib, "bias", bias);
-    json_object_set_new(m, "calibration", calib);
-    json_object_set_new(m, "threads", json_integer(senti_get_threads()));
-    json_object_set_new(m, "kernels", json_string(senti_isa_name(senti_isa_active())));
-    json_object_set_new(m, "numerics", json_string(senti_numerics_name(senti_get_numerics())));
-    json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
-    json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",
-                                                             senti_adapter_kind(r->adapter)) : json_null());
-    json_object_set_new(counts, "rows", json_integer((json_int_t)r->sum.n_rows));
-    json_object_set_new(counts, "ok", json_integer((json_int_t)(r->sum.n_rows - r->sum.n_truncated - r->sum.n_errors)));
-    json_object_set_new(counts, "truncated", json_integer((json_int_t)r->sum.n_truncated));
-    json_object_set_new(counts, "errors", json_integer((json_int_t)r->sum.n_errors));
-    json_object_set_new(counts, "labelled", json_integer((json_int_t)r->sum.n_labelled));
-    json_object_set_new(counts, "correct", json_integer((json_int_t)r->sum.n_correct));
-    json_object_set_new(counts, "tokens_decoded", json_integer((json_int_t)r->sum.n_tokens));
-    json_object_set_new(counts, "prompts_from_cache", json_integer((json_int_t)r->sum.n_cached));
-    json_object_set_new(m, "counts", counts);
-    r->manifest = m;
-}
-
 /* ---- files ------------------------------------------------------------------- */
 
 /* Output files go through the atomic writer (00-base/base.h): a failed or
@@ -1118,7 +944,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = close_tmp(&r.prompts_af, &r.prompts, true, err);
     r.sum.seconds = senti_now() - r.t0;
     if (!s) {
-        build_manifest(&r, calib);
+        json_object_set_new(calib, "method", json_string(senti_calib_name(r.p->calib)));
+        senti_classify_manifest_build(&r, calib);
         calib = NULL;
         s = write_manifest(&r, err);
     }
