@@ -830,12 +830,14 @@ senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const s
     if (s)
         return s;
     loop L = {.p = tp, .cb = cb, .user = user, .info = info, .t0 = senti_now()};
+    senti_blas_one_thread(true); /* the same adapter whatever -t (train_kernels.c, TK_BLOCK) */
     s = loop_setup(&L, m, pr, train, val, err);
     if (!s)
         s = evaluate(L.tr, L.a, &L.vas, &info->zero_val_loss, &info->zero_val_acc, err);
     if (!s)
         s = train_epochs(&L, err);
     info->seconds = senti_now() - L.t0;
+    senti_blas_one_thread(false);
     ft_prompter_free(pr);
     if (!s) {
         *out = L.best;

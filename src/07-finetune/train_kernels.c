@@ -166,12 +166,20 @@ void tk_glu_bwd(float *dg, float *du, const float *dh, const float *g, const flo
 
 /* ---- frozen linear layers with LoRA -------------------------------------------------------- */
 
+/* The frozen matmuls run in fixed blocks of TK_BLOCK output rows (forward)
+ * or columns (backward), each one single-threaded sgemm on one OpenMP
+ * thread: every output comes from the same call whatever the thread count.
+ * (OpenBLAS's own threading sums in a thread-dependent order, so
+ * senti_lora_train runs it on one thread; forward.c does the same.) */
+#define TK_BLOCK 64
+
 /* Rows r0..r0+nr of W as f32: the cached copy, or dequantized into tile. */
 static const float *weight_rows(const tk_weight *w, int64_t r0, int64_t nr, float *tile)
 {
     const senti_mat *W = w->W;
     if (w->w32)
         return w->w32 + (size_t)r0 * (size_t)W->cols;
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
     for (int64_t i = 0; i < nr; i++)
         senti_dequant_row(W->type, (const char *)W->data + (size_t)(r0 + i) * W->row_bytes,
                           tile + (size_t)i * (size_t)W->cols, W->cols);
@@ -184,10 +192,14 @@ void tk_linear_fwd(float *y, const tk_weight *w, const tk_lora *lo, const float 
     const int64_t R = w->W->rows, C = w->W->cols;
     const int64_t step = w->w32 ? R : tile_rows;
     for (int64_t r0 = 0; r0 < R; r0 += step) {
-        int64_t nr = R - r0 < step ? R - r0 : step;
+        const int64_t nr = R - r0 < step ? R - r0 : step, nb = (nr + TK_BLOCK - 1) / TK_BLOCK;
         const float *Wr = weight_rows(w, r0, nr, tile);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, (int)nr, (int)C, 1.0f, x, (int)C, Wr, (int)C, 0.0f,
-                    y + r0, (int)R);
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
+        for (int64_t b = 0; b < nb; b++) { /* y[:, r0 + b0 ..] = x Wr[b0 ..]^T */
+            const int64_t b0 = b * TK_BLOCK, n = nr - b0 < TK_BLOCK ? nr - b0 : TK_BLOCK;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, (int)n, (int)C, 1.0f, x, (int)C,
+                        Wr + (size_t)b0 * (size_t)C, (int)C, 0.0f, y + r0 + b0, (int)R);
+        }
     }
     if (lo && lo->A) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, lo->r, (int)C, 1.0f, x, (int)C, lo->A, (int)C, 0.0f,
@@ -200,13 +212,17 @@ void tk_linear_fwd(float *y, const tk_weight *w, const tk_lora *lo, const float 
 void tk_linear_bwd(float *dx_acc, const tk_weight *w, const tk_lora *lo, const float *dy, const float *x,
                    const float *xa, int T, float *dA_acc, float *dB_acc, float *dxa, float *tile, int tile_rows)
 {
-    const int64_t R = w->W->rows, C = w->W->cols;
+    const int64_t R = w->W->rows, C = w->W->cols, nb = (C + TK_BLOCK - 1) / TK_BLOCK;
     const int64_t step = w->w32 ? R : tile_rows;
     for (int64_t r0 = 0; r0 < R; r0 += step) {
-        int64_t nr = R - r0 < step ? R - r0 : step;
+        const int64_t nr = R - r0 < step ? R - r0 : step;
         const float *Wr = weight_rows(w, r0, nr, tile);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, (int)C, (int)nr, 1.0f, dy + r0, (int)R, Wr, (int)C,
-                    1.0f, dx_acc, (int)C);
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
+        for (int64_t b = 0; b < nb; b++) { /* dx[:, c0 ..] += dy[:, r0 ..] Wr[:, c0 ..] */
+            const int64_t c0 = b * TK_BLOCK, n = C - c0 < TK_BLOCK ? C - c0 : TK_BLOCK;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, (int)n, (int)nr, 1.0f, dy + r0, (int)R,
+                        Wr + c0, (int)C, 1.0f, dx_acc + c0, (int)C);
+        }
     }
     if (!lo || !lo->A)
         return;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Same inputs, same bytes: predictions do not depend on the thread count
 # (-t 1, 2, 3), zero-shot and 4-shot, with and without calibration, on both
-# model families (Gemma's sliding-window layers too); nor do eval's intervals.
+# model families (Gemma's sliding-window layers too); nor do eval's intervals,
+# nor a trained LoRA adapter (OpenBLAS's threaded sgemm sums in another order
+# on 2 threads: training runs fixed blocks on one BLAS thread each).
 set -euo pipefail
 SENTI=${SENTI:-build/senti}
 MODEL_DIR=${MODEL_DIR:-models}
@@ -32,3 +34,9 @@ for t in 1 3; do
         || fail "eval --threads $t"
 done
 cmp "$tmp/eval.t1.json" "$tmp/eval.t3.json" || fail "eval intervals depend on --threads"
+
+for t in 1 2; do # 16 rows, one epoch: every kernel of the training pass, forward and backward
+    "$SENTI" finetune -q --method lora -v verbalizers/demo.json --train datasets/demo.csv --shots-per-class 8 \
+        --epochs 1 --seed 1 -t "$t" -o "$tmp/lora.t$t.gguf" >/dev/null || fail "finetune lora -t $t"
+done
+cmp "$tmp/lora.t1.gguf" "$tmp/lora.t2.gguf" || fail "the LoRA adapter depends on -t"
