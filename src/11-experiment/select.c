@@ -105,6 +105,12 @@ void sel_skip(sel_cand *c, const char *why)
     snprintf(c->note, sizeof c->note, "%s", why);
 }
 
+void sel_skip_budget(sel_cand *c, const char *why)
+{
+    sel_skip(c, why);
+    c->by_budget = true;
+}
+
 /* ---- rows ----------------------------------------------------------------------- */
 
 static int label_cmp(const void *a, const void *b)
@@ -196,7 +202,8 @@ senti_status sel_load_rows(sel_run *s, const senti_verbalizer *v, senti_err *err
         r->y = calloc(ex->n ? ex->n : 1, sizeof *r->y);
         r->row = calloc(ex->n ? ex->n : 1, sizeof *r->row);
         r->fold = calloc(ex->n ? ex->n : 1, sizeof *r->fold);
-        if (!r->text || !r->y || !r->row || !r->fold)
+        r->id = calloc(ex->n ? ex->n : 1, sizeof *r->id);
+        if (!r->text || !r->y || !r->row || !r->fold || !r->id)
             st = senti_err_set(err, SENTI_ERR_NOMEM, "select: out of memory");
     }
     for (size_t i = 0; !st && i < ex->n; i++) {
@@ -209,6 +216,7 @@ senti_status sel_load_rows(sel_run *s, const senti_verbalizer *v, senti_err *err
             st = senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: empty text", s->p->input_path, e->line);
         else {
             r->text[r->n] = senti_xstrdup(e->text);
+            r->id[r->n] = e->id ? senti_xstrdup(e->id) : NULL;
             r->y[r->n] = y;
             r->row[r->n++] = e->row;
         }

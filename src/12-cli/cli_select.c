@@ -33,6 +33,7 @@ static void usage(FILE *f, const senti_select_params *d)
             "      --holdout FILE      rows never used in selection: the recipe's accuracy on them\n"
             "      --score-cache DIR   keep label scores for later runs (default: a temporary one)\n"
             "      --ranking-csv FILE, --ranking-md FILE   (default: RECIPE.ranking.csv / .md)\n"
+            "      --cv-csv FILE       the chosen candidate's out-of-fold predictions (default: RECIPE.cv.csv)\n"
             "  -t, --threads N         threads (default %d; results do not depend on it)\n"
             "  -o, --output FILE       the recipe (JSON)\n"
             "  -q, --quiet             no progress lines on standard error\n"
@@ -40,7 +41,7 @@ static void usage(FILE *f, const senti_select_params *d)
             d->budget_s / 60.0, d->seed, d->n_threads);
 }
 
-enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD };
+enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD, O_CVCSV };
 
 static const struct option long_opts[] = {
     SENTI_LONGOPT_INPUT,                       {"text-col", required_argument, 0, O_TEXT},
@@ -49,7 +50,8 @@ static const struct option long_opts[] = {
     {"budget", required_argument, 0, O_BUDGET}, {"folds", required_argument, 0, O_FOLDS},
     {"seed", required_argument, 0, O_SEED},    {"holdout", required_argument, 0, O_HOLDOUT},
     {"score-cache", required_argument, 0, O_CACHE}, {"ranking-csv", required_argument, 0, O_RCSV},
-    {"ranking-md", required_argument, 0, O_RMD}, SENTI_LONGOPT_THREADS,
+    {"ranking-md", required_argument, 0, O_RMD}, {"cv-csv", required_argument, 0, O_CVCSV},
+    SENTI_LONGOPT_THREADS,
     SENTI_LONGOPT_OUTPUT,                      SENTI_LONGOPT_QUIET,
     SENTI_LONGOPT_HELP,                        {0, 0, 0, 0}};
 const senti_cli_opts senti_opts_select = {"i:m:v:t:o:qh", long_opts};
@@ -93,6 +95,7 @@ int senti_cmd_select(int argc, char **argv)
         case O_CACHE: p.score_cache_dir = optarg; break;
         case O_RCSV: p.ranking_csv = optarg; break;
         case O_RMD: p.ranking_md = optarg; break;
+        case O_CVCSV: p.cv_csv = optarg; break;
         case 't': if (!senti_cli_threads("select", optarg, &p.n_threads)) return SENTI_EXIT_USAGE; break;
         case 'o': p.output_path = optarg; break;
         case 'q': quiet = true; break;
@@ -134,7 +137,10 @@ int senti_cmd_select(int argc, char **argv)
     if (sum.holdout_n)
         printf("holdout accuracy = %.4f (%zu/%zu)\n", (double)sum.holdout_correct / (double)sum.holdout_n,
                sum.holdout_correct, sum.holdout_n);
-    fprintf(stderr, "select: %zu candidates (%zu evaluated, %zu skipped for the budget, %zu failed) in %.1f s\n",
-            sum.n_candidates, sum.n_evaluated, sum.n_skipped, sum.n_failed, sum.seconds);
+    fprintf(stderr, "select: %zu of %zu candidates evaluated (%zu skipped by the budget, %zu skipped for another "
+                    "reason, %zu failed); %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s (budget %.0f s "
+                    "for the search and the final fit)\n",
+            sum.n_evaluated, sum.n_candidates, sum.n_skipped_budget, sum.n_skipped - sum.n_skipped_budget,
+            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, p.budget_s);
     return SENTI_EXIT_OK;
 }
