@@ -23,6 +23,7 @@ static void usage(FILE *f, const senti_select_params *d)
             "  -i, --input FILE        labelled rows (CSV with a header, or JSON lines)\n"
             "      --text-col NAME     text column (default: text, else sentence)\n"
             "      --label-col NAME    label column (default: label)\n"
+            "      --id-col NAME       id column: the ids of RECIPE.cv.csv (default: none; the row number)\n"
             "  -m, --model FILE        a candidate model (repeatable; default: the space's, else every\n"
             "                          *.gguf beside the model the model search finds, smallest first)\n"
             "  -v, --verbalizer FILE   labels and their order; its template and words join the space\n"
@@ -41,11 +42,12 @@ static void usage(FILE *f, const senti_select_params *d)
             d->budget_s / 60.0, d->seed, d->n_threads);
 }
 
-enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD, O_CVCSV };
+enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD, O_CVCSV, O_ID };
 
 static const struct option long_opts[] = {
     SENTI_LONGOPT_INPUT,                       {"text-col", required_argument, 0, O_TEXT},
-    {"label-col", required_argument, 0, O_LABEL}, SENTI_LONGOPT_MODEL,
+    {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
+    SENTI_LONGOPT_MODEL,
     SENTI_LONGOPT_VERBALIZER,                  {"space", required_argument, 0, O_SPACE},
     {"budget", required_argument, 0, O_BUDGET}, {"folds", required_argument, 0, O_FOLDS},
     {"seed", required_argument, 0, O_SEED},    {"holdout", required_argument, 0, O_HOLDOUT},
@@ -79,6 +81,7 @@ int senti_cmd_select(int argc, char **argv)
         case 'i': p.input_path = optarg; break;
         case O_TEXT: p.data.text_col = optarg; break;
         case O_LABEL: p.data.label_col = optarg; break;
+        case O_ID: p.data.id_col = optarg; break;
         case 'm':
             if (n_models == MAX_MODELS) {
                 fprintf(stderr, "senti select: more than %d models\n", MAX_MODELS);
