@@ -9,6 +9,7 @@
  * its out-of-fold predictions file holds the fold models' predictions, not
  * the refitted recipe's), the counts and times of the ranking and the recipe
  * (evaluated N of M, K skipped by the budget; search, final fit, holdout),
+ * the budget rule (the final fit kept in reserve),
  * and bad recipes (unknown key, missing file, wrong SHA-256).
  */
 #include <check.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "00-base/base.h"
 #include "11-experiment/select_internal.h"
 #include "senti/predfile.h"
 #include "senti/select.h"
@@ -293,6 +295,41 @@ START_TEST(test_ranking_counts)
 }
 END_TEST
 
+/* The budget keeps the final fit in reserve: a step fits when its cost plus
+ * the larger of the final fits of the best candidate so far and of the
+ * candidate considered fits in what is left. */
+START_TEST(test_budget_reserve)
+{
+    senti_select_params p = senti_select_default_params();
+    p.budget_s = 100;
+    sel_run *s = calloc(1, sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    s->p = &p;
+    s->t0 = senti_now() - 50; /* 50 s left */
+    s->r.n_folds = 5;
+    s->pass_s[0] = 4; /* one pass of model 0 over the rows */
+    sel_cand lora = {.kind = SEL_LORA, .model = 0, .state = SEL_DONE, .seconds = 40, .acc_mean = 0.9};
+    sel_cand prompt = {.kind = SEL_PROMPT, .model = 0}, head = {.kind = SEL_HEAD, .model = 0};
+    sel_cand lora2 = {.kind = SEL_LORA, .model = 0}, bow = {.kind = SEL_BOW, .state = SEL_DONE, .seconds = 1};
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora), 10.0, 1e-9);   /* a fold's 8 s, x 5/4 rows */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora2), 120.0, 1e-9); /* 4 s x 8 epochs x 3 x 5/4 */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &head), 4.0, 1e-9);   /* the features: one pass */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &bow), 0.25, 1e-9);
+    ck_assert_double_eq(sel_final_fit_cost(s, &prompt), 0.0);           /* small files only */
+    /* nothing evaluated yet: only the candidate's own final fit */
+    ck_assert(sel_fits(s, &prompt, 45));
+    ck_assert(!sel_fits(s, &lora2, 1)); /* its own final fit (120 s) does not fit */
+    ck_assert(sel_fits(s, &head, 40));
+    ck_assert(!sel_fits(s, &head, 47));
+    /* the LoRA evaluated and best: its 10 s stay in reserve for every step */
+    s->c[0] = &lora, s->n_c = 1;
+    ck_assert(sel_fits(s, &prompt, 38));
+    ck_assert(!sel_fits(s, &prompt, 42));
+    ck_assert(!sel_fits(s, &head, 42)); /* max(10, 4) reserved */
+    free(s);
+}
+END_TEST
+
 Suite *select_suite(void)
 {
     Suite *s = suite_create("select");
@@ -305,6 +342,7 @@ Suite *select_suite(void)
     tcase_add_test(tc, test_no_leakage);
     tcase_add_test(tc, test_ranking_order);
     tcase_add_test(tc, test_ranking_counts);
+    tcase_add_test(tc, test_budget_reserve);
     suite_add_tcase(s, tc);
     return s;
 }

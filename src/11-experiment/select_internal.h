@@ -127,6 +127,13 @@ senti_status sel_lora_all(sel_run *s, const sel_cand *c, const char *out, senti_
 senti_status sel_head_features(sel_run *s, int t, senti_err *err);
 senti_status sel_head_fit(sel_run *s, int t, const bool *use, senti_head **out, senti_err *err);
 
+/* ---- select_run.c: the budget ---- */
+/* Estimated seconds of the final fit should c be chosen (the recipe trained on all rows). */
+double sel_final_fit_cost(const sel_run *s, const sel_cand *c);
+/* True when a step of `cost` seconds for c, plus the final fit of the best
+ * candidate so far or of c (the larger), fits what is left of the budget. */
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost);
+
 /* ---- select_words.c ---- */
 /* Label-word search candidates of template c->tmpl (calibration none or contextual). */
 void sel_eval_words(sel_run *s, sel_cand *none, sel_cand *contextual);

@@ -48,7 +48,7 @@ static double pass_cost(const sel_run *s, int m)
  * write small files; bow-logreg refits in about one fold's time; a head needs
  * the features of every row (one pass when the model must be reloaded); LoRA
  * trains once more on all rows (a fold's training, scaled by the rows). */
-static double final_fit_cost(const sel_run *s, const sel_cand *c)
+double sel_final_fit_cost(const sel_run *s, const sel_cand *c)
 {
     const double folds = s->r.n_folds, grow = folds / (folds - 1); /* all rows / training rows of a fold */
     switch (c->kind) {
@@ -75,13 +75,13 @@ static const sel_cand *best_so_far(const sel_run *s)
 static double reserve(const sel_run *s, const sel_cand *c)
 {
     const sel_cand *b = best_so_far(s);
-    double rb = b ? final_fit_cost(s, b) : 0, rc = c ? final_fit_cost(s, c) : 0;
+    double rb = b ? sel_final_fit_cost(s, b) : 0, rc = c ? sel_final_fit_cost(s, c) : 0;
     return rb > rc ? rb : rc;
 }
 
 /* True when a step of `cost` seconds for c, and then the final fit, fit what
  * is left of the budget. */
-static bool fits(const sel_run *s, const sel_cand *c, double cost) { return cost + reserve(s, c) <= sel_left(s); }
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost) { return cost + reserve(s, c) <= sel_left(s); }
 
 static void skip_for_budget(sel_run *s, sel_cand *c, double cost)
 {
@@ -101,7 +101,7 @@ static void run_or_skip(sel_run *s, sel_cand *c, double cost, void (*eval)(sel_r
 {
     if (!c)
         return;
-    if (!fits(s, c, cost)) {
+    if (!sel_fits(s, c, cost)) {
         skip_for_budget(s, c, cost);
         return;
     }
@@ -186,7 +186,7 @@ static void model_rest(sel_run *s, int m)
         sel_cand *a = sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_NONE, 0);
         sel_cand *b = has_calib(&s->sp, SENTI_CALIB_CONTEXTUAL)
                           ? sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_CONTEXTUAL, 0) : NULL;
-        if (a && fits(s, a, pc * 1.5))
+        if (a && sel_fits(s, a, pc * 1.5))
             sel_eval_words(s, a, b);
         else if (a) {
             skip_for_budget(s, a, pc * 1.5);
