@@ -188,7 +188,25 @@ START_TEST(test_content_errors_have_paths)
         {"[{\"name\":\"f\",\"kind\":\"finetune\",\"method\":\"head\",\"per_class\":4,\"adapter\":\"a.json\"}]", "",
          "\"adapter\" is required for, and only allowed with, kind \"adapter\""},
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"method\":\"majority\"}]", "", "belong to baseline and finetune strategies only"},
-        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"seeds\":[1]}]", "", "\"seeds\" belong to few-shot, baseline and finetune"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"seeds\":[1]}]", "",
+         "\"seeds\" belong to few-shot, baseline, finetune and select"},
+        /* select on rows drawn in the cell, then its recipe */
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":16,\"seeds\":[1,2,3],\"budget\":2.5,\"space\":\"sp.json\"}]", "",
+         NULL},
+        {"[{\"name\":\"s\",\"kind\":\"select\"}]", "", "strategies[0]: a select strategy needs \"per_class\""},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":1}]", "", "strategies[0].per_class: must be an integer in 2.."},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"budget\":\"5\"}]", "",
+         "strategies[0].budget: must be a number of minutes in 0.01..10080"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"budget\":0}]", "", "strategies[0].budget: must be"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"method\":\"head\"}]", "", "\"method\" does not apply"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"train\":\"all\"}]", "", "(no \"train\")"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"calibration\":[\"pmi\"]}]", "",
+         "strategies[0].calibration: the chosen recipe sets its own calibration"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"shots\":[4]}]", "", "\"shots\" belong to few-shot"},
+        {"[{\"name\":\"s\",\"kind\":\"select\",\"per_class\":4,\"space\":3}]", "", "strategies[0].space"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"space\":\"sp.json\"}]", "", "\"budget\" and \"space\" belong to select"},
+        {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":4,\"budget\":3}]", "",
+         "\"budget\" and \"space\" belong to select"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         senti_err e = {0};
@@ -515,6 +533,63 @@ START_TEST(test_expand_env)
 }
 END_TEST
 
+/* Select cells: no model of the grid, one per dataset and seed (with the
+ * strategy's first model), named select.<dataset>.<verbalizer>.<strategy>.k0.s<seed>.none;
+ * the candidates are the strategy's models; the hash covers them, the rows
+ * per class, the budget and the space. */
+START_TEST(test_select_cells)
+{
+#define SEL_FMT "{\"name\":\"t\",\"models\":[{\"name\":\"m1\",\"path\":\"m1.gguf\"},{\"name\":\"m2\",\"path\":\"m2.gguf\"}]," \
+                "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"%s}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}]," \
+                "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"},{\"name\":\"s\",\"kind\":\"select\",%s}]}"
+    char buf[1024];
+    senti_experiment *x;
+    senti_err e;
+    snprintf(buf, sizeof buf, SEL_FMT, ",\"train\":\"t.csv\"", "\"per_class\":16,\"seeds\":[1,2,3],\"models\":[\"m2\"]");
+    ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "s.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(senti_experiment_n_cells(x), 5); /* z for m1 and m2, 3 select cells */
+    const char *want[] = {"m1.d.v.z.k0.none", "m2.d.v.z.k0.none", "select.d.v.s.k0.s1.none", "select.d.v.s.k0.s2.none",
+                          "select.d.v.s.k0.s3.none"};
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(senti_experiment_cell(x, i)->name, want[i]);
+    const senti_cell *c = senti_experiment_cell(x, 3);
+    ck_assert_ptr_null(c->model);
+    ck_assert_str_eq(senti_strategy_kind_name(c->strategy->kind), "select");
+    ck_assert_uint_eq(c->seed, 2);
+    ck_assert_uint_eq(c->strategy->per_class, 16);
+    ck_assert_double_eq(c->strategy->budget_min, 15.0); /* the default, as senti select's */
+    ck_assert_uint_eq(c->strategy->n_model_paths, 1);
+    ck_assert_str_eq(c->strategy->model_paths[0], "m2.gguf");
+    char *canon = senti_cell_canonical_json(c);
+    ck_assert_msg(strstr(canon, "\"candidates\":[\"m2.gguf\"]") && strstr(canon, "\"per_class\":16") &&
+                      strstr(canon, "\"budget\":15") && strstr(canon, "\"kind\":\"select\""), "%s", canon);
+    free(canon);
+    char h[17];
+    snprintf(h, sizeof h, "%s", c->hash);
+    senti_experiment_free(x);
+    /* every model a candidate; another budget, a space: other hashes */
+    const char *variants[] = {"\"per_class\":16,\"seeds\":[1,2,3]", "\"per_class\":16,\"seeds\":[1,2,3],\"models\":[\"m2\"],\"budget\":5",
+                              "\"per_class\":16,\"seeds\":[1,2,3],\"models\":[\"m2\"],\"space\":\"sp.json\""};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(buf, sizeof buf, SEL_FMT, ",\"train\":\"t.csv\"", variants[i]);
+        ck_assert_msg(senti_experiment_parse(buf, strlen(buf), "s.json", NULL, &x, &e) == SENTI_OK, "%s", e.msg);
+        ck_assert_str_ne(senti_experiment_cell(x, 3)->hash, h);
+        if (i == 0)
+            ck_assert_uint_eq(senti_experiment_cell(x, 3)->strategy->n_model_paths, 2);
+        senti_experiment_free(x);
+    }
+    snprintf(buf, sizeof buf, SEL_FMT, "", "\"per_class\":4");
+    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "s.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "s.json: datasets[0]: select strategies need a \"train\" file"), "%s", e.msg);
+    const char *res = "{\"name\":\"t\",\"models\":[{\"name\":\"select\",\"path\":\"m.gguf\"}],"
+                      "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
+                      "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"}]}";
+    ck_assert_int_eq(senti_experiment_parse(res, strlen(res), "r.json", NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "\"select\" is reserved"), "%s", e.msg);
+#undef SEL_FMT
+}
+END_TEST
+
 START_TEST(test_shipped_experiments_parse)
 {
     static const struct {
@@ -522,7 +597,8 @@ START_TEST(test_shipped_experiments_parse)
         size_t cells;
     } shipped[] = {{"experiments/cbu-sst2.json", 64},     {"experiments/base-vs-instruct.json", 0},
                    {"experiments/verbalizers.json", 0},   {"experiments/demo.json", 8},
-                   {"experiments/tweeteval.json", 44},    {"experiments/finetune-sst2.json", 22}};
+                   {"experiments/tweeteval.json", 44},    {"experiments/finetune-sst2.json", 22},
+                   {"experiments/select.json", 36}};
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
         senti_experiment *x;
         senti_err e;
@@ -552,6 +628,7 @@ Suite *experiment_suite(void)
     tcase_add_test(tc, test_expand_env);
     tcase_add_test(tc, test_baseline_cells);
     tcase_add_test(tc, test_finetune_cells);
+    tcase_add_test(tc, test_select_cells);
     tcase_add_test(tc, test_shipped_experiments_parse);
     suite_add_tcase(s, tc);
     return s;

@@ -5,7 +5,11 @@
  * differently), the checks on the labelled rows (too few rows per label, an
  * unknown label), space files (unknown key, bad label words, JSON syntax:
  * located errors), the bow-logreg-only selection end to end (training folds
- * only: a row whose text appears in no training fold gets no help from it),
+ * only: a row whose text appears in no training fold gets no help from it;
+ * its out-of-fold predictions file holds the fold models' predictions, not
+ * the refitted recipe's), the counts and times of the ranking and the recipe
+ * (evaluated N of M, K skipped by the budget; search, final fit, holdout),
+ * the budget rule (the final fit kept in reserve),
  * and bad recipes (unknown key, missing file, wrong SHA-256).
  */
 #include <check.h>
@@ -14,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "00-base/base.h"
 #include "11-experiment/select_internal.h"
+#include "senti/predfile.h"
 #include "senti/select.h"
 #include "testutil.h"
 
@@ -191,8 +197,40 @@ START_TEST(test_no_leakage)
     ck_assert_ptr_nonnull(r);
     ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy")), 0.5);
     ck_assert_double_eq(json_real_value(json_object_get(json_object_get(r, "cv"), "accuracy_sd")), 0.0);
+    /* the times: search + final fit + holdout (none) within the total */
+    const json_t *sel = json_object_get(r, "selection");
+    double tot = json_real_value(json_object_get(sel, "seconds")), se = json_real_value(json_object_get(sel, "search_s"));
+    double ff = json_real_value(json_object_get(sel, "final_fit_s"));
+    ck_assert(json_is_real(json_object_get(sel, "final_fit_s")) && json_is_real(json_object_get(sel, "holdout_s")));
+    ck_assert(se >= 0 && ff >= 0 && se + ff <= tot + 1e-9);
+    ck_assert_double_eq(json_real_value(json_object_get(sel, "holdout_s")), 0.0);
+    /* the out-of-fold predictions: every row predicted by its fold's model
+     * (accuracy 0.5, as the CV says) while the refitted recipe knows every
+     * training row's unique word (accuracy 1 on the same rows) */
+    const char *cv = json_string_value(json_object_get(sel, "cv_csv"));
+    ck_assert_ptr_nonnull(cv);
+    senti_predfile pf;
+    ck_assert_msg(senti_predfile_read(cv, NULL, &pf, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(pf.n, 20);
+    size_t ok = 0;
+    for (size_t i = 0; i < pf.n; i++)
+        ok += pf.pred[i] == pf.gold[i];
+    ck_assert_uint_eq(ok, 10);
+    ck_assert_str_eq(pf.ids[0], "1"); /* classify's id without an id column: the data row */
+    senti_predfile_free(&pf);
+    size_t len;
+    char *txt = tu_read_file(cv, &len);
+    ck_assert_msg(strncmp(txt, "id,gold,pred,p_neg,p_pos,fold,status\n", strlen("id,gold,pred,p_neg,p_pos,fold,status\n")) == 0, "%s", txt);
+    free(txt);
+    senti_classify_params cp = senti_classify_default_params();
+    char *pred = tu_tmpfile(".csv");
+    cp.input_path = in;
+    cp.output_path = pred;
+    senti_classify_summary sum;
+    ck_assert_msg(senti_recipe_classify(out, &cp, &sum, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_uint_eq(sum.n_correct, 20);
     json_decref(r);
-    free(in), free(out), free(sp);
+    free(in), free(out), free(sp), free(pred);
 }
 END_TEST
 
@@ -217,6 +255,81 @@ START_TEST(test_ranking_order)
 }
 END_TEST
 
+/* The Markdown ranking counts what was evaluated, what the budget skipped
+ * and what was skipped for another reason or failed, apart (the chosen CV
+ * accuracy is the maximum over the evaluated ones only). */
+START_TEST(test_ranking_counts)
+{
+    sel_cand c[7] = {0};
+    sel_cand *p[7];
+    for (int i = 0; i < 7; i++) {
+        snprintf(c[i].name, sizeof c[i].name, "c%d", i);
+        c[i].state = i < 2 ? SEL_DONE : i < 6 ? SEL_SKIPPED : SEL_FAILED;
+        c[i].by_budget = i >= 2 && i < 5;
+        c[i].acc_mean = 0.5 + 0.1 * i;
+        p[i] = &c[i];
+    }
+    qsort(p, 7, sizeof *p, sel_cand_cmp);
+    sel_counts k = sel_count(p, 7);
+    ck_assert_uint_eq(k.done, 2);
+    ck_assert_uint_eq(k.skipped, 4);
+    ck_assert_uint_eq(k.budget, 3);
+    ck_assert_uint_eq(k.failed, 1);
+    char *lab[] = {"neg", "pos"};
+    sel_rows r = {.n = 4, .k = 2, .labels = lab, .n_folds = 2};
+    json_t *rec = json_pack("{s:i, s:{s:f}, s:{s:f, s:f, s:f, s:f, s:f}}", "seed", 1, "cv", "accuracy", 0.6,
+                            "selection", "seconds", 12.5, "search_s", 10.0, "final_fit_s", 2.0, "holdout_s", 0.5,
+                            "budget_s", 60.0);
+    char *md = tu_tmpfile(".md");
+    senti_err e;
+    ck_assert_msg(sel_write_ranking_md(md, p, 7, &r, rec, &e) == SENTI_OK, "%s", e.msg);
+    size_t len;
+    char *txt = tu_read_file(md, &len);
+    ck_assert_msg(strstr(txt, "Candidates: 2 of 7 evaluated (3 skipped by the budget, 1 skipped for another reason, "
+                              "1 failed)"), "%s", txt);
+    ck_assert_msg(strstr(txt, "the maximum over the 2 evaluated candidates"), "%s", txt);
+    ck_assert_msg(strstr(txt, "Time: 12.5 s = search 10.0 s + final fit 2.0 s + holdout 0.5 s"), "%s", txt);
+    ck_assert_ptr_null(strstr(txt, "over 7"));
+    free(txt), free(md);
+    json_decref(rec);
+}
+END_TEST
+
+/* The budget keeps the final fit in reserve: a step fits when its cost plus
+ * the larger of the final fits of the best candidate so far and of the
+ * candidate considered fits in what is left. */
+START_TEST(test_budget_reserve)
+{
+    senti_select_params p = senti_select_default_params();
+    p.budget_s = 100;
+    sel_run *s = calloc(1, sizeof *s);
+    ck_assert_ptr_nonnull(s);
+    s->p = &p;
+    s->t0 = senti_now() - 50; /* 50 s left */
+    s->r.n_folds = 5;
+    s->pass_s[0] = 4; /* one pass of model 0 over the rows */
+    sel_cand lora = {.kind = SEL_LORA, .model = 0, .state = SEL_DONE, .seconds = 40, .acc_mean = 0.9};
+    sel_cand prompt = {.kind = SEL_PROMPT, .model = 0}, head = {.kind = SEL_HEAD, .model = 0};
+    sel_cand lora2 = {.kind = SEL_LORA, .model = 0}, bow = {.kind = SEL_BOW, .state = SEL_DONE, .seconds = 1};
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora), 10.0, 1e-9);   /* a fold's 8 s, x 5/4 rows */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora2), 120.0, 1e-9); /* 4 s x 8 epochs x 3 x 5/4 */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &head), 4.0, 1e-9);   /* the features: one pass */
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &bow), 0.25, 1e-9);
+    ck_assert_double_eq(sel_final_fit_cost(s, &prompt), 0.0);           /* small files only */
+    /* nothing evaluated yet: only the candidate's own final fit */
+    ck_assert(sel_fits(s, &prompt, 45));
+    ck_assert(!sel_fits(s, &lora2, 1)); /* its own final fit (120 s) does not fit */
+    ck_assert(sel_fits(s, &head, 40));
+    ck_assert(!sel_fits(s, &head, 47));
+    /* the LoRA evaluated and best: its 10 s stay in reserve for every step */
+    s->c[0] = &lora, s->n_c = 1;
+    ck_assert(sel_fits(s, &prompt, 38));
+    ck_assert(!sel_fits(s, &prompt, 42));
+    ck_assert(!sel_fits(s, &head, 42)); /* max(10, 4) reserved */
+    free(s);
+}
+END_TEST
+
 Suite *select_suite(void)
 {
     Suite *s = suite_create("select");
@@ -228,6 +341,8 @@ Suite *select_suite(void)
     tcase_add_test(tc, test_bow_only_recipe);
     tcase_add_test(tc, test_no_leakage);
     tcase_add_test(tc, test_ranking_order);
+    tcase_add_test(tc, test_ranking_counts);
+    tcase_add_test(tc, test_budget_reserve);
     suite_add_tcase(s, tc);
     return s;
 }

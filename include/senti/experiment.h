@@ -32,6 +32,12 @@
  *   - A recipe strategy applies a recipe of senti select (senti classify
  *     --recipe): its model is the recipe's, so like a baseline it has one
  *     cell per dataset, named "recipe.<dataset>.<verbalizer>.<strategy>.k0.none".
+ *   - A select strategy draws `per_class` rows of each label from the train
+ *     file with each seed (the baseline/finetune draw), runs senti select on
+ *     them (the experiment's models, or the strategy's "models", as
+ *     candidates; its "budget" and "space"; the cell's verbalizer and seed)
+ *     and applies the recipe to the evaluated rows: one cell per dataset and
+ *     seed, named "select.<dataset>.<verbalizer>.<strategy>.k0.s<seed>.none".
  *   - Cell names are "<model>.<dataset>.<verbalizer>.<strategy>.k<shots>[.s<seed>].<calibration>"
  *     and are unique. The cell hash is the first 16 hex digits of the SHA-256
  *     of the cell's canonical JSON (sorted keys, compact, paths as resolved):
@@ -65,10 +71,11 @@ typedef enum {
     SENTI_STRATEGY_ADAPTER,
     SENTI_STRATEGY_BASELINE, /* majority or bow-logreg, trained in the cell; no model */
     SENTI_STRATEGY_FINETUNE, /* a head or LoRA adapter trained in the cell for its model, then applied */
-    SENTI_STRATEGY_RECIPE    /* a recipe from senti select (it names its own model) */
+    SENTI_STRATEGY_RECIPE,   /* a recipe from senti select (it names its own model) */
+    SENTI_STRATEGY_SELECT    /* senti select on rows drawn in the cell, then its recipe applied */
 } senti_strategy_kind;
 
-/* Stable names: "zero-shot", "few-shot", "adapter", "baseline", "finetune", "recipe". */
+/* Stable names: "zero-shot", "few-shot", "adapter", "baseline", "finetune", "recipe", "select". */
 SENTI_API const char *senti_strategy_kind_name(senti_strategy_kind k);
 
 typedef struct {
@@ -122,6 +129,10 @@ typedef struct {
     size_t per_class;    /* baseline, finetune: rows per label drawn from the train file with each seed,
                             as `senti finetune --shots-per-class N --seed S` draws them; 0 with train_all */
     bool train_all;      /* baseline, finetune: every labelled row of the train file ("train": "all") */
+    double budget_min;   /* select: senti select's --budget in minutes (default 15) */
+    char *space;         /* select: resolved search-space file, NULL = select's default space */
+    const char **model_paths; /* select: [n_model_paths] the candidate models' paths (the models it uses) */
+    size_t n_model_paths;
 } senti_exp_strategy;
 
 /* Evaluation settings applied to every cell. */
@@ -134,7 +145,7 @@ typedef struct {
 
 /* One cell of the grid. Pointers point into the experiment (not owned).
  * Baseline cells have no model (model NULL, "baseline" in place of the model
- * name in the cell name) and exist once per dataset, for the first verbalizer
+ * name in the cell name; "recipe" and "select" cells likewise) and exist once per dataset, for the first verbalizer
  * (which gives the labels and their order), before the first model's other
  * cells of that dataset: they never load a language model. */
 typedef struct {

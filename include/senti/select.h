@@ -29,12 +29,19 @@
  *      a candidate whose estimated cost would pass the budget is skipped and
  *      listed as such; the ranking is by mean CV accuracy, then macro-F1, then
  *      ECE, then name;
+ *      The budget covers the search and the final fit: a step is taken only
+ *      when its estimated cost plus the estimated final fit of whichever
+ *      candidate could then be chosen (the best so far or this one) fits in
+ *      what is left;
  *   4. write the ranking (CSV, Markdown), the recipe of the first candidate
  *      (JSON, docs/select.md) and its files (verbalizers, adapters,
  *      demonstration pool) into RECIPE.files/; adapters and demonstrations of
- *      the recipe come from all labelled rows. The recipe's CV estimate is
- *      marked optimistic (the maximum over the candidates); --holdout rows,
- *      never used in selection, are classified with the recipe and reported.
+ *      the recipe come from all labelled rows (the final fit). The chosen
+ *      candidate's out-of-fold predictions (every row predicted by the model
+ *      of the fold that held it out) go to RECIPE.cv.csv. The recipe's CV
+ *      estimate is marked optimistic (the maximum over the candidates);
+ *      --holdout rows, never used in selection, are classified with the
+ *      recipe and reported (outside the budget, timed apart).
  * Results do not depend on the thread count nor on the score cache's state.
  */
 #ifndef SENTI_SELECT_H
@@ -71,6 +78,7 @@ typedef struct {
     const char *output_path;       /* recipe JSON (required) */
     const char *ranking_csv;       /* NULL: RECIPE minus .json + ".ranking.csv" */
     const char *ranking_md;        /* NULL: ... ".ranking.md" */
+    const char *cv_csv;            /* NULL: ... ".cv.csv": the chosen candidate's out-of-fold predictions */
     const char *score_cache_dir;   /* NULL: a temporary one, removed at the end */
     senti_select_log_fn log;
     void *log_user;
@@ -82,9 +90,13 @@ typedef struct {
     size_t n_rows, n_labels;
     int folds;
     size_t n_candidates, n_evaluated, n_skipped, n_failed;
+    size_t n_skipped_budget; /* of n_skipped: skipped because they would pass the budget */
     char chosen[200];        /* the chosen candidate's name */
     double cv_accuracy;      /* its mean CV accuracy (optimistic: the selected maximum) */
-    double seconds;
+    double seconds;          /* search_s + final_fit_s + holdout_s (and the setup before the search) */
+    double search_s;         /* cross-validation of the candidates */
+    double final_fit_s;      /* the recipe: the chosen candidate refitted on all rows, its files written */
+    double holdout_s;        /* --holdout: the recipe applied to those rows (0 without) */
     size_t holdout_n, holdout_correct;
     bool model_error;
 } senti_select_summary;

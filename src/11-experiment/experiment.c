@@ -49,6 +49,7 @@ const char *senti_strategy_kind_name(senti_strategy_kind k)
     case SENTI_STRATEGY_BASELINE: return "baseline";
     case SENTI_STRATEGY_FINETUNE: return "finetune";
     case SENTI_STRATEGY_RECIPE: return "recipe";
+    case SENTI_STRATEGY_SELECT: return "select";
     }
     return "unknown";
 }
@@ -282,12 +283,11 @@ static senti_status parse_model(pctx *c, const char *where, json_t *o, void *ite
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &m->name)) ||
         (s = get_path(c, where, o, "path", 1, &m->path)) || (s = get_str(c, where, o, "chat", 0, &m->chat)))
         return s;
-    if (!strcmp(m->name, "baseline") || !strcmp(m->name, "recipe")) {
-        char path[128];
+    if (!strcmp(m->name, "baseline") || !strcmp(m->name, "recipe") || !strcmp(m->name, "select")) {
+        char path[128], msg[96];
         snprintf(path, sizeof path, "%s.name", where);
-        return bad(c, path, !strcmp(m->name, "baseline")
-                                ? "\"baseline\" is reserved (the model part of baseline cell names)"
-                                : "\"recipe\" is reserved (the model part of recipe cell names)");
+        snprintf(msg, sizeof msg, "\"%s\" is reserved (the model part of %s cell names)", m->name, m->name);
+        return bad(c, path, msg);
     }
     if (!m->chat)
         m->chat = senti_xstrdup("auto");
@@ -468,6 +468,39 @@ static senti_status parse_demo_options(pctx *c, const char *where, json_t *o, se
 
 static int is_none(const json_t *v) { return json_is_string(v) && !strcmp(json_string_value(v), "none"); }
 
+/* Kind select: "per_class" rows per label (at least 2: select's folds),
+ * "budget" in minutes, "space" (a path); no "method" nor "train"; calibration
+ * "none" only (the recipe sets its own). Other kinds may not have "budget" or
+ * "space". */
+static senti_status parse_select(pctx *c, const char *where, json_t *o, senti_exp_strategy *st)
+{
+    json_t *b = json_object_get(o, "budget"), *cal = json_object_get(o, "calibration");
+    char kp[160];
+    if (st->kind != SENTI_STRATEGY_SELECT)
+        return b || json_object_get(o, "space") ? bad(c, where, "\"budget\" and \"space\" belong to select strategies only")
+                                                : SENTI_OK;
+    if (json_object_get(o, "method"))
+        return bad(c, where, "\"method\" does not apply to a select strategy (select chooses the method)");
+    if (json_object_get(o, "train"))
+        return bad(c, where, "a select strategy draws \"per_class\" rows of each label (no \"train\")");
+    if (!json_object_get(o, "per_class"))
+        return bad(c, where, "a select strategy needs \"per_class\"");
+    long long n = 0;
+    senti_status s = get_int(c, where, o, "per_class", 2, 1000000, &n);
+    if (s)
+        return s;
+    st->per_class = (size_t)n;
+    snprintf(kp, sizeof kp, "%s.budget", where);
+    if (b && (!json_is_number(b) || !(json_number_value(b) >= 0.01) || json_number_value(b) > 10080))
+        return bad(c, kp, "must be a number of minutes in 0.01..10080");
+    st->budget_min = b ? json_number_value(b) : 15.0;
+    snprintf(kp, sizeof kp, "%s.calibration", where);
+    if (cal && !is_none(cal) &&
+        !(json_is_array(cal) && json_array_size(cal) == 1 && is_none(json_array_get(cal, 0))))
+        return bad(c, kp, "the chosen recipe sets its own calibration: only \"none\"");
+    return get_path(c, where, o, "space", 0, &st->space);
+}
+
 /* Options of the strategies that train in the cell (baseline, finetune):
  * "method", and "per_class" N or "train": "all" (one of them); calibration
  * "none" only. Other kinds may not have them. */
@@ -477,6 +510,11 @@ static senti_status parse_trained(pctx *c, const char *where, json_t *o, senti_e
            *cal = json_object_get(o, "calibration");
     const bool base = st->kind == SENTI_STRATEGY_BASELINE;
     char kp[160];
+    if (st->kind == SENTI_STRATEGY_SELECT)
+        return parse_select(c, where, o, st);
+    senti_status s0 = parse_select(c, where, o, st); /* "budget", "space": select only */
+    if (s0)
+        return s0;
     if (!base && st->kind != SENTI_STRATEGY_FINETUNE)
         return json_object_get(o, "method") || pc || tr
                    ? bad(c, where, "\"method\", \"per_class\" and \"train\" belong to baseline and finetune "
@@ -535,7 +573,8 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
 {
     senti_exp_strategy *st = item;
     static const char *const keys[] = {"name",    "kind",     "shots", "seeds",   "calibration", "adapter",
-                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", "recipe", NULL};
+                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", "recipe",
+                                       "budget",  "space",    NULL};
     char *kind = NULL;
     senti_status s;
     if ((s = check_keys(c, where, o, keys)) || (s = get_name(c, where, o, &st->name)) ||
@@ -555,19 +594,23 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         st->kind = SENTI_STRATEGY_FINETUNE;
     else if (!strcmp(kind, "recipe"))
         st->kind = SENTI_STRATEGY_RECIPE;
+    else if (!strcmp(kind, "select"))
+        st->kind = SENTI_STRATEGY_SELECT;
     else
-        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\", \"baseline\", \"finetune\" or \"recipe\"");
+        s = bad(c, kp, "must be \"zero-shot\", \"few-shot\", \"adapter\", \"baseline\", \"finetune\", \"recipe\" or "
+                       "\"select\"");
     free(kind);
     if (s)
         return s;
     int few = st->kind == SENTI_STRATEGY_FEW_SHOT,
-        base = st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_FINETUNE; /* trained in the cell */
+        base = st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_FINETUNE ||
+               st->kind == SENTI_STRATEGY_SELECT; /* trained in the cell, on rows drawn with each seed */
     if ((s = parse_trained(c, where, o, st)))
         return s;
     if (!few && json_object_get(o, "shots"))
         return bad(c, where, "\"shots\" belong to few-shot strategies only");
     if (!few && !base && json_object_get(o, "seeds"))
-        return bad(c, where, "\"seeds\" belong to few-shot, baseline and finetune strategies only");
+        return bad(c, where, "\"seeds\" belong to few-shot, baseline, finetune and select strategies only");
     if ((st->kind == SENTI_STRATEGY_ADAPTER) != (json_object_get(o, "adapter") != NULL))
         return bad(c, where, "\"adapter\" is required for, and only allowed with, kind \"adapter\"");
     if ((s = parse_recipe(c, where, o, st)))
@@ -703,6 +746,16 @@ char *senti_cell_canonical_json(const senti_cell *c)
         json_object_set_new(o, "per_class", json_integer((json_int_t)st->per_class));
         json_object_set_new(o, "train_all", json_boolean(st->train_all));
     }
+    if (st->kind == SENTI_STRATEGY_SELECT) { /* the rows, the candidates, the budget, the space */
+        json_t *cand = json_array();
+        for (size_t i = 0; i < st->n_model_paths; i++)
+            json_array_append_new(cand, json_string(st->model_paths[i]));
+        json_object_set_new(o, "candidates", cand);
+        json_object_set_new(o, "per_class", json_integer((json_int_t)st->per_class));
+        json_object_set_new(o, "budget", json_real(st->budget_min));
+        if (st->space)
+            json_object_set_new(o, "space", json_string(st->space));
+    }
     char *txt = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(o);
     return txt;
@@ -724,12 +777,15 @@ static senti_status add_cell(senti_experiment *x, size_t mi, size_t di, size_t v
     const senti_exp_strategy *st = &x->strategies[si];
     senti_cell *c = &x->cells[x->n_cells];
     char name[512], seedpart[32] = "";
-    const bool base = st->kind == SENTI_STRATEGY_BASELINE, rec = st->kind == SENTI_STRATEGY_RECIPE;
-    if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base || st->kind == SENTI_STRATEGY_FINETUNE)
+    const bool base = st->kind == SENTI_STRATEGY_BASELINE, rec = st->kind == SENTI_STRATEGY_RECIPE,
+               sel = st->kind == SENTI_STRATEGY_SELECT;
+    if ((shots > 0 && st->kind == SENTI_STRATEGY_FEW_SHOT) || base || sel || st->kind == SENTI_STRATEGY_FINETUNE)
         snprintf(seedpart, sizeof seedpart, ".s%" PRIu64, seed);
-    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s", base ? "baseline" : rec ? "recipe" : x->models[mi].name,
-             x->datasets[di].name, x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
-    *c = (senti_cell){.index = x->n_cells, .model = base || rec ? NULL : &x->models[mi], .dataset = &x->datasets[di],
+    snprintf(name, sizeof name, "%s.%s.%s.%s.k%d%s.%s",
+             base ? "baseline" : rec ? "recipe" : sel ? "select" : x->models[mi].name, x->datasets[di].name,
+             x->verbalizers[vi].name, st->name, shots, seedpart, st->calibrations[ci]);
+    *c = (senti_cell){.index = x->n_cells, .model = base || rec || sel ? NULL : &x->models[mi],
+                      .dataset = &x->datasets[di],
                       .verbalizer = &x->verbalizers[vi], .strategy = st, .shots = shots, .seed = seed,
                       .calibration = st->calibrations[ci], .score_group = group};
     x->cell_names[x->n_cells] = senti_xstrdup(name);
@@ -783,14 +839,25 @@ void senti_experiment_rows_override(const senti_experiment *x, size_t *limit, si
     *sample = x->rows_sample;
 }
 
+static bool strategy_uses(const senti_exp_strategy *st, const senti_exp_model *m);
+
+/* The first model a strategy runs with (its cells without a model of the grid come with it). */
+static size_t first_model(const senti_experiment *x, const senti_exp_strategy *st)
+{
+    size_t mi = 0;
+    while (mi + 1 < x->n_models && !strategy_uses(st, &x->models[mi]))
+        mi++;
+    return mi;
+}
+
 /* Cells of one (model, dataset, verbalizer, strategy). */
 static senti_status expand_strategy(senti_experiment *x, size_t mi, size_t di, size_t vi, size_t si, senti_err *err)
 {
     const senti_exp_strategy *st = &x->strategies[si];
     senti_status s;
-    if (st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_RECIPE) {
-        /* no model of the grid: once, with the first model and verbalizer */
-        for (size_t r = 0; mi == 0 && vi == first_verbalizer(x, di) && r < st->n_seeds; r++)
+    if (st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_RECIPE || st->kind == SENTI_STRATEGY_SELECT) {
+        /* no model of the grid: once, with the first model (of the strategy) and verbalizer */
+        for (size_t r = 0; mi == first_model(x, st) && vi == first_verbalizer(x, di) && r < st->n_seeds; r++)
             if ((s = add_cell(x, mi, di, vi, si, 0, st->seeds[r], 0, x->n_cells, err)))
                 return s;
         return SENTI_OK;
@@ -872,6 +939,18 @@ static senti_status expand_grid(senti_experiment *x, senti_err *err)
 
 static senti_status check_baseline_data(pctx *c, const senti_experiment *x);
 
+/* A select strategy's candidate models: the paths of the models it uses, in the experiment's order. */
+static senti_status select_candidates(pctx *c, const senti_experiment *x, senti_exp_strategy *st)
+{
+    st->model_paths = calloc(x->n_models + 1, sizeof *st->model_paths);
+    if (!st->model_paths)
+        return senti_err_set(c->err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t mi = 0; mi < x->n_models; mi++)
+        if (strategy_uses(st, &x->models[mi]))
+            st->model_paths[st->n_model_paths++] = x->models[mi].path;
+    return SENTI_OK;
+}
+
 static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
 {
     static const char *const keys[] = {"name", "description", "models", "datasets", "verbalizers", "strategies",
@@ -918,6 +997,9 @@ static senti_status parse_root(pctx *c, json_t *root, senti_experiment *x)
             }
         }
     for (size_t si = 0; si < x->n_strategies; si++)
+        if (x->strategies[si].kind == SENTI_STRATEGY_SELECT && (s = select_candidates(c, x, &x->strategies[si])))
+            return s;
+    for (size_t si = 0; si < x->n_strategies; si++)
         for (size_t k = 0; k < x->strategies[si].n_shots; k++)
             for (size_t di = 0; di < x->n_datasets; di++)
                 if (x->strategies[si].shots[k] > 0 && !x->datasets[di].train.path) {
@@ -934,16 +1016,18 @@ static senti_status check_baseline_data(pctx *c, const senti_experiment *x)
 {
     for (size_t si = 0; si < x->n_strategies; si++) {
         const senti_exp_strategy *st = &x->strategies[si];
-        if (st->kind != SENTI_STRATEGY_BASELINE && st->kind != SENTI_STRATEGY_FINETUNE)
+        if (st->kind != SENTI_STRATEGY_BASELINE && st->kind != SENTI_STRATEGY_FINETUNE &&
+            st->kind != SENTI_STRATEGY_SELECT)
             continue;
         const bool base = st->kind == SENTI_STRATEGY_BASELINE;
+        const char *what = base ? "baseline" : st->kind == SENTI_STRATEGY_SELECT ? "select" : "finetune";
         for (size_t di = 0; di < x->n_datasets; di++) {
             const senti_exp_dataset *d = &x->datasets[di];
             char where[64];
             snprintf(where, sizeof where, "datasets[%zu]", di);
             if (!d->train.path)
                 return senti_err_set(c->err, SENTI_ERR_FORMAT, "%s: %s: %s strategies need a \"train\" file to "
-                                     "train on", c->origin, where, base ? "baseline" : "finetune");
+                                     "train on", c->origin, where, what);
             if (st->train_all && !d->train_rest && !strcmp(d->train.path, d->eval.path))
                 return senti_err_set(c->err, SENTI_ERR_FORMAT, "%s: %s: \"train\": \"all\" would train the %s on "
                                      "the rows it is scored on (the train file is the evaluated file)", c->origin,
@@ -1030,6 +1114,8 @@ void senti_experiment_free(senti_experiment *x)
     for (size_t i = 0; x->strategies && i < x->n_strategies; i++) {
         senti_exp_strategy *st = &x->strategies[i];
         free(st->name), free(st->shots), free(st->seeds), free(st->adapter), free(st->recipe), free(st->sampling), free(st->order);
+        free(st->space);
+        free(st->model_paths); /* pointers into the models */
         for (size_t j = 0; j < st->n_models; j++)
             free(st->models[j]);
         free(st->models);

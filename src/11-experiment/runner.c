@@ -245,6 +245,8 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
         s = senti_exp_baseline_cell(c, p->threads, pred, man, &e2);
     else if (c->strategy->kind == SENTI_STRATEGY_RECIPE) /* the recipe's own model (strategy_recipe.c) */
         s = senti_exp_recipe_cell(c, p->threads, pred, man, &ctx->model_error, &e2);
+    else if (c->strategy->kind == SENTI_STRATEGY_SELECT) /* select on drawn rows, then its recipe (strategy_select.c) */
+        s = senti_exp_select_cell(c, p->threads, pred, man, &ctx->model_error, &e2);
     else {
         if (c->strategy->kind == SENTI_STRATEGY_FINETUNE) /* its adapter first (strategy_finetune.c) */
             s = senti_exp_finetune_train(c, pred, &ctx->model_error, &e2);
@@ -382,7 +384,8 @@ static json_t *build_comparisons(const senti_experiment *x, json_t *cells)
     return a;
 }
 
-/* Seed groups: cells equal up to the seed, in grid order. */
+/* Seed groups: cells equal up to the seed, in grid order (cells without a
+ * model of the grid: the kind, baseline, recipe or select, in its place). */
 static json_t *build_groups(const senti_experiment *x)
 {
     json_t *a = json_array();
@@ -390,7 +393,7 @@ static json_t *build_groups(const senti_experiment *x)
     for (size_t i = 0; i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         char name[512];
-        snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model ? c->model->name : "baseline", c->dataset->name,
+        snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model ? c->model->name : senti_strategy_kind_name(c->strategy->kind), c->dataset->name,
                  c->verbalizer->name, c->strategy->name, c->shots, c->calibration);
         json_t *g = NULL, *it;
         size_t j;

@@ -105,6 +105,12 @@ void sel_skip(sel_cand *c, const char *why)
     snprintf(c->note, sizeof c->note, "%s", why);
 }
 
+void sel_skip_budget(sel_cand *c, const char *why)
+{
+    sel_skip(c, why);
+    c->by_budget = true;
+}
+
 /* ---- rows ----------------------------------------------------------------------- */
 
 static int label_cmp(const void *a, const void *b)
@@ -196,7 +202,8 @@ senti_status sel_load_rows(sel_run *s, const senti_verbalizer *v, senti_err *err
         r->y = calloc(ex->n ? ex->n : 1, sizeof *r->y);
         r->row = calloc(ex->n ? ex->n : 1, sizeof *r->row);
         r->fold = calloc(ex->n ? ex->n : 1, sizeof *r->fold);
-        if (!r->text || !r->y || !r->row || !r->fold)
+        r->id = calloc(ex->n ? ex->n : 1, sizeof *r->id);
+        if (!r->text || !r->y || !r->row || !r->fold || !r->id)
             st = senti_err_set(err, SENTI_ERR_NOMEM, "select: out of memory");
     }
     for (size_t i = 0; !st && i < ex->n; i++) {
@@ -209,6 +216,7 @@ senti_status sel_load_rows(sel_run *s, const senti_verbalizer *v, senti_err *err
             st = senti_err_set(err, SENTI_ERR_FORMAT, "%s:%zu: empty text", s->p->input_path, e->line);
         else {
             r->text[r->n] = senti_xstrdup(e->text);
+            r->id[r->n] = e->id ? senti_xstrdup(e->id) : NULL;
             r->y[r->n] = y;
             r->row[r->n++] = e->row;
         }
@@ -526,7 +534,9 @@ void sel_eval_ensemble(sel_run *s, sel_cand *c)
 
 /* ---- LoRA ---------------------------------------------------------------------------- */
 
-/* Train on the rows of `rows_csv` with template c->tmpl and label words of set 0. */
+/* Train on the rows of `rows_csv` with template c->tmpl and label words of
+ * set 0: `senti finetune --method lora` on every row of that file (no
+ * validation rows: senti_ft_train with per_class 0 and val_frac 0). */
 static senti_status lora_train_file(sel_run *s, const sel_cand *c, const char *rows_csv, const char *out,
                                     senti_err *err)
 {
@@ -534,23 +544,21 @@ static senti_status lora_train_file(sel_run *s, const sel_cand *c, const char *r
     sel_verb_path(s, c->tmpl, 0, verb);
     senti_verbalizer *v = NULL;
     senti_examples *ex = NULL;
-    senti_lora *a = NULL;
     senti_dataset_params dp = senti_dataset_default_params();
     dp.text_col = "text", dp.label_col = "label", dp.id_col = "id";
-    senti_ft_prompt_params pp = senti_ft_prompt_default_params();
-    pp.tmpl = s->sp.tmpl[c->tmpl];
-    senti_lora_train_params tp = senti_lora_train_default_params();
-    tp.seed = s->p->seed;
+    senti_ft_params fp = senti_ft_default_params();
+    fp.method = SENTI_FT_LORA;
+    fp.per_class = 0;  /* every row of the file */
+    fp.val_frac = 0.0; /* no validation rows: the last epoch */
+    fp.seed = fp.lora.seed = s->p->seed;
+    fp.prompt.tmpl = s->sp.tmpl[c->tmpl];
     senti_status st = sel_ensure_model(s, c->model, err);
     if (!st)
         st = senti_verbalizer_load(verb, &v, err);
     if (!st)
         st = senti_examples_load(rows_csv, &dp, &ex, err);
     if (!st)
-        st = senti_lora_train(s->model, v, &pp, ex, NULL, &tp, NULL, NULL, &a, NULL, err);
-    if (!st)
-        st = senti_lora_save(a, out, err);
-    senti_lora_free(a);
+        st = senti_ft_train(s->model, v, ex, &fp, out, NULL, err);
     senti_examples_free(ex);
     senti_verbalizer_free(v);
     return st;

@@ -168,13 +168,19 @@ senti_status sel_write_ranking_md(const char *path, sel_cand *const *c, size_t n
                   "(seed %" PRIu64 "). Chosen: **%s**, CV accuracy %.4f.\n\n",
             r->n, r->k, r->n_folds, (uint64_t)json_integer_value(json_object_get(recipe, "seed")), c[0]->name,
             json_real_value(json_object_get(cv, "accuracy")));
-    size_t n_done = 0;
-    for (size_t i = 0; i < n; i++)
-        n_done += c[i]->state == SEL_DONE;
-    fprintf(af.f, "The chosen candidate's CV accuracy is **optimistic**: it is the maximum over %zu evaluated "
-                  "candidates (of %zu), selected on the same rows. Only rows never used in selection "
+    sel_counts k = sel_count(c, n);
+    char counts[256];
+    sel_counts_text(&k, n, counts, sizeof counts);
+    const json_t *sel = json_object_get(recipe, "selection");
+    fprintf(af.f, "Candidates: %s. Time: %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s (budget %.0f s "
+                  "for the search and the final fit).\n\n",
+            counts, json_real_value(json_object_get(sel, "seconds")), json_real_value(json_object_get(sel, "search_s")),
+            json_real_value(json_object_get(sel, "final_fit_s")), json_real_value(json_object_get(sel, "holdout_s")),
+            json_real_value(json_object_get(sel, "budget_s")));
+    fprintf(af.f, "The chosen candidate's CV accuracy is **optimistic**: it is the maximum over the %zu evaluated "
+                  "candidate%s, selected on the same rows. Only rows never used in selection "
                   "(`--holdout`) estimate it without that bias.\n\n",
-            n_done, n);
+            k.done, k.done == 1 ? "" : "s");
     const json_t *ho = json_object_get(recipe, "holdout");
     if (ho)
         fprintf(af.f, "Holdout: accuracy %.4f on %" PRIu64 " rows never used in selection (%s).\n\n",
@@ -190,6 +196,55 @@ senti_status sel_write_ranking_md(const char *path, sel_cand *const *c, size_t n
         else
             fprintf(af.f, "%s | | | ", state_name(c[i]->state));
         fprintf(af.f, "%.1f | %s |\n", c[i]->seconds, c[i]->note);
+    }
+    return senti_atomic_commit(&af, err);
+}
+
+sel_counts sel_count(sel_cand *const *c, size_t n)
+{
+    sel_counts k = {0};
+    for (size_t i = 0; i < n; i++) {
+        k.done += c[i]->state == SEL_DONE;
+        k.skipped += c[i]->state == SEL_SKIPPED;
+        k.budget += c[i]->state == SEL_SKIPPED && c[i]->by_budget;
+        k.failed += c[i]->state == SEL_FAILED;
+    }
+    return k;
+}
+
+void sel_counts_text(const sel_counts *k, size_t n, char *out, size_t cap)
+{
+    snprintf(out, cap, "%zu of %zu evaluated (%zu skipped by the budget, %zu skipped for another reason, %zu failed)",
+             k->done, n, k->budget, k->skipped - k->budget, k->failed);
+}
+
+senti_status sel_write_cv_csv(const char *path, const sel_rows *r, const sel_cand *c, senti_err *err)
+{
+    senti_atomic_file af;
+    senti_status st = senti_atomic_open(&af, path, err);
+    if (st)
+        return st;
+    fprintf(af.f, "id,gold,pred");
+    for (int j = 0; j < r->k; j++) {
+        char name[300];
+        snprintf(name, sizeof name, "p_%s", r->labels[j]);
+        fputc(',', af.f);
+        senti_csv_field(af.f, name);
+    }
+    fprintf(af.f, ",fold,status\n");
+    for (size_t i = 0; i < r->n; i++) {
+        const double *p = c->prob + i * (size_t)r->k;
+        if (r->id[i])
+            senti_csv_field(af.f, r->id[i]);
+        else
+            fprintf(af.f, "%zu", r->row[i]);
+        fputc(',', af.f);
+        senti_csv_field(af.f, r->labels[r->y[i]]);
+        fputc(',', af.f);
+        senti_csv_field(af.f, r->labels[senti_argmax_row(p, r->k)]);
+        for (int j = 0; j < r->k; j++)
+            fprintf(af.f, ",%.9g", p[j]);
+        fprintf(af.f, ",%d,ok\n", r->fold[i]);
     }
     return senti_atomic_commit(&af, err);
 }

@@ -33,6 +33,7 @@ typedef struct {
     char **text;   /* [n] */
     int *y;        /* [n] label index */
     size_t *row;   /* [n] data row number in the input file */
+    char **id;     /* [n] the id column's value, NULL entries without one (classify's id: the row number) */
     char **labels; /* [k] label keys */
     int *fold;     /* [n] */
     int n_folds;
@@ -65,6 +66,7 @@ typedef struct {
     char name[200];
     sel_state state;
     char note[600];                    /* why skipped or failed */
+    bool by_budget;                    /* skipped because it would pass the budget */
     double *prob;                      /* [n * k] out-of-fold label distributions */
     double acc_mean, acc_sd, f1_mean, f1_sd, ece_mean, ece_sd;
     double seconds;
@@ -89,6 +91,7 @@ typedef struct {
     double *head_x[SEL_MAX_ITEMS]; /* head features of the current model per template */
     int head_d;
     bool model_error;
+    double search_s, final_fit_s, holdout_s; /* seconds of the three phases (summary, recipe) */
 } sel_run;
 
 /* ---- select.c: rows, passes and candidates ---- */
@@ -98,6 +101,8 @@ double sel_left(const sel_run *s);
 sel_cand *sel_new_cand(sel_run *s, sel_kind kind, int m, int t, int w, int cal, int shots);
 void sel_cand_free(sel_cand *c);
 void sel_skip(sel_cand *c, const char *why);
+/* Skipped because it would pass the budget (counted apart in the ranking). */
+void sel_skip_budget(sel_cand *c, const char *why);
 /* Rows, labels (verbalizer v may be NULL), counts checked, folds dealt. */
 senti_status sel_load_rows(sel_run *s, const senti_verbalizer *v, senti_err *err);
 senti_status sel_write_verbalizers(sel_run *s, senti_err *err);
@@ -122,6 +127,13 @@ senti_status sel_lora_all(sel_run *s, const sel_cand *c, const char *out, senti_
 senti_status sel_head_features(sel_run *s, int t, senti_err *err);
 senti_status sel_head_fit(sel_run *s, int t, const bool *use, senti_head **out, senti_err *err);
 
+/* ---- select_run.c: the budget ---- */
+/* Estimated seconds of the final fit should c be chosen (the recipe trained on all rows). */
+double sel_final_fit_cost(const sel_run *s, const sel_cand *c);
+/* True when a step of `cost` seconds for c, plus the final fit of the best
+ * candidate so far or of c (the larger), fits what is left of the budget. */
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost);
+
 /* ---- select_words.c ---- */
 /* Label-word search candidates of template c->tmpl (calibration none or contextual). */
 void sel_eval_words(sel_run *s, sel_cand *none, sel_cand *contextual);
@@ -145,6 +157,17 @@ int sel_cand_cmp(const void *a, const void *b);
 senti_status sel_write_ranking_csv(const char *path, sel_cand *const *c, size_t n, senti_err *err);
 senti_status sel_write_ranking_md(const char *path, sel_cand *const *c, size_t n, const sel_rows *r,
                                   const json_t *recipe, senti_err *err);
+/* Counts of a candidate list: evaluated, skipped (of which by the budget), failed. */
+typedef struct {
+    size_t done, skipped, budget, failed;
+} sel_counts;
+sel_counts sel_count(sel_cand *const *c, size_t n);
+/* "N of M candidates evaluated (K skipped by the budget, ...)" into out. */
+void sel_counts_text(const sel_counts *k, size_t n, char *out, size_t cap);
+/* The out-of-fold predictions of c (every row predicted by the model of the
+ * fold that held it out) as a predictions file: id,gold,pred,p_<label>...,
+ * fold,status, probabilities as classify writes them (%.9g). */
+senti_status sel_write_cv_csv(const char *path, const sel_rows *r, const sel_cand *c, senti_err *err);
 /* A CSV of rows `idx` (all when NULL) with columns id,text,label; `fake_label`
  * (may be NULL) replaces every label. */
 senti_status sel_write_csv(const char *path, const sel_rows *r, const size_t *idx, size_t n_idx,

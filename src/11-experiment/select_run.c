@@ -30,9 +30,6 @@ senti_select_params senti_select_default_params(void)
 
 /* ---- the plan -------------------------------------------------------------------- */
 
-/* True when a step of `cost` seconds fits what is left of the budget. */
-static bool fits(const sel_run *s, double cost) { return cost <= sel_left(s); }
-
 /* Seconds of one uncached pass of model m over all rows: measured, else
  * scaled by file size from a measured model, else 0 (unknown: try it). */
 static double pass_cost(const sel_run *s, int m)
@@ -46,16 +43,66 @@ static double pass_cost(const sel_run *s, int m)
     return 0;
 }
 
+/* Estimated seconds of the final fit should c be chosen: what the recipe
+ * trains on all rows. Prompts, ensembles, few-shot and searched words only
+ * write small files; bow-logreg refits in about one fold's time; a head needs
+ * the features of every row (one pass when the model must be reloaded); LoRA
+ * trains once more on all rows (a fold's training, scaled by the rows). */
+double sel_final_fit_cost(const sel_run *s, const sel_cand *c)
+{
+    const double folds = s->r.n_folds, grow = folds / (folds - 1); /* all rows / training rows of a fold */
+    switch (c->kind) {
+    case SEL_BOW: return c->state == SEL_DONE ? c->seconds / folds * grow : 0;
+    case SEL_HEAD: return pass_cost(s, c->model);
+    case SEL_LORA:
+        return c->state == SEL_DONE ? c->seconds / folds * grow : pass_cost(s, c->model) * 8 * 3 * grow;
+    default: return 0;
+    }
+}
+
+/* The best evaluated candidate so far (NULL: none). */
+static const sel_cand *best_so_far(const sel_run *s)
+{
+    const sel_cand *b = NULL;
+    for (size_t i = 0; i < s->n_c; i++)
+        if (s->c[i]->state == SEL_DONE && (!b || sel_cand_cmp(&s->c[i], &b) < 0))
+            b = s->c[i];
+    return b;
+}
+
+/* The final fit to keep in reserve while considering c: the best so far or c
+ * may end up chosen, so the larger of their final fits. */
+static double reserve(const sel_run *s, const sel_cand *c)
+{
+    const sel_cand *b = best_so_far(s);
+    double rb = b ? sel_final_fit_cost(s, b) : 0, rc = c ? sel_final_fit_cost(s, c) : 0;
+    return rb > rc ? rb : rc;
+}
+
+/* True when a step of `cost` seconds for c, and then the final fit, fit what
+ * is left of the budget. */
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost) { return cost + reserve(s, c) <= sel_left(s); }
+
+static void skip_for_budget(sel_run *s, sel_cand *c, double cost)
+{
+    char why[160];
+    double left = sel_left(s) > 0 ? sel_left(s) : 0, res = reserve(s, c);
+    if (res > 0)
+        snprintf(why, sizeof why, "budget: needs ~%.0f s + ~%.0f s kept for the final fit, %.0f s left", cost, res,
+                 left);
+    else
+        snprintf(why, sizeof why, "budget: needs ~%.0f s, %.0f s left", cost, left);
+    sel_skip_budget(c, why);
+    sel_log(s, "select: %s: skipped (%s)", c->name, why);
+}
+
 /* Evaluate, or skip when it would pass the budget. */
 static void run_or_skip(sel_run *s, sel_cand *c, double cost, void (*eval)(sel_run *, sel_cand *))
 {
     if (!c)
         return;
-    if (!fits(s, cost)) {
-        char why[96];
-        snprintf(why, sizeof why, "budget: needs ~%.0f s, %.0f s left", cost, sel_left(s) > 0 ? sel_left(s) : 0);
-        sel_skip(c, why);
-        sel_log(s, "select: %s: skipped (%s)", c->name, why);
+    if (!sel_fits(s, c, cost)) {
+        skip_for_budget(s, c, cost);
         return;
     }
     eval(s, c);
@@ -139,12 +186,12 @@ static void model_rest(sel_run *s, int m)
         sel_cand *a = sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_NONE, 0);
         sel_cand *b = has_calib(&s->sp, SENTI_CALIB_CONTEXTUAL)
                           ? sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_CONTEXTUAL, 0) : NULL;
-        if (a && fits(s, pc * 1.5))
+        if (a && sel_fits(s, a, pc * 1.5))
             sel_eval_words(s, a, b);
         else if (a) {
-            sel_skip(a, "budget");
+            skip_for_budget(s, a, pc * 1.5);
             if (b)
-                sel_skip(b, "budget");
+                sel_skip_budget(b, a->note);
         }
     }
     for (size_t i = 0; i < nb && i < (size_t)s->sp.promote; i++)
@@ -334,12 +381,15 @@ static const char *recipe_kind(sel_kind k)
 
 static json_t *cv_json(const sel_run *s, const sel_cand *c, size_t n_done)
 {
+    char note[200];
+    if (n_done > 1)
+        snprintf(note, sizeof note, "the maximum over the %zu evaluated candidates, selected on the same rows: an "
+                                    "optimistic estimate; see holdout", n_done);
+    else
+        snprintf(note, sizeof note, "the only evaluated candidate");
     return json_pack("{s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:b, s:s}", "folds", s->r.n_folds, "rows",
                      (json_int_t)s->r.n, "accuracy", c->acc_mean, "accuracy_sd", c->acc_sd, "macro_f1", c->f1_mean,
-                     "macro_f1_sd", c->f1_sd, "ece", c->ece_mean, "ece_sd", c->ece_sd, "optimistic", 1,
-                     "note", n_done > 1 ? "the maximum over the evaluated candidates, selected on the same rows: "
-                                          "an optimistic estimate; see holdout"
-                                        : "the only evaluated candidate");
+                     "macro_f1_sd", c->f1_sd, "ece", c->ece_mean, "ece_sd", c->ece_sd, "optimistic", 1, "note", note);
 }
 
 static senti_status build_recipe(sel_run *s, const sel_cand *c, json_t **out, senti_err *err)
@@ -366,20 +416,32 @@ static senti_status build_recipe(sel_run *s, const sel_cand *c, json_t **out, se
     return st;
 }
 
-static senti_status add_selection(sel_run *s, json_t *rec, const senti_select_summary *sum, const char *csv,
-                                  const char *md, senti_err *err)
+/* The selection's times: total, search, final fit, holdout (rewritten after the holdout). */
+static void set_times(sel_run *s, json_t *sel)
+{
+    json_object_set_new(sel, "seconds", json_real(sel_elapsed(s)));
+    json_object_set_new(sel, "search_s", json_real(s->search_s));
+    json_object_set_new(sel, "final_fit_s", json_real(s->final_fit_s));
+    json_object_set_new(sel, "holdout_s", json_real(s->holdout_s));
+}
+
+static senti_status add_selection(sel_run *s, json_t *rec, const senti_select_summary *sum, const char *const out[3],
+                                  senti_err *err)
 {
     char sha[65];
     senti_status st = senti_file_sha256(s->p->input_path, sha, err);
     if (st)
         return st;
     json_object_set_new(rec, "cv", cv_json(s, s->c[0], sum->n_evaluated));
-    json_object_set_new(rec, "selection",
-                        json_pack("{s:{s:s, s:s}, s:I, s:I, s:I, s:I, s:f, s:f, s:s, s:s}", "input", "path",
-                                  s->p->input_path, "sha256", sha, "candidates", (json_int_t)sum->n_candidates,
-                                  "evaluated", (json_int_t)sum->n_evaluated, "skipped", (json_int_t)sum->n_skipped,
-                                  "failed", (json_int_t)sum->n_failed, "seconds", sel_elapsed(s), "budget_s",
-                                  s->p->budget_s, "ranking_csv", csv, "ranking_md", md));
+    json_t *sel = json_pack("{s:{s:s, s:s}, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:s, s:s}", "input", "path",
+                            s->p->input_path, "sha256", sha, "candidates", (json_int_t)sum->n_candidates, "evaluated",
+                            (json_int_t)sum->n_evaluated, "skipped", (json_int_t)sum->n_skipped, "skipped_budget",
+                            (json_int_t)sum->n_skipped_budget, "failed", (json_int_t)sum->n_failed, "budget_s",
+                            s->p->budget_s, "ranking_csv", out[0], "ranking_md", out[1], "cv_csv", out[2]);
+    if (!sel)
+        return senti_err_set(err, SENTI_ERR_NOMEM, "select: out of memory");
+    set_times(s, sel);
+    json_object_set_new(rec, "selection", sel);
     return SENTI_OK;
 }
 
@@ -420,36 +482,53 @@ static void out_name(const char *recipe, const char *given, const char *suffix, 
         snprintf(out, PATH_MAX, "%.*s%s", (int)len, recipe, suffix);
 }
 
+static void count_candidates(sel_run *s, senti_select_summary *sum)
+{
+    sel_counts k = sel_count(s->c, s->n_c);
+    sum->n_candidates = s->n_c;
+    sum->n_evaluated = k.done, sum->n_skipped = k.skipped, sum->n_skipped_budget = k.budget;
+    sum->n_failed = k.failed;
+}
+
+/* The recipe (final fit), its selection record, the holdout, the ranking and
+ * the chosen candidate's out-of-fold predictions. */
 static senti_status finish_run(sel_run *s, senti_select_summary *sum, senti_err *err)
 {
     qsort(s->c, s->n_c, sizeof *s->c, sel_cand_cmp);
-    sum->n_candidates = s->n_c;
-    for (size_t i = 0; i < s->n_c; i++) {
-        sum->n_evaluated += s->c[i]->state == SEL_DONE;
-        sum->n_skipped += s->c[i]->state == SEL_SKIPPED;
-        sum->n_failed += s->c[i]->state == SEL_FAILED;
-    }
+    count_candidates(s, sum);
     if (!s->n_c || s->c[0]->state != SEL_DONE)
         return senti_err_set(err, s->model_error ? SENTI_ERR_IO : SENTI_ERR_STATE,
                              "select: no candidate could be evaluated%s%s", s->n_c ? ": " : "",
                              s->n_c ? s->c[0]->note : "");
-    char csv[PATH_MAX], md[PATH_MAX];
+    char csv[PATH_MAX], md[PATH_MAX], cv[PATH_MAX];
     out_name(s->p->output_path, s->p->ranking_csv, ".ranking.csv", csv);
     out_name(s->p->output_path, s->p->ranking_md, ".ranking.md", md);
+    out_name(s->p->output_path, s->p->cv_csv, ".cv.csv", cv);
+    const char *const outs[3] = {csv, md, cv};
     snprintf(sum->chosen, sizeof sum->chosen, "%s", s->c[0]->name);
     sum->cv_accuracy = s->c[0]->acc_mean;
     json_t *rec = NULL;
+    double t = sel_elapsed(s);
     senti_status st = build_recipe(s, s->c[0], &rec, err);
+    s->final_fit_s = sel_elapsed(s) - t;
     if (!st)
-        st = add_selection(s, rec, sum, csv, md, err);
+        st = add_selection(s, rec, sum, outs, err);
     if (!st)
         st = sel_write_json(s->p->output_path, rec, err);
-    if (!st && s->p->holdout_path && !(st = holdout(s, rec, sum, err)))
-        st = sel_write_json(s->p->output_path, rec, err);
+    if (!st && s->p->holdout_path) {
+        t = sel_elapsed(s);
+        st = holdout(s, rec, sum, err);
+        s->holdout_s = sel_elapsed(s) - t;
+        set_times(s, json_object_get(rec, "selection"));
+        if (!st)
+            st = sel_write_json(s->p->output_path, rec, err);
+    }
     if (!st)
         st = sel_write_ranking_csv(csv, s->c, s->n_c, err);
     if (!st)
         st = sel_write_ranking_md(md, s->c, s->n_c, &s->r, rec, err);
+    if (!st)
+        st = sel_write_cv_csv(cv, &s->r, s->c[0], err);
     json_decref(rec);
     return st;
 }
@@ -503,8 +582,8 @@ static senti_status check_params(const senti_select_params *p, senti_err *err)
     const senti_path_role in[] = {{p->input_path, "the input"}, {p->holdout_path, "the holdout file"},
                                   {p->space_path, "the space file"}, {p->verbalizer_path, "the verbalizer"}};
     const senti_path_role out[] = {{p->output_path, "the recipe"}, {p->ranking_csv, "the ranking CSV"},
-                                   {p->ranking_md, "the ranking Markdown"}};
-    return senti_check_outputs(out, 3, in, 4, err);
+                                   {p->ranking_md, "the ranking Markdown"}, {p->cv_csv, "the CV predictions"}};
+    return senti_check_outputs(out, 4, in, 4, err);
 }
 
 /* The temporary folder: its files (it has no subfolder), then itself. */
@@ -531,10 +610,10 @@ static void cleanup(sel_run *s)
     senti_model_free(s->model);
     sel_space_free(&s->sp);
     for (size_t i = 0; i < s->r.n; i++)
-        free(s->r.text[i]);
+        free(s->r.text[i]), free(s->r.id ? s->r.id[i] : NULL);
     for (int j = 0; s->r.labels && j < s->r.k; j++)
         free(s->r.labels[j]);
-    free(s->r.text), free(s->r.y), free(s->r.row), free(s->r.fold), free(s->r.labels);
+    free(s->r.text), free(s->r.y), free(s->r.row), free(s->r.fold), free(s->r.labels), free(s->r.id);
     if (s->work[0])
         remove_flat_dir(s->work);
 }
@@ -576,11 +655,14 @@ senti_status senti_select_run(const senti_select_params *p, senti_select_summary
         sel_log(s, "select: %zu rows, %d labels, %d folds; %zu models, %zu templates, %zu label-word sets; "
                    "budget %.0f s",
                 s->r.n, s->r.k, s->r.n_folds, s->sp.n_models, s->sp.n_tmpl, s->sp.n_ws, p->budget_s);
+        double t = sel_elapsed(s);
         plan(s);
+        s->search_s = sel_elapsed(s) - t;
         st = finish_run(s, sum, err);
     }
     sum->n_rows = s->r.n, sum->n_labels = (size_t)s->r.k, sum->folds = s->r.n_folds;
     sum->seconds = sel_elapsed(s);
+    sum->search_s = s->search_s, sum->final_fit_s = s->final_fit_s, sum->holdout_s = s->holdout_s;
     sum->model_error = s->model_error;
     cleanup(s);
     free(s);

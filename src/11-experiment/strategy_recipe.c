@@ -12,6 +12,12 @@
 senti_status senti_exp_recipe_cell(const senti_cell *c, int threads, const char *pred_path,
                                    const char *manifest_path, bool *model_error, senti_err *err)
 {
+    return senti_exp_apply_recipe(c, c->strategy->recipe, threads, pred_path, manifest_path, model_error, err);
+}
+
+senti_status senti_exp_apply_recipe(const senti_cell *c, const char *recipe, int threads, const char *pred_path,
+                                    const char *manifest_path, bool *model_error, senti_err *err)
+{
     const senti_exp_dataset *d = c->dataset;
     senti_classify_params p = senti_classify_default_params();
     p.n_threads = threads;
@@ -20,7 +26,7 @@ senti_status senti_exp_recipe_cell(const senti_cell *c, int threads, const char 
     p.output_path = pred_path;
     p.manifest_path = manifest_path;
     senti_classify_summary sum = {0};
-    senti_status s = senti_recipe_classify(c->strategy->recipe, &p, &sum, err);
+    senti_status s = senti_recipe_classify(recipe, &p, &sum, err);
     *model_error = s && sum.model_error;
     return s;
 }

@@ -23,6 +23,7 @@ static void usage(FILE *f, const senti_select_params *d)
             "  -i, --input FILE        labelled rows (CSV with a header, or JSON lines)\n"
             "      --text-col NAME     text column (default: text, else sentence)\n"
             "      --label-col NAME    label column (default: label)\n"
+            "      --id-col NAME       id column: the ids of RECIPE.cv.csv (default: none; the row number)\n"
             "  -m, --model FILE        a candidate model (repeatable; default: the space's, else every\n"
             "                          *.gguf beside the model the model search finds, smallest first)\n"
             "  -v, --verbalizer FILE   labels and their order; its template and words join the space\n"
@@ -33,6 +34,7 @@ static void usage(FILE *f, const senti_select_params *d)
             "      --holdout FILE      rows never used in selection: the recipe's accuracy on them\n"
             "      --score-cache DIR   keep label scores for later runs (default: a temporary one)\n"
             "      --ranking-csv FILE, --ranking-md FILE   (default: RECIPE.ranking.csv / .md)\n"
+            "      --cv-csv FILE       the chosen candidate's out-of-fold predictions (default: RECIPE.cv.csv)\n"
             "  -t, --threads N         threads (default %d; results do not depend on it)\n"
             "  -o, --output FILE       the recipe (JSON)\n"
             "  -q, --quiet             no progress lines on standard error\n"
@@ -40,16 +42,18 @@ static void usage(FILE *f, const senti_select_params *d)
             d->budget_s / 60.0, d->seed, d->n_threads);
 }
 
-enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD };
+enum { O_TEXT = 256, O_LABEL, O_SPACE, O_BUDGET, O_FOLDS, O_SEED, O_HOLDOUT, O_CACHE, O_RCSV, O_RMD, O_CVCSV, O_ID };
 
 static const struct option long_opts[] = {
     SENTI_LONGOPT_INPUT,                       {"text-col", required_argument, 0, O_TEXT},
-    {"label-col", required_argument, 0, O_LABEL}, SENTI_LONGOPT_MODEL,
+    {"label-col", required_argument, 0, O_LABEL}, {"id-col", required_argument, 0, O_ID},
+    SENTI_LONGOPT_MODEL,
     SENTI_LONGOPT_VERBALIZER,                  {"space", required_argument, 0, O_SPACE},
     {"budget", required_argument, 0, O_BUDGET}, {"folds", required_argument, 0, O_FOLDS},
     {"seed", required_argument, 0, O_SEED},    {"holdout", required_argument, 0, O_HOLDOUT},
     {"score-cache", required_argument, 0, O_CACHE}, {"ranking-csv", required_argument, 0, O_RCSV},
-    {"ranking-md", required_argument, 0, O_RMD}, SENTI_LONGOPT_THREADS,
+    {"ranking-md", required_argument, 0, O_RMD}, {"cv-csv", required_argument, 0, O_CVCSV},
+    SENTI_LONGOPT_THREADS,
     SENTI_LONGOPT_OUTPUT,                      SENTI_LONGOPT_QUIET,
     SENTI_LONGOPT_HELP,                        {0, 0, 0, 0}};
 const senti_cli_opts senti_opts_select = {"i:m:v:t:o:qh", long_opts};
@@ -77,6 +81,7 @@ int senti_cmd_select(int argc, char **argv)
         case 'i': p.input_path = optarg; break;
         case O_TEXT: p.data.text_col = optarg; break;
         case O_LABEL: p.data.label_col = optarg; break;
+        case O_ID: p.data.id_col = optarg; break;
         case 'm':
             if (n_models == MAX_MODELS) {
                 fprintf(stderr, "senti select: more than %d models\n", MAX_MODELS);
@@ -93,6 +98,7 @@ int senti_cmd_select(int argc, char **argv)
         case O_CACHE: p.score_cache_dir = optarg; break;
         case O_RCSV: p.ranking_csv = optarg; break;
         case O_RMD: p.ranking_md = optarg; break;
+        case O_CVCSV: p.cv_csv = optarg; break;
         case 't': if (!senti_cli_threads("select", optarg, &p.n_threads)) return SENTI_EXIT_USAGE; break;
         case 'o': p.output_path = optarg; break;
         case 'q': quiet = true; break;
@@ -134,7 +140,10 @@ int senti_cmd_select(int argc, char **argv)
     if (sum.holdout_n)
         printf("holdout accuracy = %.4f (%zu/%zu)\n", (double)sum.holdout_correct / (double)sum.holdout_n,
                sum.holdout_correct, sum.holdout_n);
-    fprintf(stderr, "select: %zu candidates (%zu evaluated, %zu skipped for the budget, %zu failed) in %.1f s\n",
-            sum.n_candidates, sum.n_evaluated, sum.n_skipped, sum.n_failed, sum.seconds);
+    fprintf(stderr, "select: %zu of %zu candidates evaluated (%zu skipped by the budget, %zu skipped for another "
+                    "reason, %zu failed); %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s (budget %.0f s "
+                    "for the search and the final fit)\n",
+            sum.n_evaluated, sum.n_candidates, sum.n_skipped_budget, sum.n_skipped - sum.n_skipped_budget,
+            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, p.budget_s);
     return SENTI_EXIT_OK;
 }

@@ -33,13 +33,18 @@ grep -q "^chosen = .*cv accuracy = .*optimistic" "$tmp/sel.out" || fail "select 
 [ -s "$tmp/r1.ranking.csv" ] && [ -s "$tmp/r1.ranking.md" ] || fail "ranking files"
 [ "$(wc -l < "$tmp/r1.ranking.csv")" = 4 ] || fail "3 candidates expected: $(cat "$tmp/r1.ranking.csv")"
 grep -q "optimistic" "$tmp/r1.ranking.md" || fail "the Markdown says the estimate is optimistic"
+grep -q "^Candidates: 3 of 3 evaluated (0 skipped by the budget, 0 skipped for another reason, 0 failed)" \
+    "$tmp/r1.ranking.md" || fail "the Markdown's counts: $(cat "$tmp/r1.ranking.md")"
+grep -q "maximum over the 3 evaluated candidates" "$tmp/r1.ranking.md" || fail "the Markdown's maximum"
+[ "$(wc -l < "$tmp/r1.cv.csv")" = 9 ] || fail "r1.cv.csv: 8 rows expected"
 "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space.json" -t 2 --score-cache "$tmp/cache" \
     -o "$tmp/r2.json" -q > /dev/null || fail "select -t 2"
 python3 - "$tmp/r1.json" "$tmp/r2.json" "$tmp/r1.ranking.csv" "$tmp/r2.ranking.csv" <<'PY' || fail "-t 1 and -t 2 differ"
 import csv, json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for r in (a, b):
-    r["selection"].pop("seconds"); r["selection"].pop("ranking_csv"); r["selection"].pop("ranking_md")
+    for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
+        r["selection"].pop(k)
     for m in r.get("members", []): m["verbalizer"].pop("path")
     r.get("adapter", {}).pop("path", None)
 assert a == b, (a, b)
@@ -59,6 +64,34 @@ else
         > /dev/null || fail "explicit classify (bow)"
 fi
 cmp -s "$tmp/p_recipe.csv" "$tmp/p_explicit.csv" || fail "classify --recipe differs from the explicit classify ($kind)"
+
+# out-of-fold predictions: with no baseline the candidates are zero-shot prompts and their ensemble, whose
+# fold models do not depend on the training folds, so classify --recipe on the labelled rows gives the
+# CV file's probabilities (ids, gold labels and predictions too)
+cat > "$tmp/space0.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}, "lower": {"negative": "negative", "positive": "positive"}},
+ "calibrations": ["contextual"], "shots": [0], "adapters": [], "baselines": [],
+ "ensembles": true, "label_word_search": false}
+JSON
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space0.json" -o "$tmp/z.json" --cv-csv "$tmp/z_cv.csv" \
+    -q > /dev/null || fail "select (zero-shot space)"
+"$SENTI" classify --recipe "$tmp/z.json" -i "$tmp/lab.csv" -o "$tmp/z_lab.csv" -q > /dev/null || fail "classify z"
+python3 - "$tmp/z.json" "$tmp/z_cv.csv" "$tmp/z_lab.csv" <<'PY' || fail "the CV file differs from classify --recipe"
+import csv, json, sys
+r = json.load(open(sys.argv[1]))
+assert r["kind"] in ("prompt", "ensemble"), r["kind"]
+assert r["selection"]["cv_csv"] == sys.argv[2]
+cv, cl = (list(csv.DictReader(open(p))) for p in sys.argv[2:4])
+assert len(cv) == len(cl) == 8
+acc = sum(a["gold"] == a["pred"] for a in cv) / 8
+for a, b in zip(cv, cl):
+    assert (a["id"], a["gold"], a["pred"]) == (b["id"], b["gold"], b["pred"]), (a, b)
+    for k in a:
+        if k.startswith("p_"):
+            assert abs(float(a[k]) - float(b[k])) < 1e-7, (k, a, b)
+print(r["kind"], r["candidate"], "cv rows = classify --recipe rows, accuracy", acc)
+PY
 
 # the recipe as an experiment strategy: the cell's predictions are classify --recipe's
 cat > "$tmp/exp.json" <<JSON
