@@ -109,11 +109,22 @@ static inline int senti_g8_offset(int wtype)
     }
 }
 
-/* True when the two halves of a 32-block share one integer sum in the int8
- * GEMM (the 4-bit types, whose halves share sc; see quant_q8_simd.c). */
+/* True when the two halves of a 32-block are summed in the same int16 lanes
+ * of the int8 GEMM (the 4-bit types: 8 steps of products stay within int16;
+ * see quant_q8_simd.c). */
 static inline bool senti_g8_whole(int wtype)
 {
     return wtype == SENTI_TYPE_Q4_0 || wtype == SENTI_TYPE_Q4_1 || wtype == SENTI_TYPE_Q4_K;
+}
+
+/* True when the halves of a 32-block share sc (every type but Q2_K, Q3_K and
+ * Q6_K, whose scales are per 16): the block's two integer sums are added in
+ * int32 and converted to float once, one multiply-add per block instead of
+ * two (the conversion and the float multiply-add were a third of the int8
+ * GEMM's instructions). */
+static inline bool senti_g8_one_sum(int wtype)
+{
+    return wtype != SENTI_TYPE_Q2_K && wtype != SENTI_TYPE_Q3_K && wtype != SENTI_TYPE_Q6_K;
 }
 
 /* Integer sub-scales, multiplier d and min terms of one 32-block of a row. */
