@@ -155,6 +155,7 @@ typedef struct senti_kernels {
                      void *tile); /* quant_q8_simd.c */
     int (*tile_matmul)(int wtype, const void *tile, int nr, const void *act, size_t act_stride, int T, int64_t n,
                        float *y, int64_t ldy); /* quant_q8_simd.c */
+    int (*glu)(int gelu, float *gate, const float *up, size_t n); /* act_simd.c */
 } senti_kernels;
 
 /* The kernels of the selected level (the best the CPU runs unless
@@ -171,7 +172,8 @@ const senti_kernels *senti_kernels_active(void);
     int senti_q8_tile_pack_fast_##isa(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr,  \
                                       int64_t n, void *tile);                                                 \
     int senti_q8_tile_matmul_fast_##isa(int wtype, const void *tile, int nr, const void *act, size_t act_stride, \
-                                        int T, int64_t n, float *y, int64_t ldy)
+                                        int T, int64_t n, float *y, int64_t ldy);                \
+    int senti_glu_fast_##isa(int gelu, float *gate, const float *up, size_t n)
 SENTI_KERNELS_DECLARE(avx2);
 SENTI_KERNELS_DECLARE(avx512);
 SENTI_KERNELS_DECLARE(avx512vnni);

@@ -399,17 +399,18 @@ static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
             y[(size_t)t * ld + i] += b[i];
 }
 
-/* gate[i] = act(gate[i]) * up[i] over n values, split across the threads. */
+/* gate[i] = act(gate[i]) * up[i] over n values, in one contiguous piece
+ * per thread (senti_glu: the selected kernel level's vectorized loop; every
+ * element's bytes are the scalar reference's, whatever the split). */
 static void glu(const senti_context *ctx, float *gate, const float *up, size_t n)
 {
-    if (ctx->m->gelu) {
-#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
-        for (size_t i = 0; i < n; i++)
-            gate[i] = senti_gelu_tanh(gate[i]) * up[i];
-    } else {
-#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
-        for (size_t i = 0; i < n; i++)
-            gate[i] = senti_silu(gate[i]) * up[i];
+    const int gelu = ctx->m->gelu;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+        const size_t nth = (size_t)omp_get_num_threads(), me = (size_t)omp_get_thread_num();
+        const size_t per = ((n + nth - 1) / nth + 7) / 8 * 8, i0 = me * per < n ? me * per : n;
+        const size_t i1 = i0 + per < n ? i0 + per : n;
+        senti_glu(gelu, gate + i0, up + i0, i1 - i0);
     }
 }
 
