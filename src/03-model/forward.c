@@ -24,7 +24,10 @@
  *                             repacked at load) and multiplies all T tokens,
  *                             8 rows x 4 tokens per kernel step. Each output
  *                             depends on its row and token only: the same
- *                             bytes for any thread count.
+ *                             bytes for any thread count. The products of one
+ *                             input with one weight type (K, V, Q; gate, up)
+ *                             share its quantization and one parallel region
+ *                             (matmul_shared).
  *     Not the default: measured against llama.cpp it does not bring the
  *     log-probabilities closer (README "Numerics", tests/check_model.c), and
  *     the f32 path is the one checked against llama.cpp in float32.
