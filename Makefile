@@ -53,7 +53,7 @@ LDFLAGS  += -fopenmp
 CLI_SRC  := src/main.c $(wildcard src/*-cli/*.c)
 # The kernel levels: <source>_<level>.o is <source>.c built with -DSENTI_ISA=<level>
 # and ISA_<level> (src/01-tensor/isa.h).
-KERNEL_SRC    := src/01-tensor/quant_simd.c src/01-tensor/quant_q8_simd.c
+KERNEL_SRC    := src/01-tensor/quant_simd.c src/01-tensor/quant_q8_simd.c src/01-tensor/act_simd.c
 KERNEL_LEVELS := avx2 avx512 avx512vnni
 ISA_avx2       := -mavx2 -mfma -mf16c
 ISA_avx512     := $(ISA_avx2) -mavx512f -mavx512bw -mavx512vl
@@ -118,6 +118,9 @@ $$(BUILD)/obj/%_$(1).o: src/%.c
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(ISA_$(1)) -DSENTI_ISA=$(1) -MMD -MP -c $$< -o $$@
 endef
 $(foreach l,$(KERNEL_LEVELS),$(eval $(call KERNEL_RULE,$(l))))
+# The GLU loop vectorizes only without trapping-math (its clamps stay branches
+# otherwise); values are unchanged: no reassociation, no contraction (act.h).
+$(foreach l,$(KERNEL_LEVELS),$(BUILD)/obj/01-tensor/act_simd_$(l).o): CFLAGS += -fno-trapping-math
 
 $(BUILD)/test/%.o: tests/%.c $(BUILD)/suites.inc
 	@mkdir -p $(dir $@)

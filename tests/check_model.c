@@ -1046,13 +1046,16 @@ END_TEST
 /* The q8 numerics (8-bit activations, the int8 GEMM for prefills) against
  * llama.cpp on the quantized files, which rounds the same activations to the
  * same 8-bit values. Measured (36 prompts each): SmolLM2 max 0.783, median
- * 0.088; Gemma 3 max 0.744, median 0.096 -- no closer than the f32 path
+ * 0.088; Gemma 3 max 0.856, median 0.093 -- no closer than the f32 path
  * (0.64 / 0.079 and 0.67 / 0.087): the 8-bit grid amplifies the float
  * summation-order differences as much as it amplifies the f32/q8 gap, which
- * is why f32 stays the default (README "Numerics"). Bounds: measured + ~10%. */
+ * is why f32 stays the default (README "Numerics"). Gemma's max was 0.744
+ * before the int8 GEMM converted a Q5_0/Q8_0 block's sum once instead of per
+ * half (one float rounding fewer per block; its median went down, 0.096 to
+ * 0.093: one far-tail token moved). Bounds: measured + ~10%. */
 #define SENTI_GOLDEN_Q8_TOL_SMOLLM2 0.85
 #define SENTI_GOLDEN_Q8_MEDIAN_TOL_SMOLLM2 0.1
-#define SENTI_GOLDEN_Q8_TOL_GEMMA3 0.85
+#define SENTI_GOLDEN_Q8_TOL_GEMMA3 0.95
 #define SENTI_GOLDEN_Q8_MEDIAN_TOL_GEMMA3 0.11
 
 static void q8_numerics_setup(void) { senti_set_numerics(SENTI_NUMERICS_Q8); }

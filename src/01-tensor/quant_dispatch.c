@@ -21,7 +21,8 @@
 #define SENTI_KERNELS_OF(isa)                                                                                   \
     {                                                                                                           \
         senti_quant_dequant_fast_##isa, senti_quant_dot_fast_##isa, senti_q8_quantize_fast_##isa,             \
-            senti_q8_dot_rows_fast_##isa, senti_q8_tile_pack_fast_##isa, senti_q8_tile_matmul_fast_##isa      \
+            senti_q8_dot_rows_fast_##isa, senti_q8_tile_pack_fast_##isa, senti_q8_tile_matmul_fast_##isa,     \
+            senti_glu_fast_##isa                                                                                \
     }
 
 static const senti_kernels k_levels[SENTI_ISA_COUNT] = {

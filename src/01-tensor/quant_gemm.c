@@ -35,8 +35,10 @@
  *         acc = fma(m0, ds0, acc); acc = fma(m1, ds1, acc);
  *     with isum_h = the exact integer sum of u * q over half h, minus
  *     offset * sum(q) for the symmetric types, which (like Q8_0) skip the
- *     two m terms; the 4-bit types (senti_g8_whole: both halves share sc)
- *     convert the block's sum once: fma((float)(sc0 * isum0 + sc1 * isum1), ...). The fast kernels (quant_q8_simd.c, per kernel level)
+ *     two m terms; the types whose halves share sc (senti_g8_one_sum: all
+ *     but Q2_K, Q3_K, Q6_K) convert the block's sum once:
+ *         acc = fma((float)(sc0 * isum0 + sc1 * isum1), d * da, acc);
+ *     The fast kernels (quant_q8_simd.c, per kernel level)
  *     perform the same float operations in the same order per output, so
  *     they are bit-identical to the references here, and their tiles are the
  *     same bytes. Every output depends only on its weight row and its
@@ -274,7 +276,7 @@ static float tile_dot_ref(int wtype, const uint8_t *g, int r, const uint8_t *a, 
                 s += 2 * (int16_t)get_i32(mb + 16 + 4 * h);
             isum[h] = (int16_t)get_i32(gb + 256 + 32 * h + 4 * r) * s;
         }
-        if (senti_g8_whole(wtype)) {
+        if (senti_g8_one_sum(wtype)) {
             acc = fmaf((float)(isum[0] + isum[1]), d * senti_q_f32(mb), acc);
         } else {
             acc = fmaf((float)isum[0], d * senti_q_f32(mb), acc);

@@ -109,11 +109,22 @@ static inline int senti_g8_offset(int wtype)
     }
 }
 
-/* True when the two halves of a 32-block share one integer sum in the int8
- * GEMM (the 4-bit types, whose halves share sc; see quant_q8_simd.c). */
+/* True when the two halves of a 32-block are summed in the same int16 lanes
+ * of the int8 GEMM (the 4-bit types: 8 steps of products stay within int16;
+ * see quant_q8_simd.c). */
 static inline bool senti_g8_whole(int wtype)
 {
     return wtype == SENTI_TYPE_Q4_0 || wtype == SENTI_TYPE_Q4_1 || wtype == SENTI_TYPE_Q4_K;
+}
+
+/* True when the halves of a 32-block share sc (every type but Q2_K, Q3_K and
+ * Q6_K, whose scales are per 16): the block's two integer sums are added in
+ * int32 and converted to float once, one multiply-add per block instead of
+ * two (the conversion and the float multiply-add were a third of the int8
+ * GEMM's instructions). */
+static inline bool senti_g8_one_sum(int wtype)
+{
+    return wtype != SENTI_TYPE_Q2_K && wtype != SENTI_TYPE_Q3_K && wtype != SENTI_TYPE_Q6_K;
 }
 
 /* Integer sub-scales, multiplier d and min terms of one 32-block of a row. */
@@ -144,6 +155,7 @@ typedef struct senti_kernels {
                      void *tile); /* quant_q8_simd.c */
     int (*tile_matmul)(int wtype, const void *tile, int nr, const void *act, size_t act_stride, int T, int64_t n,
                        float *y, int64_t ldy); /* quant_q8_simd.c */
+    int (*glu)(int gelu, float *gate, const float *up, size_t n); /* act_simd.c */
 } senti_kernels;
 
 /* The kernels of the selected level (the best the CPU runs unless
@@ -160,7 +172,8 @@ const senti_kernels *senti_kernels_active(void);
     int senti_q8_tile_pack_fast_##isa(int wtype, const void *w, size_t row_bytes, const int32_t *sel, int nr,  \
                                       int64_t n, void *tile);                                                 \
     int senti_q8_tile_matmul_fast_##isa(int wtype, const void *tile, int nr, const void *act, size_t act_stride, \
-                                        int T, int64_t n, float *y, int64_t ldy)
+                                        int T, int64_t n, float *y, int64_t ldy);                \
+    int senti_glu_fast_##isa(int gelu, float *gate, const float *up, size_t n)
 SENTI_KERNELS_DECLARE(avx2);
 SENTI_KERNELS_DECLARE(avx512);
 SENTI_KERNELS_DECLARE(avx512vnni);

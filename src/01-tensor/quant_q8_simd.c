@@ -456,30 +456,30 @@ SQ_INLINE void transpose8x8_epi32(__m256i v[8])
     }
 }
 
+/* True for the K-quants (256-element super-blocks, Q8_K activations). An
+ * inline test: senti_q8_act_type is a call into another object, and the
+ * packer asks once per row and block. */
+SQ_INLINE bool g8_kq(int wtype) { return wtype >= SENTI_TYPE_Q2_K && wtype <= SENTI_TYPE_Q6_K; }
+
 /* Levels of 32-block b of a row (the order of quant_gemm.c's block_levels). */
 SQ_INLINE __m256i g8_levels(int wtype, const uint8_t *row, size_t bs, int64_t b)
 {
-    if (senti_q8_act_type(wtype) == SENTI_TYPE_Q8_K)
+    if (g8_kq(wtype))
         return k_unpack(wtype, row + (size_t)(b / 8) * bs, (int)(b % 8));
     return legacy_unpack(wtype, row + (size_t)b * bs);
 }
 
-/* Row r's scales of 32-block b into the group block gb: the values of
- * senti_g8_block_meta (quant_gemm.c), with the fp16 fields converted by F16C
- * and nothing looked up per block. */
-SQ_INLINE void g8_meta_fast(int wtype, const uint8_t *row, size_t bs, int64_t b, uint8_t *gb, int r)
+/* Row r's scales of 32-block b of a K-quant row into the group block gb: the
+ * values of senti_g8_block_meta (quant_gemm.c), with the fp16 fields
+ * converted by F16C. */
+SQ_INLINE void g8_meta_k(int wtype, const uint8_t *row, size_t bs, int64_t b, uint8_t *gb, int r)
 {
-    const uint8_t *k = row + (size_t)(b / 8) * bs, *p = row + (size_t)b * bs;
+    const uint8_t *k = row + (size_t)(b / 8) * bs;
     const int c = (int)(b % 8);
     int sc[2] = {1, 1};
     float d, m[2] = {0.0f, 0.0f};
     uint8_t s, mn;
     switch (wtype) {
-    case SENTI_TYPE_Q4_0:
-    case SENTI_TYPE_Q5_0:
-    case SENTI_TYPE_Q8_0: d = half_at(p); break;
-    case SENTI_TYPE_Q4_1:
-    case SENTI_TYPE_Q5_1: d = half_at(p); m[0] = m[1] = half_at(p + 2); break;
     case SENTI_TYPE_Q4_K:
     case SENTI_TYPE_Q5_K:
         d = half_at(k);
@@ -507,30 +507,89 @@ SQ_INLINE void g8_meta_fast(int wtype, const uint8_t *row, size_t bs, int64_t b,
     memcpy(gb + 320 + 4 * r, &d, 4);
 }
 
-static void g8_pack(int wtype, const uint8_t *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
-                    uint8_t *tile)
+/* The scales of 32-block b of all 8 rows of a legacy-type group at once: sc
+ * is 1 (0 for the padding rows past nrow), d and (Q4_1/Q5_1) m are the
+ * blocks' fp16 fields, gathered and converted by one vcvtph2ps each; a
+ * scalar store per row and field was most of the packer's work. */
+SQ_INLINE void g8_meta_legacy8(int wtype, const uint8_t *const rows[8], int nrow, size_t bs, int64_t b, uint8_t *gb)
+{
+    const bool affine = wtype == SENTI_TYPE_Q4_1 || wtype == SENTI_TYPE_Q5_1;
+    uint16_t dh[8] = {0}, mh[8] = {0};
+    for (int r = 0; r < nrow; r++) {
+        memcpy(&dh[r], rows[r] + (size_t)b * bs, 2);
+        if (affine)
+            memcpy(&mh[r], rows[r] + (size_t)b * bs + 2, 2);
+    }
+    const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(nrow), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i sc = _mm256_and_si256(live, _mm256_set1_epi32(0x00010001));
+    const __m256 m = affine ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh)) : _mm256_setzero_ps();
+    _mm256_storeu_si256((__m256i *)(gb + 256), sc);
+    _mm256_storeu_si256((__m256i *)(gb + 288), sc);
+    _mm256_storeu_ps((float *)(gb + 320), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh)));
+    _mm256_storeu_ps((float *)(gb + 352), m);
+    _mm256_storeu_ps((float *)(gb + 384), m);
+}
+
+/* Bytes ahead of the current block that the packer prefetches in each of its
+ * 8 rows: the weights stream from memory (read once per matrix product), and
+ * 8 interleaved row streams outrun the hardware prefetcher; without this the
+ * packer waited on the loads of the weight bytes most of its time. */
+#define G8_PREFETCH 512
+
+/* One group of 8 rows (nrow real ones; the rest padding) into g. */
+SQ_INLINE void g8_pack_group(int wtype, const uint8_t *const rows[8], int nrow, size_t bs, int64_t nb, uint8_t *g)
+{
+    for (int64_t b = 0; b < nb; b++) {
+        uint8_t *gb = g + (size_t)b * SENTI_G8_BLOCK;
+        const size_t at = g8_kq(wtype) ? (size_t)b * bs / 8 : (size_t)b * bs; /* this block's bytes */
+        __m256i v[8];
+        for (int r = 0; r < nrow; r++)
+            _mm_prefetch((const char *)rows[r] + at + G8_PREFETCH, _MM_HINT_T0);
+        for (int r = 0; r < SENTI_G8_ROWS; r++)
+            v[r] = r < nrow ? g8_levels(wtype, rows[r], bs, b) : _mm256_setzero_si256();
+        transpose8x8_epi32(v);
+        for (int s = 0; s < 8; s++)
+            _mm256_storeu_si256((__m256i *)(gb + 32 * s), v[s]);
+        if (!g8_kq(wtype)) {
+            g8_meta_legacy8(wtype, rows, nrow, bs, b, gb);
+            continue;
+        }
+        if (nrow < SENTI_G8_ROWS) /* zero scales for the padding rows */
+            memset(gb + 256, 0, SENTI_G8_BLOCK - 256);
+        for (int r = 0; r < nrow; r++)
+            g8_meta_k(wtype, rows[r], bs, b, gb, r);
+    }
+}
+
+SQ_INLINE void g8_pack_type(int wtype, const uint8_t *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
+                            uint8_t *tile)
 {
     const int64_t nb = n / SENTI_QK;
     const size_t bs = senti_type_info(wtype)->type_size;
     for (int g0 = 0; g0 < nr; g0 += SENTI_G8_ROWS) {
-        const uint8_t *rows[SENTI_G8_ROWS];
+        const uint8_t *rows[SENTI_G8_ROWS] = {0};
         const int nrow = nr - g0 < SENTI_G8_ROWS ? nr - g0 : SENTI_G8_ROWS;
         for (int r = 0; r < nrow; r++)
             rows[r] = w + (size_t)(sel ? sel[g0 + r] : g0 + r) * row_bytes;
-        uint8_t *g = tile + (size_t)(g0 / SENTI_G8_ROWS) * (size_t)nb * SENTI_G8_BLOCK;
-        for (int64_t b = 0; b < nb; b++) {
-            uint8_t *gb = g + (size_t)b * SENTI_G8_BLOCK;
-            __m256i v[8];
-            if (nrow < SENTI_G8_ROWS) /* zero scales for the padding rows */
-                memset(gb + 256, 0, SENTI_G8_BLOCK - 256);
-            for (int r = 0; r < SENTI_G8_ROWS; r++)
-                v[r] = r < nrow ? g8_levels(wtype, rows[r], bs, b) : _mm256_setzero_si256();
-            transpose8x8_epi32(v);
-            for (int s = 0; s < 8; s++)
-                _mm256_storeu_si256((__m256i *)(gb + 32 * s), v[s]);
-            for (int r = 0; r < nrow; r++)
-                g8_meta_fast(wtype, rows[r], bs, b, gb, r);
-        }
+        g8_pack_group(wtype, rows, nrow, bs, nb, tile + (size_t)(g0 / SENTI_G8_ROWS) * (size_t)nb * SENTI_G8_BLOCK);
+    }
+}
+
+/* One copy of the packer per type, so the type tests fold away. */
+static void g8_pack(int wtype, const uint8_t *w, size_t row_bytes, const int32_t *sel, int nr, int64_t n,
+                    uint8_t *tile)
+{
+    switch (wtype) {
+    case SENTI_TYPE_Q4_0: g8_pack_type(SENTI_TYPE_Q4_0, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q4_1: g8_pack_type(SENTI_TYPE_Q4_1, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q5_0: g8_pack_type(SENTI_TYPE_Q5_0, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q5_1: g8_pack_type(SENTI_TYPE_Q5_1, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q8_0: g8_pack_type(SENTI_TYPE_Q8_0, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q2_K: g8_pack_type(SENTI_TYPE_Q2_K, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q3_K: g8_pack_type(SENTI_TYPE_Q3_K, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q4_K: g8_pack_type(SENTI_TYPE_Q4_K, w, row_bytes, sel, nr, n, tile); break;
+    case SENTI_TYPE_Q5_K: g8_pack_type(SENTI_TYPE_Q5_K, w, row_bytes, sel, nr, n, tile); break;
+    default: g8_pack_type(SENTI_TYPE_Q6_K, w, row_bytes, sel, nr, n, tile); break;
     }
 }
 
@@ -568,6 +627,7 @@ SQ_INLINE void g8_kernel(int wtype, const uint8_t *g, const uint8_t *a, size_t a
     const int64_t nb = n / SENTI_QK;
     const int span = g8_span(wtype), n_half = span == 8 ? 1 : 2, n_group = (span == 8 ? 8 : 4) / span;
     const bool sgn = wtype == SENTI_TYPE_Q8_0, off = senti_g8_offset(wtype) > 0, fold = g8_fold(wtype);
+    const bool one = senti_g8_one_sum(wtype);
     const size_t mo = (size_t)n; /* the activation meta after the levels */
     __m256 acc[SQ_MAX_NT];
     SQ_UNROLL
@@ -577,14 +637,16 @@ SQ_INLINE void g8_kernel(int wtype, const uint8_t *g, const uint8_t *a, size_t a
         const uint8_t *gb = g + (size_t)b * SENTI_G8_BLOCK;
         const size_t mb = mo + (size_t)b * SENTI_G8_META * 4;
         const __m256 d = _mm256_loadu_ps((const float *)(gb + 320));
-        /* one integer sum per half (the 4-bit types: per block), converted at once */
+        /* one integer sum per half, or per block where the halves share sc
+         * (senti_g8_one_sum), converted to float at its end */
+        __m256i isum[SQ_MAX_NT];
         G8_UNROLL
         for (int h = 0; h < n_half; h++) {
             const __m256i sc = _mm256_loadu_si256((const __m256i *)(gb + 256 + 32 * h));
-            __m256i isum[SQ_MAX_NT];
             SQ_UNROLL
             for (int t = 0; t < NT; t++)
-                isum[t] = _mm256_setzero_si256();
+                if (h == 0 || !one)
+                    isum[t] = _mm256_setzero_si256();
             G8_UNROLL
             for (int gi = 0; gi < n_group; gi++) {
                 const int s0 = 4 * h + gi * span;
@@ -617,6 +679,8 @@ SQ_INLINE void g8_kernel(int wtype, const uint8_t *g, const uint8_t *a, size_t a
                     isum[t] = _mm256_add_epi32(isum[t], p);
                 }
             }
+            if (one && h + 1 < n_half)
+                continue; /* the second half adds to the same sums */
             SQ_UNROLL
             for (int t = 0; t < NT; t++) {
                 if (off && !fold) { /* Q6_K: sc * 2v = -sc * 32 * sum(q) of the half */

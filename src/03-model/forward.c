@@ -24,7 +24,10 @@
  *                             repacked at load) and multiplies all T tokens,
  *                             8 rows x 4 tokens per kernel step. Each output
  *                             depends on its row and token only: the same
- *                             bytes for any thread count.
+ *                             bytes for any thread count. The products of one
+ *                             input with one weight type (K, V, Q; gate, up)
+ *                             share its quantization and one parallel region
+ *                             (matmul_shared).
  *     Not the default: measured against llama.cpp it does not bring the
  *     log-probabilities closer (README "Numerics", tests/check_model.c), and
  *     the f32 path is the one checked against llama.cpp in float32.
@@ -70,6 +73,15 @@ extern void openblas_set_num_threads(int num_threads);
 #define SENTI_G8_TILE_BYTES (256 * 1024)
 /* Tokens per call of the q8 row kernel. */
 #define SENTI_Q8_TOKENS 4
+/* Products of one input that matmul_shared runs together (Q, K, V). */
+#define SENTI_MM_SHARED 3
+
+/* One product of matmul_shared: y = x W^T, rows of y ldy apart. */
+typedef struct {
+    const senti_mat *W;
+    float *y;
+    int64_t ldy;
+} mm_job;
 
 /* ---- context ------------------------------------------------------------------ */
 
@@ -325,6 +337,19 @@ static int64_t q8_tile_rows(const senti_context *ctx, const senti_mat *W, int64_
     return (tr + 7) / 8 * 8;
 }
 
+/* Tile `it` of the int8 GEMM (rows it * tr ..): unpack it into the calling
+ * thread's tile buffer and multiply all T quantized rows of xq against it. */
+static void q8_tile_job(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows, int64_t tr,
+                        int64_t it, const uint8_t *xq, int T, float *y, int64_t ldy)
+{
+    const int64_t C = W->cols, r0 = it * tr, nr = n_rows - r0 < tr ? n_rows - r0 : tr;
+    void *tile = ctx->tile + (size_t)omp_get_thread_num() * ctx->tile_floats;
+    /* with a selection, row i is sel[r0 + i] of W; else row r0 + i */
+    senti_q8_tile_pack(W->type, sel ? W->data : mat_row(W, NULL, r0), W->row_bytes, sel ? sel + r0 : NULL, (int)nr, C,
+                       tile);
+    senti_q8_tile_matmul(W->type, tile, (int)nr, xq, senti_q8_act_bytes(C), T, C, y + r0, ldy);
+}
+
 /* y = x W^T through the int8 GEMM (senti_q8_tile_*): the T rows of x are
  * quantized once into ctx->xq, then each thread takes whole tiles of weight
  * rows, unpacks them into its own tile buffer and multiplies all T tokens. */
@@ -341,14 +366,8 @@ static void matmul_q8_tiles(senti_context *ctx, const senti_mat *W, const int32_
         for (int t = 0; t < T; t++)
             senti_q8_act_row(W->type, x + (size_t)t * C, C, xq + (size_t)t * ab);
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t it = 0; it < n_tiles; it++) {
-            const int64_t r0 = it * tr, nr = n_rows - r0 < tr ? n_rows - r0 : tr;
-            void *tile = ctx->tile + (size_t)omp_get_thread_num() * ctx->tile_floats;
-            /* with a selection, row i is sel[r0 + i] of W; else row r0 + i */
-            senti_q8_tile_pack(W->type, sel ? W->data : mat_row(W, NULL, r0), W->row_bytes, sel ? sel + r0 : NULL,
-                               (int)nr, C, tile);
-            senti_q8_tile_matmul(W->type, tile, (int)nr, xq, ab, T, C, y + r0, ldy);
-        }
+        for (int64_t it = 0; it < n_tiles; it++)
+            q8_tile_job(ctx, W, sel, n_rows, tr, it, xq, T, y, ldy);
     }
 }
 
@@ -369,6 +388,70 @@ static void matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *s
 void senti_matmul(senti_context *ctx, const senti_mat *W, const float *x, int T, float *y, int64_t ldy)
 {
     matmul_rows(ctx, W, NULL, W->rows, x, T, y, ldy);
+}
+
+/* True when the products of W with T tokens take the int8 GEMM. */
+static bool q8_tiles_apply(const senti_context *ctx, const senti_mat *W, int T)
+{
+    return !ctx->matmul_f32 && T > SENTI_DOT_MAX_T && senti_q8_tile_bytes(W->type, W->cols, 8) > 0;
+}
+
+/* The n products of jobs (one input x, one weight type, all through the
+ * int8 GEMM): x is quantized once for all of them (the activation rows
+ * depend on the weight type alone), and their tiles are one work list of one
+ * parallel region. Each output is the same kernel call on the same tile as
+ * in senti_matmul, so the bytes do not change. */
+static void q8_tiles_shared(senti_context *ctx, const mm_job *jobs, int n, const float *x, int T)
+{
+    const int64_t C = jobs[0].W->cols;
+    const size_t ab = senti_q8_act_bytes(C);
+    int64_t tr[SENTI_MM_SHARED], first[SENTI_MM_SHARED + 1] = {0}; /* tile rows; first tile of each job */
+    for (int j = 0; j < n; j++) {
+        tr[j] = q8_tile_rows(ctx, jobs[j].W, jobs[j].W->rows);
+        first[j + 1] = first[j] + (jobs[j].W->rows + tr[j] - 1) / tr[j];
+    }
+    uint8_t *xq = ctx->xq;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+#pragma omp for schedule(static)
+        for (int t = 0; t < T; t++)
+            senti_q8_act_row(jobs[0].W->type, x + (size_t)t * C, C, xq + (size_t)t * ab);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < first[n]; it++) {
+            int j = 0;
+            while (it >= first[j + 1])
+                j++;
+            q8_tile_job(ctx, jobs[j].W, NULL, jobs[j].W->rows, tr[j], it - first[j], xq, T, jobs[j].y, jobs[j].ldy);
+        }
+    }
+}
+
+/* y_j = x W_j^T for the n <= SENTI_MM_SHARED products of one input x (Q, K
+ * and V of the attention-norm output; gate and up of the FFN-norm output).
+ * Those that take the int8 GEMM with the first one's weight type run
+ * together (q8_tiles_shared: x quantized once, one parallel region), the rest
+ * the same way in turn; a product that takes another path (f32, short T) is
+ * one senti_matmul. */
+static void matmul_shared(senti_context *ctx, const mm_job *jobs, int n, const float *x, int T)
+{
+    if (n == 0)
+        return;
+    if (!q8_tiles_apply(ctx, jobs[0].W, T)) {
+        senti_matmul(ctx, jobs[0].W, x, T, jobs[0].y, jobs[0].ldy);
+        matmul_shared(ctx, jobs + 1, n - 1, x, T);
+        return;
+    }
+    mm_job same[SENTI_MM_SHARED], rest[SENTI_MM_SHARED];
+    int ns = 0, nr = 0;
+    for (int j = 0; j < n; j++) {
+        const senti_mat *W = jobs[j].W;
+        if (q8_tiles_apply(ctx, W, T) && W->type == jobs[0].W->type && W->cols == jobs[0].W->cols)
+            same[ns++] = jobs[j];
+        else
+            rest[nr++] = jobs[j];
+    }
+    q8_tiles_shared(ctx, same, ns, x, T);
+    matmul_shared(ctx, rest, nr, x, T);
 }
 
 /* ---- elementwise pieces ----------------------------------------------------------- */
@@ -399,17 +482,18 @@ static void add_bias(float *y, const float *b, int T, int n, int64_t ld)
             y[(size_t)t * ld + i] += b[i];
 }
 
-/* gate[i] = act(gate[i]) * up[i] over n values, split across the threads. */
+/* gate[i] = act(gate[i]) * up[i] over n values, in one contiguous piece
+ * per thread (senti_glu: the selected kernel level's vectorized loop; every
+ * element's bytes are the scalar reference's, whatever the split). */
 static void glu(const senti_context *ctx, float *gate, const float *up, size_t n)
 {
-    if (ctx->m->gelu) {
-#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
-        for (size_t i = 0; i < n; i++)
-            gate[i] = senti_gelu_tanh(gate[i]) * up[i];
-    } else {
-#pragma omp parallel for simd num_threads(ctx->n_threads) schedule(static)
-        for (size_t i = 0; i < n; i++)
-            gate[i] = senti_silu(gate[i]) * up[i];
+    const int gelu = ctx->m->gelu;
+#pragma omp parallel num_threads(ctx->n_threads)
+    {
+        const size_t nth = (size_t)omp_get_num_threads(), me = (size_t)omp_get_thread_num();
+        const size_t per = ((n + nth - 1) / nth + 7) / 8 * 8, i0 = me * per < n ? me * per : n;
+        const size_t i1 = i0 + per < n ? i0 + per : n;
+        senti_glu(gelu, gate + i0, up + i0, i1 - i0);
     }
 }
 
@@ -637,9 +721,10 @@ static void attn_block(senti_context *ctx, int il, int p0, int T, const int *row
     rmsnorm(ctx->xn, ctx->x, ly->attn_norm, T, E, hp->norm_eps);
     /* 1. K and V straight into the cache rows of the new positions, with the
      * gemma3 per-head RMSNorm of k and the rotary embedding (local layers use
-     * their own base) */
-    senti_matmul(ctx, &ly->wk, ctx->xn, T, kc, kvd);
-    senti_matmul(ctx, &ly->wv, ctx->xn, T, vc, kvd);
+     * their own base); with every row wanted, Q from the same input too */
+    const bool all_q = !rows && nq == T;
+    const mm_job kvq[3] = {{&ly->wk, kc, kvd}, {&ly->wv, vc, kvd}, {&ly->wq, ctx->q, qd}};
+    matmul_shared(ctx, kvq, all_q ? 3 : 2, ctx->xn, T);
     add_bias(kc, ly->bk, T, kvd, kvd);
     add_bias(vc, ly->bv, T, kvd, kvd);
     if (ly->k_norm)
@@ -649,7 +734,8 @@ static void attn_block(senti_context *ctx, int il, int p0, int T, const int *row
         return;
     /* 2. the same for the queries of the listed rows (gathered to the front of xn) */
     gather_rows(ctx->xn, rows, nq, E);
-    senti_matmul(ctx, &ly->wq, ctx->xn, nq, ctx->q, qd);
+    if (!all_q)
+        senti_matmul(ctx, &ly->wq, ctx->xn, nq, ctx->q, qd);
     add_bias(ctx->q, ly->bq, nq, qd, qd);
     if (ly->q_norm)
         rmsnorm(ctx->q, ctx->q, ly->q_norm, nq * hp->n_head, hd, hp->norm_eps);
@@ -675,8 +761,8 @@ static void ffn_block(senti_context *ctx, int il, int T)
     const int E = hp->n_embd, F = hp->n_ff;
 
     rmsnorm(ctx->xn, ctx->x, ly->ffn_norm, T, E, hp->norm_eps);
-    senti_matmul(ctx, &ly->gate, ctx->xn, T, ctx->ff_gate, F);
-    senti_matmul(ctx, &ly->up, ctx->xn, T, ctx->ff_up, F);
+    const mm_job gate_up[2] = {{&ly->gate, ctx->ff_gate, F}, {&ly->up, ctx->ff_up, F}};
+    matmul_shared(ctx, gate_up, 2, ctx->xn, T);
     glu(ctx, ctx->ff_gate, ctx->ff_up, (size_t)T * F);
     senti_matmul(ctx, &ly->down, ctx->ff_gate, T, ctx->tmp, E);
     if (ly->post_ffw_norm)

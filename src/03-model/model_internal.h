@@ -60,44 +60,9 @@ struct senti_model {
     size_t n_owned;
 };
 
-/* Gated-MLP activations, shared by inference (forward.c) and training
- * (train_kernels.c) so both compute the same function.
- * GELU with the tanh approximation, 0.5 x (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3),
- * is written as x / (1 + exp(-2u)) (the same function: 0.5 (1 + tanh(u)) is the
- * logistic of 2u), which costs one expf instead of a tanhf. */
-/* exp(x) in float, within 2 ulp of expf for x in [-87, 88] (clamped outside:
- * 0-ish and inf-ish, which is all softmax and the gates need): x = n ln2 + r
- * with |r| <= ln2/2, exp(r) by the degree-6 minimax polynomial of Cephes'
- * expf, times 2^n built in the exponent bits. Branch-free and inline, so the
- * loops that call it vectorize (`#pragma omp simd`), unlike calls to libm. */
-static inline float senti_expf(float x)
-{
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    const float n = __builtin_rintf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    /* 2^n from its bits; memcpy, not a union, or GCC will not vectorize it */
-    const int32_t bits = ((int32_t)n + 127) * (1 << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-static inline float senti_silu(float x) { return x / (1.0f + senti_expf(-x)); }
-
-static inline float senti_gelu_tanh(float x)
-{
-    const float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-    return x / (1.0f + senti_expf(-2.0f * u));
-}
+/* senti_expf, senti_silu, senti_gelu_tanh and the GLU kernels live in
+ * 01-tensor/act.h (the per-level kernel objects compile them too). */
+#include "01-tensor/act.h"
 
 /* Largest batch run through the layers at once; longer inputs go in chunks. */
 #define SENTI_MAX_BATCH 512
