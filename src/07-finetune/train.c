@@ -517,14 +517,16 @@ senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_
     if (lora && ensure_rank(tr, lora->rank))
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     float u[256], z[256], dz[256]; /* n_words <= 256 (checked at creation) */
+    senti_blas_one_thread(true); /* the kernels run their own fixed blocks (train_kernels.c, TK_BLOCK) */
     forward(tr, lora, tok, T, u, z);
     double L = tk_label_loss(z, &tr->w, tr->agg, label, scores, grad ? dz : NULL);
+    if (isfinite(L) && grad && label >= 0)
+        backward(tr, lora, grad, T, u, dz);
+    senti_blas_one_thread(false);
     if (!isfinite(L))
         return senti_err_set(err, SENTI_ERR_NUMERIC, "lora: non-finite loss");
     if (loss)
         *loss = L;
-    if (grad && label >= 0)
-        backward(tr, lora, grad, T, u, dz);
     return SENTI_OK;
 }
 
@@ -830,14 +832,12 @@ senti_status senti_lora_train(senti_model *m, const senti_verbalizer *v, const s
     if (s)
         return s;
     loop L = {.p = tp, .cb = cb, .user = user, .info = info, .t0 = senti_now()};
-    senti_blas_one_thread(true); /* the same adapter whatever -t (train_kernels.c, TK_BLOCK) */
     s = loop_setup(&L, m, pr, train, val, err);
     if (!s)
         s = evaluate(L.tr, L.a, &L.vas, &info->zero_val_loss, &info->zero_val_acc, err);
     if (!s)
         s = train_epochs(&L, err);
     info->seconds = senti_now() - L.t0;
-    senti_blas_one_thread(false);
     ft_prompter_free(pr);
     if (!s) {
         *out = L.best;

@@ -170,8 +170,12 @@ void tk_glu_bwd(float *dg, float *du, const float *dh, const float *g, const flo
  * or columns (backward), each one single-threaded sgemm on one OpenMP
  * thread: every output comes from the same call whatever the thread count.
  * (OpenBLAS's own threading sums in a thread-dependent order, so
- * senti_lora_train runs it on one thread; forward.c does the same.) */
+ * ft_trainer_run runs it on one thread; forward.c does the same.) */
 #define TK_BLOCK 64
+/* Multiply-adds below which a matmul's blocks run on the calling thread: a
+ * parallel region costs more than it saves on the tiny test models (the
+ * blocks, and so the bytes, are the same either way). */
+#define TK_PAR_MIN (1 << 20)
 
 /* Rows r0..r0+nr of W as f32: the cached copy, or dequantized into tile. */
 static const float *weight_rows(const tk_weight *w, int64_t r0, int64_t nr, float *tile)
@@ -179,7 +183,7 @@ static const float *weight_rows(const tk_weight *w, int64_t r0, int64_t nr, floa
     const senti_mat *W = w->W;
     if (w->w32)
         return w->w32 + (size_t)r0 * (size_t)W->cols;
-#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static) if (nr * W->cols >= TK_PAR_MIN / 8)
     for (int64_t i = 0; i < nr; i++)
         senti_dequant_row(W->type, (const char *)W->data + (size_t)(r0 + i) * W->row_bytes,
                           tile + (size_t)i * (size_t)W->cols, W->cols);
@@ -194,7 +198,7 @@ void tk_linear_fwd(float *y, const tk_weight *w, const tk_lora *lo, const float 
     for (int64_t r0 = 0; r0 < R; r0 += step) {
         const int64_t nr = R - r0 < step ? R - r0 : step, nb = (nr + TK_BLOCK - 1) / TK_BLOCK;
         const float *Wr = weight_rows(w, r0, nr, tile);
-#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static) if ((int64_t)T * nr * C >= TK_PAR_MIN)
         for (int64_t b = 0; b < nb; b++) { /* y[:, r0 + b0 ..] = x Wr[b0 ..]^T */
             const int64_t b0 = b * TK_BLOCK, n = nr - b0 < TK_BLOCK ? nr - b0 : TK_BLOCK;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, (int)n, (int)C, 1.0f, x, (int)C,
@@ -217,7 +221,7 @@ void tk_linear_bwd(float *dx_acc, const tk_weight *w, const tk_lora *lo, const f
     for (int64_t r0 = 0; r0 < R; r0 += step) {
         const int64_t nr = R - r0 < step ? R - r0 : step;
         const float *Wr = weight_rows(w, r0, nr, tile);
-#pragma omp parallel for num_threads(senti_get_threads()) schedule(static)
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static) if ((int64_t)T * nr * C >= TK_PAR_MIN)
         for (int64_t b = 0; b < nb; b++) { /* dx[:, c0 ..] += dy[:, r0 ..] Wr[:, c0 ..] */
             const int64_t c0 = b * TK_BLOCK, n = C - c0 < TK_BLOCK ? C - c0 : TK_BLOCK;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, (int)n, (int)nr, 1.0f, dy + r0, (int)R,
