@@ -58,8 +58,8 @@
 
 #include "senti/quant.h"
 
-/* OpenBLAS's own control function; not part of the CBLAS interface header. */
-extern void openblas_set_num_threads(int num_threads);
+#include "00-base/base.h"
+
 
 /* Token counts up to this use the dot-product path in senti_matmul. */
 #define SENTI_DOT_MAX_T 4
@@ -946,14 +946,14 @@ static int threads_begin(senti_context *ctx)
     int nt = senti_get_threads();
     ctx->n_threads = nt < ctx->max_threads ? nt : ctx->max_threads;
     if (nt > 1)
-        openblas_set_num_threads(1);
+        senti_blas_one_thread(true);
     return nt;
 }
 
 static void threads_end(int nt)
 {
     if (nt > 1)
-        openblas_set_num_threads(nt);
+        senti_blas_one_thread(false);
 }
 
 senti_status senti_decode(senti_context *ctx, const int32_t *tokens, int n, const senti_outputs *out,
