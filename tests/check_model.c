@@ -460,6 +460,16 @@ static senti_context *tiny_context(const tiny_spec *s, uint64_t seed, int n_ctx,
     return ctx;
 }
 
+/* Undo tiny_context: free the context, model and reference, remove the file. */
+static void tiny_close(senti_context *ctx, senti_model *m, rmodel *rm, char *path)
+{
+    senti_context_free(ctx);
+    senti_model_free(m);
+    rmodel_free(rm);
+    unlink(path);
+    free(path);
+}
+
 /* Build `s`, run n tokens in one batch, compare every position with the
  * reference (within tol), then the same tokens one at a time. */
 static void check_against_ref_tol(const tiny_spec *s, int n, uint64_t seed, double tol)
@@ -484,11 +494,7 @@ static void check_against_ref_tol(const tiny_spec *s, int n, uint64_t seed, doub
         free(one);
     }
     free(lg), free(ref), free(ids);
-    senti_context_free(ctx);
-    senti_model_free(m);
-    rmodel_free(&rm);
-    unlink(path);
-    free(path);
+    tiny_close(ctx, m, &rm, path);
 }
 
 /* The f32 matmul path (SENTI_MATMUL=f32, set by the "tiny" fixture) against
@@ -601,13 +607,10 @@ START_TEST(test_incremental)
     tiny_spec s = {.arch = "gemma3", .n_vocab = 53, .n_embd = 64, .n_layer = 3, .n_head = 4, .n_kv = 2,
                    .head_dim = 16, .n_ff = 128, .wtype = SENTI_TYPE_Q8_0, .etype = SENTI_TYPE_Q8_0,
                    .swa = 5, .swa_pattern = 2, .rope_base = 10000.0f};
-    char *path = tu_tmpfile(".gguf");
+    char *path;
     rmodel rm;
-    build(&s, path, &rm, DAMAGE_NONE, 77);
-    senti_model *m = load_ok(path);
-    senti_context *ctx;
-    senti_err e;
-    ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
+    senti_model *m;
+    senti_context *ctx = tiny_context(&s, 77, 64, &rm, &m, &path);
     int32_t a[20], b[20];
     make_ids(a, 20, s.n_vocab, 1);
     make_ids(b, 20, s.n_vocab, 2);
@@ -627,11 +630,7 @@ START_TEST(test_incremental)
     double d = max_diff_fd(l3, ref2 + (size_t)6 * s.n_vocab, (size_t)8 * s.n_vocab);
     ck_assert_msg(d < 1e-4, "continuation after truncate differs by %g", d);
     free(l1), free(l2), free(l3), free(ref1), free(ref2);
-    senti_context_free(ctx);
-    senti_model_free(m);
-    rmodel_free(&rm);
-    unlink(path);
-    free(path);
+    tiny_close(ctx, m, &rm, path);
 }
 END_TEST
 
@@ -703,11 +702,7 @@ static void check_multi(const tiny_spec *s, int n_prefix, uint64_t seed)
     ck_assert_int_eq(senti_decode_multi(ctx, many, big, NULL, 2, NULL, &e), SENTI_ERR_RANGE);
     free(many);
     free(lg);
-    senti_context_free(ctx);
-    senti_model_free(m);
-    rmodel_free(&rm);
-    unlink(path);
-    free(path);
+    tiny_close(ctx, m, &rm, path);
 }
 
 START_TEST(test_decode_multi)
@@ -726,13 +721,11 @@ END_TEST
 START_TEST(test_outputs)
 {
     tiny_spec s = spec_llama(SENTI_TYPE_Q8_0);
-    char *path = tu_tmpfile(".gguf");
+    char *path;
     rmodel rm;
-    build(&s, path, &rm, DAMAGE_NONE, 9);
-    senti_model *m = load_ok(path);
-    senti_context *ctx;
+    senti_model *m;
+    senti_context *ctx = tiny_context(&s, 9, 32, &rm, &m, &path);
     senti_err e;
-    ck_assert_int_eq(senti_context_new(m, 32, &ctx, &e), SENTI_OK);
     int32_t ids[10];
     make_ids(ids, 10, s.n_vocab, 3);
     float *full = decode_all(ctx, ids, 10, s.n_vocab);
@@ -763,11 +756,7 @@ START_TEST(test_outputs)
         }
     }
     free(full);
-    senti_context_free(ctx);
-    senti_model_free(m);
-    rmodel_free(&rm);
-    unlink(path);
-    free(path);
+    tiny_close(ctx, m, &rm, path);
 }
 END_TEST
 
@@ -777,14 +766,12 @@ START_TEST(test_long_input)
     tiny_spec s = {.arch = "gemma3", .n_vocab = 41, .n_embd = 32, .n_layer = 2, .n_head = 2, .n_kv = 1,
                    .head_dim = 16, .n_ff = 64, .wtype = SENTI_TYPE_Q8_0, .etype = SENTI_TYPE_Q8_0,
                    .swa = 100, .swa_pattern = 2, .rope_base = 10000.0f};
-    char *path = tu_tmpfile(".gguf");
-    rmodel rm;
-    build(&s, path, &rm, DAMAGE_NONE, 4);
-    senti_model *m = load_ok(path);
-    senti_context *ctx;
-    senti_err e;
     const int n = 600;
-    ck_assert_int_eq(senti_context_new(m, n, &ctx, &e), SENTI_OK);
+    char *path;
+    rmodel rm;
+    senti_model *m;
+    senti_context *ctx = tiny_context(&s, 4, n, &rm, &m, &path);
+    senti_err e;
     int32_t ids[600];
     make_ids(ids, n, s.n_vocab, 8);
     double *ref = ref_forward(&rm, ids, n);
@@ -797,11 +784,7 @@ START_TEST(test_long_input)
     int32_t bad = s.n_vocab;
     ck_assert_int_eq(senti_decode(ctx, &bad, 1, NULL, &e), SENTI_ERR_ARG);
     free(lg), free(ref);
-    senti_context_free(ctx);
-    senti_model_free(m);
-    rmodel_free(&rm);
-    unlink(path);
-    free(path);
+    tiny_close(ctx, m, &rm, path);
 }
 END_TEST
 

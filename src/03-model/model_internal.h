@@ -122,9 +122,33 @@ struct senti_context {
     bool matmul_f32;     /* f32 activations for every matmul (senti_get_numerics() at creation) */
 };
 
-/* ---- forward.c kernels shared with model.c / tests ---- */
+/* ---- matmul.c: the matrix products (used by forward.c, model.c and tests) ---- */
+
+/* Row sel[i] of W when sel is non-NULL, else row i. */
+static inline const void *senti_mat_row(const senti_mat *W, const int32_t *sel, int64_t i)
+{
+    int64_t r = sel ? sel[i] : i;
+    return (const char *)W->data + (size_t)r * W->row_bytes;
+}
 
 /* y[t][r] = sum_c W[r][c] * x[t][c] for t < T, r < W->rows (ldy = row stride of y). */
 void senti_matmul(senti_context *ctx, const senti_mat *W, const float *x, int T, float *y, int64_t ldy);
+
+/* y[t][i] = W[sel ? sel[i] : i] . x[t] for i < n_rows, t < T (the logits of a vocabulary subset). */
+void senti_matmul_rows(senti_context *ctx, const senti_mat *W, const int32_t *sel, int64_t n_rows, const float *x,
+                       int T, float *y, int64_t ldy);
+
+/* One product of senti_matmul_shared: y = x W^T, rows of y ldy apart. */
+typedef struct {
+    const senti_mat *W;
+    float *y;
+    int64_t ldy;
+} mm_job;
+
+/* y_j = x W_j^T for the n <= 3 products of one input x (Q, K and V; gate and
+ * up): with the q8 numerics x is quantized once for those of one weight type
+ * and their tiles run in one parallel region; the same bytes as n calls of
+ * senti_matmul. */
+void senti_matmul_shared(senti_context *ctx, const mm_job *jobs, int n, const float *x, int T);
 
 #endif /* SENTI_MODEL_INTERNAL_H */

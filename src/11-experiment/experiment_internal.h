@@ -5,8 +5,39 @@
 #ifndef SENTI_EXPERIMENT_INTERNAL_H
 #define SENTI_EXPERIMENT_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "senti/dataset.h"
 #include "senti/experiment.h"
+
+/* An experiment as parsed (experiment.c) and expanded (experiment_grid.c). */
+struct senti_experiment {
+    char *origin, *name, *description;
+    char sha256[65];
+    char *base_dir;
+    senti_exp_eval eval;
+    int threads;
+    senti_exp_model *models;
+    size_t n_models;
+    senti_exp_dataset *datasets;
+    size_t n_datasets;
+    senti_exp_verbalizer *verbalizers;
+    size_t n_verbalizers;
+    senti_exp_strategy *strategies;
+    size_t n_strategies;
+    senti_cell *cells;
+    size_t n_cells;
+    char **cell_names; /* [n_cells], owned */
+    size_t rows_limit, rows_sample; /* senti_experiment_set_rows overrides (0: none) */
+};
+
+/* Whether strategy st runs with model m (its "models" list, or every model when it has none). */
+bool senti_exp_strategy_uses(const senti_exp_strategy *st, const senti_exp_model *m);
+
+/* Expand the parsed models x datasets x verbalizers x strategies into x->cells, named and hashed;
+ * an error when the grid exceeds 100000 cells or two cells share a name. */
+senti_status senti_exp_expand_grid(senti_experiment *x, senti_err *err);
 
 /* The reader settings of a dataset's train file: its columns and, for
  * "train": "rest", the rows the test sample leaves (the rest of the seeded
