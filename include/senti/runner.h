@@ -9,7 +9,8 @@
  *                                       the cell as done for --resume
  *   results.json                        every cell, seed groups, paired comparisons,
  *                                       manifest, and a separate "timing" section
- *                                       (temp + rename)
+ *                                       (temp + rename); from senti_run_collect,
+ *                                       also "pending": the cells not finished
  * Everything in results.json outside "timing" depends only on the inputs: the
  * same experiment run twice, or killed and resumed, gives the same bytes.
  *
@@ -68,6 +69,13 @@ SENTI_API senti_status senti_run_experiment(const senti_experiment *x, const sen
 /* Rebuild results.json from the cell.json files alone (no model work). */
 SENTI_API senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds,
                                                senti_err *err);
+
+/* results.json from the cells already finished in outdir, nothing run: the
+ * others are listed under "pending" (names, grid order) and left out of the
+ * cells, seed groups and comparisons, and reports say so. sum->n_skipped
+ * counts the finished cells. SENTI_ERR_NOTFOUND when none has finished. */
+SENTI_API senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
+                                         senti_err *err);
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,8 @@ static const char css[] =
     "width:100%;font-size:.9em;font-variant-numeric:tabular-nums}th,td{padding:4px 6px;border-bottom:1px solid "
     "var(--line);text-align:left;vertical-align:top}td.num,th.num{text-align:right}td.num{white-space:nowrap}"
     ".ci{display:block;font-size:.85em;color:var(--muted)}tr.best td{background:#eaf3fb;font-weight:600}"
-    ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}.pass{background:#e6f4ea;"
+    ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}.partial{background:#fff4e5}"
+    ".pass{background:#e6f4ea;"
     "color:var(--ok)}.fail{background:#fdecea;color:var(--bad)}.grid{display:grid;grid-template-columns:"
     "repeat(auto-fill,minmax(min(100%,260px),1fr));gap:14px}.grid.wide{grid-template-columns:"
     "repeat(auto-fit,minmax(min(100%,480px),1fr))}.wide svg{max-width:760px}.grid.pair{grid-template-columns:repeat(auto-fill,minmax(min(100%,300px),400px))}"
@@ -125,6 +126,18 @@ static void html_head(FILE *f, const senti_results *r)
     fputs("</code> &middot; senti ", f);
     esc(f, rep_str(r->root, "senti_version"));
     fputs("</p>\n", f);
+    const json_t *pending = json_object_get(r->root, "pending");
+    if (json_array_size(pending)) {
+        fprintf(f, "<div id=\"partial\" class=\"banner partial\">Partial results: %zu of %zu cells have finished; %zu "
+                "are pending (<code>senti run --resume</code> runs them): ", json_array_size(r->cells),
+                json_array_size(r->cells) + json_array_size(pending), json_array_size(pending));
+        for (size_t i = 0; i < json_array_size(pending); i++) {
+            fputs(i ? ", <code>" : "<code>", f);
+            esc(f, json_string_value(json_array_get(pending, i)));
+            fputs("</code>", f);
+        }
+        fputs(".</div>\n", f);
+    }
 }
 
 static void html_gates(FILE *f, const senti_gate_result *g, size_t n)

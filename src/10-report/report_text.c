@@ -184,6 +184,24 @@ static senti_status md_predictions(const senti_results *r, const senti_gate_resu
     return ferror(f) ? senti_err_set(err, SENTI_ERR_IO, "write error") : SENTI_OK;
 }
 
+/* Results collected before the run finished (senti run --collect): say so, and which cells are missing. */
+static void md_pending(FILE *f, const json_t *pending, size_t n_done)
+{
+    const size_t n = json_array_size(pending), shown = n < 12 ? n : 12;
+    if (!n)
+        return;
+    fprintf(f, "**Partial results:** %zu of %zu cells have finished; %zu are pending (`senti run --resume` runs "
+            "them): ", n_done, n_done + n, n);
+    for (size_t i = 0; i < shown; i++) {
+        fputs(i ? ", `" : "`", f);
+        rep_md_escape(f, json_string_value(json_array_get(pending, i)));
+        fputs("`", f);
+    }
+    if (shown < n)
+        fprintf(f, " and %zu more", n - shown);
+    fputs(".\n\n", f);
+}
+
 senti_status senti_report_markdown(const senti_results *r, const senti_gate_result *gates, size_t n_gates, FILE *f,
                                    senti_err *err)
 {
@@ -201,6 +219,7 @@ senti_status senti_report_markdown(const senti_results *r, const senti_gate_resu
         rep_md_escape(f, rep_str(exp, "description"));
         fputs("\n\n", f);
     }
+    md_pending(f, json_object_get(r->root, "pending"), json_array_size(r->cells));
     const rep_row *best = best_row(rows, n);
     char buf[REP_FMT_ROW_MAX];
     fprintf(f, "%zu cells in %zu configurations.", json_array_size(r->cells), n);
@@ -309,6 +328,8 @@ senti_status senti_report_json(const senti_results *r, const senti_gate_result *
     free(rows);
     if (!o)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    if (json_array_size(json_object_get(r->root, "pending"))) /* a partial run (senti run --collect) */
+        json_object_set(o, "pending", json_object_get(r->root, "pending"));
     if (r->source) { /* one predictions file: where it came from and its worst-calibrated rows */
         json_object_set(o, "source", r->source);
         json_t *w = json_object_get(json_array_get(r->cells, 0), "worst_calibrated");

@@ -385,13 +385,16 @@ static json_t *build_comparisons(const senti_experiment *x, json_t *cells)
 }
 
 /* Seed groups: cells equal up to the seed, in grid order (cells without a
- * model of the grid: the kind, baseline, recipe or select, in its place). */
-static json_t *build_groups(const senti_experiment *x)
+ * model of the grid: the kind, baseline, recipe or select, in its place).
+ * cells[i] is cell i's result, null when it is pending. */
+static json_t *build_groups(const senti_experiment *x, json_t *cells)
 {
     json_t *a = json_array();
     size_t n = senti_experiment_n_cells(x);
     for (size_t i = 0; i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
+        if (json_is_null(json_array_get(cells, i))) /* pending (senti_run_collect) */
+            continue;
         char name[512];
         snprintf(name, sizeof name, "%s.%s.%s.%s.k%d.%s", c->model ? c->model->name : senti_strategy_kind_name(c->strategy->kind), c->dataset->name,
                  c->verbalizer->name, c->strategy->name, c->shots, c->calibration);
@@ -461,21 +464,32 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
     return json_pack("{s:o, s:o, s:o}", "models", models, "datasets", datasets, "verbalizers", verbs);
 }
 
-senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
+/* results.json from the cell.json files. With `partial`, a cell not (or not
+ * validly) finished is listed under "pending" and left out of the cells,
+ * groups and comparisons; without, it is an error. */
+static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
+                                  size_t *n_pending, senti_err *err)
 {
-    json_t *cells = json_array(), *timing_cells = json_object();
+    json_t *cells = json_array(), *timing_cells = json_object(), *pending = json_array();
     senti_status s = SENTI_OK;
     char path[4096];
+    size_t n_done = 0;
     for (size_t i = 0; !s && i < senti_experiment_n_cells(x); i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         cell_path(path, sizeof path, outdir, c, "cell.json");
         json_error_t je;
         json_t *doc = json_load_file(path, 0, &je);
         json_t *res = json_object_get(doc, "result");
-        if (!res || strcmp(json_string_value(json_object_get(res, "hash")) ? json_string_value(json_object_get(res, "hash")) : "", c->hash)) {
+        const char *hash = json_string_value(json_object_get(res, "hash"));
+        if (!res || !hash || strcmp(hash, c->hash)) {
             json_decref(doc);
-            s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
-            break;
+            if (!partial) {
+                s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
+                break;
+            }
+            json_array_append_new(cells, json_null());
+            json_array_append_new(pending, json_string(c->name));
+            continue;
         }
         cell_path(path, sizeof path, outdir, c, "manifest.json");
         json_t *mf = json_load_file(path, 0, NULL);
@@ -483,21 +497,34 @@ senti_status senti_run_write_results(const senti_experiment *x, const char *outd
         json_array_append(cells, res);
         json_object_set(timing_cells, c->name, json_object_get(doc, "timing"));
         json_decref(doc);
+        n_done++;
     }
+    if (!s && !n_done)
+        s = senti_err_set(err, SENTI_ERR_NOTFOUND, "%s: no cell of %s has finished yet (nothing to collect)", outdir,
+                          senti_experiment_origin(x));
+    *n_pending = json_array_size(pending);
     json_t *root = NULL;
     if (!s) {
         const senti_exp_eval *ev = senti_experiment_eval(x);
         json_t *manifest = build_manifest(x, cells);
         size_t i;
         json_t *c;
-        json_array_foreach(cells, i, c) json_object_del(c, "_manifest");
-        root = json_pack("{s:s, s:s, s:{s:s, s:s?, s:s, s:s}, s:{s:i, s:I, s:i, s:f}, s:o, s:O, s:o, s:o, s:{s:f, s:O}}",
+        json_t *done = json_array(); /* the finished cells */
+        json_array_foreach(cells, i, c) {
+            json_object_del(c, "_manifest");
+            if (!json_is_null(c))
+                json_array_append(done, c);
+        }
+        root = json_pack("{s:s, s:s, s:{s:s, s:s?, s:s, s:s}, s:{s:i, s:I, s:i, s:f}, s:o, s:o, s:o, s:o, s:{s:f, s:O}}",
                          "schema", "senti-results/1", "senti_version", senti_version(), "experiment", "name",
                          senti_experiment_name(x), "description", senti_experiment_description(x), "file",
                          senti_experiment_origin(x), "sha256", senti_experiment_sha256(x), "eval", "bootstrap",
                          ev->bootstrap, "seed", (json_int_t)ev->seed, "bins", ev->n_bins, "ci_level", ev->ci_level,
-                         "manifest", manifest, "cells", cells, "groups", build_groups(x), "comparisons",
-                         build_comparisons(x, cells), "timing", "total_seconds", seconds, "cells", timing_cells);
+                         "manifest", manifest, "cells", done, "groups", build_groups(x, cells),
+                         "comparisons", build_comparisons(x, cells), "timing", "total_seconds", seconds, "cells",
+                         timing_cells);
+        if (root && json_array_size(pending))
+            json_object_set(root, "pending", pending);
         size_t limit, sample;
         senti_experiment_rows_override(x, &limit, &sample);
         if (root && (limit || sample))
@@ -509,5 +536,27 @@ senti_status senti_run_write_results(const senti_experiment *x, const char *outd
     json_decref(root);
     json_decref(cells);
     json_decref(timing_cells);
+    json_decref(pending);
+    return s;
+}
+
+senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
+{
+    size_t n_pending;
+    return write_results(x, outdir, seconds, false, &n_pending, err);
+}
+
+senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
+                               senti_err *err)
+{
+    size_t n_pending = 0;
+    double t0 = senti_now();
+    senti_status s = write_results(x, outdir, 0, true, &n_pending, err);
+    if (sum) {
+        memset(sum, 0, sizeof *sum);
+        sum->n_cells = senti_experiment_n_cells(x);
+        sum->n_skipped = sum->n_cells - n_pending;
+        sum->seconds = senti_now() - t0;
+    }
     return s;
 }

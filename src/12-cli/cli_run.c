@@ -57,6 +57,9 @@ static void usage(FILE *f)
           "  -o, --output DIR   results directory (cells/, results.json)\n"
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
           "  --list             print the cells (name and hash) and exit\n"
+          "  --collect          run nothing: write results.json from the cells already finished in\n"
+          "                     OUTDIR, listing the others as pending (reports say so); exit 2 when\n"
+          "                     none has finished\n"
           "  -t, --threads N    threads (default: the experiment's \"threads\", else 2)\n"
           "  -q, --quiet        no progress on standard error\n"
           "  -h, --help         this help\n"
@@ -121,9 +124,25 @@ static int run_shard(const senti_experiment *x, const senti_run_params *p, size_
     return senti_cli_exit(s, sum.model_error);
 }
 
+/* --collect: results.json from the finished cells; the pending ones named. */
+static int collect_results(senti_experiment *x, const char *outdir)
+{
+    senti_run_summary sum;
+    senti_err e;
+    senti_status s = senti_run_collect(x, outdir, &sum, &e);
+    if (s)
+        fprintf(stderr, "senti run: %s\n", e.msg);
+    else
+        printf("run: collected %zu of %zu cells (%zu pending) -> %s/results.json\n", sum.n_skipped, sum.n_cells,
+               sum.n_cells - sum.n_skipped, outdir);
+    senti_experiment_free(x);
+    return senti_cli_exit(s, false);
+}
+
 static const struct option longs[] = {SENTI_LONGOPT_OUTPUT,
                                       {"resume", no_argument, 0, 'r'},
                                       {"list", no_argument, 0, 'l'},
+                                      {"collect", no_argument, 0, 'c'},
                                       SENTI_LONGOPT_THREADS,
                                       {"shard", required_argument, 0, 's'},
                                       {"unit-rows", required_argument, 0, 'u'},
@@ -139,7 +158,7 @@ int senti_cmd_run(int argc, char **argv)
     long long limit = 0, sample = 0;
     senti_run_params p = senti_run_default_params();
     const char *outdir = NULL;
-    int list = 0, quiet = 0, c;
+    int list = 0, quiet = 0, collect = 0, c;
     size_t shard = 0, n_shards = 0;
     long long unit_rows = 512;
     while ((c = getopt_long(argc, argv, senti_opts_run.shorts, longs, NULL)) != -1) {
@@ -148,6 +167,7 @@ int senti_cmd_run(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
+        case 'c': collect = 1; break;
         case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
         case 's': if (!parse_shard(optarg, &shard, &n_shards)) return SENTI_EXIT_USAGE; break;
         case 'u':
@@ -173,6 +193,10 @@ int senti_cmd_run(int argc, char **argv)
         fprintf(stderr, "senti run: -o -: the results are a directory, not a stream\n");
         return SENTI_EXIT_USAGE;
     }
+    if (collect && (list || n_shards || senti_cli_mpi_launched())) {
+        fprintf(stderr, "senti run: --collect runs nothing: not with --list, --shard or mpirun\n");
+        return SENTI_EXIT_USAGE;
+    }
     senti_experiment *x;
     senti_err e;
     senti_status s = senti_experiment_load(argv[optind], &x, &e);
@@ -193,6 +217,8 @@ int senti_cmd_run(int argc, char **argv)
     if (!p.threads)
         p.threads = SENTI_CLI_THREADS_DEFAULT;
     p.outdir = outdir;
+    if (collect)
+        return collect_results(x, outdir);
     int rc = -1;
     if (n_shards)
         rc = run_shard(x, &p, shard, n_shards);

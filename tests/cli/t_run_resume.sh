@@ -57,4 +57,40 @@ assert cut(a) == cut(b), "results.json differs outside timing"
 PY
 ls "$tmp/a" "$tmp"/a/cells/* | grep -q '\.tmp' && { echo "temporary file left behind"; exit 1; }
 "$SENTI" report "$tmp/a" --html "$tmp/a/report.html" --fail-under accuracy=0 2>/dev/null
+
+# --collect runs nothing: with every cell finished it writes the run's results.json (outside timing);
+# with a cell missing it leaves that cell out of cells, groups and comparisons, lists it as pending,
+# and the reports say so; with none finished it is an error (exit 2)
+"$SENTI" run "$exp" -o "$tmp/a" --collect >"$tmp/col.out" 2>&1
+grep -q 'collected 3 of 3 cells (0 pending)' "$tmp/col.out"
+python3 - "$tmp/a1.json" "$tmp/a/results.json" <<'PY'
+import sys
+a, b = (open(p, "rb").read() for p in sys.argv[1:])
+cut = lambda s: s[: s.index(b'\n "timing"')]
+assert cut(a) == cut(b), "--collect of a finished run differs from its results.json outside timing"
+PY
+gone=smollm2.demo.demo.zs.k0.contextual
+rm -r "$tmp/a/cells/$gone"
+"$SENTI" run "$exp" -o "$tmp/a" --collect >"$tmp/col.out" 2>&1
+grep -q 'collected 2 of 3 cells (1 pending)' "$tmp/col.out"
+python3 - "$tmp/a/results.json" "$gone" <<'PY'
+import json, sys
+d, gone = json.load(open(sys.argv[1])), sys.argv[2]
+assert d["pending"] == [gone], d.get("pending")
+assert len(d["cells"]) == 2 and gone not in [c["name"] for c in d["cells"]]
+assert all(gone not in g["cells"] for g in d["groups"]), d["groups"]
+assert all(gone not in (c["a"], c["b"]) for c in d["comparisons"]), d["comparisons"]
+assert gone not in d["timing"]["cells"]
+PY
+"$SENTI" report "$tmp/a" --markdown "$tmp/p.md" --html "$tmp/p.html" --json "$tmp/p.json"
+grep -q "^\*\*Partial results:\*\* 2 of 3 cells have finished; 1 are pending.*\`$gone\`" "$tmp/p.md"
+grep -q "id=\"partial\".*<code>$gone</code>" "$tmp/p.html"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["pending"] == [sys.argv[2]]' "$tmp/p.json" "$gone"
+# a finished run's reports say nothing of the kind
+! grep -q "Partial results" "$tmp/a/report.html"
+mkdir "$tmp/empty"
+rc=0; "$SENTI" run "$exp" -o "$tmp/empty" --collect 2>"$tmp/col.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "no cell of .* has finished yet" "$tmp/col.err" && [ ! -e "$tmp/empty/results.json" ]
+rc=0; "$SENTI" run "$exp" -o "$tmp/a" --collect --list 2>"$tmp/col.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--collect runs nothing" "$tmp/col.err"
 echo ok
