@@ -74,14 +74,6 @@ static void usage(FILE *f)
     fprintf(f, "\nexit codes: 0 ok, 1 gate failed, 2 usage/input error, 3 model error, 4 internal error\n");
 }
 
-/* Re-run once with OPENBLAS_CORETYPE set when OpenBLAS fell back to slow
- * kernels on this CPU (see senti_blas_core_hint); harmless if exec fails. */
-static void tune_blas(char **argv)
-{
-    const char *core = senti_blas_core_hint();
-    if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0)
-        execv("/proc/self/exe", argv);
-}
 
 /* Every command's standard output is checked once more at the end (as GNU
  * tools do): a full disk or closed pipe is an error, never a silent success. */
@@ -95,7 +87,7 @@ static int close_stdout(int rc)
 
 int main(int argc, char **argv)
 {
-    tune_blas(argv);
+    senti_blas_tune(); /* OpenBLAS's kernels for this CPU where it fell back to SSE3 ones */
     gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);

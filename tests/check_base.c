@@ -2,16 +2,20 @@
  * check_base.c - the private helpers of src/00-base (base.h): string copy,
  * row argmax, and the atomic file writer (content in place only after
  * commit, old file kept on abort or failure, no temporary file left behind,
- * fopen's file mode, located errors) and "-" as the standard streams.
+ * fopen's file mode, located errors) and "-" as the standard streams; and
+ * the explicit choice of OpenBLAS's kernels (senti_blas_set_core, _tune).
  */
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <gsl/gsl_cblas.h>
 
 #include "00-base/base.h"
 #include "testutil.h"
@@ -187,6 +191,74 @@ START_TEST(test_standard_streams)
 }
 END_TEST
 
+/* max |C - A B^T| of one SGEMM on the current OpenBLAS core against a double reference. */
+static double sgemm_error(void)
+{
+    enum { M = 37, N = 53, K = 96 };
+    static float a[M * K], b[N * K], c[M * N];
+    for (int i = 0; i < M * K; i++)
+        a[i] = (float)((i * 7919 % 211) - 105) / 64.0f;
+    for (int i = 0; i < N * K; i++)
+        b[i] = (float)((i * 104729 % 199) - 99) / 64.0f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, a, K, b, K, 0.0f, c, N);
+    double worst = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double ref = 0;
+            for (int k = 0; k < K; k++)
+                ref += (double)a[i * K + k] * b[j * K + k];
+            worst = fmax(worst, fabs(ref - c[i * N + j]));
+        }
+    return worst;
+}
+
+/* The kernels are chosen in this process: the name OpenBLAS reports changes,
+ * products stay right, the environment is as it was; a CPU without the
+ * core's instructions or an unknown name is refused. Then the fallback that
+ * Debian's OpenBLAS takes on CPUs it does not know is simulated (Prescott)
+ * and senti_blas_tune replaces it with the core the CPU can run. */
+START_TEST(test_blas_core)
+{
+    senti_err err;
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    ck_assert_str_ne(senti_blas_core(), "unknown");
+    ck_assert_int_eq(setenv("OPENBLAS_CORETYPE", "Atom", 1), 0);
+    ck_assert_ptr_null(senti_blas_core_hint()); /* the user's choice wins */
+    ck_assert_msg(senti_blas_set_core("Prescott", &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_str_eq(senti_blas_core(), "Prescott");
+    ck_assert_str_eq(getenv("OPENBLAS_CORETYPE"), "Atom");
+    ck_assert_msg(sgemm_error() < 1e-3, "Prescott kernels: error %g", sgemm_error());
+    ck_assert_int_eq(senti_blas_set_core("Haswell", &err), avx2 ? SENTI_OK : SENTI_ERR_UNSUPPORTED);
+    ck_assert_str_eq(senti_blas_core(), avx2 ? "Haswell" : "Prescott");
+    ck_assert_msg(sgemm_error() < 1e-3, "%s kernels: error %g", senti_blas_core(), sgemm_error());
+    ck_assert_int_eq(senti_blas_set_core("Zen", &err), avx2 ? SENTI_OK : SENTI_ERR_UNSUPPORTED);
+    ck_assert_str_eq(senti_blas_core(), avx2 ? "Zen" : "Prescott");
+    ck_assert_int_eq(senti_blas_set_core("SkylakeX", &err), avx512 ? SENTI_OK : SENTI_ERR_UNSUPPORTED);
+    if (!avx512)
+        ck_assert_ptr_nonnull(strstr(err.msg, "OpenBLAS core SkylakeX: this CPU lacks AVX-512"));
+    ck_assert_int_eq(senti_blas_set_core("Pentium4", &err), SENTI_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "OpenBLAS core \"Pentium4\": expected Prescott"));
+    ck_assert_int_eq(senti_blas_set_core(NULL, &err), SENTI_ERR_ARG);
+    /* the fallback, then the repair senti and the test runner make at start */
+    ck_assert_int_eq(senti_blas_set_core("Prescott", &err), SENTI_OK);
+    ck_assert_int_eq(unsetenv("OPENBLAS_CORETYPE"), 0);
+    const char *want = avx512 ? "SkylakeX" : avx2 ? "Haswell" : NULL;
+    if (want) {
+        ck_assert_str_eq(senti_blas_core_hint(), want);
+        ck_assert_str_eq(senti_blas_tune(), want);
+        ck_assert_str_eq(senti_blas_core(), want);
+        ck_assert_ptr_null(getenv("OPENBLAS_CORETYPE"));
+    } else {
+        ck_assert_ptr_null(senti_blas_tune());
+    }
+    ck_assert_ptr_null(senti_blas_core_hint()); /* nothing left to repair */
+    ck_assert_msg(sgemm_error() < 1e-3, "%s kernels: error %g", senti_blas_core(), sgemm_error());
+}
+END_TEST
+
 Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
@@ -199,6 +271,9 @@ Suite *base_suite(void)
     tcase_add_test(tc, test_atomic_commit_abort);
     tcase_add_test(tc, test_atomic_failures);
     tcase_add_test(tc, test_standard_streams);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("blas");
+    tcase_add_test(tc, test_blas_core);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,26 +5,17 @@
  */
 #include <check.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "senti/common.h"
 #include "testutil.h"
 
-/* Re-run once with OPENBLAS_CORETYPE set when OpenBLAS fell back to slow
- * kernels on this CPU (see senti_blas_core_hint); harmless if exec fails. */
-static void tune_blas(char **argv)
-{
-    const char *core = senti_blas_core_hint();
-    if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0)
-        execv("/proc/self/exe", argv);
-}
 
 int main(int argc, char **argv)
 {
     (void)argc;
-    tune_blas(argv);
+    senti_blas_tune(); /* OpenBLAS's kernels for this CPU where it fell back to SSE3 ones */
     gsl_set_error_handler_off();
     SRunner *sr = srunner_create(NULL);
 #define SUITE(name) srunner_add_suite(sr, name##_suite());

@@ -91,12 +91,27 @@ SENTI_API int senti_numerics_parse(const char *name);
  * (and nothing set) for an unknown name. Programs call it at start. */
 SENTI_API senti_status senti_numerics_from_env(senti_err *err);
 
-/* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads. Debian 12's build
- * (0.3.21) does not recognise recent Intel server CPUs and falls back to its
- * SSE3 kernels, 3-4x slower here. This returns the core name to set for this
- * CPU when OpenBLAS chose such a fallback and the CPU has AVX2/AVX-512, else
- * NULL. Programs set it and re-execute themselves (src/main.c does). */
+/* OpenBLAS picks its kernels for the CPU once, when it loads. Debian 12's
+ * build (0.3.21) does not recognise recent Intel server CPUs and falls back to
+ * its SSE3 kernels, 3-4x slower there. senti_blas_core_hint returns the core to
+ * use instead when OpenBLAS chose such a fallback, the CPU has AVX2 or AVX-512
+ * and OPENBLAS_CORETYPE is not set (the user's choice wins), else NULL. */
 SENTI_API const char *senti_blas_core_hint(void);
+
+/* Select OpenBLAS's kernels for `name` (Prescott, Core2, Nehalem, Haswell, Zen,
+ * SkylakeX) in this process, explicitly, with no environment variable left
+ * set and no re-execution. Call it before any BLAS work, from one thread.
+ * SENTI_ERR_ARG for another name, SENTI_ERR_UNSUPPORTED when the CPU lacks the
+ * core's instructions or OpenBLAS is built for one core only. */
+SENTI_API senti_status senti_blas_set_core(const char *name, senti_err *err);
+
+/* The core whose kernels OpenBLAS runs now ("unknown" if it does not say). */
+SENTI_API const char *senti_blas_core(void);
+
+/* senti_blas_set_core(senti_blas_core_hint()) when there is a hint: the core
+ * selected, else NULL. Programs call it first thing (senti and the test
+ * runner do); library users may. */
+SENTI_API const char *senti_blas_tune(void);
 
 /* Library version string, e.g. "0.1.0". */
 SENTI_API const char *senti_version(void);

@@ -15,6 +15,11 @@
 /* OpenBLAS's own control functions; not part of the CBLAS interface header. */
 extern void openblas_set_num_threads(int num_threads);
 extern char *openblas_get_corename(void);
+/* A DYNAMIC_ARCH OpenBLAS (Debian's) picks its kernel table when it loads:
+ * _quit forgets it, _init picks again (honouring OPENBLAS_CORETYPE) and sets
+ * the core's block sizes. Weak, so an OpenBLAS built for one core still links. */
+extern void gotoblas_dynamic_init(void) __attribute__((weak));
+extern void gotoblas_dynamic_quit(void) __attribute__((weak));
 
 #ifndef SENTI_VERSION
 #define SENTI_VERSION "0.1.0"
@@ -129,19 +134,78 @@ senti_status senti_numerics_from_env(senti_err *err)
     return SENTI_OK;
 }
 
+const char *senti_blas_core(void)
+{
+    const char *core = openblas_get_corename();
+    return core ? core : "unknown";
+}
+
+/* Cores senti may select, with what each needs of the CPU (0: SSE3 only). */
+static const struct {
+    const char *name;
+    int needs; /* 0: nothing beyond x86-64, 1: AVX2 + FMA, 2: AVX-512 F/BW/DQ/VL */
+} k_cores[] = {{"Prescott", 0}, {"Core2", 0}, {"Nehalem", 0}, {"Haswell", 1}, {"Zen", 1}, {"SkylakeX", 2}};
+
+static int cpu_level(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return 1;
+#endif
+    return 0;
+}
+
+senti_status senti_blas_set_core(const char *name, senti_err *err)
+{
+    size_t i = 0, n = sizeof k_cores / sizeof k_cores[0];
+    while (i < n && (!name || strcmp(name, k_cores[i].name)))
+        i++;
+    if (i == n)
+        return senti_err_set(err, SENTI_ERR_ARG, "OpenBLAS core \"%s\": expected Prescott, Core2, Nehalem, Haswell, "
+                             "Zen or SkylakeX", name ? name : "");
+    if (k_cores[i].needs > cpu_level())
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "OpenBLAS core %s: this CPU lacks %s", name,
+                             k_cores[i].needs == 2 ? "AVX-512" : "AVX2/FMA");
+    if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit)
+        return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "OpenBLAS core %s: this OpenBLAS is built for one core "
+                             "(no DYNAMIC_ARCH)", name);
+    /* OpenBLAS reads the choice from the environment while it picks; the
+     * caller's own setting (if any) is put back afterwards */
+    const char *old = getenv("OPENBLAS_CORETYPE");
+    char *saved = old ? strdup(old) : NULL;
+    if ((old && !saved) || setenv("OPENBLAS_CORETYPE", name, 1)) {
+        free(saved);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+    if (saved)
+        setenv("OPENBLAS_CORETYPE", saved, 1);
+    else
+        unsetenv("OPENBLAS_CORETYPE");
+    free(saved);
+    if (strcmp(senti_blas_core(), name))
+        return senti_err_set(err, SENTI_ERR_STATE, "OpenBLAS core %s: OpenBLAS chose %s", name, senti_blas_core());
+    return SENTI_OK;
+}
+
+const char *senti_blas_tune(void)
+{
+    const char *core = senti_blas_core_hint();
+    senti_err e;
+    return core && senti_blas_set_core(core, &e) == SENTI_OK ? core : NULL;
+}
+
 const char *senti_blas_core_hint(void)
 {
     const char *core = openblas_get_corename();
     if (getenv("OPENBLAS_CORETYPE") || !core || (strcmp(core, "Prescott") && strcmp(core, "Core2") &&
                                                  strcmp(core, "Nehalem") && strcmp(core, "Sandybridge")))
         return NULL;
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return "Haswell";
-#endif
-    return NULL;
+    const int level = cpu_level();
+    return level == 2 ? "SkylakeX" : level == 1 ? "Haswell" : NULL;
 }

@@ -111,6 +111,7 @@ void senti_classify_manifest_build(run *r, json_t *calib)
     json_object_set_new(m, "calibration", calib);
     json_object_set_new(m, "threads", json_integer(senti_get_threads()));
     json_object_set_new(m, "kernels", json_string(senti_isa_name(senti_isa_active())));
+    json_object_set_new(m, "blas_core", json_string(senti_blas_core())); /* f32 sums follow its kernels */
     json_object_set_new(m, "numerics", json_string(senti_numerics_name(senti_get_numerics())));
     json_object_set_new(m, "prefix_reuse", json_boolean(r->p->reuse_prefix));
     json_object_set_new(m, "adapter", r->adapter ? json_pack("{s:s,s:s}", "path", r->p->adapter_path, "kind",

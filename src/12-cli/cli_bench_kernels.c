@@ -6,7 +6,7 @@
  * each the best of R timed repetitions after a warm-up, so that a busy
  * machine shows its quiet moments rather than its average:
  *   - sgemm_peak: OpenBLAS SGEMM on SIZE^3 with the given threads (the f32
- *     ceiling of the default numerics);
+ *     ceiling of the default numerics) and the OpenBLAS core whose kernels ran;
  *   - per weight type (random rows quantized with the reference quantizer), a
  *     tile of ROWS rows x COLS x TOKENS on one thread, as the two numerics
  *     compute it in src/03-model/forward.c:
@@ -154,9 +154,9 @@ int senti_cmd_bench_kernels(int argc, char **argv)
     if (optind != argc)
         return usage(stderr);
     const double peak = sgemm_peak(size, sh.reps < 3 ? sh.reps : 3, threads);
-    printf("{\"sgemm_peak\": {\"size\": %d, \"threads\": %d, \"gflops\": %.1f},\n \"tile\": {\"rows\": %d, \"cols\": %d, "
-           "\"tokens\": %d, \"threads\": 1},\n \"types\": {",
-           size, threads, gflops((double)size * size * size, peak), sh.rows, sh.cols, sh.tokens);
+    printf("{\"sgemm_peak\": {\"size\": %d, \"threads\": %d, \"gflops\": %.1f, \"blas_core\": \"%s\"},\n \"tile\": "
+           "{\"rows\": %d, \"cols\": %d, \"tokens\": %d, \"threads\": 1},\n \"types\": {",
+           size, threads, gflops((double)size * size * size, peak), senti_blas_core(), sh.rows, sh.cols, sh.tokens);
     static const int types[] = {SENTI_TYPE_Q4_0, SENTI_TYPE_Q4_1, SENTI_TYPE_Q5_0, SENTI_TYPE_Q8_0,
                                 SENTI_TYPE_Q4_K, SENTI_TYPE_Q5_K, SENTI_TYPE_Q6_K};
     const double macs = (double)sh.rows * sh.cols * sh.tokens;
