@@ -1058,6 +1058,32 @@ START_TEST(test_golden_q8_gemma3)
 }
 END_TEST
 
+/* The q8 numerics on the Qwen2.5-Coder models, the same comparison.
+ * Measured: 0.5B max 0.526, median 0.051 (f32 path 0.38 / 0.040); 1.5B max
+ * 0.561, median 0.075 (f32 path 0.487 / 0.065). Bounds: measured + ~10%. */
+#define SENTI_GOLDEN_Q8_TOL_QWEN05 0.58
+#define SENTI_GOLDEN_Q8_MEDIAN_TOL_QWEN05 0.057
+#define SENTI_GOLDEN_Q8_TOL_QWEN15 0.62
+#define SENTI_GOLDEN_Q8_MEDIAN_TOL_QWEN15 0.083
+
+START_TEST(test_golden_q8_qwen05)
+{
+    golden_ref refs[1] = {{"logits/qwen05.jsonl", SENTI_GOLDEN_Q8_TOL_QWEN05, SENTI_GOLDEN_Q8_MEDIAN_TOL_QWEN05}};
+    check_golden(TU_QWEN05, refs, 1);
+}
+END_TEST
+
+START_TEST(test_golden_q8_qwen15)
+{
+    if (!tu_optional_model(TU_QWEN15, "model golden q8 qwen15"))
+        return;
+    senti_set_numerics(SENTI_NUMERICS_Q8);
+    golden_ref refs[1] = {{"logits/qwen15.jsonl", SENTI_GOLDEN_Q8_TOL_QWEN15, SENTI_GOLDEN_Q8_MEDIAN_TOL_QWEN15}};
+    check_golden(TU_QWEN15, refs, 1);
+    senti_set_numerics(SENTI_NUMERICS_F32);
+}
+END_TEST
+
 /* Real weights: token-by-token decode (dot path) == batched prefill (sgemm path). */
 static void check_paths_agree(const char *file)
 {
@@ -1135,9 +1161,15 @@ Suite *model_suite(void)
     tcase_add_test(qwen, test_qwen05_paths_agree);
     tcase_add_test(qwen, test_golden_qwen05);
     suite_add_tcase(s, qwen);
+    TCase *qwen_q8 = tcase_create("qwen05_q8");
+    tcase_set_timeout(qwen_q8, 900);
+    tcase_add_checked_fixture(qwen_q8, q8_numerics_setup, q8_numerics_teardown);
+    tcase_add_test(qwen_q8, test_golden_q8_qwen05);
+    suite_add_tcase(s, qwen_q8);
     TCase *large = tcase_create("large"); /* make check-large: CK_RUN_CASE=large */
     tcase_set_timeout(large, 1800);
     tcase_add_test(large, test_golden_qwen15);
+    tcase_add_test(large, test_golden_q8_qwen15);
     suite_add_tcase(s, large);
     return s;
 }
