@@ -107,6 +107,17 @@ START_TEST(test_syntax_error_has_line)
 }
 END_TEST
 
+/* `json` (called `origin` in messages) is refused as malformed, with nothing
+ * returned and a message that contains `needle`. */
+static void expect_refused(const char *json, const char *origin, const char *needle)
+{
+    senti_experiment *x = NULL;
+    senti_err e;
+    ck_assert_int_eq(senti_experiment_parse(json, strlen(json), origin, NULL, &x, &e), SENTI_ERR_FORMAT);
+    ck_assert_ptr_null(x);
+    ck_assert_msg(strstr(e.msg, needle) != NULL, "%s", e.msg);
+}
+
 /* A valid minimal experiment with one piece replaced. */
 static senti_status parse_variant(const char *strategies, const char *extra, senti_err *e)
 {
@@ -306,8 +317,7 @@ START_TEST(test_dataset_verbalizer)
     ck_assert_str_eq(senti_experiment_cell(x, 1)->name, "m.b.u.z.k0.none");
     senti_experiment_free(x);
     snprintf(buf, sizeof buf, DV_FMT, ",\"verbalizer\":\"w\"");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "v.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "v.json: datasets[0].verbalizer: names no verbalizer") != NULL, "%s", e.msg);
+    expect_refused(buf, "v.json", "v.json: datasets[0].verbalizer: names no verbalizer");
 #undef DV_FMT
 }
 END_TEST
@@ -370,11 +380,9 @@ START_TEST(test_baseline_split_and_verbalizer)
     ck_assert_ptr_null(senti_experiment_cell(x, 0)->model);
     senti_experiment_free(x);
     snprintf(buf, sizeof buf, BS_FMT, ",\"train\":\"a.csv\"", "");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "would train the baseline on the rows it is scored on") != NULL, "%s", e.msg);
+    expect_refused(buf, "b.json", "would train the baseline on the rows it is scored on");
     snprintf(buf, sizeof buf, BS_FMT, ",\"sample\":10,\"train\":\"rest\"", ",\"models\":\"m\"");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "strategies[0]: \"models\" does not apply to a baseline") != NULL, "%s", e.msg);
+    expect_refused(buf, "b.json", "strategies[0]: \"models\" does not apply to a baseline");
 #undef BS_FMT
 }
 END_TEST
@@ -387,8 +395,7 @@ START_TEST(test_few_shot_needs_train)
                     "\"strategies\":[{\"name\":\"f\",\"kind\":\"few-shot\",\"shots\":[0,1]}]}";
     senti_experiment *x;
     senti_err e;
-    ck_assert_int_eq(senti_experiment_parse(j, strlen(j), "y.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "y.json: datasets[0]: few-shot strategies need a \"train\"") != NULL, "%s", e.msg);
+    expect_refused(j, "y.json", "y.json: datasets[0]: few-shot strategies need a \"train\"");
     /* a base directory is prefixed to relative paths only */
     const char *k = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"/abs/m.gguf\"}],"
                     "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],"
@@ -442,22 +449,18 @@ START_TEST(test_baseline_cells)
     senti_experiment_free(x);
     /* never every row of the file it is scored on; a train file is needed; "baseline" is no model name */
     snprintf(buf, sizeof buf, BASE_FMT, "d.csv", "majority", "\"train\":\"all\"");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "b.json: datasets[0]: \"train\": \"all\" would train the baseline on the rows"), "%s",
-                  e.msg);
+    expect_refused(buf, "b.json", "b.json: datasets[0]: \"train\": \"all\" would train the baseline on the rows");
     snprintf(buf, sizeof buf, BASE_FMT, "d.csv", "majority", "\"per_class\":2");
     ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "b.json", NULL, &x, &e), SENTI_OK);
     senti_experiment_free(x);
     const char *j = "{\"name\":\"t\",\"models\":[{\"name\":\"baseline\",\"path\":\"m.gguf\"}],"
                     "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
                     "\"strategies\":[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":2}]}";
-    ck_assert_int_eq(senti_experiment_parse(j, strlen(j), "c.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "c.json: models[0].name: \"baseline\" is reserved"), "%s", e.msg);
+    expect_refused(j, "c.json", "c.json: models[0].name: \"baseline\" is reserved");
     const char *k = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
                     "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
                     "\"strategies\":[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"per_class\":2}]}";
-    ck_assert_int_eq(senti_experiment_parse(k, strlen(k), "c.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "c.json: datasets[0]: baseline strategies need a \"train\" file"), "%s", e.msg);
+    expect_refused(k, "c.json", "c.json: datasets[0]: baseline strategies need a \"train\" file");
 #undef BASE_FMT
 }
 END_TEST
@@ -493,8 +496,7 @@ START_TEST(test_finetune_cells)
     ck_assert_str_ne(senti_experiment_cell(x, 0)->hash, h);
     senti_experiment_free(x);
     snprintf(buf, sizeof buf, FT_FMT, "", "head", "\"per_class\":8");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "f.json: datasets[0]: finetune strategies need a \"train\" file"), "%s", e.msg);
+    expect_refused(buf, "f.json", "f.json: datasets[0]: finetune strategies need a \"train\" file");
     /* a recipe cell: no model of the grid, one per dataset */
     const char *r = "{\"name\":\"t\",\"models\":[{\"name\":\"m\",\"path\":\"m.gguf\"}],"
                     "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
@@ -506,8 +508,7 @@ START_TEST(test_finetune_cells)
     ck_assert_str_eq(senti_strategy_kind_name(senti_experiment_cell(x, 1)->strategy->kind), "recipe");
     senti_experiment_free(x);
     snprintf(buf, sizeof buf, FT_FMT, ",\"train\":\"d.csv\"", "head", "\"train\":\"all\"");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "f.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "would train the adapter on the rows it is scored on"), "%s", e.msg);
+    expect_refused(buf, "f.json", "would train the adapter on the rows it is scored on");
 #undef FT_FMT
 }
 END_TEST
@@ -579,13 +580,11 @@ START_TEST(test_select_cells)
         senti_experiment_free(x);
     }
     snprintf(buf, sizeof buf, SEL_FMT, "", "\"per_class\":4");
-    ck_assert_int_eq(senti_experiment_parse(buf, strlen(buf), "s.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "s.json: datasets[0]: select strategies need a \"train\" file"), "%s", e.msg);
+    expect_refused(buf, "s.json", "s.json: datasets[0]: select strategies need a \"train\" file");
     const char *res = "{\"name\":\"t\",\"models\":[{\"name\":\"select\",\"path\":\"m.gguf\"}],"
                       "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\"}],\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"
                       "\"strategies\":[{\"name\":\"z\",\"kind\":\"zero-shot\"}]}";
-    ck_assert_int_eq(senti_experiment_parse(res, strlen(res), "r.json", NULL, &x, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "\"select\" is reserved"), "%s", e.msg);
+    expect_refused(res, "r.json", "\"select\" is reserved");
 #undef SEL_FMT
 }
 END_TEST
