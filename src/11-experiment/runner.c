@@ -196,7 +196,23 @@ static senti_status evaluate_cell(const senti_experiment *x, const senti_cell *c
 
 /* ---- the grid ------------------------------------------------------------------------ */
 
-/* 1 when OUTDIR/cells/<name>/cell.json exists with this cell's hash. */
+/* Whether the verbalizer file the cell's manifest records (its SHA-256) is
+ * the one at its path now: the cell hash covers the path, not the content,
+ * and an edited label_map or label word changes the gold labels or scores. */
+static bool same_verbalizer(const char *outdir, const senti_cell *c)
+{
+    char path[4096], sha[65];
+    senti_err e;
+    cell_path(path, sizeof path, outdir, c, "manifest.json");
+    json_t *m = json_load_file(path, 0, NULL);
+    const char *was = json_string_value(json_object_get(json_object_get(m, "verbalizer"), "sha256"));
+    bool same = !was || (!senti_file_sha256(c->verbalizer->path, sha, &e) && !strcmp(was, sha));
+    json_decref(m);
+    return same;
+}
+
+/* 1 when OUTDIR/cells/<name>/cell.json exists with this cell's hash and was
+ * made with the verbalizer file as it is now. */
 static int cell_done(const char *outdir, const senti_cell *c)
 {
     char path[4096];
@@ -205,7 +221,7 @@ static int cell_done(const char *outdir, const senti_cell *c)
     const char *h = json_string_value(json_object_get(json_object_get(o, "result"), "hash"));
     int ok = h && !strcmp(h, c->hash);
     json_decref(o);
-    return ok;
+    return ok && same_verbalizer(outdir, c);
 }
 
 /* --resume: a cell whose manifest says it read another row selection (the
@@ -465,7 +481,7 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
 }
 
 /* results.json from the cell.json files. With `partial`, a cell not (or not
- * validly) finished is listed under "pending" and left out of the cells,
+ * validly: another hash or verbalizer file) finished is listed under "pending" and left out of the cells,
  * groups and comparisons; without, it is an error. */
 static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
                                   size_t *n_pending, senti_err *err)
@@ -481,7 +497,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
         json_t *doc = json_load_file(path, 0, &je);
         json_t *res = json_object_get(doc, "result");
         const char *hash = json_string_value(json_object_get(res, "hash"));
-        if (!res || !hash || strcmp(hash, c->hash)) {
+        if (!res || !hash || strcmp(hash, c->hash) || !same_verbalizer(outdir, c)) {
             json_decref(doc);
             if (!partial) {
                 s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);

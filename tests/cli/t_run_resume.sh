@@ -93,4 +93,34 @@ rc=0; "$SENTI" run "$exp" -o "$tmp/empty" --collect 2>"$tmp/col.err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "no cell of .* has finished yet" "$tmp/col.err" && [ ! -e "$tmp/empty/results.json" ]
 rc=0; "$SENTI" run "$exp" -o "$tmp/a" --collect --list 2>"$tmp/col.err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q -- "--collect runs nothing" "$tmp/col.err"
+
+# the cell hash names the verbalizer's path: an edited verbalizer file (here a label_map that
+# changes the gold labels) makes --resume run its cells again and --collect list them as pending
+cp verbalizers/demo.json "$tmp/v.json"
+python3 - "$exp" "$tmp/v.json" "$tmp/v.exp.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["verbalizers"][0]["path"] = sys.argv[2]
+d["strategies"] = d["strategies"][:1]
+d["strategies"][0]["calibration"] = ["none"]
+json.dump(d, open(sys.argv[3], "w"))
+PY
+"$SENTI" run "$tmp/v.exp.json" -o "$tmp/v" 2>/dev/null >/dev/null
+acc() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cells"][0]["metrics"]["accuracy"]["value"])' "$1"; }
+before=$(acc "$tmp/v/results.json")
+"$SENTI" run "$tmp/v.exp.json" -o "$tmp/v" --resume 2>"$tmp/v.log" >/dev/null
+grep -q 'already done (resume)' "$tmp/v.log"
+python3 - "$tmp/v.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["labels"] = {"bad": ["Negative"], "good": ["Positive"]}
+v["label_map"] = {"negative": "good", "positive": "bad"}   # every gold label swapped
+json.dump(v, open(sys.argv[1], "w"))
+PY
+rc=0; "$SENTI" run "$tmp/v.exp.json" -o "$tmp/v" --collect 2>"$tmp/v.err" >/dev/null || rc=$?
+[ "$rc" -eq 2 ] && grep -q "no cell of .* has finished yet" "$tmp/v.err"
+"$SENTI" run "$tmp/v.exp.json" -o "$tmp/v" --resume 2>"$tmp/v.log" >/dev/null
+! grep -q 'already done (resume)' "$tmp/v.log"
+after=$(acc "$tmp/v/results.json")
+python3 -c 'import sys; a, b = map(float, sys.argv[1:]); assert abs(a + b - 1) < 1e-9, (a, b)' "$before" "$after"
 echo ok
