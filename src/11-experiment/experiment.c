@@ -21,20 +21,6 @@
 #include "experiment_internal.h"
 
 
-const char *senti_strategy_kind_name(senti_strategy_kind k)
-{
-    switch (k) {
-    case SENTI_STRATEGY_ZERO_SHOT: return "zero-shot";
-    case SENTI_STRATEGY_FEW_SHOT: return "few-shot";
-    case SENTI_STRATEGY_ADAPTER: return "adapter";
-    case SENTI_STRATEGY_BASELINE: return "baseline";
-    case SENTI_STRATEGY_FINETUNE: return "finetune";
-    case SENTI_STRATEGY_RECIPE: return "recipe";
-    case SENTI_STRATEGY_SELECT: return "select";
-    }
-    return "unknown";
-}
-
 /* ---- small helpers -------------------------------------------------------- */
 
 /* Parsing context: the origin for messages and the JSON path of the value. */

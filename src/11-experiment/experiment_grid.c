@@ -16,6 +16,20 @@
 #include "00-base/base.h"
 #include "experiment_internal.h"
 
+const char *senti_strategy_kind_name(senti_strategy_kind k)
+{
+    switch (k) {
+    case SENTI_STRATEGY_ZERO_SHOT: return "zero-shot";
+    case SENTI_STRATEGY_FEW_SHOT: return "few-shot";
+    case SENTI_STRATEGY_ADAPTER: return "adapter";
+    case SENTI_STRATEGY_BASELINE: return "baseline";
+    case SENTI_STRATEGY_FINETUNE: return "finetune";
+    case SENTI_STRATEGY_RECIPE: return "recipe";
+    case SENTI_STRATEGY_SELECT: return "select";
+    }
+    return "unknown";
+}
+
 void senti_exp_eval_data(const senti_exp_dataset *d, senti_dataset_params *dp)
 {
     dp->text_col = d->eval.text_col;
