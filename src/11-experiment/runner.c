@@ -198,15 +198,19 @@ static senti_status evaluate_cell(const senti_experiment *x, const senti_cell *c
 
 /* Whether the verbalizer file the cell's manifest records (its SHA-256) is
  * the one at its path now: the cell hash covers the path, not the content,
- * and an edited label_map or label word changes the gold labels or scores. */
+ * and an edited label_map or label word changes the gold labels or scores.
+ * A manifest that names another verbalizer path is not compared. */
 static bool same_verbalizer(const char *outdir, const senti_cell *c)
 {
     char path[4096], sha[65];
     senti_err e;
     cell_path(path, sizeof path, outdir, c, "manifest.json");
     json_t *m = json_load_file(path, 0, NULL);
-    const char *was = json_string_value(json_object_get(json_object_get(m, "verbalizer"), "sha256"));
-    bool same = !was || (!senti_file_sha256(c->verbalizer->path, sha, &e) && !strcmp(was, sha));
+    const json_t *v = json_object_get(m, "verbalizer");
+    const char *was = json_string_value(json_object_get(v, "sha256")), *at = json_string_value(json_object_get(v, "path"));
+    /* recipe and select cells classify with the recipe's verbalizer: another path, not compared */
+    bool same = !was || !at || strcmp(at, c->verbalizer->path) ||
+                (!senti_file_sha256(c->verbalizer->path, sha, &e) && !strcmp(was, sha));
     json_decref(m);
     return same;
 }
