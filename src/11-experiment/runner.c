@@ -215,17 +215,23 @@ static bool same_verbalizer(const char *outdir, const senti_cell *c)
     return same;
 }
 
-/* 1 when OUTDIR/cells/<name>/cell.json exists with this cell's hash and was
- * made with the verbalizer file as it is now. */
+/* Whether `res` (the "result" of a cell.json, may be NULL) is this cell's:
+ * the same hash, made with the verbalizer file as it is now. */
+static bool result_current(const json_t *res, const char *outdir, const senti_cell *c)
+{
+    const char *h = json_string_value(json_object_get(res, "hash"));
+    return h && !strcmp(h, c->hash) && same_verbalizer(outdir, c);
+}
+
+/* 1 when OUTDIR/cells/<name>/cell.json holds this cell's current result. */
 static int cell_done(const char *outdir, const senti_cell *c)
 {
     char path[4096];
     cell_path(path, sizeof path, outdir, c, "cell.json");
     json_t *o = json_load_file(path, 0, NULL);
-    const char *h = json_string_value(json_object_get(json_object_get(o, "result"), "hash"));
-    int ok = h && !strcmp(h, c->hash);
+    int ok = result_current(json_object_get(o, "result"), outdir, c);
     json_decref(o);
-    return ok && same_verbalizer(outdir, c);
+    return ok;
 }
 
 /* --resume: a cell whose manifest says it read another row selection (the
@@ -500,8 +506,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
         json_error_t je;
         json_t *doc = json_load_file(path, 0, &je);
         json_t *res = json_object_get(doc, "result");
-        const char *hash = json_string_value(json_object_get(res, "hash"));
-        if (!res || !hash || strcmp(hash, c->hash) || !same_verbalizer(outdir, c)) {
+        if (!result_current(res, outdir, c)) {
             json_decref(doc);
             if (!partial) {
                 s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
@@ -519,7 +524,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
         json_decref(doc);
         n_done++;
     }
-    if (!s && !n_done)
+    if (!s && partial && !n_done)
         s = senti_err_set(err, SENTI_ERR_NOTFOUND, "%s: no cell of %s has finished yet (nothing to collect)", outdir,
                           senti_experiment_origin(x));
     *n_pending = json_array_size(pending);
