@@ -43,7 +43,7 @@ typedef void (*senti_cell_event_fn)(void *user, const senti_cell *cell, size_t i
 
 typedef struct {
     const char *outdir;
-    bool resume;                 /* skip cells whose cell.json has the same hash */
+    bool resume;                 /* skip cells whose cell.json has the same hash and inputs */
     int threads;                 /* 0: the experiment's, else the library default */
     senti_cell_exec_fn exec;     /* NULL: senti_classify_run; baseline cells never use it (they train
                                     and apply their adapter themselves, without a model) */

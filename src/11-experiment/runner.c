@@ -81,6 +81,7 @@ static void cell_path(char *buf, size_t cap, const char *outdir, const senti_cel
 typedef struct {
     const senti_run_params *p;
     bool model_error; /* set by a failing classify_cell, as senti_classify_summary says */
+    senti_sha_memo *memo; /* the cells' input files, hashed once per run */
 } exec_ctx;
 
 senti_status senti_run_cell_params(const senti_cell *c, int threads, const char *cache_dir,
@@ -196,10 +197,10 @@ static senti_status evaluate_cell(const senti_experiment *x, const senti_cell *c
 
 /* ---- the grid ------------------------------------------------------------------------ */
 
-/* Whether the verbalizer file the cell's manifest records (its SHA-256) is
- * the one at its path now: the cell hash covers the path, not the content,
- * and an edited label_map or label word changes the gold labels or scores.
- * A manifest that names another verbalizer path is not compared. */
+/* For a cell.json written before senti recorded its "inputs": whether the
+ * verbalizer file the cell's manifest records (its SHA-256) is the one at its
+ * path now (an edited label_map or label word changes the gold labels or
+ * scores). A manifest that names another verbalizer path is not compared. */
 static bool same_verbalizer(const char *outdir, const senti_cell *c)
 {
     char path[4096], sha[65];
@@ -215,21 +216,24 @@ static bool same_verbalizer(const char *outdir, const senti_cell *c)
     return same;
 }
 
-/* Whether `res` (the "result" of a cell.json, may be NULL) is this cell's:
- * the same hash, made with the verbalizer file as it is now. */
-static bool result_current(const json_t *res, const char *outdir, const senti_cell *c)
+/* Whether `doc` (a cell.json, may be NULL) holds this cell's result: the
+ * same hash, made from its input files as they are now (cell_inputs.c). */
+static bool result_current(const json_t *doc, const char *outdir, const senti_cell *c, senti_sha_memo *memo)
 {
-    const char *h = json_string_value(json_object_get(res, "hash"));
-    return h && !strcmp(h, c->hash) && same_verbalizer(outdir, c);
+    const char *h = json_string_value(json_object_get(json_object_get(doc, "result"), "hash"));
+    if (!h || strcmp(h, c->hash))
+        return false;
+    const json_t *inputs = json_object_get(doc, "inputs");
+    return inputs ? senti_cell_inputs_current(inputs, c, memo) : same_verbalizer(outdir, c);
 }
 
 /* 1 when OUTDIR/cells/<name>/cell.json holds this cell's current result. */
-static int cell_done(const char *outdir, const senti_cell *c)
+static int cell_done(const char *outdir, const senti_cell *c, senti_sha_memo *memo)
 {
     char path[4096];
     cell_path(path, sizeof path, outdir, c, "cell.json");
     json_t *o = json_load_file(path, 0, NULL);
-    int ok = result_current(json_object_get(o, "result"), outdir, c);
+    int ok = result_current(o, outdir, c, memo);
     json_decref(o);
     return ok;
 }
@@ -265,6 +269,9 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     snprintf(pred, sizeof pred, "%s/predictions.csv", dir);
     snprintf(man, sizeof man, "%s/manifest.json", dir);
     snprintf(cj, sizeof cj, "%s/cell.json", dir);
+    json_t *inputs; /* hashed before the cell reads them */
+    if ((s = senti_cell_inputs(c, ctx->memo, &inputs, err)))
+        return s;
     double t0 = senti_now();
     senti_err e2 = {0};
     if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
@@ -279,15 +286,17 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
         if (!s)
             s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
     }
-    if (s)
-        return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
     double secs = senti_now() - t0;
     json_t *res;
-    if ((s = evaluate_cell(x, c, pred, &res, &e2)))
+    if (!s && (s = evaluate_cell(x, c, pred, &res, &e2)))
+        res = NULL;
+    if (s) {
+        json_decref(inputs);
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
+    }
     size_t n = (size_t)json_integer_value(json_object_get(res, "n"));
-    json_t *doc = json_pack("{s:o, s:{s:f, s:f}}", "result", res, "timing", "seconds", secs, "rows_per_second",
-                            secs > 0 ? (double)n / secs : 0.0);
+    json_t *doc = json_pack("{s:o, s:o, s:{s:f, s:f}}", "result", res, "inputs", inputs, "timing", "seconds", secs,
+                            "rows_per_second", secs > 0 ? (double)n / secs : 0.0);
     s = senti_run_write_json(doc, cj, err);
     json_decref(doc);
     return s;
@@ -305,6 +314,9 @@ static void sweep_tmp(const senti_experiment *x, const char *outdir)
     }
 }
 
+static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
+                                  senti_sha_memo *memo, size_t *n_pending, senti_err *err);
+
 senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p, senti_run_summary *sum,
                                   senti_err *err)
 {
@@ -313,8 +325,8 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         sum = &local;
     memset(sum, 0, sizeof *sum);
     double t0 = senti_now();
-    exec_ctx ctx = {p, false};
-    senti_status s = senti_run_mkdirs(p->outdir, err);
+    exec_ctx ctx = {p, false, senti_sha_memo_new()};
+    senti_status s = ctx.memo ? senti_run_mkdirs(p->outdir, err) : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     size_t n = senti_experiment_n_cells(x);
     sum->n_cells = n;
     if (!s && p->resume)
@@ -323,7 +335,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         s = check_resume_rows(p->outdir, senti_experiment_cell(x, i), err);
     for (size_t i = 0; !s && i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
-        int skip = p->resume && cell_done(p->outdir, c);
+        int skip = p->resume && cell_done(p->outdir, c, ctx.memo);
         if (p->on_cell)
             p->on_cell(p->on_cell_user, c, i, n, 0, skip, 0);
         double tc = senti_now();
@@ -336,8 +348,10 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     }
     sum->seconds = senti_now() - t0;
     sum->model_error = s && ctx.model_error;
+    size_t n_pending;
     if (!s)
-        s = senti_run_write_results(x, p->outdir, sum->seconds, err);
+        s = write_results(x, p->outdir, sum->seconds, false, ctx.memo, &n_pending, err);
+    senti_sha_memo_free(ctx.memo);
     return s;
 }
 
@@ -494,7 +508,7 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
  * validly: another hash or verbalizer file) finished is listed under "pending" and left out of the cells,
  * groups and comparisons; without, it is an error. */
 static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
-                                  size_t *n_pending, senti_err *err)
+                                  senti_sha_memo *memo, size_t *n_pending, senti_err *err)
 {
     json_t *cells = json_array(), *timing_cells = json_object(), *pending = json_array();
     senti_status s = SENTI_OK;
@@ -506,7 +520,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
         json_error_t je;
         json_t *doc = json_load_file(path, 0, &je);
         json_t *res = json_object_get(doc, "result");
-        if (!result_current(res, outdir, c)) {
+        if (!result_current(doc, outdir, c, memo)) {
             json_decref(doc);
             if (!partial) {
                 s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
@@ -568,7 +582,11 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
 senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
 {
     size_t n_pending;
-    return write_results(x, outdir, seconds, false, &n_pending, err);
+    senti_sha_memo *memo = senti_sha_memo_new();
+    senti_status s = memo ? write_results(x, outdir, seconds, false, memo, &n_pending, err)
+                          : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_sha_memo_free(memo);
+    return s;
 }
 
 senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
@@ -576,7 +594,10 @@ senti_status senti_run_collect(const senti_experiment *x, const char *outdir, se
 {
     size_t n_pending = 0;
     double t0 = senti_now();
-    senti_status s = write_results(x, outdir, 0, true, &n_pending, err);
+    senti_sha_memo *memo = senti_sha_memo_new();
+    senti_status s = memo ? write_results(x, outdir, 0, true, memo, &n_pending, err)
+                          : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    senti_sha_memo_free(memo);
     if (sum) {
         memset(sum, 0, sizeof *sum);
         sum->n_cells = senti_experiment_n_cells(x);

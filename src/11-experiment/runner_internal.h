@@ -18,6 +18,19 @@
 senti_status senti_run_cell_params(const senti_cell *c, int threads, const char *cache_dir,
                                    senti_classify_params *out, senti_err *err);
 
+/* The files a cell reads, hashed at most once per run (cell_inputs.c). */
+typedef struct senti_sha_memo senti_sha_memo;
+senti_sha_memo *senti_sha_memo_new(void); /* NULL when out of memory */
+void senti_sha_memo_free(senti_sha_memo *m);
+
+/* {"data": SHA-256, "train": ..., "verbalizer": ..., "adapter": ..., "recipe": ...}:
+ * the files cell c reads, by role (roles it does not read are absent).
+ * Fails (located) on a file that cannot be read. */
+senti_status senti_cell_inputs(const senti_cell *c, senti_sha_memo *m, json_t **out, senti_err *err);
+
+/* Whether `recorded` (a cell.json's "inputs") equals the cell's inputs now. */
+bool senti_cell_inputs_current(const json_t *recorded, const senti_cell *c, senti_sha_memo *m);
+
 /* mkdir -p (every missing component created). */
 senti_status senti_run_mkdirs(const char *path, senti_err *err);
 

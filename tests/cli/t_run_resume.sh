@@ -123,4 +123,37 @@ rc=0; "$SENTI" run "$tmp/v.exp.json" -o "$tmp/v" --collect 2>"$tmp/v.err" >/dev/
 ! grep -q 'already done (resume)' "$tmp/v.log"
 after=$(acc "$tmp/v/results.json")
 python3 -c 'import sys; a, b = map(float, sys.argv[1:]); assert abs(a + b - 1) < 1e-9, (a, b)' "$before" "$after"
+
+# the same for data edited in place: each cell.json records the SHA-256 of the files it read, by
+# role; an edited train file reruns the few-shot cell only, an edited eval file every cell
+cp datasets/demo.csv "$tmp/d.csv"; cp datasets/demo.csv "$tmp/t.csv"
+python3 - "$exp" "$tmp" <<'PY'
+import json, sys
+d, tmp = json.load(open(sys.argv[1])), sys.argv[2]
+d["datasets"][0].update(path=tmp + "/d.csv", train=tmp + "/t.csv")
+d["strategies"][0]["calibration"] = ["none"]
+json.dump(d, open(tmp + "/d.exp.json", "w"))
+PY
+"$SENTI" run "$tmp/d.exp.json" -o "$tmp/d" 2>/dev/null >/dev/null
+python3 - "$tmp" <<'PY'
+import glob, hashlib, json, sys
+sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
+t = sys.argv[1]
+for cell in glob.glob(t + "/d/cells/*/cell.json"):
+    got, want = json.load(open(cell))["inputs"], {"data": sha(t + "/d.csv"), "verbalizer": sha("verbalizers/demo.json")}
+    if ".fs." in cell:
+        want["train"] = sha(t + "/t.csv")
+    assert got == want, (cell, got, want)
+PY
+edit() { python3 -c 'import sys; p = sys.argv[1]; s = open(p).read(); open(p, "w").write(s.replace("blender", "toaster", 1))' "$1"; }
+grep -q blender "$tmp/t.csv"
+edit "$tmp/t.csv"
+"$SENTI" run "$tmp/d.exp.json" -o "$tmp/d" --resume 2>"$tmp/d.log" >/dev/null
+grep -q 'zs.k0.none already done (resume)' "$tmp/d.log"
+! grep -q 'fs.k1.s3.none already done' "$tmp/d.log"
+edit "$tmp/d.csv"
+rc=0; "$SENTI" run "$tmp/d.exp.json" -o "$tmp/d" --collect 2>"$tmp/d.err" >/dev/null || rc=$?
+[ "$rc" -eq 2 ] && grep -q "no cell of .* has finished yet" "$tmp/d.err"
+"$SENTI" run "$tmp/d.exp.json" -o "$tmp/d" --resume 2>"$tmp/d.log" >/dev/null
+! grep -q 'already done (resume)' "$tmp/d.log"
 echo ok
