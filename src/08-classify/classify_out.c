@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "00-base/base.h"
 
@@ -160,6 +161,12 @@ json_t *senti_pred_manifest_input(const senti_dataset_params *dp, const char *pa
 {
     json_t *o = json_object(), *keep = json_array();
     json_object_set_new(o, "path", json_string(path));
+    /* the content read, for provenance; a pipe or stdin cannot be read twice: null */
+    struct stat st;
+    char sha[65];
+    senti_err e;
+    bool regular = path && strcmp(path, "-") && !stat(path, &st) && S_ISREG(st.st_mode);
+    json_object_set_new(o, "sha256", regular && !senti_file_sha256(path, sha, &e) ? json_string(sha) : json_null());
     json_object_set_new(o, "format", json_string(jsonl ? "jsonl" : "csv"));
     json_object_set_new(o, "text_col", opt_string(cols[0]));
     json_object_set_new(o, "label_col", opt_string(cols[1]));

@@ -22,6 +22,9 @@ awk -F, 'NR > 1 { s = $4 + $5; if (s < 0.999999 || s > 1.000001 || $9 != "ok") e
 [ -s "$tmp/a.csv.manifest.json" ] || fail "manifest missing"
 grep -q '"sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"' "$tmp/a.csv.manifest.json" \
     || fail "manifest lacks the model hash"
+python3 -c 'import hashlib,json,sys; d = json.load(open(sys.argv[1]))["data"]; \
+assert d["sha256"] == hashlib.sha256(open("datasets/demo.csv", "rb").read()).hexdigest(), d' "$tmp/a.csv.manifest.json" \
+    || fail "manifest lacks the input's SHA-256"
 ! ls "$tmp" | grep -q '\.tmp' || fail "temporary file left behind"
 
 # --- the same inputs give the same predictions file ---------------------------------

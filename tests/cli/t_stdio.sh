@@ -29,7 +29,7 @@ grep -q '^accuracy = ' pipe.err || fail "accuracy line not on stderr with -o -"
 # --jsonl - with an explicit manifest path; the manifest records the input as -
 "$SENTI" classify "${base[@]}" -i - --jsonl - --manifest m.json < x.csv > pipe.jsonl 2> /dev/null
 cmp -s ref.jsonl pipe.jsonl || fail "--jsonl - differs"
-python3 -c 'import json,sys; d=json.load(open("m.json"))["data"]; assert d["path"] == "-", d' || fail "manifest path"
+python3 -c 'import json,sys; d=json.load(open("m.json"))["data"]; assert d["path"] == "-" and d["sha256"] is None, d' || fail "manifest path"
 
 # two outputs on stdout are refused before any work; an output never replaces an input
 set +e
