@@ -146,8 +146,11 @@ $(LIB_SO): $(LIB_SO_REAL)
 	ln -sf libsenti.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
 
+# libgomp linked statically into the executable: src/main.c sets its default
+# wait policy in a constructor that must run before libgomp's own.
 $(SENTI): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS) $(MPI_LIBS)
+	$(CC) $(filter-out -fopenmp,$(LDFLAGS)) -o $@ $(CLI_OBJ) $(LIB_A) -Wl,-Bstatic -lgomp -Wl,-Bdynamic $(LDLIBS) \
+	    $(MPI_LIBS)
 
 $(TESTBIN): $(TEST_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB_A) -lcheck -lsubunit $(LDLIBS) -lrt

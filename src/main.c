@@ -13,6 +13,21 @@
 #include "senti/common.h"
 #include "senti/quant.h"
 
+/* OpenMP threads that finish early wait for the others at every barrier;
+ * libgomp's default is to spin about 300,000 times first. On a machine where
+ * other work shares the cores (a CI runner, two senti runs) a spinning thread
+ * holds the core its late sibling needs: classify measured 2x slower with two
+ * threads than with one. 300 spins keep the quiet-machine speed (within the
+ * noise of `make bench`) and recover that loss (README, Shared CPUs).
+ * libgomp reads the setting once, in its initializer; senti links libgomp
+ * statically (Makefile) so that this constructor, with its priority, runs
+ * before that one. The user's OMP_WAIT_POLICY or GOMP_SPINCOUNT wins. */
+__attribute__((constructor(101))) static void default_omp_wait(void)
+{
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT"))
+        setenv("GOMP_SPINCOUNT", "300", 0);
+}
+
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);

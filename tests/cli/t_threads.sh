@@ -40,3 +40,9 @@ for t in 1 2; do # 16 rows, one epoch: every kernel of the training pass, forwar
         --epochs 1 --seed 1 -t "$t" -o "$tmp/lora.t$t.gguf" >/dev/null || fail "finetune lora -t $t"
 done
 cmp "$tmp/lora.t1.gguf" "$tmp/lora.t2.gguf" || fail "the LoRA adapter depends on -t"
+
+# the executable's OpenMP wait default (README, Shared CPUs): 300 spins, unless the user set a policy
+spin() { env "$@" OMP_DISPLAY_ENV=verbose "$SENTI" --version 2>&1 >/dev/null | sed -n "s/^ *GOMP_SPINCOUNT = '\(.*\)'$/\1/p"; }
+[ "$(spin X=1)" = 300 ] || fail "default spin count: $(spin X=1)"
+[ "$(spin GOMP_SPINCOUNT=12345)" = 12345 ] || fail "the user's GOMP_SPINCOUNT is not kept"
+[ "$(spin OMP_WAIT_POLICY=active)" != 300 ] || fail "the user's OMP_WAIT_POLICY is overridden"
