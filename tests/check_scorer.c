@@ -197,7 +197,8 @@ END_TEST
 /* Words of several tokens in packed passes: each row is followed by one
  * branch per multi-token word (two here, which must not see each other), all
  * in one pass; the same log-probabilities as the plain way, with and without
- * hidden states asked (those fall back to one row at a time). */
+ * hidden states asked, and the rows' hidden states (not the branches') those
+ * of the plain way. */
 START_TEST(test_score_many_multi_token_words)
 {
     static const char *texts[] = {"Review: dull, and far too long.\nSentiment:",
@@ -244,6 +245,17 @@ START_TEST(test_score_many_multi_token_words)
             }
         }
     }
+    float *h1 = malloc((size_t)E * sizeof *h1);
+    double one[NW];
+    senti_scorer_set_hidden(sc, h1);
+    for (int r = 0; r < NR; r++) {
+        ck_assert_msg(senti_scorer_score(sc, rows[r], lens[r], one, &e) == SENTI_OK, "%s", e.msg);
+        for (int i = 0; i < E; i++)
+            ck_assert_msg(fabsf(h1[i] - hid[(size_t)r * E + i]) < 1e-3f * (1.0f + fabsf(h1[i])),
+                          "row %d hidden %d: %f vs %f", r, i, h1[i], hid[(size_t)r * E + i]);
+    }
+    senti_scorer_set_hidden(sc, NULL);
+    free(h1);
     free(hid);
     senti_scorer_free(sc);
     senti_context_free(ctx);

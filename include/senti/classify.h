@@ -111,7 +111,9 @@ typedef struct {
                                      and demonstrations, calibration and prompts files are refused */
     const char *score_cache_dir;  /* NULL: none; else label scores are looked up and stored in a
                                      content-addressed cache there (senti/scorecache.h), so rerunning
-                                     the same prompts costs no model work. Not used with an adapter. */
+                                     the same prompts costs no model work. With a head adapter it holds
+                                     the model's scores and hidden state before the head (heads of other
+                                     seeds reuse them); not used with LoRA or baseline adapters. */
     /* Work units of a sharded or MPI run (senti/shard.h): classify only the
      * selected rows [row_begin, row_end) (row_end 0: to the end); the other
      * rows are read but not prompted nor scored. row_begin a multiple of

@@ -99,6 +99,7 @@ typedef struct {
     float *logits;          /* [n_out][n_vocab_sel or n_vocab] raw logits */
     float *logsumexp;       /* [n_out] log sum exp over the FULL vocabulary (forces full rows) */
     float *hidden;          /* [n_out][n_embd] final hidden state after the output norm */
+    int n_hidden;           /* 0: hidden holds every output row; else only the first n_hidden */
 } senti_outputs;
 
 /* Append `n` tokens after the cached positions and run the forward pass over

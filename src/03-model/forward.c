@@ -614,7 +614,7 @@ static void chunk_outputs(senti_context *ctx, int c0, int T, const senti_outputs
             continue;
         float *h = ctx->hid + (size_t)n * E;
         rmsnorm(h, ctx->x + (size_t)ctx->kept_at[p] * E, m->output_norm, 1, E, m->hp.norm_eps);
-        if (out->hidden)
+        if (out->hidden && (!out->n_hidden || i < out->n_hidden))
             memcpy(out->hidden + (size_t)i * E, h, (size_t)E * sizeof(float));
         ctx->out_idx[n++] = i;
     }

@@ -282,7 +282,7 @@ static int packed_len(const senti_scorer *sc, int n) { return n + sc->branch_tok
 
 /* Rows [i0, i1) in one multi-sequence pass after the cached prefix: each row,
  * then one branch per multi-token word continuing it. Outputs: the k rows'
- * last positions first (so hidden[] lines up with the rows), then every
+ * last positions first (hidden[], when asked, holds those k only), then every
  * branch token, in order. */
 static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, const int *lens, int i0, int i1,
                                double *word_lp, int *decoded, float *hidden, senti_err *err)
@@ -310,7 +310,7 @@ static senti_status score_pack(senti_scorer *sc, const int32_t *const *rows, con
         }
     }
     senti_outputs out = {.n_out = n_out, .pos = sc->pack_pos, .vocab = sc->sel, .n_vocab_sel = ns,
-                         .logits = sc->pack_logits, .logsumexp = sc->pack_lse, .hidden = hidden};
+                         .logits = sc->pack_logits, .logsumexp = sc->pack_lse, .hidden = hidden, .n_hidden = k};
     senti_status s = senti_decode_multi(sc->ctx, sc->pack, sc->pack_len, sc->pack_parent, n_seq, &out, err);
     if (s)
         return s;
@@ -367,9 +367,8 @@ senti_status senti_scorer_score_many(senti_scorer *sc, const int32_t *const *row
     int budget = sc->pack_tokens < senti_scorer_max_row(sc) ? sc->pack_tokens : senti_scorer_max_row(sc);
     if (decoded)
         memset(decoded, 0, (size_t)n_rows * sizeof *decoded);
-    /* one row at a time without prefix reuse, and when hidden states are
-     * asked with branches in the pass (the output rows would not line up) */
-    if (!sc->reuse || budget < 2 || (hidden && sc->branch_tokens > 0)) {
+    /* one row at a time without prefix reuse */
+    if (!sc->reuse || budget < 2) {
         for (int i = 0; i < n_rows; i++) {
             if ((!need || need[i]) && (s = score_one(sc, rows, lens, i, word_lp, decoded, hidden, err)))
                 return s;

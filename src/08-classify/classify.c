@@ -172,18 +172,28 @@ static senti_status open_prompts(run *r, senti_err *err)
  * everything besides the prompt text that decides the label scores: the label
  * words' token ids, their labels, the aggregation, length normalization, the
  * tokenizer flags the prefix is read with, and the matmul numerics (with the
- * kernel level for q8). */
+ * kernel level for q8). Records hold the label scores before any adapter: a
+ * head adapter reads the frozen model's scores (and, most heads, its last
+ * hidden state, then recorded after the scores under a "senti-features-v2"
+ * key; v1 records came from a senti that scored such rows one at a time), so the heads of several seeds or folds share one decoding of each
+ * prompt. LoRA changes the model itself: not cached. */
 static senti_status open_cache(run *r, senti_err *err)
 {
-    if (!r->p->score_cache_dir || r->adapter)
+    if (!r->p->score_cache_dir || (r->adapter && strcmp(senti_adapter_kind(r->adapter), "head")))
         return SENTI_OK;
+    const int E = r->hidden ? senti_model_hparams(r->model)->n_embd : 0;
+    r->cache_k = r->n_labels + E;
+    if (!(r->cache_rec = malloc((size_t)r->cache_k * sizeof *r->cache_rec)))
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     const senti_label_words *w = &r->words;
-    size_t cap = 128 + (size_t)w->n_words * 16 + (size_t)w->word_off[w->n_words] * 12, len = 0;
+    size_t cap = 160 + (size_t)w->n_words * 16 + (size_t)w->word_off[w->n_words] * 12, len = 0;
     char *d = malloc(cap);
     if (!d)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     /* the f32 path gives the same bytes at every kernel level, the q8 path not */
     const bool q8 = senti_get_numerics() == SENTI_NUMERICS_Q8;
+    if (E)
+        len += (size_t)snprintf(d + len, cap - len, "senti-features-v2 hidden=%d ", E);
     len += (size_t)snprintf(d + len, cap - len, "senti-scores-v1 agg=%s norm=%d flags=%d matmul=%s%s%s words=",
                             senti_agg_name(r->p->agg), (int)r->p->length_norm, r->tok_flags, q8 ? "q8" : "f32",
                             q8 ? "/" : "", q8 ? senti_isa_name(senti_isa_active()) : "");
@@ -301,13 +311,11 @@ static senti_status use_prefix(run *r, senti_err *err)
     return senti_scorer_set_prefix(r->sc, r->prefix_ids, (int)r->n_prefix_ids, err);
 }
 
-/* Label scores from word log-probabilities (and, for a head adapter, the
- * hidden state). A non-finite score (a NaN or infinite weight upstream) is a
- * model error, never a prediction. */
-static senti_status label_scores(run *r, const double *word_lp, const float *hidden, double *scores,
-                                 senti_err *err)
+/* The final label scores from the model's (in place) and, for a head
+ * adapter, the hidden state. A non-finite score (a NaN or infinite weight
+ * upstream) is a model error, never a prediction. */
+static senti_status adapt_scores(run *r, const float *hidden, double *scores, senti_err *err)
 {
-    senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, scores);
     if (r->adapter)
         senti_adapter_rescore(r->adapter, hidden, scores);
     for (int l = 0; l < r->n_labels; l++)
@@ -316,6 +324,34 @@ static senti_status label_scores(run *r, const double *word_lp, const float *hid
                                  "model output; senti model info --check scans the weights)", scores[l],
                                  senti_verbalizer_label(r->verb, (size_t)l));
     return SENTI_OK;
+}
+
+/* Label scores from word log-probabilities and the hidden state; with a
+ * cache, its record (r->cache_rec) is filled before any adapter applies. */
+static senti_status label_scores(run *r, const double *word_lp, const float *hidden, double *scores,
+                                 senti_err *err)
+{
+    senti_label_scores(&r->words, word_lp, r->p->agg, r->p->length_norm, scores);
+    if (r->cache) {
+        memcpy(r->cache_rec, scores, (size_t)r->n_labels * sizeof *scores);
+        for (int i = r->n_labels; i < r->cache_k; i++)
+            r->cache_rec[i] = hidden[i - r->n_labels];
+    }
+    return adapt_scores(r, hidden, scores, err);
+}
+
+/* A cached record as label scores: true on a hit (scores set, adapter
+ * applied; the hidden state goes through r->hidden, free between rows). */
+static senti_status cache_lookup(run *r, const uint8_t key[32], double *scores, uint32_t *n_tokens, bool *hit,
+                                 senti_err *err)
+{
+    *hit = senti_score_cache_get(r->cache, key, r->cache_k, r->cache_rec, n_tokens);
+    if (!*hit)
+        return SENTI_OK;
+    memcpy(scores, r->cache_rec, (size_t)r->n_labels * sizeof *scores);
+    for (int i = r->n_labels; i < r->cache_k; i++)
+        r->hidden[i - r->n_labels] = (float)r->cache_rec[i]; /* stored from a float: exact */
+    return adapt_scores(r, r->hidden, scores, err);
 }
 
 /* A score-cache hit whose record says n_tokens were decoded to compute it:
@@ -339,7 +375,10 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
     if (r->cache) {
         senti_score_cache_key(r->cache, pt->prefix, pt->prefix_len, pt->suffix, pt->suffix_len, r->words_desc, key);
         uint32_t nt = 0;
-        if (senti_score_cache_get(r->cache, key, r->n_labels, scores, &nt)) {
+        bool hit;
+        if ((s = cache_lookup(r, key, scores, &nt, &hit, err)))
+            return s;
+        if (hit) {
             count_hit(r, nt);
             if (r->prompts) {
                 if ((s = tokenize(r, pt->suffix, pt->suffix_len, r->tok_flags & ~SENTI_TOK_ADD_SPECIAL, &n, err)))
@@ -362,7 +401,7 @@ static senti_status score_prompt(run *r, const senti_prompt_text *pt, double *sc
     if ((s = label_scores(r, r->word_lp, r->hidden, scores, err)))
         return s;
     if (r->cache)
-        return senti_score_cache_put(r->cache, key, r->n_labels, scores, (uint32_t)decoded, err);
+        return senti_score_cache_put(r->cache, key, r->cache_k, r->cache_rec, (uint32_t)decoded, err);
     return SENTI_OK;
 }
 
@@ -531,7 +570,7 @@ static senti_status finish_row(run *r, group_row *g, const double *word_lp, cons
     senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
     r->sum.n_tokens += (size_t)decoded;
     if (r->cache)
-        return senti_score_cache_put(r->cache, g->key, r->n_labels, g->rec.score, (uint32_t)decoded, err);
+        return senti_score_cache_put(r->cache, g->key, r->cache_k, r->cache_rec, (uint32_t)decoded, err);
     return SENTI_OK;
 }
 
@@ -668,7 +707,8 @@ static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_r
     if (r->cache) {
         senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->key);
         uint32_t nt = 0;
-        g->cached = senti_score_cache_get(r->cache, g->key, r->n_labels, rec->score, &nt);
+        if ((s = cache_lookup(r, g->key, rec->score, &nt, &g->cached, err)))
+            return s;
         if (g->cached) {
             count_hit(r, nt);
             senti_label_softmax(rec->score, r->n_labels, rec->raw);
@@ -870,6 +910,7 @@ static void run_free(run *r)
     senti_scorer_free(r->sc);
     senti_score_cache_close(r->cache);
     free(r->words_desc);
+    free(r->cache_rec);
     senti_label_words_buf_free(&r->lw);
     free(r->word_lp);
     free(r->bias);

@@ -70,6 +70,9 @@ typedef struct {
     senti_adapter *adapter;         /* --adapter (senti/finetune.h) or NULL */
     senti_score_cache *cache;       /* --score-cache or NULL */
     char *words_desc;               /* the cache key's description of the scoring rule */
+    int cache_k;                    /* values per cache record: label scores, then the hidden state for a head
+                                       adapter that reads it (the scores before any adapter) */
+    double *cache_rec;              /* [cache_k] one record */
     float *hidden;                  /* [n_embd] hidden state for a head adapter */
     float *hidden_rows;             /* [SENTI_CLASSIFY_GROUP][n_embd] the same for a group of rows */
 } run;

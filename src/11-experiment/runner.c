@@ -114,7 +114,7 @@ senti_status senti_run_cell_params(const senti_cell *c, int threads, const char 
         return senti_err_set(err, SENTI_ERR_ARG, "%s", e2.msg); /* run_cell names the cell */
     p.score_cache_dir = cache_dir;
     if (c->strategy->kind == SENTI_STRATEGY_ADAPTER)
-        p.adapter_path = c->strategy->adapter; /* scores are not cached for adapters (senti/classify.h) */
+        p.adapter_path = c->strategy->adapter; /* cached only for a head (senti/classify.h) */
     *out = p;
     return SENTI_OK;
 }

@@ -6,7 +6,9 @@
  * defaults and the verbalizer's template; LoRA's own seed is the cell's seed,
  * as --seed sets both. The adapter is kept in the cell folder (adapter.json
  * for a head, adapter.gguf for LoRA) and the runner then classifies the
- * evaluated rows with it as an adapter cell does (no score cache).
+ * evaluated rows with it as an adapter cell does (a head through the score
+ * cache: the model's scores and hidden states before the head, shared by
+ * the seeds; LoRA without).
  */
 #include <stdio.h>
 #include <string.h>

@@ -346,8 +346,8 @@ static int mpi_check(const classify_opts *o, const senti_classify_params *p)
         flag = "-o", why = "needed under mpirun: -o FILE or --jsonl FILE (the ranks share FILE.mpi/ as their "
                            "work directory)";
     else if (p->adapter_path)
-        flag = "--adapter", why = "an adapter run does not go through the score cache, so its rows cannot be "
-                                  "split over ranks: run it as one process";
+        flag = "--adapter", why = "the ranks hand their work over through the score cache, which holds no LoRA "
+                                  "scores and no head adapter's final ones: run it as one process";
     else if (p->score_cache_dir)
         flag = "--score-cache", why = "not supported under mpirun (the job keeps its own cache in FILE.mpi/ "
                                       "until it succeeds)";
