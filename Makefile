@@ -30,6 +30,9 @@ OPT     ?= -O2
 # build machine (not portable then).
 ARCH    ?= -march=x86-64-v2
 PYTHON  ?= python3
+# `make` alone builds `all` (rules above its own, such as cli_mpi.o's, would otherwise be the goal).
+.DEFAULT_GOAL := all
+
 VERSION := 0.1.0
 SOMAJOR := 0
 
