@@ -29,6 +29,13 @@ OPT     ?= -O2
 # after ARCH, so OPT="-O2 -march=native" still builds everything for the
 # build machine (not portable then).
 ARCH    ?= -march=x86-64-v2
+# make asan builds in build-asan with these flags. Any make with BUILD=build-asan
+# (the CLI tests' `make install BUILD=...`) gets the same ones, so an object
+# rebuilt there is never linked without the sanitizers.
+ifeq ($(BUILD),build-asan)
+OPT     := -O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS := -fsanitize=address,undefined
+endif
 PYTHON  ?= python3
 # `make` alone builds `all` (rules above its own, such as cli_mpi.o's, would otherwise be the goal).
 .DEFAULT_GOAL := all
@@ -228,9 +235,7 @@ check-large: models-large
 	SENTI=$(SENTI) MODEL_DIR=$(MODEL_DIR) SENTI_REQUIRE_LARGE=1 bash tests/cli/t_model.sh
 
 asan: models-all
-	@$(MAKE) --no-print-directory BUILD=build-asan \
-	    OPT="-O1 -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fopenmp -fsanitize=address,undefined" all build-asan/check_senti fuzz-replay
+	@$(MAKE) --no-print-directory BUILD=build-asan all build-asan/check_senti fuzz-replay
 	SENTI_BUILD=build-asan SENTI_MODEL_DIR=$(MODEL_DIR) CK_FORK=no \
 	    ASAN_OPTIONS=detect_leaks=1 build-asan/check_senti
 	SENTI=build-asan/senti MODEL_DIR=$(MODEL_DIR) tests/cli/run.sh
