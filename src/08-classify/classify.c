@@ -175,8 +175,9 @@ static senti_status open_prompts(run *r, senti_err *err)
  * kernel level for q8). Records hold the label scores before any adapter: a
  * head adapter reads the frozen model's scores (and, most heads, its last
  * hidden state, then recorded after the scores under a "senti-features-v2"
- * key; v1 records came from a senti that scored such rows one at a time), so the heads of several seeds or folds share one decoding of each
- * prompt. LoRA changes the model itself: not cached. */
+ * key; v1 records came from a senti that scored such rows one at a time), so
+ * the heads of several seeds or folds share one decoding of each prompt. LoRA
+ * changes the model itself: not cached. */
 static senti_status open_cache(run *r, senti_err *err)
 {
     if (!r->p->score_cache_dir || (r->adapter && strcmp(senti_adapter_kind(r->adapter), "head")))

@@ -287,9 +287,9 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
             s = p->exec ? p->exec(p->exec_user, c, pred, man, &e2) : classify_cell(ctx, c, pred, man, &e2);
     }
     double secs = senti_now() - t0;
-    json_t *res;
-    if (!s && (s = evaluate_cell(x, c, pred, &res, &e2)))
-        res = NULL;
+    json_t *res = NULL;
+    if (!s)
+        s = evaluate_cell(x, c, pred, &res, &e2);
     if (s) {
         json_decref(inputs);
         return senti_err_set(err, s, "cell %s: %s", c->name, e2.msg);
@@ -505,11 +505,15 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
 }
 
 /* results.json from the cell.json files. With `partial`, a cell not (or not
- * validly: another hash or verbalizer file) finished is listed under "pending" and left out of the cells,
- * groups and comparisons; without, it is an error. */
+ * validly: another hash or changed input files) finished is listed under
+ * "pending" and left out of the cells, groups and comparisons; without, it is
+ * an error. `memo`: the run's hashed inputs, or NULL for a memo of its own. */
 static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
                                   senti_sha_memo *memo, size_t *n_pending, senti_err *err)
 {
+    senti_sha_memo *own = memo ? NULL : senti_sha_memo_new();
+    if (!memo && !(memo = own))
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     json_t *cells = json_array(), *timing_cells = json_object(), *pending = json_array();
     senti_status s = SENTI_OK;
     char path[4096];
@@ -576,17 +580,14 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
     json_decref(cells);
     json_decref(timing_cells);
     json_decref(pending);
+    senti_sha_memo_free(own);
     return s;
 }
 
 senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
 {
     size_t n_pending;
-    senti_sha_memo *memo = senti_sha_memo_new();
-    senti_status s = memo ? write_results(x, outdir, seconds, false, memo, &n_pending, err)
-                          : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    senti_sha_memo_free(memo);
-    return s;
+    return write_results(x, outdir, seconds, false, NULL, &n_pending, err);
 }
 
 senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
@@ -594,10 +595,7 @@ senti_status senti_run_collect(const senti_experiment *x, const char *outdir, se
 {
     size_t n_pending = 0;
     double t0 = senti_now();
-    senti_sha_memo *memo = senti_sha_memo_new();
-    senti_status s = memo ? write_results(x, outdir, 0, true, memo, &n_pending, err)
-                          : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    senti_sha_memo_free(memo);
+    senti_status s = write_results(x, outdir, 0, true, NULL, &n_pending, err);
     if (sum) {
         memset(sum, 0, sizeof *sum);
         sum->n_cells = senti_experiment_n_cells(x);
