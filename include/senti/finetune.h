@@ -21,8 +21,8 @@
  * LoRA (GGUF tensor names in docs/finetune.md): for an adapted projection
  * y = x W^T (W frozen [out][in], quantized), y += (alpha/r) (x A^T) B^T with
  * A [r][in], B [out][r]. Loss: cross-entropy over the label scores at the
- * scoring position, the same scores senti_classify_run computes (only
- * single-token label words are supported for training).
+ * scoring position, the same scores senti_classify_run computes (label
+ * words of several tokens included: docs/finetune.md).
  */
 #ifndef SENTI_FINETUNE_H
 #define SENTI_FINETUNE_H

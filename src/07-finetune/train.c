@@ -6,17 +6,27 @@
  *
  * Contract:
  *   - One sequence at a time, all T positions through every layer (no KV
- *     cache), outputs only at the last position: the label-word logits
- *     z_w = softcap(W_out[token_w] . rmsnorm(x_T-1)); the label scores are
- *     aggregated from them exactly as the scorer aggregates log-probs (the
- *     full-vocabulary log-sum-exp is common to every label and cancels in the
- *     softmax over labels, so it is not computed).
+ *     cache). Single-token label words: outputs only at the last position,
+ *     the label-word logits z_w = softcap(W_out[token_w] . rmsnorm(x_T-1));
+ *     the label scores are aggregated from them exactly as the scorer
+ *     aggregates log-probs (the full-vocabulary log-sum-exp is common to
+ *     every label and cancels in the softmax over labels, so it is not
+ *     computed).
+ *   - A label word of n > 1 tokens is scored on its own sequence, the prompt
+ *     followed by the word's first n - 1 tokens: its log-prob is z_w of its
+ *     first token plus the full-vocabulary log-softmax of each later token at
+ *     the position before it (the scorer's word branches). Positions up to
+ *     T-1 are those of the prompt alone (causal attention), so the last
+ *     word's sequence also carries the gradient of every first token. With
+ *     length normalization the log-sum-exp at T-1 no longer cancels and is
+ *     computed too.
  *   - Formulas are those of forward.c (llama, qwen2 biases, gemma3 q/k norms,
  *     post-norms, GELU-tanh, sliding window, embedding scale, final softcap).
  *   - Base weights are frozen; they are read as f32 copies made once
  *     (cache_f32) or dequantized tile by tile at every use.
- *   - The trainer allocates everything at creation for T_max tokens, except
- *     the LoRA intermediates, sized at the first run for the adapter's rank.
+ *   - The trainer allocates everything at creation for T_max prompt tokens
+ *     plus the longest word's extra tokens, except the LoRA intermediates,
+ *     sized at the first run for the adapter's rank.
  */
 #include "train_internal.h"
 
@@ -33,6 +43,7 @@
 #include "00-base/base.h"
 
 #define NT SENTI_LORA_N_TARGETS
+#define VCHUNK 2048 /* vocabulary rows per block of the full log-softmax (fixed: sums do not depend on threads) */
 
 /* Activations of one layer, each [T_max][...] (shapes beside each). */
 typedef struct {
@@ -62,11 +73,20 @@ typedef struct {
 struct ft_trainer {
     const senti_model *m;
     const senti_hparams *hp;
-    senti_label_words w;
-    int32_t *word_tok;  /* [n_words] single token of each word */
+    senti_label_words w; /* one token per word (the first) for tk_label_loss */
+    int32_t *word_tok;  /* [n_words] first token of each word */
     float *out_rows;    /* [n_words][E] output-matrix rows of those tokens */
+    int *wlen;          /* [n_words] tokens of each word */
+    int32_t *wtoks;     /* the words' tokens, word j from wfirst[j] */
+    int *wfirst;        /* [n_words] */
     senti_agg agg;
-    int T_max, rank;
+    bool length_norm;   /* scores divide each word's log-prob by its length */
+    bool multi;         /* some word has more than one token */
+    int T_max, T_cap, rank; /* prompt tokens; prompt + longest word - 1 */
+    int32_t *seq;       /* [T_cap] prompt + a word's leading tokens */
+    float *vlog;        /* [n_vocab] softcapped logits at one position */
+    float *vrow, *vpart;/* [n_chunks][E] dequantized row, partial d h per vocabulary chunk */
+    float *hpos, *dhpos;/* [E] normed hidden state at one position, its gradient */
     float **w32;        /* [n_layer * NT] f32 copies, or NULL */
     float *tile;        /* [tile_rows][max cols] */
     int tile_rows;
@@ -105,7 +125,7 @@ static const senti_mat *target_mat(const senti_layer *ly, int t)
 static senti_status alloc_acts(ft_trainer *tr)
 {
     const senti_hparams *hp = tr->hp;
-    const size_t T = (size_t)tr->T_max, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
+    const size_t T = (size_t)tr->T_cap, E = (size_t)hp->n_embd, F = (size_t)hp->n_ff;
     const size_t QD = (size_t)hp->n_head * hp->head_dim, KV = (size_t)hp->n_head_kv * hp->head_dim;
     for (int l = 0; l < hp->n_layer; l++) {
         layer_act *a = &tr->acts[l];
@@ -138,6 +158,17 @@ static senti_status alloc_acts(ft_trainer *tr)
     }
     tr->tile_rows = 64;
     tr->tile = own(tr, (size_t)tr->tile_rows * mx);
+    if (tr->multi) { /* full-vocabulary log-softmax at the words' later tokens */
+        size_t nc = ((size_t)tr->m->output.rows + VCHUNK - 1) / VCHUNK;
+        tr->vlog = own(tr, (size_t)tr->m->output.rows);
+        tr->vrow = own(tr, nc * E);
+        tr->vpart = own(tr, nc * E);
+        tr->hpos = own(tr, E);
+        tr->dhpos = own(tr, E);
+        tr->seq = malloc(T * sizeof *tr->seq);
+        if (!tr->vlog || !tr->vrow || !tr->vpart || !tr->hpos || !tr->dhpos || !tr->seq)
+            return SENTI_ERR_NOMEM;
+    }
     return tr->x_final && tr->hfin && tr->dx && tr->d1 && tr->d2 && tr->dq && tr->dk && tr->dv && tr->dg && tr->du &&
                    tr->scratch && tr->cs[1] && tr->sn[1] && tr->tile
                ? SENTI_OK
@@ -152,7 +183,7 @@ static void rope_tables(ft_trainer *tr)
     const float bases[2] = {m->hp.rope_base, m->hp.rope_base_local};
     for (int set = 0; set < 2; set++) {
         float scale = set == 0 ? m->rope_freq_scale : 1.0f;
-        for (int t = 0; t < tr->T_max; t++)
+        for (int t = 0; t < tr->T_cap; t++)
             for (int i = 0; i < half; i++) {
                 double inv = pow((double)bases[set], -2.0 * i / m->hp.rope_dim);
                 double theta = (double)t * scale * inv;
@@ -187,19 +218,25 @@ static senti_status cache_weights(ft_trainer *tr)
 static senti_status label_rows(ft_trainer *tr, const senti_label_words *w, senti_err *err)
 {
     const senti_model *m = tr->m;
-    const int E = tr->hp->n_embd;
+    const int E = tr->hp->n_embd, n_tok = w->word_off[w->n_words];
     int *lab = malloc((size_t)w->n_words * sizeof *lab);
     int *off = malloc((size_t)(w->n_words + 1) * sizeof *off);
     tr->word_tok = malloc((size_t)w->n_words * sizeof *tr->word_tok);
     tr->out_rows = malloc((size_t)w->n_words * (size_t)E * sizeof *tr->out_rows);
-    if (!lab || !off || !tr->word_tok || !tr->out_rows) {
+    tr->wlen = malloc((size_t)w->n_words * sizeof *tr->wlen);
+    tr->wfirst = malloc((size_t)w->n_words * sizeof *tr->wfirst);
+    tr->wtoks = malloc((size_t)n_tok * sizeof *tr->wtoks);
+    if (!lab || !off || !tr->word_tok || !tr->out_rows || !tr->wlen || !tr->wfirst || !tr->wtoks) {
         free(lab);
         free(off);
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
+    memcpy(tr->wtoks, w->tokens, (size_t)n_tok * sizeof *tr->wtoks);
     for (int j = 0; j < w->n_words; j++) {
         lab[j] = w->word_label[j];
         off[j] = j;
+        tr->wfirst[j] = w->word_off[j];
+        tr->wlen[j] = w->word_off[j + 1] - w->word_off[j];
         tr->word_tok[j] = w->tokens[w->word_off[j]];
         senti_dequant_row(m->output.type, (const char *)m->output.data + (size_t)tr->word_tok[j] * m->output.row_bytes,
                           tr->out_rows + (size_t)j * E, E);
@@ -209,32 +246,38 @@ static senti_status label_rows(ft_trainer *tr, const senti_label_words *w, senti
     return SENTI_OK;
 }
 
-senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, int T_max,
-                            bool cache_f32, ft_trainer **out, senti_err *err)
+senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, bool length_norm,
+                            int T_max, bool cache_f32, ft_trainer **out, senti_err *err)
 {
     *out = NULL;
-    for (int j = 0; j < w->n_words; j++)
-        if (w->word_off[j + 1] - w->word_off[j] != 1)
-            return senti_err_set(err, SENTI_ERR_UNSUPPORTED,
-                                 "lora: label word %d has %d tokens; training supports single-token label words only",
-                                 j, w->word_off[j + 1] - w->word_off[j]);
-    if (T_max < 1 || T_max > 4096 || w->n_words > 256)
-        return senti_err_set(err, SENTI_ERR_ARG, "lora: sequence length %d outside 1..4096 or more than 256 label words",
-                             T_max);
+    int extra = 0;
+    for (int j = 0; j < w->n_words; j++) {
+        int n = w->word_off[j + 1] - w->word_off[j];
+        if (n < 1)
+            return senti_err_set(err, SENTI_ERR_ARG, "lora: label word %d has no tokens", j);
+        extra = n - 1 > extra ? n - 1 : extra;
+    }
+    if (T_max < 1 || T_max + extra > 4096 || w->n_words > 256)
+        return senti_err_set(err, SENTI_ERR_ARG,
+                             "lora: sequence length %d (+%d word tokens) outside 1..4096 or more than 256 label words",
+                             T_max, extra);
     ft_trainer *tr = calloc(1, sizeof *tr);
     if (!tr)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     tr->m = m;
     tr->hp = &m->hp;
     tr->agg = agg;
+    tr->length_norm = length_norm;
+    tr->multi = extra > 0;
     tr->T_max = T_max;
+    tr->T_cap = T_max + extra;
     tr->acts = calloc((size_t)m->hp.n_layer, sizeof *tr->acts);
     tr->owned = calloc((size_t)m->hp.n_layer * (22 + NT) + 32, sizeof *tr->owned);
     senti_status s = tr->acts && tr->owned ? alloc_acts(tr) : SENTI_ERR_NOMEM;
     if (!s && cache_f32)
         s = cache_weights(tr);
     if (s)
-        senti_err_set(err, s, "lora: out of memory for a trainer of %d tokens", T_max);
+        senti_err_set(err, s, "lora: out of memory for a trainer of %d tokens", T_max + extra);
     if (!s)
         s = label_rows(tr, w, err);
     if (s) {
@@ -264,6 +307,10 @@ void ft_trainer_free(ft_trainer *tr)
     free((void *)tr->w.word_off);
     free(tr->word_tok);
     free(tr->out_rows);
+    free(tr->wlen);
+    free(tr->wfirst);
+    free(tr->wtoks);
+    free(tr->seq);
     free(tr->dxa);
     free(tr);
 }
@@ -273,7 +320,7 @@ static senti_status ensure_rank(ft_trainer *tr, int r)
 {
     if (r <= tr->rank)
         return SENTI_OK;
-    const size_t T = (size_t)tr->T_max;
+    const size_t T = (size_t)tr->T_cap;
     for (int l = 0; l < tr->hp->n_layer; l++)
         for (int t = 0; t < NT; t++) {
             float *p = realloc(tr->acts[l].xa[t], T * (size_t)r * sizeof *p);
@@ -389,17 +436,23 @@ static float softcap(const senti_model *m, float v)
     return m->final_softcap > 0.0f ? m->final_softcap * tanhf(v / m->final_softcap) : v;
 }
 
-/* Forward to the label-word logits z [n_words] (u: before the softcap). */
-static void forward(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, float *u, float *z)
+/* The transformer over tok[0..T-1]: every layer's activations and x_final. */
+static void forward(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T)
 {
-    const senti_hparams *hp = tr->hp;
-    const int E = hp->n_embd, L = hp->n_layer;
+    const int L = tr->hp->n_layer;
     tk_embed_fwd(tr->acts[0].x_in, &tr->m->tok_embd, tok, T, tr->m->embd_scale);
     for (int l = 0; l < L; l++) {
         attn_fwd(tr, lora, l, T, tr->acts[l].x_mid);
         ffn_fwd(tr, lora, l, T, l + 1 < L ? tr->acts[l + 1].x_in : tr->x_final);
     }
-    tk_rmsnorm_fwd(tr->hfin, &tr->hfin_rstd, tr->x_final + (size_t)(T - 1) * E, tr->m->output_norm, 1, E, hp->norm_eps);
+}
+
+/* Logits of the words' first tokens at position p into z [n_words] (u: before the softcap). */
+static void first_logits(ft_trainer *tr, int p, float *u, float *z)
+{
+    const int E = tr->hp->n_embd;
+    tk_rmsnorm_fwd(tr->hfin, &tr->hfin_rstd, tr->x_final + (size_t)p * E, tr->m->output_norm, 1, E,
+                   tr->hp->norm_eps);
     for (int j = 0; j < tr->w.n_words; j++) {
         double acc = 0.0;
         for (int i = 0; i < E; i++)
@@ -407,6 +460,82 @@ static void forward(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, 
         u[j] = (float)acc;
         z[j] = softcap(tr->m, u[j]);
     }
+}
+
+/* ---- the full vocabulary (multi-token label words) -------------------------------------------- */
+
+static int n_chunks(const ft_trainer *tr) { return (int)((tr->m->output.rows + VCHUNK - 1) / VCHUNK); }
+
+/* Rows [*lo, *hi) of vocabulary chunk c. */
+static void chunk_rows(const ft_trainer *tr, int c, int64_t *lo, int64_t *hi)
+{
+    *lo = (int64_t)c * VCHUNK;
+    *hi = *lo + VCHUNK < tr->m->output.rows ? *lo + VCHUNK : tr->m->output.rows;
+}
+
+/* Softcapped logits of every vocabulary row at position p into tr->vlog (the
+ * normed hidden state into tr->hpos, its rstd into *rstd); returns their
+ * log-sum-exp. One chunk is one thread's work and the sum runs in order: the
+ * result does not depend on the thread count. */
+static double vocab_logits(ft_trainer *tr, int p, float *rstd)
+{
+    const senti_mat *W = &tr->m->output;
+    const int E = tr->hp->n_embd, nc = n_chunks(tr);
+    tk_rmsnorm_fwd(tr->hpos, rstd, tr->x_final + (size_t)p * E, tr->m->output_norm, 1, E, tr->hp->norm_eps);
+#pragma omp parallel for schedule(static) if (nc > 1)
+    for (int c = 0; c < nc; c++) {
+        float *row = tr->vrow + (size_t)c * E;
+        int64_t lo, hi;
+        chunk_rows(tr, c, &lo, &hi);
+        for (int64_t v = lo; v < hi; v++) {
+            senti_dequant_row(W->type, (const char *)W->data + (size_t)v * W->row_bytes, row, E);
+            double acc = 0.0;
+            for (int i = 0; i < E; i++)
+                acc += (double)row[i] * tr->hpos[i];
+            tr->vlog[v] = softcap(tr->m, (float)acc);
+        }
+    }
+    double mx = -INFINITY, sum = 0.0;
+    for (int64_t v = 0; v < W->rows; v++)
+        mx = tr->vlog[v] > mx ? tr->vlog[v] : mx;
+    for (int64_t v = 0; v < W->rows; v++)
+        sum += exp((double)tr->vlog[v] - mx);
+    return mx + log(sum);
+}
+
+/* d x_final row p += the gradient of g * log softmax(logits at p)[t]; with
+ * t < 0, of -g * log-sum-exp alone. */
+static void vocab_bwd(ft_trainer *tr, int p, int32_t t, float g)
+{
+    const senti_mat *W = &tr->m->output;
+    const int E = tr->hp->n_embd, nc = n_chunks(tr);
+    const float cap = tr->m->final_softcap;
+    float rstd;
+    const double lse = vocab_logits(tr, p, &rstd);
+#pragma omp parallel for schedule(static) if (nc > 1)
+    for (int c = 0; c < nc; c++) {
+        float *row = tr->vrow + (size_t)c * E, *part = tr->vpart + (size_t)c * E;
+        int64_t lo, hi;
+        chunk_rows(tr, c, &lo, &hi);
+        memset(part, 0, (size_t)E * sizeof *part);
+        for (int64_t v = lo; v < hi; v++) {
+            double dz = -(double)g * exp((double)tr->vlog[v] - lse) + (v == t ? g : 0.0);
+            if (cap > 0.0f) {
+                double th = tr->vlog[v] / cap;
+                dz *= 1.0 - th * th;
+            }
+            if (dz == 0.0)
+                continue;
+            senti_dequant_row(W->type, (const char *)W->data + (size_t)v * W->row_bytes, row, E);
+            for (int i = 0; i < E; i++)
+                part[i] += (float)dz * row[i];
+        }
+    }
+    memset(tr->dhpos, 0, (size_t)E * sizeof *tr->dhpos);
+    for (int c = 0; c < nc; c++)
+        for (int i = 0; i < E; i++)
+            tr->dhpos[i] += tr->vpart[(size_t)c * E + i];
+    tk_rmsnorm_bwd(tr->dx + (size_t)p * E, tr->dhpos, tr->x_final + (size_t)p * E, tr->m->output_norm, &rstd, 1, E);
 }
 
 /* ---- backward --------------------------------------------------------------------------------- */
@@ -480,11 +609,10 @@ static void attn_bwd(ft_trainer *tr, const senti_lora *lora, const senti_lora *g
     tk_rmsnorm_bwd(tr->dx, dxn, a->x_in, ly->attn_norm, a->rstd_a, T, E);
 }
 
-static void backward(ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int T, const float *u,
-                     const float *dz)
+/* d x_final row p += the gradient through the first-token logits at p (first_logits ran last at p). */
+static void first_bwd(ft_trainer *tr, int p, const float *u, const float *dz)
 {
-    const senti_hparams *hp = tr->hp;
-    const int E = hp->n_embd;
+    const int E = tr->hp->n_embd;
     const senti_model *m = tr->m;
     float *dh = tr->d1; /* [E] d hfin */
     memset(dh, 0, (size_t)E * sizeof(float));
@@ -497,13 +625,97 @@ static void backward(ft_trainer *tr, const senti_lora *lora, const senti_lora *g
         for (int i = 0; i < E; i++)
             dh[i] += du * tr->out_rows[(size_t)j * E + i];
     }
-    memset(tr->dx, 0, (size_t)T * E * sizeof(float));
-    tk_rmsnorm_bwd(tr->dx + (size_t)(T - 1) * E, dh, tr->x_final + (size_t)(T - 1) * E, m->output_norm, &tr->hfin_rstd,
-                   1, E);
-    for (int l = hp->n_layer - 1; l >= 0; l--) {
+    tk_rmsnorm_bwd(tr->dx + (size_t)p * E, dh, tr->x_final + (size_t)p * E, m->output_norm, &tr->hfin_rstd, 1, E);
+}
+
+/* From d x_final in tr->dx through every layer into the LoRA gradients. */
+static void backward(ft_trainer *tr, const senti_lora *lora, const senti_lora *grad, int T)
+{
+    for (int l = tr->hp->n_layer - 1; l >= 0; l--) {
         ffn_bwd(tr, lora, grad, l, T);
         attn_bwd(tr, lora, grad, l, T);
     }
+}
+
+/* Single-token words: one sequence, outputs at T-1. */
+static double run_single(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, int label,
+                         double *scores, senti_lora *grad)
+{
+    float u[256], z[256], dz[256]; /* n_words <= 256 (checked at creation) */
+    forward(tr, lora, tok, T);
+    first_logits(tr, T - 1, u, z);
+    double L = tk_label_loss(z, &tr->w, tr->agg, label, scores, grad ? dz : NULL);
+    if (isfinite(L) && grad && label >= 0) {
+        memset(tr->dx, 0, (size_t)T * tr->hp->n_embd * sizeof(float));
+        first_bwd(tr, T - 1, u, dz);
+        backward(tr, lora, grad, T);
+    }
+    return L;
+}
+
+/* tr->seq = the prompt (already there) + the first n - 1 tokens of word j; its length. */
+static int word_seq(ft_trainer *tr, int T, int j)
+{
+    memcpy(tr->seq + T, tr->wtoks + tr->wfirst[j], (size_t)(tr->wlen[j] - 1) * sizeof *tr->seq);
+    return T + tr->wlen[j] - 1;
+}
+
+/* Multi-token words: one sequence per such word (see the contract). */
+static double run_multi(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, int label,
+                        double *scores, senti_lora *grad)
+{
+    const int nw = tr->w.n_words;
+    float u[256], z[256], v[256], dv[256], rstd;
+    double wlp[256], lse0 = 0.0;
+    int last = -1;
+    for (int j = 0; j < nw; j++)
+        last = tr->wlen[j] > 1 ? j : last;
+    memcpy(tr->seq, tok, (size_t)T * sizeof *tr->seq);
+    for (int j = 0; j < nw; j++)
+        wlp[j] = 0.0;
+    for (int j = 0; j <= last; j++) {
+        if (tr->wlen[j] < 2)
+            continue;
+        forward(tr, lora, tr->seq, word_seq(tr, T, j));
+        for (int k = 1; k < tr->wlen[j]; k++) {
+            double lse = vocab_logits(tr, T - 1 + k, &rstd);
+            wlp[j] += tr->vlog[tr->wtoks[tr->wfirst[j] + k]] - lse;
+        }
+    }
+    /* the last word's sequence is resident: the first tokens from it */
+    first_logits(tr, T - 1, u, z);
+    if (tr->length_norm)
+        lse0 = vocab_logits(tr, T - 1, &rstd);
+    for (int j = 0; j < nw; j++) {
+        wlp[j] += z[j] - lse0;
+        v[j] = (float)(tr->length_norm ? wlp[j] / tr->wlen[j] : wlp[j]);
+    }
+    double L = tk_label_loss(v, &tr->w, tr->agg, label, scores, grad ? dv : NULL);
+    if (!isfinite(L) || !grad || label < 0)
+        return L;
+    double G = 0.0;
+    for (int j = 0; j < nw; j++) {
+        dv[j] = tr->length_norm ? dv[j] / (float)tr->wlen[j] : dv[j];
+        G += dv[j];
+    }
+    for (int j = last; j >= 0; j--) {
+        if (tr->wlen[j] < 2)
+            continue;
+        int Tj = word_seq(tr, T, j);
+        if (j != last)
+            forward(tr, lora, tr->seq, Tj);
+        memset(tr->dx, 0, (size_t)Tj * tr->hp->n_embd * sizeof(float));
+        if (j == last) {
+            first_logits(tr, T - 1, u, z);
+            first_bwd(tr, T - 1, u, dv);
+            if (tr->length_norm)
+                vocab_bwd(tr, T - 1, -1, (float)G);
+        }
+        for (int k = 1; k < tr->wlen[j]; k++)
+            vocab_bwd(tr, T - 1 + k, tr->wtoks[tr->wfirst[j] + k], dv[j]);
+        backward(tr, lora, grad, Tj);
+    }
+    return L;
 }
 
 senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, int label,
@@ -516,12 +728,8 @@ senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_
             return senti_err_set(err, SENTI_ERR_ARG, "lora: token %d outside the vocabulary", tok[t]);
     if (lora && ensure_rank(tr, lora->rank))
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    float u[256], z[256], dz[256]; /* n_words <= 256 (checked at creation) */
     senti_blas_one_thread(true); /* the kernels run their own fixed blocks (train_kernels.c, TK_BLOCK) */
-    forward(tr, lora, tok, T, u, z);
-    double L = tk_label_loss(z, &tr->w, tr->agg, label, scores, grad ? dz : NULL);
-    if (isfinite(L) && grad && label >= 0)
-        backward(tr, lora, grad, T, u, dz);
+    double L = tr->multi ? run_multi(tr, lora, tok, T, label, scores, grad) : run_single(tr, lora, tok, T, label, scores, grad);
     senti_blas_one_thread(false);
     if (!isfinite(L))
         return senti_err_set(err, SENTI_ERR_NUMERIC, "lora: non-finite loss");
@@ -770,20 +978,6 @@ static void loop_free(loop *L)
     free(L->order);
 }
 
-/* LoRA training scores single-token label words only: name the first one that is not. */
-static senti_status check_single_token(const ft_prompter *pr, senti_err *err)
-{
-    const senti_verbalizer_tokens *vt = pr->vt;
-    for (size_t l = 0; l < vt->n_labels; l++)
-        for (size_t j = vt->label_first[l]; j < vt->label_first[l + 1]; j++)
-            if (vt->words[j].n != 1)
-                return senti_err_set(err, SENTI_ERR_UNSUPPORTED, "lora: label word \"%s\" of label '%s' is %zu "
-                                     "tokens; LoRA training supports single-token label words only (senti tokenize "
-                                     "shows how a word splits)", vt->words[j].text,
-                                     senti_verbalizer_label(pr->v, l), vt->words[j].n);
-    return SENTI_OK;
-}
-
 static senti_status loop_setup(loop *L, senti_model *m, ft_prompter *pr, const senti_examples *train,
                                const senti_examples *val, senti_err *err)
 {
@@ -796,7 +990,7 @@ static senti_status loop_setup(loop *L, senti_model *m, ft_prompter *pr, const s
     if (L->trs.n == 0)
         return senti_err_set(err, SENTI_ERR_ARG, "lora: no training rows");
     int T_max = L->trs.max_len > L->vas.max_len ? L->trs.max_len : L->vas.max_len;
-    if ((s = check_single_token(pr, err)) || (s = ft_trainer_new(m, &pr->words, pr->pp.agg, T_max, p->cache_f32, &L->tr, err)) ||
+    if ((s = ft_trainer_new(m, &pr->words, pr->pp.agg, pr->pp.length_norm, T_max, p->cache_f32, &L->tr, err)) ||
         (s = senti_lora_new(m, p->rank, p->alpha, p->targets, p->seed, &L->a, err)) ||
         (s = ft_lora_like(L->a, &L->g, err)) || (s = ft_lora_like(L->a, &L->m1, err)) ||
         (s = ft_lora_like(L->a, &L->m2, err)) || (s = ft_lora_like(L->a, &L->best, err)))

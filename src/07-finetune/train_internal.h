@@ -96,7 +96,7 @@ void tk_embed_fwd(float *x, const senti_mat *E, const int32_t *tok, int T, float
 /* dE_acc [V][n] += scale * dx rows at the tokens' rows. */
 void tk_embed_bwd(float *dE_acc, const float *dx, const int32_t *tok, int T, int n, float scale);
 
-/* Label scores from label-word logits z [n_words] (single-token words):
+/* Label scores from per-word scores z [n_words] (logits or log-probs):
  * scores[l] = agg over the words of label l; loss = -log softmax(scores)[y];
  * dz [n_words] = d loss / dz (may be NULL). Returns the loss. */
 double tk_label_loss(const float *z, const senti_label_words *w, senti_agg agg, int y, double *scores, float *dz);
@@ -105,10 +105,12 @@ double tk_label_loss(const float *z, const senti_label_words *w, senti_agg agg, 
 
 typedef struct ft_trainer ft_trainer;
 
-/* A trainer for sequences of up to T_max tokens scoring the label words `w`
- * (single-token words only: SENTI_ERR_UNSUPPORTED otherwise). */
-senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, int T_max,
-                            bool cache_f32, ft_trainer **out, senti_err *err);
+/* A trainer for prompts of up to T_max tokens scoring the label words `w`
+ * (any number of tokens each; the longest adds its length - 1 positions),
+ * aggregated with `agg`, each word's log-prob divided by its token count when
+ * length_norm is set (as the scorer does). */
+senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, bool length_norm,
+                            int T_max, bool cache_f32, ft_trainer **out, senti_err *err);
 void ft_trainer_free(ft_trainer *tr);
 
 /* Forward over tok[0..T-1] with adapters `lora` (may be NULL), label scores

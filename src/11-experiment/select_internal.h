@@ -120,8 +120,8 @@ void sel_eval_prompt(sel_run *s, sel_cand *c);
 void sel_eval_fewshot(sel_run *s, sel_cand *c);
 void sel_eval_head(sel_run *s, sel_cand *c);
 void sel_eval_ensemble(sel_run *s, sel_cand *c);
-/* LoRA adapters trained on the training folds (single-token label words of
- * set 0); with `out` set, trained on all rows and saved there instead. */
+/* LoRA adapters trained on the training folds (label words of set 0); with
+ * `out` set, trained on all rows and saved there instead. */
 void sel_eval_lora(sel_run *s, sel_cand *c);
 senti_status sel_lora_all(sel_run *s, const sel_cand *c, const char *out, senti_err *err);
 senti_status sel_head_features(sel_run *s, int t, senti_err *err);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One status -> exit-code map (README: 2 usage or input, 3 model, 4 internal)
 # for every subcommand: a broken model gives 3 in classify, run and finetune
-# (run gave 2), and an unsupported request (LoRA on a multi-token label word,
-# SENTI_ERR_UNSUPPORTED) gives 3 in finetune as in run (finetune gave 2).
+# (run gave 2), and an unsupported input (a GGUF version 4 file,
+# SENTI_ERR_UNSUPPORTED) gives 3 in finetune as in classify (finetune gave 2).
 set -eu
 SENTI=${SENTI:-build/senti}
 MODEL=${MODEL_DIR:-models}/SmolLM2-135M-Instruct.Q4_1.gguf
@@ -30,13 +30,12 @@ expect 3 "trunc.gguf" finetune -m "$T/trunc.gguf" -v verbalizers/demo.json --tra
 expect 3 "trunc.gguf" finetune -m "$T/trunc.gguf" -v verbalizers/demo.json --train datasets/demo.csv \
     --method lora -o "$T/a.gguf" -q
 
-# unsupported: LoRA training needs single-token label words
-cat > "$T/multi.json" <<'JSON'
-{"name": "multi", "labels": {"negative": ["thoroughly disappointing"], "positive": ["Positive"]},
- "template": "Review: {text}\nSentiment:"}
-JSON
-expect 3 "label word \"thoroughly disappointing\" of label 'negative' is [2-9] tokens; LoRA training supports single-token label words only" finetune -m "$MODEL" -v "$T/multi.json" --train datasets/demo.csv \
-    --method lora --shots-per-class 4 -o "$T/a.gguf" -q
+# unsupported: a GGUF version this reader does not know
+{ printf 'GGUF\004\000\000\000'; head -c 64 /dev/zero; } > "$T/v4.gguf"
+expect 3 "v4.gguf: GGUF version 4 is not supported" finetune -m "$T/v4.gguf" -v verbalizers/demo.json \
+    --train datasets/demo.csv --method lora -o "$T/a.gguf" -q
+expect 3 "v4.gguf: GGUF version 4 is not supported" classify -m "$T/v4.gguf" -v verbalizers/demo.json \
+    -i datasets/demo.csv -o "$T/p.csv"
 
 # input errors stay 2 in each
 expect 2 "nope.csv" classify -m "$MODEL" -v verbalizers/demo.json -i "$T/nope.csv" -o "$T/p.csv"

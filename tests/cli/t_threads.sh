@@ -40,6 +40,16 @@ for t in 1 2; do # 16 rows, one epoch: every kernel of the training pass, forwar
         --epochs 1 --seed 1 -t "$t" -o "$tmp/lora.t$t.gguf" >/dev/null || fail "finetune lora -t $t"
 done
 cmp "$tmp/lora.t1.gguf" "$tmp/lora.t2.gguf" || fail "the LoRA adapter depends on -t"
+# multi-token label words: the full-vocabulary log-softmax runs in fixed blocks of rows
+cat > "$tmp/multi.json" <<'JSON'
+{"name": "multi", "labels": {"negative": ["thoroughly disappointing"], "positive": ["Positive"]},
+ "template": "Review: {text}\nSentiment:"}
+JSON
+for t in 1 2; do
+    "$SENTI" finetune -q --method lora -v "$tmp/multi.json" --train datasets/demo.csv --shots-per-class 4 \
+        --epochs 1 --seed 1 -t "$t" -o "$tmp/lora-multi.t$t.gguf" >/dev/null || fail "finetune lora multi -t $t"
+done
+cmp "$tmp/lora-multi.t1.gguf" "$tmp/lora-multi.t2.gguf" || fail "the multi-token LoRA adapter depends on -t"
 
 # the executable's OpenMP wait default (README, Shared CPUs): 300 spins, unless the user set a policy
 spin() { env "$@" OMP_DISPLAY_ENV=verbose "$SENTI" --version 2>&1 >/dev/null | sed -n "s/^ *GOMP_SPINCOUNT = '\(.*\)'$/\1/p"; }
