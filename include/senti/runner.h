@@ -52,17 +52,24 @@ typedef struct {
     void *on_cell_user;
     void (*on_rows)(void *user, size_t done, size_t total, double seconds); /* classifier progress; may be NULL */
     void *on_rows_user;
+    bool keep_going;             /* a failing cell does not stop the run (make -k): the others run, results.json
+                                    lists the failed ones as pending, and the first failure is returned */
+    void (*on_fail)(void *user, const senti_cell *cell, size_t index, size_t n_cells, const senti_err *err);
+    void *on_fail_user;          /* on_fail: each failing cell under keep_going; may be NULL */
 } senti_run_params;
 
 SENTI_API senti_run_params senti_run_default_params(void);
 
 typedef struct {
-    size_t n_cells, n_run, n_skipped;
+    size_t n_cells, n_run, n_skipped, n_failed; /* n_failed: under keep_going */
     double seconds;
     bool model_error; /* the failing cell's error came from loading or running its model */
 } senti_run_summary;
 
-/* Run every cell (stopping at the first failing one) and write results.json. */
+/* Run every cell and write results.json. A failing cell stops the run,
+ * unless p->keep_going: then every other cell still runs, results.json is
+ * written with the failed cells pending (as senti_run_collect writes it), and
+ * the first failure's status is returned, its message naming how many failed. */
 SENTI_API senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p,
                                             senti_run_summary *sum, senti_err *err);
 

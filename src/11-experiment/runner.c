@@ -333,6 +333,9 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         sweep_tmp(x, p->outdir);
     for (size_t i = 0; !s && p->resume && i < n; i++)
         s = check_resume_rows(p->outdir, senti_experiment_cell(x, i), err);
+    senti_status first = SENTI_OK; /* keep_going: the first failure */
+    senti_err first_err = {0};
+    bool first_model = false;
     for (size_t i = 0; !s && i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         int skip = p->resume && cell_done(p->outdir, c, ctx.memo);
@@ -345,12 +348,30 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
         sum->n_run += !skip && !s;
         if (!s && p->on_cell)
             p->on_cell(p->on_cell_user, c, i, n, 1, skip, senti_now() - tc);
+        if (s && p->keep_going && s != SENTI_ERR_NOMEM) {
+            if (p->on_fail)
+                p->on_fail(p->on_fail_user, c, i, n, err);
+            if (!sum->n_failed++) {
+                first = s, first_err = *err, first_model = ctx.model_error;
+            }
+            ctx.model_error = false;
+            s = SENTI_OK;
+        }
     }
     sum->seconds = senti_now() - t0;
     sum->model_error = s && ctx.model_error;
     size_t n_pending;
     if (!s)
-        s = write_results(x, p->outdir, sum->seconds, false, ctx.memo, &n_pending, err);
+        s = write_results(x, p->outdir, sum->seconds, sum->n_failed > 0, ctx.memo, &n_pending, err);
+    if (sum->n_failed && (!s || s == SENTI_ERR_NOTFOUND)) { /* NOTFOUND: no cell finished, no results.json */
+        if (s)
+            s = senti_err_set(err, first, "no cell finished (%zu failed); the first failure: %s", sum->n_failed,
+                              first_err.msg);
+        else
+            s = senti_err_set(err, first, "%zu of %zu cells failed (results.json lists them as pending); the first: %s",
+                              sum->n_failed, n, first_err.msg);
+        sum->model_error = first_model;
+    }
     senti_sha_memo_free(ctx.memo);
     return s;
 }

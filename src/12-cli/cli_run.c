@@ -1,5 +1,5 @@
 /*
- * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--list] [--threads N]
+ * cli_run.c - `senti run EXPERIMENT -o OUTDIR [--resume] [--keep-going] [--list] [--threads N]
  *              [--shard I/N] [--unit-rows R] [--limit N] [--sample N]`.
  *
  * Runs every cell of an experiment (senti/runner.h); with --shard, only the
@@ -51,11 +51,21 @@ static void on_cell(void *user, const senti_cell *c, size_t i, size_t n, int don
             seconds);
 }
 
+static void on_fail(void *user, const senti_cell *c, size_t i, size_t n, const senti_err *err)
+{
+    progress *p = user;
+    if (p->tty)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr, "[%zu/%zu] FAILED: %s\n", i + 1, n, err->msg); /* the message names the cell */
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: senti run EXPERIMENT.json -o OUTDIR [options]\n\n"
           "  -o, --output DIR   results directory (cells/, results.json)\n"
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
+          "  -k, --keep-going   a failing cell does not stop the run: the others run, results.json\n"
+          "                     lists the failed ones as pending, the exit code is the first failure's\n"
           "  --list             print the cells (name and hash) and exit\n"
           "  --collect          run nothing: write results.json from the cells already finished in\n"
           "                     OUTDIR, listing the others as pending (reports say so); exit 2 when\n"
@@ -143,6 +153,7 @@ static const struct option longs[] = {SENTI_LONGOPT_OUTPUT,
                                       {"resume", no_argument, 0, 'r'},
                                       {"list", no_argument, 0, 'l'},
                                       {"collect", no_argument, 0, 'c'},
+                                      {"keep-going", no_argument, 0, 'k'},
                                       SENTI_LONGOPT_THREADS,
                                       {"shard", required_argument, 0, 's'},
                                       {"unit-rows", required_argument, 0, 'u'},
@@ -151,7 +162,7 @@ static const struct option longs[] = {SENTI_LONGOPT_OUTPUT,
                                       SENTI_LONGOPT_QUIET,
                                       SENTI_LONGOPT_HELP,
                                       {0, 0, 0, 0}};
-const senti_cli_opts senti_opts_run = {"o:t:qh", longs};
+const senti_cli_opts senti_opts_run = {"o:t:kqh", longs};
 
 int senti_cmd_run(int argc, char **argv)
 {
@@ -168,6 +179,7 @@ int senti_cmd_run(int argc, char **argv)
         case 'r': p.resume = true; break;
         case 'l': list = 1; break;
         case 'c': collect = 1; break;
+        case 'k': p.keep_going = true; break;
         case 't': if (!senti_cli_threads("run", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
         case 's': if (!parse_shard(optarg, &shard, &n_shards)) return SENTI_EXIT_USAGE; break;
         case 'u':
@@ -191,6 +203,10 @@ int senti_cmd_run(int argc, char **argv)
     }
     if (outdir && !strcmp(outdir, "-")) {
         fprintf(stderr, "senti run: -o -: the results are a directory, not a stream\n");
+        return SENTI_EXIT_USAGE;
+    }
+    if (p.keep_going && (collect || n_shards || senti_cli_mpi_launched())) {
+        fprintf(stderr, "senti run: --keep-going: not with --collect, --shard or mpirun\n");
         return SENTI_EXIT_USAGE;
     }
     if (collect && (list || n_shards || senti_cli_mpi_launched())) {
@@ -233,8 +249,12 @@ int senti_cmd_run(int argc, char **argv)
         p.on_cell = on_cell, p.on_cell_user = &prog;
         p.on_rows = on_rows, p.on_rows_user = &prog;
     }
+    p.on_fail = on_fail, p.on_fail_user = &prog; /* even with -q: a failure is never silent */
     senti_run_summary sum;
     s = senti_run_experiment(x, &p, &sum, &e);
+    if (s && sum.n_failed && sum.n_run + sum.n_skipped) /* --keep-going wrote the finished cells */
+        printf("run: %zu cells (%zu run, %zu resumed, %zu failed) in %.1fs -> %s/results.json\n", sum.n_cells,
+               sum.n_run, sum.n_skipped, sum.n_failed, sum.seconds, outdir);
     if (s)
         fprintf(stderr, "%ssenti run: %s\n", prog.tty ? "\r\033[K" : "", e.msg);
     else
