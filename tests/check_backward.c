@@ -433,19 +433,27 @@ static const int32_t tw_tok[2] = {4, 5};
 static const senti_label_words tiny_words = {2, 2, tw_lab, tw_off, tw_tok};
 static const int32_t tiny_seq[9] = {1, 8, 12, 20, 6, 7, 9, 6, 3};
 
-/* Softmax over the two labels from the inference forward (full log-softmax). */
-static void decode_probs(senti_model *m, const int32_t *tok, int T, double *p)
+/* Multi-token label words of the tiny vocabulary: label 0 "▁good" and the
+ * letters "g o o d", label 1 "▁bad :" and "n". */
+static const int mw_lab[4] = {0, 0, 1, 1}, mw_off[5] = {0, 1, 5, 7, 8};
+static const int32_t mw_tok[8] = {4, 16, 24, 24, 13, 5, 6, 23};
+static const senti_label_words multi_words = {2, 4, mw_lab, mw_off, mw_tok};
+
+/* The inference label distribution on tiny_seq: the scorer (full log-softmax,
+ * word branches), aggregated as classify aggregates. */
+static void scorer_probs(senti_model *m, const senti_label_words *w, bool length_norm, double *p)
 {
     senti_context *ctx;
+    senti_scorer *scr;
     senti_err e;
+    double wlp[8], s[2];
     ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
-    int pos = T - 1;
-    float logits[2], lse;
-    senti_outputs out = {.n_out = 1, .pos = &pos, .vocab = tw_tok, .n_vocab_sel = 2, .logits = logits,
-                         .logsumexp = &lse};
-    ck_assert_msg(senti_decode(ctx, tok, T, &out, &e) == SENTI_OK, "%s", e.msg);
-    double s[2] = {logits[0] - lse, logits[1] - lse};
+    ck_assert_int_eq(senti_scorer_new(ctx, w, &scr, &e), SENTI_OK);
+    ck_assert_int_eq(senti_scorer_set_prefix(scr, tiny_seq, 1, &e), SENTI_OK);
+    ck_assert_msg(senti_scorer_score(scr, tiny_seq + 1, 8, wlp, &e) == SENTI_OK, "%s", e.msg);
+    senti_label_scores(w, wlp, SENTI_AGG_LOGSUMEXP, length_norm, s);
     senti_label_softmax(s, 2, p);
+    senti_scorer_free(scr);
     senti_context_free(ctx);
 }
 
@@ -461,21 +469,25 @@ static double f_model(void)
     return loss;
 }
 
-/* Training forward == inference forward, then the whole-model LoRA gradient. */
-static void whole_model(int gemma, bool cache)
+/* On a tiny model with label words w: the training forward gives the
+ * inference distribution, the whole-model LoRA gradient is the finite
+ * difference, and the merged adapter gives the trainer's distribution in
+ * inference (and unmerged, it differs again). */
+static void whole_model(int gemma, bool cache, const senti_label_words *w, bool length_norm, unsigned seed)
 {
-    char *path = ft_tiny_model(gemma, 777u + (unsigned)gemma);
+    char *path = ft_tiny_model(gemma, seed + (unsigned)gemma);
     senti_err e;
     ck_assert_msg(senti_model_load(path, NULL, &tiny, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_int_eq(ft_trainer_new(tiny, &tiny_words, SENTI_AGG_LOGSUMEXP, false, 16, cache, &tiny_tr, &e), SENTI_OK);
+    ck_assert_int_eq(ft_trainer_new(tiny, w, SENTI_AGG_LOGSUMEXP, length_norm, 9, cache, &tiny_tr, &e), SENTI_OK);
     double sc[2], p[2], pref[2], loss;
     ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, tiny_seq, 9, 0, &loss, sc, NULL, &e), SENTI_OK);
     senti_label_softmax(sc, 2, p);
-    decode_probs(tiny, tiny_seq, 9, pref);
-    ck_assert_double_eq_tol(p[0], pref[0], 1e-5);
+    scorer_probs(tiny, w, length_norm, pref);
+    ck_assert_msg(fabs(p[0] - pref[0]) < 1e-5, "trainer p=%.8f scorer p=%.8f", p[0], pref[0]);
     ck_assert_double_eq_tol(loss, -log(pref[0]), 1e-4);
 
-    ck_assert_int_eq(senti_lora_new(tiny, 2, 3.0f, (1u << SENTI_LORA_N_TARGETS) - 1, 5, &tiny_lora, &e), SENTI_OK);
+    ck_assert_int_eq(senti_lora_new(tiny, 2, 3.0f, (1u << SENTI_LORA_N_TARGETS) - 1, 5, &tiny_lora, &e),
+                     SENTI_OK);
     for (size_t k = 0; k < (size_t)tiny_lora->n_layer * SENTI_LORA_N_TARGETS; k++) /* B = 0 would hide dA */
         fill(tiny_lora->B[k], (size_t)tiny_lora->out[k % SENTI_LORA_N_TARGETS] * 2, 0.3f);
     senti_lora *g;
@@ -483,105 +495,24 @@ static void whole_model(int gemma, bool cache)
     ck_assert_int_eq(ft_trainer_run(tiny_tr, tiny_lora, tiny_seq, 9, 1, &loss, NULL, g, &e), SENTI_OK);
     for (size_t k = 0; k < (size_t)tiny_lora->n_layer * SENTI_LORA_N_TARGETS; k++) {
         int t = (int)(k % SENTI_LORA_N_TARGETS);
-        char what[64];
-        snprintf(what, sizeof what, "%s layer %zu %s A", gemma ? "gemma3" : "llama", k / SENTI_LORA_N_TARGETS,
-                 senti_lora_target_name(t));
+        char what[96];
+        snprintf(what, sizeof what, "%s %d-word%s layer %zu %s A", gemma ? "gemma3" : "llama", w->n_words,
+                 length_norm ? " length-normed" : "", k / SENTI_LORA_N_TARGETS, senti_lora_target_name(t));
         check_grad(tiny_lora->A[k], (size_t)2 * tiny_lora->in[t], g->A[k], f_model, 1e-2, 5e-3, what);
         what[strlen(what) - 1] = 'B';
         check_grad(tiny_lora->B[k], (size_t)tiny_lora->out[t] * 2, g->B[k], f_model, 1e-2, 5e-3, what);
     }
-    /* the merged adapter in the inference forward gives the trainer's distribution */
     char *apath = tu_tmpfile(".gguf");
     ck_assert_int_eq(senti_lora_save(tiny_lora, apath, &e), SENTI_OK);
     senti_adapter *ad; /* (the trainer reads the model's views: run it before merging) */
     ck_assert_int_eq(ft_trainer_run(tiny_tr, tiny_lora, tiny_seq, 9, 0, &loss, sc, NULL, &e), SENTI_OK);
     senti_label_softmax(sc, 2, p);
     ck_assert_msg(senti_adapter_load(apath, tiny, NULL, &ad, &e) == SENTI_OK, "%s", e.msg);
-    decode_probs(tiny, tiny_seq, 9, pref);
-    ck_assert_double_eq_tol(p[0], pref[0], 1e-5);
-    senti_adapter_free(ad);
-    decode_probs(tiny, tiny_seq, 9, pref); /* unmerged again: differs */
-    ck_assert(fabs(p[0] - pref[0]) > 1e-4);
-    remove(apath);
-    free(apath);
-    senti_lora_free(g);
-    senti_lora_free(tiny_lora);
-    ft_trainer_free(tiny_tr);
-    senti_model_free(tiny);
-    remove(path);
-    free(path);
-}
-
-START_TEST(test_whole_model_llama) { whole_model(0, true); }
-END_TEST
-
-START_TEST(test_whole_model_gemma3) { whole_model(1, false); }
-END_TEST
-
-/* Multi-token label words of the tiny vocabulary: label 0 "▁good" and the
- * letters "g o o d", label 1 "▁bad :" and "n". */
-static const int mw_lab[4] = {0, 0, 1, 1}, mw_off[5] = {0, 1, 5, 7, 8};
-static const int32_t mw_tok[8] = {4, 16, 24, 24, 13, 5, 6, 23};
-static const senti_label_words multi_words = {2, 4, mw_lab, mw_off, mw_tok};
-
-/* The scorer's label distribution (word branches, full log-softmax) on tiny_seq. */
-static void scorer_probs(senti_model *m, bool length_norm, double *p)
-{
-    senti_context *ctx;
-    senti_scorer *scr;
-    senti_err e;
-    double wlp[4], s[2];
-    ck_assert_int_eq(senti_context_new(m, 64, &ctx, &e), SENTI_OK);
-    ck_assert_int_eq(senti_scorer_new(ctx, &multi_words, &scr, &e), SENTI_OK);
-    ck_assert_int_eq(senti_scorer_set_prefix(scr, tiny_seq, 1, &e), SENTI_OK);
-    ck_assert_msg(senti_scorer_score(scr, tiny_seq + 1, 8, wlp, &e) == SENTI_OK, "%s", e.msg);
-    senti_label_scores(&multi_words, wlp, SENTI_AGG_LOGSUMEXP, length_norm, s);
-    senti_label_softmax(s, 2, p);
-    senti_scorer_free(scr);
-    senti_context_free(ctx);
-}
-
-/* Multi-token words: the trainer's distribution is the scorer's, its LoRA
- * gradient is the finite difference, and the merged adapter gives the
- * trainer's distribution in inference. */
-static void multi_model(int gemma, bool length_norm)
-{
-    char *path = ft_tiny_model(gemma, 991u + (unsigned)gemma);
-    senti_err e;
-    ck_assert_msg(senti_model_load(path, NULL, &tiny, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_int_eq(ft_trainer_new(tiny, &multi_words, SENTI_AGG_LOGSUMEXP, length_norm, 9, false, &tiny_tr, &e),
-                     SENTI_OK);
-    double sc[2], p[2], pref[2], loss;
-    ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, tiny_seq, 9, 0, &loss, sc, NULL, &e), SENTI_OK);
-    senti_label_softmax(sc, 2, p);
-    scorer_probs(tiny, length_norm, pref);
-    ck_assert_msg(fabs(p[0] - pref[0]) < 1e-5, "trainer p=%.8f scorer p=%.8f", p[0], pref[0]);
-    ck_assert_double_eq_tol(loss, -log(pref[0]), 1e-4);
-
-    ck_assert_int_eq(senti_lora_new(tiny, 2, 3.0f, (1u << SENTI_LORA_N_TARGETS) - 1, 9, &tiny_lora, &e), SENTI_OK);
-    for (size_t k = 0; k < (size_t)tiny_lora->n_layer * SENTI_LORA_N_TARGETS; k++)
-        fill(tiny_lora->B[k], (size_t)tiny_lora->out[k % SENTI_LORA_N_TARGETS] * 2, 0.3f);
-    senti_lora *g;
-    ck_assert_int_eq(ft_lora_like(tiny_lora, &g, &e), SENTI_OK);
-    ck_assert_int_eq(ft_trainer_run(tiny_tr, tiny_lora, tiny_seq, 9, 1, &loss, NULL, g, &e), SENTI_OK);
-    for (size_t k = 0; k < (size_t)tiny_lora->n_layer * SENTI_LORA_N_TARGETS; k++) {
-        int t = (int)(k % SENTI_LORA_N_TARGETS);
-        char what[80];
-        snprintf(what, sizeof what, "multi-token%s layer %zu %s A", length_norm ? " length-normed" : "",
-                 k / SENTI_LORA_N_TARGETS, senti_lora_target_name(t));
-        check_grad(tiny_lora->A[k], (size_t)2 * tiny_lora->in[t], g->A[k], f_model, 1e-2, 5e-3, what);
-        what[strlen(what) - 1] = 'B';
-        check_grad(tiny_lora->B[k], (size_t)tiny_lora->out[t] * 2, g->B[k], f_model, 1e-2, 5e-3, what);
-    }
-    char *apath = tu_tmpfile(".gguf");
-    ck_assert_int_eq(senti_lora_save(tiny_lora, apath, &e), SENTI_OK);
-    ck_assert_int_eq(ft_trainer_run(tiny_tr, tiny_lora, tiny_seq, 9, 0, &loss, sc, NULL, &e), SENTI_OK);
-    senti_label_softmax(sc, 2, p);
-    senti_adapter *ad;
-    ck_assert_msg(senti_adapter_load(apath, tiny, NULL, &ad, &e) == SENTI_OK, "%s", e.msg);
-    scorer_probs(tiny, length_norm, pref);
+    scorer_probs(tiny, w, length_norm, pref);
     ck_assert_msg(fabs(p[0] - pref[0]) < 1e-5, "adapted: trainer p=%.8f scorer p=%.8f", p[0], pref[0]);
     senti_adapter_free(ad);
+    scorer_probs(tiny, w, length_norm, pref); /* unmerged again: differs */
+    ck_assert(fabs(p[0] - pref[0]) > 1e-4);
     /* a prompt longer than the trainer was made for is refused */
     ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, tiny_seq, 10, 0, &loss, sc, NULL, &e), SENTI_ERR_RANGE);
     remove(apath);
@@ -594,10 +525,17 @@ static void multi_model(int gemma, bool length_norm)
     free(path);
 }
 
-START_TEST(test_multi_token_llama) { multi_model(0, false); }
+START_TEST(test_whole_model_llama) { whole_model(0, true, &tiny_words, false, 777u); }
 END_TEST
 
-START_TEST(test_multi_token_gemma3_length_norm) { multi_model(1, true); }
+START_TEST(test_whole_model_gemma3) { whole_model(1, false, &tiny_words, false, 777u); }
+END_TEST
+
+/* multi-token words: each such word its own sequence (train.c) */
+START_TEST(test_multi_token_llama) { whole_model(0, false, &multi_words, false, 991u); }
+END_TEST
+
+START_TEST(test_multi_token_gemma3_length_norm) { whole_model(1, true, &multi_words, true, 991u); }
 END_TEST
 
 /* One small real-model check: SmolLM2's training forward agrees with the scorer. */
