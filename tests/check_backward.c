@@ -21,7 +21,9 @@
 #include "senti/scorer.h"
 #include "testutil.h"
 
-/* Shared with check_finetune.c: a tiny random model file (caller frees the path). */
+/* Shared with check_finetune.c: a tiny random model file (caller frees the
+ * path): gemma 0 llama, 1 gemma3 with a sliding-window layer, 2 gemma3
+ * without one and with a final logit soft-cap. */
 char *ft_tiny_model(int gemma, unsigned seed);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -43,7 +45,7 @@ typedef double (*objective)(void);
 /* Compare analytic gradient g of f w.r.t. x[0..n) with central differences. */
 static void check_grad(float *x, size_t n, const float *g, objective f, double h, double tol, const char *what)
 {
-    double worst = 0.0;
+    double dd = 0.0, ff = 0.0; /* |g - fd|^2, |fd|^2 */
     for (size_t j = 0; j < n; j++) {
         float keep = x[j];
         x[j] = (float)(keep + h);
@@ -52,10 +54,13 @@ static void check_grad(float *x, size_t n, const float *g, objective f, double h
         double fm = f();
         x[j] = keep;
         double fd = (fp - fm) / (2.0 * h), err = fabs(fd - g[j]) / (1.0 + fabs(fd));
-        worst = err > worst ? err : worst;
+        dd += (fd - g[j]) * (fd - g[j]);
+        ff += fd * fd;
         ck_assert_msg(err < tol, "%s: d/dx[%zu]: analytic %.6g vs finite difference %.6g", what, j, g[j], fd);
     }
-    (void)worst;
+    /* the whole vector too, relative to its size: small gradients would pass the test above */
+    ck_assert_msg(ff < 1e-12 || sqrt(dd / ff) < 20 * tol, "%s: |g - fd| / |fd| = %.3g over %zu elements", what,
+                  sqrt(dd / ff), n);
 }
 
 static double dotr(const float *a, const float *r, size_t n)
@@ -397,9 +402,13 @@ char *ft_tiny_model(int gemma, unsigned seed)
     senti_gguf_writer_set_u32(w, KEY("feed_forward_length"), F);
     senti_gguf_writer_set_u32(w, KEY("context_length"), 256);
     senti_gguf_writer_set_f32(w, KEY("attention.layer_norm_rms_epsilon"), 1e-5f);
-    if (gemma) { /* layer 0 local with a window of 3, layer 1 global */
+    if (gemma == 1) { /* layer 0 local with a window of 3, layer 1 global */
         senti_gguf_writer_set_u32(w, KEY("attention.sliding_window"), 3);
         senti_gguf_writer_set_u32(w, KEY("attention.sliding_window_pattern"), 2);
+    } else if (gemma == 2) { /* no sliding window: the final logits are soft-capped (as llama.cpp does) */
+        senti_gguf_writer_set_f32(w, KEY("final_logit_softcapping"), 0.3f);
+    }
+    if (gemma) {
         senti_gguf_writer_set_u32(w, KEY("attention.key_length"), hd);
         senti_gguf_writer_set_u32(w, KEY("attention.value_length"), hd);
     }
@@ -478,7 +487,8 @@ static void whole_model(int gemma, bool cache, const senti_label_words *w, bool 
     char *path = ft_tiny_model(gemma, seed + (unsigned)gemma);
     senti_err e;
     ck_assert_msg(senti_model_load(path, NULL, &tiny, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_int_eq(ft_trainer_new(tiny, w, SENTI_AGG_LOGSUMEXP, length_norm, 9, cache, &tiny_tr, &e), SENTI_OK);
+    ck_assert_int_eq(ft_trainer_new(tiny, w, SENTI_AGG_LOGSUMEXP, length_norm, 16, cache, &tiny_tr, &e), SENTI_OK);
+    ck_assert_msg((gemma == 2) == (tiny->final_softcap > 0.0f), "soft-cap %g", tiny->final_softcap);
     double sc[2], p[2], pref[2], loss;
     ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, tiny_seq, 9, 0, &loss, sc, NULL, &e), SENTI_OK);
     senti_label_softmax(sc, 2, p);
@@ -514,7 +524,8 @@ static void whole_model(int gemma, bool cache, const senti_label_words *w, bool 
     scorer_probs(tiny, w, length_norm, pref); /* unmerged again: differs */
     ck_assert(fabs(p[0] - pref[0]) > 1e-4);
     /* a prompt longer than the trainer was made for is refused */
-    ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, tiny_seq, 10, 0, &loss, sc, NULL, &e), SENTI_ERR_RANGE);
+    int32_t long_seq[17] = {0};
+    ck_assert_int_eq(ft_trainer_run(tiny_tr, NULL, long_seq, 17, 0, &loss, sc, NULL, &e), SENTI_ERR_RANGE);
     remove(apath);
     free(apath);
     senti_lora_free(g);
@@ -536,6 +547,10 @@ START_TEST(test_multi_token_llama) { whole_model(0, false, &multi_words, false, 
 END_TEST
 
 START_TEST(test_multi_token_gemma3_length_norm) { whole_model(1, true, &multi_words, true, 991u); }
+END_TEST
+
+/* the final logit soft-cap (gemma3 without sliding-window layers) on both output paths */
+START_TEST(test_softcap_gemma3) { whole_model(2, false, &multi_words, false, 313u); }
 END_TEST
 
 /* One small real-model check: SmolLM2's training forward agrees with the scorer. */
@@ -570,6 +585,26 @@ START_TEST(test_real_model_forward)
     /* label-score differences (the full-vocabulary lse cancels) agree too */
     ck_assert_double_eq_tol(sc[0] - sc[1], lp[0] - lp[1], 2e-2);
     senti_scorer_free(scr);
+    ft_trainer_free(tr);
+
+    /* a multi-token word: its later tokens through the whole vocabulary (24 blocks of rows) */
+    int32_t mid[8];
+    size_t nm;
+    ck_assert_int_eq(senti_tokenize(tk, " thoroughly disappointing", 25, 0, mid + 1, 7, &nm, &e), SENTI_OK);
+    ck_assert_msg(nm >= 2, "\" thoroughly disappointing\" is %zu token(s)", nm);
+    mid[0] = wid[0];
+    const int moff[3] = {0, 1, 1 + (int)nm};
+    senti_label_words mw = {2, 2, lab, moff, mid};
+    ck_assert_int_eq(ft_trainer_new(m, &mw, SENTI_AGG_LOGSUMEXP, false, (int)n, false, &tr, &e), SENTI_OK);
+    ck_assert_int_eq(ft_trainer_run(tr, NULL, ids, (int)n, -1, NULL, sc, NULL, &e), SENTI_OK);
+    senti_label_softmax(sc, 2, p);
+    ck_assert_int_eq(senti_scorer_new(ctx, &mw, &scr, &e), SENTI_OK);
+    ck_assert_int_eq(senti_scorer_set_prefix(scr, ids, 1, &e), SENTI_OK);
+    ck_assert_int_eq(senti_scorer_score(scr, ids + 1, (int)n - 1, lp, &e), SENTI_OK);
+    senti_label_softmax(lp, 2, pref);
+    ck_assert_msg(fabs(p[0] - pref[0]) < 2e-3, "multi-token: trainer p=%g scorer p=%g", p[0], pref[0]);
+    ck_assert_double_eq_tol(sc[0] - sc[1], lp[0] - lp[1], 2e-2);
+    senti_scorer_free(scr);
     senti_context_free(ctx);
     ft_trainer_free(tr);
     senti_model_free(m);
@@ -595,6 +630,7 @@ Suite *backward_suite(void)
     tcase_add_test(m, test_whole_model_gemma3);
     tcase_add_test(m, test_multi_token_llama);
     tcase_add_test(m, test_multi_token_gemma3_length_norm);
+    tcase_add_test(m, test_softcap_gemma3);
     tcase_add_test(m, test_real_model_forward);
     suite_add_tcase(s, m);
     return s;

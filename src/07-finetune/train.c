@@ -45,7 +45,7 @@
 #define NT SENTI_LORA_N_TARGETS
 #define VCHUNK 2048 /* vocabulary rows per block of the full log-softmax (fixed: sums do not depend on threads) */
 
-/* Activations of one layer, each [T_max][...] (shapes beside each). */
+/* Activations of one layer, each [T_cap][...] (shapes beside each). */
 typedef struct {
     float *x_in;   /* [T][E] residual entering the layer */
     float *xn_a;   /* [T][E] attention input norm */
@@ -90,7 +90,7 @@ struct ft_trainer {
     float **w32;        /* [n_layer * NT] f32 copies, or NULL */
     float *tile;        /* [tile_rows][max cols] */
     int tile_rows;
-    float *cs[2], *sn[2]; /* [T_max][half] rope tables (global, local) */
+    float *cs[2], *sn[2]; /* [T_cap][half] rope tables (global, local) */
     layer_act *acts;    /* [n_layer] */
     float *x_final;     /* [T][E] */
     float hfin_rstd;
@@ -255,6 +255,10 @@ senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, se
         int n = w->word_off[j + 1] - w->word_off[j];
         if (n < 1)
             return senti_err_set(err, SENTI_ERR_ARG, "lora: label word %d has no tokens", j);
+        for (int k = w->word_off[j]; k < w->word_off[j + 1]; k++)
+            if (w->tokens[k] < 0 || w->tokens[k] >= m->hp.n_vocab || w->tokens[k] >= m->output.rows)
+                return senti_err_set(err, SENTI_ERR_ARG, "lora: label word %d: token %d outside the vocabulary", j,
+                                     w->tokens[k]);
         extra = n - 1 > extra ? n - 1 : extra;
     }
     if (T_max < 1 || T_max + extra > 4096 || w->n_words > 256)
@@ -482,7 +486,7 @@ static double vocab_logits(ft_trainer *tr, int p, float *rstd)
     const senti_mat *W = &tr->m->output;
     const int E = tr->hp->n_embd, nc = n_chunks(tr);
     tk_rmsnorm_fwd(tr->hpos, rstd, tr->x_final + (size_t)p * E, tr->m->output_norm, 1, E, tr->hp->norm_eps);
-#pragma omp parallel for schedule(static) if (nc > 1)
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static) if (nc > 1)
     for (int c = 0; c < nc; c++) {
         float *row = tr->vrow + (size_t)c * E;
         int64_t lo, hi;
@@ -512,7 +516,7 @@ static void vocab_bwd(ft_trainer *tr, int p, int32_t t, float g)
     const float cap = tr->m->final_softcap;
     float rstd;
     const double lse = vocab_logits(tr, p, &rstd);
-#pragma omp parallel for schedule(static) if (nc > 1)
+#pragma omp parallel for num_threads(senti_get_threads()) schedule(static) if (nc > 1)
     for (int c = 0; c < nc; c++) {
         float *row = tr->vrow + (size_t)c * E, *part = tr->vpart + (size_t)c * E;
         int64_t lo, hi;

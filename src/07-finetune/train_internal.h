@@ -113,10 +113,13 @@ senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, se
                             int T_max, bool cache_f32, ft_trainer **out, senti_err *err);
 void ft_trainer_free(ft_trainer *tr);
 
-/* Forward over tok[0..T-1] with adapters `lora` (may be NULL), label scores
- * at position T-1 into scores[n_labels] (may be NULL), loss against `label`
- * (-1: no loss, 0 returned). With `grad` non-NULL (same shapes as lora), the
- * backward pass adds d loss / d(A, B) into it. */
+/* Forward over the prompt tok[0..T-1] (T <= T_max) with adapters `lora` (may
+ * be NULL; with multi-token words, once per such word over the prompt and the
+ * word's leading tokens), label scores for the words after position T-1 into
+ * scores[n_labels] (may be NULL: the scorer's up to a constant per prompt,
+ * exactly its with length_norm), loss against `label` (-1: no loss, 0
+ * returned). With `grad` non-NULL (same shapes as lora), the backward pass
+ * adds d loss / d(A, B) into it. */
 senti_status ft_trainer_run(ft_trainer *tr, const senti_lora *lora, const int32_t *tok, int T, int label,
                             double *loss, double *scores, senti_lora *grad, senti_err *err);
 
