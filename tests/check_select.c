@@ -297,7 +297,9 @@ END_TEST
 
 /* The budget keeps the final fit in reserve: a step fits when its cost plus
  * the larger of the final fits of the best candidate so far and of the
- * candidate considered fits in what is left. */
+ * candidate considered fits in what is left. What is left is the budget less
+ * the estimated costs charged (never the measured time); the wall clock only
+ * stops the search at twice the budget and a minute. */
 START_TEST(test_budget_reserve)
 {
     senti_select_params p = senti_select_default_params();
@@ -305,27 +307,34 @@ START_TEST(test_budget_reserve)
     sel_run *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
     s->p = &p;
-    s->t0 = senti_now() - 50; /* 50 s left */
+    s->t0 = senti_now();
+    s->charged = 50; /* 50 s left */
     s->r.n_folds = 5;
-    s->pass_s[0] = 4; /* one pass of model 0 over the rows */
-    sel_cand lora = {.kind = SEL_LORA, .model = 0, .state = SEL_DONE, .seconds = 40, .acc_mean = 0.9};
-    sel_cand prompt = {.kind = SEL_PROMPT, .model = 0}, head = {.kind = SEL_HEAD, .model = 0};
-    sel_cand lora2 = {.kind = SEL_LORA, .model = 0}, bow = {.kind = SEL_BOW, .state = SEL_DONE, .seconds = 1};
-    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora), 10.0, 1e-9);   /* a fold's 8 s, x 5/4 rows */
-    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora2), 120.0, 1e-9); /* 4 s x 8 epochs x 3 x 5/4 */
+    s->sp.n_models = 1;
+    s->gparams[0] = 0.5; /* 0.5 ms + 20 ms x 0.5: 10.5 ms per token */
+    s->row_tokens = 4.0 / 10.5e-3; /* one pass of model 0 over the rows: 4 s */
+    sel_cand lora = {.kind = SEL_LORA, .model = 0}, head = {.kind = SEL_HEAD, .model = 0};
+    sel_cand prompt = {.kind = SEL_PROMPT, .model = 0}, bow = {.kind = SEL_BOW, .state = SEL_DONE, .cost = 1};
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &lora), 120.0, 1e-9); /* 4 s x 8 epochs x 3 x 5/4 */
     ck_assert_double_eq_tol(sel_final_fit_cost(s, &head), 4.0, 1e-9);   /* the features: one pass */
-    ck_assert_double_eq_tol(sel_final_fit_cost(s, &bow), 0.25, 1e-9);
+    ck_assert_double_eq_tol(sel_final_fit_cost(s, &bow), 0.25, 1e-9);   /* a fold's cost x 5/4 */
     ck_assert_double_eq(sel_final_fit_cost(s, &prompt), 0.0);           /* small files only */
     /* nothing evaluated yet: only the candidate's own final fit */
     ck_assert(sel_fits(s, &prompt, 45));
-    ck_assert(!sel_fits(s, &lora2, 1)); /* its own final fit (120 s) does not fit */
+    ck_assert(!sel_fits(s, &lora, 1)); /* its own final fit (120 s) does not fit */
     ck_assert(sel_fits(s, &head, 40));
     ck_assert(!sel_fits(s, &head, 47));
-    /* the LoRA evaluated and best: its 10 s stay in reserve for every step */
-    s->c[0] = &lora, s->n_c = 1;
-    ck_assert(sel_fits(s, &prompt, 38));
-    ck_assert(!sel_fits(s, &prompt, 42));
-    ck_assert(!sel_fits(s, &head, 42)); /* max(10, 4) reserved */
+    /* the head evaluated and best: its 4 s stay in reserve for every step */
+    head.state = SEL_DONE, head.acc_mean = 0.9;
+    s->c[0] = &head, s->n_c = 1;
+    ck_assert(sel_fits(s, &prompt, 46));
+    ck_assert(!sel_fits(s, &prompt, 47));
+    /* time spent does not count... */
+    s->t0 = senti_now() - 250;
+    ck_assert(sel_fits(s, &prompt, 46));
+    /* ...until the wall clock passes twice the budget and a minute */
+    s->t0 = senti_now() - 261;
+    ck_assert(!sel_fits(s, &prompt, 1));
     free(s);
 }
 END_TEST

@@ -98,6 +98,9 @@ typedef struct {
     double final_fit_s;      /* the recipe: the chosen candidate refitted on all rows, its files written */
     double holdout_s;        /* --holdout: the recipe applied to those rows (0 without) */
     size_t holdout_n, holdout_correct;
+    double charged_s;        /* the budget's clock: the estimated seconds of the search steps taken */
+    bool wall_limit;         /* the wall clock passed twice the budget and stopped the search: which steps
+                                ran then depends on the machine (otherwise the same inputs take the same steps) */
     bool model_error;
 } senti_select_summary;
 

@@ -51,7 +51,7 @@ void sel_log(sel_run *s, const char *fmt, ...)
 }
 
 double sel_elapsed(const sel_run *s) { return senti_now() - s->t0; }
-double sel_left(const sel_run *s) { return s->p->budget_s - sel_elapsed(s); }
+double sel_left(const sel_run *s) { return s->p->budget_s - s->charged; }
 
 static const char *model_short(const char *path)
 {
@@ -325,6 +325,7 @@ void sel_finish(sel_run *s, sel_cand *c, senti_status st, const senti_err *e, do
 {
     senti_err e2;
     c->seconds += seconds;
+    s->charged += c->cost;
     if (!st)
         st = sel_cv_score(&s->r, c, &e2), e = &e2;
     if (st) {
@@ -334,8 +335,9 @@ void sel_finish(sel_run *s, sel_cand *c, senti_status st, const senti_err *e, do
         return;
     }
     c->state = SEL_DONE;
-    sel_log(s, "select: [%zu] %-60s acc %.3f ± %.3f  F1 %.3f  ECE %.3f  (%.1f s; %.0f of %.0f s used)", s->n_c,
-          c->name, c->acc_mean, c->acc_sd, c->f1_mean, c->ece_mean, c->seconds, sel_elapsed(s), s->p->budget_s);
+    sel_log(s, "select: [%zu] %-60s acc %.3f ± %.3f  F1 %.3f  ECE %.3f  (%.1f s; budget %.0f of %.0f s, %.0f s "
+               "elapsed)", s->n_c, c->name, c->acc_mean, c->acc_sd, c->f1_mean, c->ece_mean, c->seconds, s->charged,
+          s->p->budget_s, sel_elapsed(s));
 }
 
 void sel_eval_bow(sel_run *s)
@@ -343,6 +345,7 @@ void sel_eval_bow(sel_run *s)
     sel_cand *c = sel_new_cand(s, SEL_BOW, -1, -1, -1, -1, 0);
     if (!c)
         return;
+    c->cost = 0.002 * (double)s->r.n * s->r.n_folds; /* estimated: milliseconds per row and fold */
     sel_rows *r = &s->r;
     const char **tx = malloc(r->n * sizeof *tx);
     int *ty = malloc(r->n * sizeof *ty);

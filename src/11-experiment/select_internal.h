@@ -69,11 +69,17 @@ typedef struct {
     bool by_budget;                    /* skipped because it would pass the budget */
     double *prob;                      /* [n * k] out-of-fold label distributions */
     double acc_mean, acc_sd, f1_mean, f1_sd, ece_mean, ece_sd;
-    double seconds;
+    double seconds;                    /* measured (reports only) */
+    double cost;                       /* estimated seconds, charged to the budget when evaluated */
     json_t *words;                     /* SEL_WORDS: the words searched on all rows (for the recipe) */
 } sel_cand;
 
 #define SEL_MAX_CANDS 1024
+/* The search stops (remaining steps skipped) once the wall clock passes this
+ * many times the budget plus SEL_WALL_SLACK seconds: the budget counts
+ * estimated seconds (sel_left); this only bounds a much slower machine. */
+#define SEL_WALL_LIMIT 2
+#define SEL_WALL_SLACK 60
 
 typedef struct {
     const senti_select_params *p;
@@ -84,7 +90,10 @@ typedef struct {
     sel_cand *c[SEL_MAX_CANDS];
     size_t n_c;
     double t0;
-    double pass_s[SEL_MAX_ITEMS];  /* seconds of one uncached zero-shot pass per model (0: unknown) */
+    double charged;         /* the budget's clock: estimated seconds of the steps taken (select_run.c) */
+    double row_tokens;      /* estimated prompt tokens of one pass over the rows */
+    double gparams[SEL_MAX_ITEMS]; /* billions of parameters a token passes through, per model */
+    bool wall_stop;         /* the wall-clock limit stopped the search (the choice then depends on the machine) */
     double probe_acc[SEL_MAX_ITEMS];
     senti_model *model;     /* the model loaded now */
     int model_ix;
@@ -96,7 +105,11 @@ typedef struct {
 
 /* ---- select.c: rows, passes and candidates ---- */
 void sel_log(sel_run *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Wall-clock seconds since the start (reports, the wall-clock limit). */
 double sel_elapsed(const sel_run *s);
+/* What is left of the budget: the budget minus the estimated cost of the
+ * steps taken, never the measured time, so the same inputs take the same
+ * steps on any machine, load, thread count or cache state. */
 double sel_left(const sel_run *s);
 sel_cand *sel_new_cand(sel_run *s, sel_kind kind, int m, int t, int w, int cal, int shots);
 void sel_cand_free(sel_cand *c);

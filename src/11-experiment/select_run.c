@@ -16,6 +16,7 @@
 
 #include "00-base/base.h"
 #include "senti/baseline.h"
+#include "senti/gguf.h"
 #include "select_internal.h"
 
 senti_select_params senti_select_default_params(void)
@@ -30,17 +31,51 @@ senti_select_params senti_select_default_params(void)
 
 /* ---- the plan -------------------------------------------------------------------- */
 
-/* Seconds of one uncached pass of model m over all rows: measured, else
- * scaled by file size from a measured model, else 0 (unknown: try it). */
-static double pass_cost(const sel_run *s, int m)
+/* Estimated seconds of one uncached zero-shot pass of model m over all rows:
+ * the rows' prompt tokens times 0.5 ms + 20 ms per billion parameters that a
+ * token passes through (f32 prefill of 128 tokens on 2 cores: 2.4, 2.6, 7.1
+ * and 26 ms per token for the four shipped models, whose 0.10, 0.10, 0.36 and
+ * 1.31 billion such parameters give 2.5, 2.5, 7.7 and 26.7 ms). An estimate
+ * from the inputs alone, never a measurement: the budget's decisions must not
+ * depend on the machine. */
+static double pass_cost(const sel_run *s, int m) { return s->row_tokens * (0.5e-3 + 20e-3 * s->gparams[m]); }
+
+/* Billions of parameters a prompt token passes through: every tensor but the
+ * token embeddings and the output matrix (the scorer reads only the label
+ * words' rows of it); the file size in GB when the file cannot be read. */
+static double model_gparams(const char *path)
 {
-    if (s->pass_s[m] > 0)
-        return s->pass_s[m];
-    struct stat a, b;
-    for (size_t j = 0; j < s->sp.n_models; j++)
-        if (s->pass_s[j] > 0 && !stat(s->sp.models[j], &a) && !stat(s->sp.models[m], &b) && a.st_size > 0)
-            return s->pass_s[j] * (double)b.st_size / (double)a.st_size;
-    return 0;
+    senti_gguf *g;
+    senti_err e;
+    struct stat st;
+    if (senti_gguf_open(path, &g, &e))
+        return stat(path, &st) ? 1.0 : (double)st.st_size / 1e9;
+    double n = 0;
+    for (size_t i = 0; i < senti_gguf_n_tensors(g); i++) {
+        const senti_tensor *t = senti_gguf_tensor(g, i);
+        if (!strcmp(t->name, "token_embd.weight") || !strcmp(t->name, "output.weight"))
+            continue;
+        double k = 1;
+        for (int d = 0; d < t->n_dims; d++)
+            k *= (double)t->ne[d];
+        n += k;
+    }
+    senti_gguf_close(g);
+    return n / 1e9;
+}
+
+/* The inputs of pass_cost: prompt tokens of one pass (about 4 bytes of text
+ * per token, plus 32 for the template) and each model's parameters. */
+static void estimate_costs(sel_run *s)
+{
+    s->row_tokens = 0;
+    for (size_t i = 0; i < s->r.n; i++)
+        s->row_tokens += (double)strlen(s->r.text[i]) / 4.0 + 32.0;
+    for (size_t m = 0; m < s->sp.n_models; m++) {
+        s->gparams[m] = model_gparams(s->sp.models[m]);
+        sel_log(s, "select: %s: %.2f billion parameters per token, one pass estimated at %.1f s", s->sp.models[m],
+                s->gparams[m], pass_cost(s, (int)m));
+    }
 }
 
 /* Estimated seconds of the final fit should c be chosen: what the recipe
@@ -52,10 +87,9 @@ double sel_final_fit_cost(const sel_run *s, const sel_cand *c)
 {
     const double folds = s->r.n_folds, grow = folds / (folds - 1); /* all rows / training rows of a fold */
     switch (c->kind) {
-    case SEL_BOW: return c->state == SEL_DONE ? c->seconds / folds * grow : 0;
+    case SEL_BOW: return c->cost / folds * grow;
     case SEL_HEAD: return pass_cost(s, c->model);
-    case SEL_LORA:
-        return c->state == SEL_DONE ? c->seconds / folds * grow : pass_cost(s, c->model) * 8 * 3 * grow;
+    case SEL_LORA: return pass_cost(s, c->model) * 8 * 3 * grow; /* a fold's estimated training, scaled */
     default: return 0;
     }
 }
@@ -79,15 +113,26 @@ static double reserve(const sel_run *s, const sel_cand *c)
     return rb > rc ? rb : rc;
 }
 
+static double wall_limit(const sel_run *s) { return SEL_WALL_LIMIT * s->p->budget_s + SEL_WALL_SLACK; }
+
 /* True when a step of `cost` seconds for c, and then the final fit, fit what
- * is left of the budget. */
-bool sel_fits(const sel_run *s, const sel_cand *c, double cost) { return cost + reserve(s, c) <= sel_left(s); }
+ * is left of the budget (and the wall-clock limit has not passed). */
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost)
+{
+    return cost + reserve(s, c) <= sel_left(s) && sel_elapsed(s) < wall_limit(s);
+}
 
 static void skip_for_budget(sel_run *s, sel_cand *c, double cost)
 {
     char why[160];
     double left = sel_left(s) > 0 ? sel_left(s) : 0, res = reserve(s, c);
-    if (res > 0)
+    if (sel_elapsed(s) >= wall_limit(s)) {
+        if (!s->wall_stop)
+            sel_log(s, "select: the wall-clock limit (%.0f s) has passed: the remaining steps are skipped, and "
+                       "which ones depends on this machine's speed", wall_limit(s));
+        s->wall_stop = true;
+        snprintf(why, sizeof why, "wall-clock limit: %.0f s elapsed of %.0f s", sel_elapsed(s), wall_limit(s));
+    } else if (res > 0)
         snprintf(why, sizeof why, "budget: needs ~%.0f s + ~%.0f s kept for the final fit, %.0f s left", cost, res,
                  left);
     else
@@ -105,6 +150,7 @@ static void run_or_skip(sel_run *s, sel_cand *c, double cost, void (*eval)(sel_r
         skip_for_budget(s, c, cost);
         return;
     }
+    c->cost = cost;
     eval(s, c);
 }
 
@@ -113,11 +159,7 @@ static void prompt_all_calibs(sel_run *s, int m, int t, int w)
 {
     for (size_t j = 0; j < s->sp.n_calib; j++) {
         sel_cand *c = sel_new_cand(s, SEL_PROMPT, m, t, w, s->sp.calib[j], 0);
-        double cost = pass_cost(s, m) * (j ? 0.2 : 1.0); /* the others reuse the cache */
-        double t0 = sel_elapsed(s);
-        run_or_skip(s, c, cost, sel_eval_prompt);
-        if (c && c->state == SEL_DONE && !j && s->pass_s[m] <= 0)
-            s->pass_s[m] = sel_elapsed(s) - t0;
+        run_or_skip(s, c, pass_cost(s, m) * (j ? 0.2 : 1.0), sel_eval_prompt); /* the others reuse the cache */
     }
 }
 
@@ -186,8 +228,10 @@ static void model_rest(sel_run *s, int m)
         sel_cand *a = sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_NONE, 0);
         sel_cand *b = has_calib(&s->sp, SENTI_CALIB_CONTEXTUAL)
                           ? sel_new_cand(s, SEL_WORDS, m, bt, -1, SENTI_CALIB_CONTEXTUAL, 0) : NULL;
-        if (a && sel_fits(s, a, pc * 1.5))
+        if (a && sel_fits(s, a, pc * 1.5)) {
+            a->cost = pc * 1.5; /* b comes from the same passes */
             sel_eval_words(s, a, b);
+        }
         else if (a) {
             skip_for_budget(s, a, pc * 1.5);
             if (b)
@@ -440,6 +484,8 @@ static senti_status add_selection(sel_run *s, json_t *rec, const senti_select_su
                             s->p->budget_s, "ranking_csv", out[0], "ranking_md", out[1], "cv_csv", out[2]);
     if (!sel)
         return senti_err_set(err, SENTI_ERR_NOMEM, "select: out of memory");
+    json_object_set_new(sel, "budget_charged_s", json_real(s->charged));
+    json_object_set_new(sel, "wall_limit", json_boolean(s->wall_stop));
     set_times(s, sel);
     json_object_set_new(rec, "selection", sel);
     return SENTI_OK;
@@ -655,6 +701,7 @@ senti_status senti_select_run(const senti_select_params *p, senti_select_summary
         sel_log(s, "select: %zu rows, %d labels, %d folds; %zu models, %zu templates, %zu label-word sets; "
                    "budget %.0f s",
                 s->r.n, s->r.k, s->r.n_folds, s->sp.n_models, s->sp.n_tmpl, s->sp.n_ws, p->budget_s);
+        estimate_costs(s);
         double t = sel_elapsed(s);
         plan(s);
         s->search_s = sel_elapsed(s) - t;
@@ -663,6 +710,7 @@ senti_status senti_select_run(const senti_select_params *p, senti_select_summary
     sum->n_rows = s->r.n, sum->n_labels = (size_t)s->r.k, sum->folds = s->r.n_folds;
     sum->seconds = sel_elapsed(s);
     sum->search_s = s->search_s, sum->final_fit_s = s->final_fit_s, sum->holdout_s = s->holdout_s;
+    sum->charged_s = s->charged, sum->wall_limit = s->wall_stop;
     sum->model_error = s->model_error;
     cleanup(s);
     free(s);

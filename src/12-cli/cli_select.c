@@ -28,7 +28,8 @@ static void usage(FILE *f, const senti_select_params *d)
             "                          *.gguf beside the model the model search finds, smallest first)\n"
             "  -v, --verbalizer FILE   labels and their order; its template and words join the space\n"
             "      --space FILE        search space (JSON, docs/select.md; default: built in)\n"
-            "      --budget MINUTES    time budget (default %.0f); candidates that would pass it are skipped\n"
+            "      --budget MINUTES    time budget (default %.0f) in estimated minutes, so the same inputs take\n"
+            "                          the same steps anywhere; candidates that would pass it are skipped\n"
             "      --folds K           cross-validation folds, 2..10 (default min(5, smallest class))\n"
             "      --seed N            folds, demonstrations, heads (default %" PRIu64 ")\n"
             "      --holdout FILE      rows never used in selection: the recipe's accuracy on them\n"
@@ -141,9 +142,10 @@ int senti_cmd_select(int argc, char **argv)
         printf("holdout accuracy = %.4f (%zu/%zu)\n", (double)sum.holdout_correct / (double)sum.holdout_n,
                sum.holdout_correct, sum.holdout_n);
     fprintf(stderr, "select: %zu of %zu candidates evaluated (%zu skipped by the budget, %zu skipped for another "
-                    "reason, %zu failed); %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s (budget %.0f s "
-                    "for the search and the final fit)\n",
+                    "reason, %zu failed); %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s; budget: %.1f of "
+                    "%.1f estimated s%s\n",
             sum.n_evaluated, sum.n_candidates, sum.n_skipped_budget, sum.n_skipped - sum.n_skipped_budget,
-            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, p.budget_s);
+            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, sum.charged_s, p.budget_s,
+            sum.wall_limit ? " (stopped by the wall-clock limit: the choice depends on this machine's speed)" : "");
     return SENTI_EXIT_OK;
 }

@@ -3,7 +3,8 @@
 # calibrations none/contextual, 0 shots, bow-logreg) then senti classify
 # --recipe: the recipe round trip gives the same predictions file as the
 # equivalent explicit classify; -t 1 without a cache and -t 2 with one give
-# the same recipe and ranking (time columns aside); bad inputs, spaces,
+# the same recipe and ranking (time columns aside), also under a budget that
+# skips candidates (it counts estimated seconds); bad inputs, spaces,
 # recipes and flag combinations fail with located messages and exit 2/3.
 set -eu
 SENTI=${SENTI:-build/senti}
@@ -47,6 +48,34 @@ for r in (a, b):
         r["selection"].pop(k)
     for m in r.get("members", []): m["verbalizer"].pop("path")
     r.get("adapter", {}).pop("path", None)
+assert a == b, (a, b)
+ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
+assert ra == rb, (ra, rb)
+PY
+
+# a budget that binds: the budget counts estimated seconds, so a cold run at -t 1
+# and a run at -t 2 with the cache warm (much faster) take the same steps
+cat > "$tmp/space2.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:", "plain": "{text}\nThe sentiment is"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}, "lower": {"negative": "bad", "positive": "good"}},
+ "calibrations": ["none", "contextual"], "shots": [0], "adapters": [],
+ "ensembles": false, "label_word_search": false}
+JSON
+for run in cold warm; do
+    t=1; [ $run = warm ] && t=2
+    "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space2.json" --budget 0.03 -t $t \
+        --score-cache "$tmp/cache2" -o "$tmp/b_$run.json" -q > /dev/null 2> "$tmp/b_$run.err" || fail "select --budget ($run)"
+done
+grep -q "^select: [2-8] of 9 candidates evaluated ([1-7] skipped by the budget" "$tmp/b_cold.err" \
+    || fail "the budget does not bind: $(cat "$tmp/b_cold.err")"
+python3 - "$tmp"/b_{cold,warm}.json "$tmp"/b_{cold,warm}.ranking.csv <<'PY' || fail "a binding budget: the cache state changed the steps"
+import csv, json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    assert r["selection"]["wall_limit"] is False, r["selection"]
+    for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
+        r["selection"].pop(k)
+    for m in r.get("members", []): m["verbalizer"].pop("path")
 assert a == b, (a, b)
 ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
 assert ra == rb, (ra, rb)
