@@ -64,7 +64,7 @@ static void usage(FILE *f)
     fputs("usage: senti run EXPERIMENT.json -o OUTDIR [options]\n\n"
           "  -o, --output DIR   results directory (cells/, results.json)\n"
           "  --resume           keep cells already completed in OUTDIR (same cell hash)\n"
-          "  -k, --keep-going   a failing cell does not stop the run: the others run, results.json\n"
+          "  --keep-going       a failing cell does not stop the run: the others run, results.json\n"
           "                     lists the failed ones as pending, the exit code is the first failure's\n"
           "  --list             print the cells (name and hash) and exit\n"
           "  --collect          run nothing: write results.json from the cells already finished in\n"
@@ -162,7 +162,7 @@ static const struct option longs[] = {SENTI_LONGOPT_OUTPUT,
                                       SENTI_LONGOPT_QUIET,
                                       SENTI_LONGOPT_HELP,
                                       {0, 0, 0, 0}};
-const senti_cli_opts senti_opts_run = {"o:t:kqh", longs};
+const senti_cli_opts senti_opts_run = {"o:t:qh", longs};
 
 int senti_cmd_run(int argc, char **argv)
 {

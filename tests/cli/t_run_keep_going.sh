@@ -36,7 +36,7 @@ grep -q 'bad.csv:3: unterminated quoted field' "$tmp/a.err" || fail "no located 
 [ -z "$(ls "$tmp"/a/cells/*demo.demo*/cell.json 2>/dev/null)" ] || fail "a cell ran after the failure"
 
 # with it: the demo cells run, the bad ones are pending, exit 2
-rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/b" -q -k >"$tmp/b.out" 2>"$tmp/b.err" || rc=$?
+rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/b" -q --keep-going >"$tmp/b.out" 2>"$tmp/b.err" || rc=$?
 [ $rc -eq 2 ] || fail "--keep-going: exit $rc"
 [ "$(grep -c '^\[[12]/4\] FAILED: cell smollm2.bad.demo.zs.k0.[a-z]*: .*bad.csv:3: unterminated quoted field' "$tmp/b.err")" -eq 2 ] \
     || fail "failures not reported under -q: $(cat "$tmp/b.err")"
@@ -51,7 +51,7 @@ grep -qi 'pending' "$tmp/b.md" || fail "the report does not say that cells are p
 
 # fixed input: --resume runs only the failed cells, and the run is complete
 printf 'id,text,label\n1,"fine film",positive\n2,"broken quote",negative\n3,ok,negative\n' > "$tmp/bad.csv"
-"$SENTI" run "$tmp/x.json" -o "$tmp/b" -k --resume >"$tmp/c.out" 2>"$tmp/c.err" || fail "resume after the fix: $(cat "$tmp/c.err")"
+"$SENTI" run "$tmp/x.json" -o "$tmp/b" --keep-going --resume >"$tmp/c.out" 2>"$tmp/c.err" || fail "resume after the fix: $(cat "$tmp/c.err")"
 [ "$(grep -c 'already done (resume)' "$tmp/c.err")" -eq 2 ] || fail "resume reran finished cells: $(cat "$tmp/c.err")"
 grep -q '^run: 4 cells (2 run, 2 resumed)' "$tmp/c.out" || fail "resume summary: $(cat "$tmp/c.out")"
 [ "$(pending "$tmp/b/results.json")" = \
@@ -60,20 +60,20 @@ grep -q '^run: 4 cells (2 run, 2 resumed)' "$tmp/c.out" || fail "resume summary:
 
 # a model error first: exit 3; every cell failing: no results.json
 exp "$tmp/y.json" "[{\"name\": \"broken\", \"path\": \"$tmp/trunc.gguf\"}, $smol]" "[$demo]"
-rc=0; "$SENTI" run "$tmp/y.json" -o "$tmp/d" -q -k >/dev/null 2>"$tmp/d.err" || rc=$?
+rc=0; "$SENTI" run "$tmp/y.json" -o "$tmp/d" -q --keep-going >/dev/null 2>"$tmp/d.err" || rc=$?
 [ $rc -eq 3 ] || fail "a model failure first: exit $rc ($(cat "$tmp/d.err"))"
 [ "$(pending "$tmp/d/results.json")" = \
   "broken.demo.demo.zs.k0.none broken.demo.demo.zs.k0.contextual | smollm2.demo.demo.zs.k0.none smollm2.demo.demo.zs.k0.contextual" ] \
     || fail "results.json with a broken model: $(pending "$tmp/d/results.json")"
 exp "$tmp/z.json" "[{\"name\": \"broken\", \"path\": \"$tmp/trunc.gguf\"}]" "[$demo]"
-rc=0; "$SENTI" run "$tmp/z.json" -o "$tmp/e" -q -k 2>"$tmp/e.err" || rc=$?
+rc=0; "$SENTI" run "$tmp/z.json" -o "$tmp/e" -q --keep-going 2>"$tmp/e.err" || rc=$?
 [ $rc -eq 3 ] || fail "all failing: exit $rc"
 grep -q 'no cell finished (2 failed); the first failure: ' "$tmp/e.err" || fail "all failing: $(cat "$tmp/e.err")"
 [ ! -e "$tmp/e/results.json" ] || fail "results.json written with no finished cell"
 
 # not with --collect or --shard
-rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/b" -k --collect 2>/dev/null || rc=$?
+rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/b" --keep-going --collect 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "-k --collect: exit $rc"
-rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/f" -k --shard 0/2 2>/dev/null || rc=$?
+rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/f" --keep-going --shard 0/2 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "-k --shard: exit $rc"
 echo ok
