@@ -8,7 +8,10 @@ experiment's datasets in order; a cell is the accuracy of that recipe on that
 dataset (mean +- standard deviation over seeds when there are several), "-"
 when the run has not finished it. The best language-model recipe and the best
 baseline of each dataset are in bold, and a last row gives the difference
-between the two (what a user gains over a bag-of-words model). Reads
+between the two (what a user gains over a bag-of-words model). Select-then-apply
+cells (kind select) form their own row, counted among the language-model
+recipes, and a last row compares them with the best fixed language-model recipe
+(picked on the test rows, so a bar that no selection from 32 rows can see). Reads
 OUTDIR/cells/*/cell.json only, so a run still in progress (or resumed over
 several sessions) gives the table of what is done. With --readme, the table
 replaces the text between <!-- senti-table:leaderboard --> markers.
@@ -29,8 +32,8 @@ import sys
 
 
 def recipe(c):
-    if c["kind"] == "baseline":
-        return ("~baseline", c["strategy"], 0, "none")
+    if c["kind"] in ("baseline", "select"):
+        return ("~" + c["kind"], c["strategy"], 0, "none")
     return (c["model"], c["strategy"], c["shots"], c["calibration"])
 
 
@@ -38,6 +41,8 @@ def recipe_name(key):
     model, strategy, shots, calib = key
     if model == "~baseline":
         return "baseline: " + strategy
+    if model == "~select":
+        return "senti select, then its recipe: " + strategy
     return "%s %s%s" % (model, strategy, "" if calib == "none" else " + " + calib)
 
 
@@ -57,7 +62,8 @@ def build(exp, outdir):
         if c.get("status", "ok") != "ok" or c["dataset"] not in datasets:
             continue
         acc.setdefault(recipe(c), {}).setdefault(c["dataset"], []).append(c["metrics"]["accuracy"]["value"])
-    order = lambda k: (k[0] == "~baseline", models.index(k[0]) if k[0] in models else 0, k[2], k[1], k[3] != "none", k[3])
+    order = lambda k: (k[0] == "~baseline", k[0] == "~select", models.index(k[0]) if k[0] in models else 0, k[2], k[1],
+                       k[3] != "none", k[3])
     keys = sorted(acc, key=order)
     best = {}
     for d in datasets:
@@ -81,6 +87,13 @@ def build(exp, outdir):
         lm, bl = best.get((d, False)), best.get((d, True))
         gain.append("%+.3f" % (lm[0] - bl[0]) if lm and bl else "-")
     lines.append("| best language model - best baseline | %s |" % " | ".join(gain))
+    sel = [k for k in keys if k[0] == "~select"]
+    if sel:  # select-then-apply against the best fixed recipe chosen afterwards on the test rows
+        row = []
+        for d in datasets:
+            fixed = [statistics.mean(acc[k][d]) for k in keys if d in acc[k] and k[0] not in ("~baseline", "~select")]
+            row.append("%+.3f" % (statistics.mean(acc[sel[0]][d]) - max(fixed)) if d in acc[sel[0]] and fixed else "-")
+        lines.append("| %s - best fixed language-model recipe | %s |" % (sel[0][1], " | ".join(row)))
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,9 @@
 #                  (adapters trained first by tools/finetune_acceptance.sh)
 #   leaderboard    experiments/leaderboard.json    results/leaderboard/ reports/leaderboard.{html,md}
 #                  (and the README's pivot table, tools/leaderboard_table.py; its model table
-#                  too when results/model_speed.json exists: tools/model_speed.sh writes it)
+#                  too when results/model_speed.json exists: tools/model_speed.sh writes it);
+#                  its select16 cells are those of experiments/select.json (same hashes), so
+#                  finished ones under results/select/cells/ can be copied in instead of rerun
 #
 #   tools/reports.sh [NAME ...]        (default: all four)
 #
