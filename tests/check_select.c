@@ -299,7 +299,7 @@ END_TEST
  * the larger of the final fits of the best candidate so far and of the
  * candidate considered fits in what is left. What is left is the budget less
  * the estimated costs charged (never the measured time); the wall clock only
- * stops the search at twice the budget and a minute. */
+ * stops the search at 3x the budget and 5 minutes. */
 START_TEST(test_budget_reserve)
 {
     senti_select_params p = senti_select_default_params();
@@ -330,10 +330,10 @@ START_TEST(test_budget_reserve)
     ck_assert(sel_fits(s, &prompt, 46));
     ck_assert(!sel_fits(s, &prompt, 47));
     /* time spent does not count... */
-    s->t0 = senti_now() - 250;
+    s->t0 = senti_now() - 590;
     ck_assert(sel_fits(s, &prompt, 46));
-    /* ...until the wall clock passes twice the budget and a minute */
-    s->t0 = senti_now() - 261;
+    /* ...until the wall clock passes 3x the budget and 5 minutes */
+    s->t0 = senti_now() - 601;
     ck_assert(!sel_fits(s, &prompt, 1));
     free(s);
 }

@@ -61,9 +61,11 @@ typedef struct {
 SENTI_API senti_run_params senti_run_default_params(void);
 
 typedef struct {
-    size_t n_cells, n_run, n_skipped, n_failed; /* n_failed: under keep_going */
+    size_t n_cells, n_run, n_skipped;
     double seconds;
     bool model_error; /* the failing cell's error came from loading or running its model */
+    size_t n_failed;  /* keep_going: cells that failed (pending in results.json) */
+    bool results_written; /* results.json was written (with keep_going, also when cells failed) */
 } senti_run_summary;
 
 /* Run every cell and write results.json. A failing cell stops the run,

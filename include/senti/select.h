@@ -70,7 +70,7 @@ typedef struct {
     const char *model_dir;         /* NULL: "models" */
     const char *space_path;        /* NULL: the default space (docs/select.md) */
     const char *verbalizer_path;   /* NULL: labels from the data; else its labels, order, template and words */
-    double budget_s;               /* default 900 */
+    double budget_s;               /* default 900, in estimated seconds (docs/select.md: the budget) */
     int folds;                     /* 0: min(5, smallest class count) */
     uint64_t seed;                 /* folds, demonstrations, heads (default 1) */
     int n_threads;                 /* default 2 */
@@ -98,10 +98,10 @@ typedef struct {
     double final_fit_s;      /* the recipe: the chosen candidate refitted on all rows, its files written */
     double holdout_s;        /* --holdout: the recipe applied to those rows (0 without) */
     size_t holdout_n, holdout_correct;
-    double charged_s;        /* the budget's clock: the estimated seconds of the search steps taken */
-    bool wall_limit;         /* the wall clock passed twice the budget and stopped the search: which steps
-                                ran then depends on the machine (otherwise the same inputs take the same steps) */
     bool model_error;
+    double charged_s;        /* the budget's clock: estimated seconds of the search's steps and model loads */
+    bool wall_limit;         /* the wall clock passed 3x the budget + 5 min and stopped the search: which steps
+                                ran then depends on the machine (otherwise the same inputs take the same steps) */
 } senti_select_summary;
 
 SENTI_API senti_status senti_select_run(const senti_select_params *p, senti_select_summary *sum, senti_err *err);

@@ -315,7 +315,7 @@ static void sweep_tmp(const senti_experiment *x, const char *outdir)
 }
 
 static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
-                                  senti_sha_memo *memo, size_t *n_pending, senti_err *err);
+                                  const bool *failed, senti_sha_memo *memo, size_t *n_pending, senti_err *err);
 
 senti_status senti_run_experiment(const senti_experiment *x, const senti_run_params *p, senti_run_summary *sum,
                                   senti_err *err)
@@ -334,8 +334,10 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
     for (size_t i = 0; !s && p->resume && i < n; i++)
         s = check_resume_rows(p->outdir, senti_experiment_cell(x, i), err);
     senti_status first = SENTI_OK; /* keep_going: the first failure */
-    senti_err first_err = {0};
-    bool first_model = false;
+    senti_err first_err = {0}, cell_err;
+    bool first_model = false, *failed = p->keep_going ? calloc(n ? n : 1, sizeof *failed) : NULL;
+    if (!s && p->keep_going && !failed)
+        s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !s && i < n; i++) {
         const senti_cell *c = senti_experiment_cell(x, i);
         int skip = p->resume && cell_done(p->outdir, c, ctx.memo);
@@ -343,26 +345,30 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
             p->on_cell(p->on_cell_user, c, i, n, 0, skip, 0);
         double tc = senti_now();
         if (!skip)
-            s = run_cell(x, p, c, &ctx, err);
+            s = run_cell(x, p, c, &ctx, &cell_err);
         sum->n_skipped += skip;
         sum->n_run += !skip && !s;
         if (!s && p->on_cell)
             p->on_cell(p->on_cell_user, c, i, n, 1, skip, senti_now() - tc);
         if (s && p->keep_going && s != SENTI_ERR_NOMEM) {
             if (p->on_fail)
-                p->on_fail(p->on_fail_user, c, i, n, err);
-            if (!sum->n_failed++) {
-                first = s, first_err = *err, first_model = ctx.model_error;
-            }
+                p->on_fail(p->on_fail_user, c, i, n, &cell_err);
+            if (!sum->n_failed++)
+                first = s, first_err = cell_err, first_model = ctx.model_error;
+            failed[i] = true; /* pending in results.json even where an older result of it is on disk */
             ctx.model_error = false;
             s = SENTI_OK;
+        } else if (s && err) {
+            *err = cell_err;
         }
     }
     sum->seconds = senti_now() - t0;
     sum->model_error = s && ctx.model_error;
     size_t n_pending;
-    if (!s)
-        s = write_results(x, p->outdir, sum->seconds, sum->n_failed > 0, ctx.memo, &n_pending, err);
+    if (!s) {
+        s = write_results(x, p->outdir, sum->seconds, sum->n_failed > 0, failed, ctx.memo, &n_pending, err);
+        sum->results_written = !s;
+    }
     if (sum->n_failed && (!s || s == SENTI_ERR_NOTFOUND)) { /* NOTFOUND: no cell finished, no results.json */
         if (s)
             s = senti_err_set(err, first, "no cell finished (%zu failed); the first failure: %s", sum->n_failed,
@@ -372,6 +378,7 @@ senti_status senti_run_experiment(const senti_experiment *x, const senti_run_par
                               sum->n_failed, n, first_err.msg);
         sum->model_error = first_model;
     }
+    free(failed);
     senti_sha_memo_free(ctx.memo);
     return s;
 }
@@ -526,11 +533,12 @@ static json_t *build_manifest(const senti_experiment *x, json_t *cells)
 }
 
 /* results.json from the cell.json files. With `partial`, a cell not (or not
- * validly: another hash or changed input files) finished is listed under
- * "pending" and left out of the cells, groups and comparisons; without, it is
- * an error. `memo`: the run's hashed inputs, or NULL for a memo of its own. */
+ * validly: another hash or changed input files) finished, or failed[i] (may
+ * be NULL), is listed under "pending" and left out of the cells, groups and
+ * comparisons; without, it is an error. `memo`: the run's hashed inputs, or
+ * NULL for a memo of its own. */
 static senti_status write_results(const senti_experiment *x, const char *outdir, double seconds, bool partial,
-                                  senti_sha_memo *memo, size_t *n_pending, senti_err *err)
+                                  const bool *failed, senti_sha_memo *memo, size_t *n_pending, senti_err *err)
 {
     senti_sha_memo *own = memo ? NULL : senti_sha_memo_new();
     if (!memo && !(memo = own))
@@ -545,7 +553,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
         json_error_t je;
         json_t *doc = json_load_file(path, 0, &je);
         json_t *res = json_object_get(doc, "result");
-        if (!result_current(doc, outdir, c, memo)) {
+        if ((failed && failed[i]) || !result_current(doc, outdir, c, memo)) {
             json_decref(doc);
             if (!partial) {
                 s = senti_err_set(err, SENTI_ERR_STATE, "%s: missing or stale cell result (run the cell first)", path);
@@ -608,7 +616,7 @@ static senti_status write_results(const senti_experiment *x, const char *outdir,
 senti_status senti_run_write_results(const senti_experiment *x, const char *outdir, double seconds, senti_err *err)
 {
     size_t n_pending;
-    return write_results(x, outdir, seconds, false, NULL, &n_pending, err);
+    return write_results(x, outdir, seconds, false, NULL, NULL, &n_pending, err);
 }
 
 senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
@@ -616,7 +624,7 @@ senti_status senti_run_collect(const senti_experiment *x, const char *outdir, se
 {
     size_t n_pending = 0;
     double t0 = senti_now();
-    senti_status s = write_results(x, outdir, 0, true, NULL, &n_pending, err);
+    senti_status s = write_results(x, outdir, 0, true, NULL, NULL, &n_pending, err);
     if (sum) {
         memset(sum, 0, sizeof *sum);
         sum->n_cells = senti_experiment_n_cells(x);

@@ -335,7 +335,7 @@ void sel_finish(sel_run *s, sel_cand *c, senti_status st, const senti_err *e, do
         return;
     }
     c->state = SEL_DONE;
-    sel_log(s, "select: [%zu] %-60s acc %.3f ± %.3f  F1 %.3f  ECE %.3f  (%.1f s; budget %.0f of %.0f s, %.0f s "
+    sel_log(s, "select: [%zu] %-60s acc %.3f ± %.3f  F1 %.3f  ECE %.3f  (%.1f s; budget %.1f of %.1f s, %.0f s "
                "elapsed)", s->n_c, c->name, c->acc_mean, c->acc_sd, c->f1_mean, c->ece_mean, c->seconds, s->charged,
           s->p->budget_s, sel_elapsed(s));
 }
@@ -378,6 +378,8 @@ senti_status sel_ensure_model(sel_run *s, int m, senti_err *err)
         free(s->head_x[t]), s->head_x[t] = NULL;
     senti_model_free(s->model);
     s->model = NULL;
+    struct stat fst; /* charged: about 0.2 s + 2 s per GB (the mapping read in, its SHA-256) */
+    s->charged += 0.2 + (stat(s->sp.models[m], &fst) ? 0.0 : 2.0 * (double)fst.st_size / 1e9);
     senti_model_params mp = senti_model_default_params();
     mp.n_threads = s->p->n_threads;
     senti_status st = senti_model_load(s->sp.models[m], &mp, &s->model, err);

@@ -77,9 +77,10 @@ typedef struct {
 #define SEL_MAX_CANDS 1024
 /* The search stops (remaining steps skipped) once the wall clock passes this
  * many times the budget plus SEL_WALL_SLACK seconds: the budget counts
- * estimated seconds (sel_left); this only bounds a much slower machine. */
-#define SEL_WALL_LIMIT 2
-#define SEL_WALL_SLACK 60
+ * estimated seconds (sel_left), about real ones on an idle 2-core machine;
+ * this only bounds a much slower or busier one. */
+#define SEL_WALL_LIMIT 3
+#define SEL_WALL_SLACK 300
 
 typedef struct {
     const senti_select_params *p;

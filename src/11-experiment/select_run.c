@@ -34,10 +34,10 @@ senti_select_params senti_select_default_params(void)
 /* Estimated seconds of one uncached zero-shot pass of model m over all rows:
  * the rows' prompt tokens times 0.5 ms + 20 ms per billion parameters that a
  * token passes through (f32 prefill of 128 tokens on 2 cores: 2.4, 2.6, 7.1
- * and 26 ms per token for the four shipped models, whose 0.10, 0.10, 0.36 and
- * 1.31 billion such parameters give 2.5, 2.5, 7.7 and 26.7 ms). An estimate
+ * and 26 ms per token for the four shipped models, whose 0.11, 0.10, 0.36 and
+ * 1.31 billion such parameters give 2.6, 2.5, 7.7 and 26.7 ms). An estimate
  * from the inputs alone, never a measurement: the budget's decisions must not
- * depend on the machine. */
+ * depend on the machine. Loading a model is charged apart (sel_ensure_model). */
 static double pass_cost(const sel_run *s, int m) { return s->row_tokens * (0.5e-3 + 20e-3 * s->gparams[m]); }
 
 /* Billions of parameters a prompt token passes through: every tensor but the
@@ -115,28 +115,33 @@ static double reserve(const sel_run *s, const sel_cand *c)
 
 static double wall_limit(const sel_run *s) { return SEL_WALL_LIMIT * s->p->budget_s + SEL_WALL_SLACK; }
 
+static bool within_budget(const sel_run *s, const sel_cand *c, double cost)
+{
+    return cost + reserve(s, c) <= sel_left(s);
+}
+
 /* True when a step of `cost` seconds for c, and then the final fit, fit what
  * is left of the budget (and the wall-clock limit has not passed). */
 bool sel_fits(const sel_run *s, const sel_cand *c, double cost)
 {
-    return cost + reserve(s, c) <= sel_left(s) && sel_elapsed(s) < wall_limit(s);
+    return within_budget(s, c, cost) && sel_elapsed(s) < wall_limit(s);
 }
 
 static void skip_for_budget(sel_run *s, sel_cand *c, double cost)
 {
     char why[160];
     double left = sel_left(s) > 0 ? sel_left(s) : 0, res = reserve(s, c);
-    if (sel_elapsed(s) >= wall_limit(s)) {
+    if (within_budget(s, c, cost)) { /* only the wall clock stops it */
         if (!s->wall_stop)
             sel_log(s, "select: the wall-clock limit (%.0f s) has passed: the remaining steps are skipped, and "
                        "which ones depends on this machine's speed", wall_limit(s));
         s->wall_stop = true;
         snprintf(why, sizeof why, "wall-clock limit: %.0f s elapsed of %.0f s", sel_elapsed(s), wall_limit(s));
     } else if (res > 0)
-        snprintf(why, sizeof why, "budget: needs ~%.0f s + ~%.0f s kept for the final fit, %.0f s left", cost, res,
+        snprintf(why, sizeof why, "budget: needs ~%.1f s + ~%.1f s kept for the final fit, %.1f s left", cost, res,
                  left);
     else
-        snprintf(why, sizeof why, "budget: needs ~%.0f s, %.0f s left", cost, left);
+        snprintf(why, sizeof why, "budget: needs ~%.1f s, %.1f s left", cost, left);
     sel_skip_budget(c, why);
     sel_log(s, "select: %s: skipped (%s)", c->name, why);
 }
@@ -157,9 +162,11 @@ static void run_or_skip(sel_run *s, sel_cand *c, double cost, void (*eval)(sel_r
 /* The zero-shot prompt (t, w) of model m with every calibration, none first. */
 static void prompt_all_calibs(sel_run *s, int m, int t, int w)
 {
+    bool cached = false; /* the first calibration's pass ran: the others reuse its scores */
     for (size_t j = 0; j < s->sp.n_calib; j++) {
         sel_cand *c = sel_new_cand(s, SEL_PROMPT, m, t, w, s->sp.calib[j], 0);
-        run_or_skip(s, c, pass_cost(s, m) * (j ? 0.2 : 1.0), sel_eval_prompt); /* the others reuse the cache */
+        run_or_skip(s, c, pass_cost(s, m) * (cached ? 0.2 : 1.0), sel_eval_prompt);
+        cached |= c && c->state == SEL_DONE;
     }
 }
 

@@ -252,7 +252,7 @@ int senti_cmd_run(int argc, char **argv)
     p.on_fail = on_fail, p.on_fail_user = &prog; /* even with -q: a failure is never silent */
     senti_run_summary sum;
     s = senti_run_experiment(x, &p, &sum, &e);
-    if (s && sum.n_failed && sum.n_run + sum.n_skipped) /* --keep-going wrote the finished cells */
+    if (s && sum.results_written) /* --keep-going: the finished cells are in results.json */
         printf("run: %zu cells (%zu run, %zu resumed, %zu failed) in %.1fs -> %s/results.json\n", sum.n_cells,
                sum.n_run, sum.n_skipped, sum.n_failed, sum.seconds, outdir);
     if (s)

@@ -71,6 +71,18 @@ rc=0; "$SENTI" run "$tmp/z.json" -o "$tmp/e" -q --keep-going 2>"$tmp/e.err" || r
 grep -q 'no cell finished (2 failed); the first failure: ' "$tmp/e.err" || fail "all failing: $(cat "$tmp/e.err")"
 [ ! -e "$tmp/e/results.json" ] || fail "results.json written with no finished cell"
 
+# a cell that fails now is pending even where an older result of it (same hash, same
+# inputs: here its model file, which the inputs do not cover, broke since) is on disk
+ln -s "$(cd "$SENTI_MODEL_DIR" && pwd)/SmolLM2-135M-Instruct.Q4_1.gguf" "$tmp/m.gguf"
+exp "$tmp/w.json" "[{\"name\": \"m\", \"path\": \"$tmp/m.gguf\"}, $smol]" "[$demo]"
+"$SENTI" run "$tmp/w.json" -o "$tmp/g" -q >/dev/null 2>&1 || fail "the run before the model broke"
+ln -sfn "$tmp/trunc.gguf" "$tmp/m.gguf"
+rc=0; "$SENTI" run "$tmp/w.json" -o "$tmp/g" -q --keep-going >/dev/null 2>"$tmp/g.err" || rc=$?
+[ $rc -eq 3 ] || fail "the broken model: exit $rc ($(cat "$tmp/g.err"))"
+[ "$(pending "$tmp/g/results.json")" = \
+  "m.demo.demo.zs.k0.none m.demo.demo.zs.k0.contextual | smollm2.demo.demo.zs.k0.none smollm2.demo.demo.zs.k0.contextual" ] \
+    || fail "an older result counted for a failed cell: $(pending "$tmp/g/results.json")"
+
 # not with --collect or --shard
 rc=0; "$SENTI" run "$tmp/x.json" -o "$tmp/b" --keep-going --collect 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "-k --collect: exit $rc"

@@ -76,6 +76,7 @@ for r in (a, b):
     for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
         r["selection"].pop(k)
     for m in r.get("members", []): m["verbalizer"].pop("path")
+    r.get("adapter", {}).pop("path", None)
 assert a == b, (a, b)
 ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
 assert ra == rb, (ra, rb)
