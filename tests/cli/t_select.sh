@@ -19,6 +19,24 @@ expect() { # expect CODE PATTERN CMD...: exit code CODE and PATTERN on stderr
     grep -q -- "$pat" "$tmp/err" || fail "$* -> stderr lacks '$pat': $(cat "$tmp/err")"
 }
 
+# same_choice A B: recipes A.json and B.json and rankings A/B.ranking.csv agree
+# apart from times and file paths (and neither hit the wall-clock limit)
+same_choice() {
+    python3 - "$1.json" "$2.json" "$1.ranking.csv" "$2.ranking.csv" <<'PY'
+import csv, json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for r in (a, b):
+    assert r["selection"]["wall_limit"] is False, r["selection"]
+    for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
+        r["selection"].pop(k)
+    for m in r.get("members", []): m["verbalizer"].pop("path")
+    r.get("adapter", {}).pop("path", None)
+assert a == b, (a, b)
+ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
+assert ra == rb, (ra, rb)
+PY
+}
+
 # 4 labelled rows per class, and 10 other rows to apply the recipe to
 { head -1 datasets/demo.csv; grep ',positive$' datasets/demo.csv | head -4; grep ',negative$' datasets/demo.csv | head -4; } > "$tmp/lab.csv"
 { head -1 datasets/demo.csv; sed -n 40,49p datasets/demo.csv; } > "$tmp/new.csv"
@@ -40,18 +58,7 @@ grep -q "maximum over the 3 evaluated candidates" "$tmp/r1.ranking.md" || fail "
 [ "$(wc -l < "$tmp/r1.cv.csv")" = 9 ] || fail "r1.cv.csv: 8 rows expected"
 "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space.json" -t 2 --score-cache "$tmp/cache" \
     -o "$tmp/r2.json" -q > /dev/null || fail "select -t 2"
-python3 - "$tmp/r1.json" "$tmp/r2.json" "$tmp/r1.ranking.csv" "$tmp/r2.ranking.csv" <<'PY' || fail "-t 1 and -t 2 differ"
-import csv, json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for r in (a, b):
-    for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
-        r["selection"].pop(k)
-    for m in r.get("members", []): m["verbalizer"].pop("path")
-    r.get("adapter", {}).pop("path", None)
-assert a == b, (a, b)
-ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
-assert ra == rb, (ra, rb)
-PY
+same_choice "$tmp/r1" "$tmp/r2" || fail "-t 1 and -t 2 differ"
 
 # a budget that binds: the budget counts estimated seconds, so a cold run at -t 1
 # and a run at -t 2 with the cache warm (much faster) take the same steps
@@ -68,19 +75,7 @@ for run in cold warm; do
 done
 grep -q "^select: [2-8] of 9 candidates evaluated ([1-7] skipped by the budget" "$tmp/b_cold.err" \
     || fail "the budget does not bind: $(cat "$tmp/b_cold.err")"
-python3 - "$tmp"/b_{cold,warm}.json "$tmp"/b_{cold,warm}.ranking.csv <<'PY' || fail "a binding budget: the cache state changed the steps"
-import csv, json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for r in (a, b):
-    assert r["selection"]["wall_limit"] is False, r["selection"]
-    for k in ("seconds", "search_s", "final_fit_s", "holdout_s", "ranking_csv", "ranking_md", "cv_csv"):
-        r["selection"].pop(k)
-    for m in r.get("members", []): m["verbalizer"].pop("path")
-    r.get("adapter", {}).pop("path", None)
-assert a == b, (a, b)
-ra, rb = ([{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(open(p))] for p in sys.argv[3:5])
-assert ra == rb, (ra, rb)
-PY
+same_choice "$tmp/b_cold" "$tmp/b_warm" || fail "a binding budget: the cache state changed the steps"
 
 # the round trip: classify --recipe == the explicit classify it stands for
 kind=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kind'])" "$tmp/r1.json")
