@@ -94,7 +94,28 @@ def build(exp, outdir):
             fixed = [statistics.mean(acc[k][d]) for k in keys if d in acc[k] and k[0] not in ("~baseline", "~select")]
             row.append("%+.3f" % (statistics.mean(acc[sel[0]][d]) - max(fixed)) if d in acc[sel[0]] and fixed else "-")
         lines.append("| %s - best fixed language-model recipe | %s |" % (sel[0][1], " | ".join(row)))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + selections(outdir, datasets)
+
+
+def selections(outdir, datasets):
+    """One line per finished select cell: what the 32 labelled rows chose."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(outdir, "cells", "*", "cell.json"))):
+        c = json.load(open(path))["result"]
+        recipe_path = os.path.join(os.path.dirname(path), "recipe.json")
+        if c["kind"] != "select" or c.get("status", "ok") != "ok" or not os.path.exists(recipe_path):
+            continue
+        r = json.load(open(recipe_path))
+        sel = r["selection"]
+        flag = " (stopped by the wall-clock limit)" if sel.get("wall_limit") else ""
+        rows.append((datasets.index(c["dataset"]) if c["dataset"] in datasets else 99, c["seed"],
+                     "%s seed %s: `%s`, CV accuracy %.3f (optimistic), test %.3f; %d of %d candidates evaluated%s"
+                     % (c["dataset"], c["seed"], r["candidate"], r["cv"]["accuracy"],
+                        c["metrics"]["accuracy"]["value"], sel["evaluated"], sel["candidates"], flag)))
+    if not rows:
+        return ""
+    return "\nWhat `senti select` chose from the 16 labelled rows per class:\n\n" + "".join(
+        "- %s\n" % text for _, _, text in sorted(rows))
 
 
 def model_rows(exp, outdir, speed):
