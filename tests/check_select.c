@@ -298,8 +298,7 @@ END_TEST
 /* The budget keeps the final fit in reserve: a step fits when its cost plus
  * the larger of the final fits of the best candidate so far and of the
  * candidate considered fits in what is left. What is left is the budget less
- * the estimated costs charged (never the measured time); the wall clock only
- * stops the search at 3x the budget and 5 minutes. */
+ * the estimated costs charged, never the measured time. */
 START_TEST(test_budget_reserve)
 {
     senti_select_params p = senti_select_default_params();
@@ -329,12 +328,9 @@ START_TEST(test_budget_reserve)
     s->c[0] = &head, s->n_c = 1;
     ck_assert(sel_fits(s, &prompt, 46));
     ck_assert(!sel_fits(s, &prompt, 47));
-    /* time spent does not count... */
-    s->t0 = senti_now() - 590;
+    /* time spent does not count, however long */
+    s->t0 = senti_now() - 1e6;
     ck_assert(sel_fits(s, &prompt, 46));
-    /* ...until the wall clock passes 3x the budget and 5 minutes */
-    s->t0 = senti_now() - 601;
-    ck_assert(!sel_fits(s, &prompt, 1));
     free(s);
 }
 END_TEST

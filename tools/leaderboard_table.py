@@ -98,7 +98,7 @@ def build(exp, outdir):
 
 
 def selections(outdir, datasets):
-    """One line per finished select cell: what the 32 labelled rows chose."""
+    """One line per finished select cell: what the labelled rows chose."""
     rows = []
     for path in sorted(glob.glob(os.path.join(outdir, "cells", "*", "cell.json"))):
         c = json.load(open(path))["result"]
@@ -107,7 +107,7 @@ def selections(outdir, datasets):
             continue
         r = json.load(open(recipe_path))
         sel = r["selection"]
-        flag = " (stopped by the wall-clock limit)" if sel.get("wall_limit") else ""
+        flag = " (stopped by the wall-clock limit of an earlier senti)" if sel.get("wall_limit") else ""
         rows.append((datasets.index(c["dataset"]) if c["dataset"] in datasets else 99, c["seed"],
                      "%s seed %s: `%s`, CV accuracy %.3f (optimistic), test %.3f; %d of %d candidates evaluated%s"
                      % (c["dataset"], c["seed"], r["candidate"], r["cv"]["accuracy"],

@@ -100,8 +100,6 @@ typedef struct {
     size_t holdout_n, holdout_correct;
     bool model_error;
     double charged_s;        /* the budget's clock: estimated seconds of the search's steps and model loads */
-    bool wall_limit;         /* the wall clock passed 3x the budget + 5 min and stopped the search: which steps
-                                ran then depends on the machine (otherwise the same inputs take the same steps) */
 } senti_select_summary;
 
 SENTI_API senti_status senti_select_run(const senti_select_params *p, senti_select_summary *sum, senti_err *err);

@@ -75,12 +75,6 @@ typedef struct {
 } sel_cand;
 
 #define SEL_MAX_CANDS 1024
-/* The search stops (remaining steps skipped) once the wall clock passes this
- * many times the budget plus SEL_WALL_SLACK seconds: the budget counts
- * estimated seconds (sel_left), about real ones on an idle 2-core machine;
- * this only bounds a much slower or busier one. */
-#define SEL_WALL_LIMIT 3
-#define SEL_WALL_SLACK 300
 
 typedef struct {
     const senti_select_params *p;
@@ -94,7 +88,6 @@ typedef struct {
     double charged;         /* the budget's clock: estimated seconds of the steps taken (select_run.c) */
     double row_tokens;      /* estimated prompt tokens of one pass over the rows */
     double gparams[SEL_MAX_ITEMS]; /* billions of parameters a token passes through, per model */
-    bool wall_stop;         /* the wall-clock limit stopped the search (the choice then depends on the machine) */
     double probe_acc[SEL_MAX_ITEMS];
     senti_model *model;     /* the model loaded now */
     int model_ix;
@@ -106,7 +99,7 @@ typedef struct {
 
 /* ---- select.c: rows, passes and candidates ---- */
 void sel_log(sel_run *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Wall-clock seconds since the start (reports, the wall-clock limit). */
+/* Wall-clock seconds since the start (reports only). */
 double sel_elapsed(const sel_run *s);
 /* What is left of the budget: the budget minus the estimated cost of the
  * steps taken, never the measured time, so the same inputs take the same

@@ -113,31 +113,15 @@ static double reserve(const sel_run *s, const sel_cand *c)
     return rb > rc ? rb : rc;
 }
 
-static double wall_limit(const sel_run *s) { return SEL_WALL_LIMIT * s->p->budget_s + SEL_WALL_SLACK; }
-
-static bool within_budget(const sel_run *s, const sel_cand *c, double cost)
-{
-    return cost + reserve(s, c) <= sel_left(s);
-}
-
 /* True when a step of `cost` seconds for c, and then the final fit, fit what
- * is left of the budget (and the wall-clock limit has not passed). */
-bool sel_fits(const sel_run *s, const sel_cand *c, double cost)
-{
-    return within_budget(s, c, cost) && sel_elapsed(s) < wall_limit(s);
-}
+ * is left of the budget. */
+bool sel_fits(const sel_run *s, const sel_cand *c, double cost) { return cost + reserve(s, c) <= sel_left(s); }
 
 static void skip_for_budget(sel_run *s, sel_cand *c, double cost)
 {
     char why[160];
     double left = sel_left(s) > 0 ? sel_left(s) : 0, res = reserve(s, c);
-    if (within_budget(s, c, cost)) { /* only the wall clock stops it */
-        if (!s->wall_stop)
-            sel_log(s, "select: the wall-clock limit (%.0f s) has passed: the remaining steps are skipped, and "
-                       "which ones depends on this machine's speed", wall_limit(s));
-        s->wall_stop = true;
-        snprintf(why, sizeof why, "wall-clock limit: %.0f s elapsed of %.0f s", sel_elapsed(s), wall_limit(s));
-    } else if (res > 0)
+    if (res > 0)
         snprintf(why, sizeof why, "budget: needs ~%.1f s + ~%.1f s kept for the final fit, %.1f s left", cost, res,
                  left);
     else
@@ -492,7 +476,6 @@ static senti_status add_selection(sel_run *s, json_t *rec, const senti_select_su
     if (!sel)
         return senti_err_set(err, SENTI_ERR_NOMEM, "select: out of memory");
     json_object_set_new(sel, "budget_charged_s", json_real(s->charged));
-    json_object_set_new(sel, "wall_limit", json_boolean(s->wall_stop));
     set_times(s, sel);
     json_object_set_new(rec, "selection", sel);
     return SENTI_OK;
@@ -717,7 +700,7 @@ senti_status senti_select_run(const senti_select_params *p, senti_select_summary
     sum->n_rows = s->r.n, sum->n_labels = (size_t)s->r.k, sum->folds = s->r.n_folds;
     sum->seconds = sel_elapsed(s);
     sum->search_s = s->search_s, sum->final_fit_s = s->final_fit_s, sum->holdout_s = s->holdout_s;
-    sum->charged_s = s->charged, sum->wall_limit = s->wall_stop;
+    sum->charged_s = s->charged;
     sum->model_error = s->model_error;
     cleanup(s);
     free(s);

@@ -143,9 +143,8 @@ int senti_cmd_select(int argc, char **argv)
                sum.holdout_correct, sum.holdout_n);
     fprintf(stderr, "select: %zu of %zu candidates evaluated (%zu skipped by the budget, %zu skipped for another "
                     "reason, %zu failed); %.1f s = search %.1f s + final fit %.1f s + holdout %.1f s; budget: %.1f of "
-                    "%.1f estimated s%s\n",
+                    "%.1f estimated s\n",
             sum.n_evaluated, sum.n_candidates, sum.n_skipped_budget, sum.n_skipped - sum.n_skipped_budget,
-            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, sum.charged_s, p.budget_s,
-            sum.wall_limit ? " (stopped by the wall-clock limit: the choice depends on this machine's speed)" : "");
+            sum.n_failed, sum.seconds, sum.search_s, sum.final_fit_s, sum.holdout_s, sum.charged_s, p.budget_s);
     return SENTI_EXIT_OK;
 }
