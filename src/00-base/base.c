@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,17 @@ int senti_argmax_row(const double *row, int k)
         if (row[j] > row[best])
             best = j;
     return best;
+}
+
+double senti_logsumexp_f32(const float *x, size_t n)
+{
+    float mx = x[0];
+    for (size_t i = 1; i < n; i++)
+        mx = x[i] > mx ? x[i] : mx;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += exp((double)x[i] - mx);
+    return mx + log(sum);
 }
 
 senti_status senti_err_locate(senti_err *err, senti_status s, const char *where)

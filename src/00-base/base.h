@@ -31,6 +31,10 @@ double senti_now(void);
  * index; NaN entries never win over an earlier entry. */
 int senti_argmax_row(const double *row, int k);
 
+/* log(sum exp(x[i])) over x[0..n), n >= 1, the maximum subtracted first and
+ * the sum in double, in index order. */
+double senti_logsumexp_f32(const float *x, size_t n);
+
 /* OpenBLAS sums its reductions (ddot, dnrm2) in an order that depends on its
  * thread count, so an iterative fit through GSL's BLAS (bow-logreg's BFGS)
  * would depend on -t. on: OpenBLAS runs on one thread; off: back to

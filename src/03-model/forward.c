@@ -761,13 +761,7 @@ void senti_log_softmax(float *x, int n)
 {
     if (n <= 0)
         return;
-    float mx = x[0];
-    for (int i = 1; i < n; i++)
-        mx = x[i] > mx ? x[i] : mx;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++)
-        sum += exp((double)x[i] - mx);
-    float lse = (float)(mx + log(sum));
+    float lse = (float)senti_logsumexp_f32(x, (size_t)n);
     for (int i = 0; i < n; i++)
         x[i] -= lse;
 }

@@ -112,6 +112,7 @@ typedef struct ft_trainer ft_trainer;
 senti_status ft_trainer_new(const senti_model *m, const senti_label_words *w, senti_agg agg, bool length_norm,
                             int T_max, bool cache_f32, ft_trainer **out, senti_err *err);
 void ft_trainer_free(ft_trainer *tr);
+int ft_trainer_n_labels(const ft_trainer *tr);
 
 /* Forward over the prompt tok[0..T-1] (T <= T_max) with adapters `lora` (may
  * be NULL; with multi-token words, once per such word over the prompt and the
