@@ -1,6 +1,6 @@
 /*
  * check_base.c - the private helpers of src/00-base (base.h): string copy,
- * row argmax, and the atomic file writer (content in place only after
+ * growing arrays, row argmax, and the atomic file writer (content in place only after
  * commit, old file kept on abort or failure, no temporary file left behind,
  * fopen's file mode, located errors) and "-" as the standard streams; and
  * the explicit choice of OpenBLAS's kernels (senti_blas_set_core, _tune).
@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,31 @@ START_TEST(test_xstrdup)
     char *s = senti_xstrdup("négatif");
     ck_assert_str_eq(s, "négatif");
     free(s);
+}
+END_TEST
+
+START_TEST(test_grow)
+{
+    size_t cap = 0;
+    int *a = senti_grow(NULL, &cap, 1, sizeof *a, 4); /* from nothing: the first size */
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(cap, 4);
+    for (int i = 0; i < 4; i++)
+        a[i] = i;
+    ck_assert_ptr_eq(senti_grow(a, &cap, 4, sizeof *a, 4), a); /* room left: the same array */
+    ck_assert_uint_eq(cap, 4);
+    a = senti_grow(a, &cap, 5, sizeof *a, 4); /* doubled, contents kept */
+    ck_assert_uint_eq(cap, 8);
+    ck_assert_int_eq(a[3], 3);
+    a = senti_grow(a, &cap, 100, sizeof *a, 4); /* more than double: what is needed */
+    ck_assert_uint_eq(cap, 100);
+    ck_assert_int_eq(a[0] + a[1] + a[2], 3);
+    /* overflow of the byte count: NULL, the array and its capacity untouched */
+    ck_assert_ptr_null(senti_grow(a, &cap, SIZE_MAX / 2, sizeof *a, 4));
+    ck_assert_ptr_null(senti_grow(a, &cap, 101, SIZE_MAX / 64, 4));
+    ck_assert_uint_eq(cap, 100);
+    ck_assert_int_eq(a[2], 2);
+    free(a);
 }
 END_TEST
 
@@ -268,6 +294,7 @@ Suite *base_suite(void)
     Suite *s = suite_create("base");
     TCase *tc = tcase_create("helpers");
     tcase_add_test(tc, test_xstrdup);
+    tcase_add_test(tc, test_grow);
     tcase_add_test(tc, test_argmax_row);
     tcase_add_test(tc, test_err_locate);
     suite_add_tcase(s, tc);

@@ -61,7 +61,9 @@ typedef struct {
 SENTI_API senti_run_params senti_run_default_params(void);
 
 typedef struct {
-    size_t n_cells, n_run, n_skipped;
+    size_t n_cells, n_run; /* cells in the grid; cells run (and finished) by this call */
+    size_t n_skipped;      /* cells not run because their result was on disk (resumed; for
+                              senti_run_collect, every finished cell) */
     double seconds;
     bool model_error; /* the failing cell's error came from loading or running its model */
     size_t n_failed;  /* keep_going: cells that failed (pending in results.json) */
@@ -82,7 +84,7 @@ SENTI_API senti_status senti_run_write_results(const senti_experiment *x, const 
 /* results.json from the cells already finished in outdir, nothing run: the
  * others are listed under "pending" (names, grid order) and left out of the
  * cells, seed groups and comparisons, and reports say so. sum->n_skipped
- * counts the finished cells. SENTI_ERR_NOTFOUND when none has finished. */
+ * counts the finished cells (all of them reused, none run). SENTI_ERR_NOTFOUND when none has finished. */
 SENTI_API senti_status senti_run_collect(const senti_experiment *x, const char *outdir, senti_run_summary *sum,
                                          senti_err *err);
 

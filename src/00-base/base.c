@@ -1,6 +1,6 @@
 /*
- * base.c - helpers shared by the layers (see base.h): string copy, row
- * argmax, atomic file writer.
+ * base.c - helpers shared by the layers (see base.h): string copy, growing
+ * arrays, row argmax, atomic file writer.
  */
 #include "00-base/base.h"
 
@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,6 +93,21 @@ static void atomic_clear(senti_atomic_file *a)
 
 /* A device, FIFO or socket (/dev/full, /dev/stdout, a pipe) is written in
  * place: renaming a temporary file over it would replace the device node. */
+void *senti_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (buf && need <= *cap)
+        return buf;
+    size_t n = first > need ? first : need;
+    if (*cap <= SIZE_MAX / 2 && 2 * *cap > n)
+        n = 2 * *cap;
+    if (elem == 0 || n > SIZE_MAX / elem)
+        return NULL;
+    void *p = realloc(buf, n * elem);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 static senti_status open_special(senti_atomic_file *a, const char *path, senti_err *err)
 {
     if (!(a->path = senti_xstrdup(path)))

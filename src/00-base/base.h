@@ -1,6 +1,7 @@
 /*
  * base.h - private helpers that several layers need: a NULL-tolerant string
- * copy, the argmax of a row of doubles, and the one atomic file writer.
+ * copy, growing arrays, the argmax of a row of doubles, and the one atomic
+ * file writer.
  *
  * Included as "00-base/base.h" from any layer (all are above 00-base).
  */
@@ -15,6 +16,19 @@
 /* A malloc'd copy of s (caller frees), or NULL when s is NULL or memory runs
  * out (callers that pass a non-NULL s treat NULL as out of memory). */
 char *senti_xstrdup(const char *s);
+
+/* Room for need elements of elem bytes each in the array buf, which holds
+ * *cap of them: buf itself when need <= *cap, else buf reallocated to the
+ * largest of 2 * *cap, need and first elements, *cap set to that count (the
+ * caller stores the returned pointer; buf is no longer valid). NULL, with buf
+ * and *cap as they were, when the size overflows size_t or memory runs out.
+ *
+ *   int32_t *p = senti_grow(out->ids, &out->cap, out->n + 1, sizeof *p, 64);
+ *   if (!p)
+ *       return SENTI_ERR_NOMEM;
+ *   out->ids = p;
+ */
+void *senti_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* The rest of stream f in a malloc'ed, NUL-terminated buffer (*len bytes
  * before the NUL); NULL with errno EIO (read error) or ENOMEM. f stays open. */

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "00-base/base.h"
 #include "senti/quant.h"
 
 #define GGUF_MAGIC 0x46554747u /* "GGUF" read as a little-endian u32 */
@@ -114,14 +115,10 @@ static size_t scalar_size(senti_gguf_type t)
 
 static void *track(senti_gguf *g, size_t bytes)
 {
-    if (g->n_allocs == g->cap_allocs) {
-        size_t cap = g->cap_allocs ? 2 * g->cap_allocs : 16;
-        void **a = realloc(g->allocs, cap * sizeof *a);
-        if (!a)
-            return NULL;
-        g->allocs = a;
-        g->cap_allocs = cap;
-    }
+    void **a = senti_grow(g->allocs, &g->cap_allocs, g->n_allocs + 1, sizeof *a, 16);
+    if (!a)
+        return NULL;
+    g->allocs = a;
     void *p = malloc(bytes ? bytes : 1);
     if (p)
         g->allocs[g->n_allocs++] = p;

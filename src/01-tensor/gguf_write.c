@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
 #include "senti/quant.h"
 
 #define WRITE_ALIGNMENT 32
@@ -41,16 +42,10 @@ static senti_status put(bytes *b, const void *src, size_t n)
 {
     if (n == 0) /* an empty array may come as NULL; memcpy must not see it */
         return SENTI_OK;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p)
-            return SENTI_ERR_NOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
+    uint8_t *p = senti_grow(b->p, &b->cap, b->len + n, 1, 256);
+    if (!p)
+        return SENTI_ERR_NOMEM;
+    b->p = p;
     memcpy(b->p + b->len, src, n);
     b->len += n;
     return SENTI_OK;
@@ -171,14 +166,10 @@ senti_status senti_gguf_writer_add_tensor(senti_gguf_writer *w, const char *name
     size_t row = senti_type_row_size(type, ne[0]);
     if (row == 0 || rows < 1)
         return SENTI_ERR_ARG;
-    if (w->n_tensors == w->cap_tensors) {
-        size_t cap = w->cap_tensors ? 2 * w->cap_tensors : 16;
-        wtensor *t = realloc(w->tensors, cap * sizeof *t);
-        if (!t)
-            return SENTI_ERR_NOMEM;
-        w->tensors = t;
-        w->cap_tensors = cap;
-    }
+    wtensor *ts = senti_grow(w->tensors, &w->cap_tensors, w->n_tensors + 1, sizeof *ts, 16);
+    if (!ts)
+        return SENTI_ERR_NOMEM;
+    w->tensors = ts;
     wtensor *t = &w->tensors[w->n_tensors];
     memset(t, 0, sizeof *t);
     t->nbytes = row * (size_t)rows;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "00-base/base.h"
 #include "tokenizer_impl.h"
 
 /* ---- small shared helpers ------------------------------------------------- */
@@ -45,16 +46,12 @@ void tok_out_push(tok_out *out, int32_t id)
 {
     if (out->oom)
         return;
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 64;
-        int32_t *p = realloc(out->ids, cap * sizeof *p);
-        if (!p) {
-            out->oom = true;
-            return;
-        }
-        out->ids = p;
-        out->cap = cap;
+    int32_t *p = senti_grow(out->ids, &out->cap, out->n + 1, sizeof *p, 64);
+    if (!p) {
+        out->oom = true;
+        return;
     }
+    out->ids = p;
     out->ids[out->n++] = id;
 }
 
@@ -79,14 +76,10 @@ static bool tok_before(const tok_bigram *x, const tok_bigram *y)
 
 bool tok_heap_push(tok_heap *h, tok_bigram x)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        tok_bigram *p = realloc(h->v, cap * sizeof *p);
-        if (!p)
-            return false;
-        h->v = p;
-        h->cap = cap;
-    }
+    tok_bigram *p = senti_grow(h->v, &h->cap, h->n + 1, sizeof *p, 64);
+    if (!p)
+        return false;
+    h->v = p;
     size_t i = h->n++;
     while (i > 0 && tok_before(&x, &h->v[(i - 1) / 2])) {
         h->v[i] = h->v[(i - 1) / 2];

@@ -92,16 +92,10 @@ senti_dataset_params senti_dataset_default_params(void)
 
 static senti_status sbuf_set(sbuf *b, const void *s, size_t len)
 {
-    if (len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < len + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return SENTI_ERR_NOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
+    char *p = senti_grow(b->p, &b->cap, len + 1, 1, 64);
+    if (!p)
+        return SENTI_ERR_NOMEM;
+    b->p = p;
     if (len)
         memcpy(b->p, s, len);
     b->p[len] = '\0';
@@ -184,16 +178,12 @@ static void on_header_field(senti_dataset *d, const void *s, size_t len)
     snprintf(label, sizeof label, "%zu", d->field_i + 1);
     if (!check_field(d, s, len, d->prm.no_header ? label : "(header)"))
         return;
-    if (d->n_cols == d->cap_cols) {
-        size_t cap = d->cap_cols ? 2 * d->cap_cols : 16;
-        char **c = realloc(d->cols, cap * sizeof *c);
-        if (!c) {
-            cb_fail(d, SENTI_ERR_NOMEM, "%s: out of memory reading the header", d->path);
-            return;
-        }
-        d->cols = c;
-        d->cap_cols = cap;
+    char **c = senti_grow(d->cols, &d->cap_cols, d->n_cols + 1, sizeof *c, 16);
+    if (!c) {
+        cb_fail(d, SENTI_ERR_NOMEM, "%s: out of memory reading the header", d->path);
+        return;
     }
+    d->cols = c;
     d->cols[d->n_cols] = dup_bytes(s, len);
     if (!d->cols[d->n_cols]) {
         cb_fail(d, SENTI_ERR_NOMEM, "%s: out of memory reading the header", d->path);
@@ -904,15 +894,12 @@ senti_status senti_examples_load(const char *path, const senti_dataset_params *p
     senti_row r;
     bool have;
     while ((st = senti_dataset_next(d, &r, &have, err)) == SENTI_OK && have) {
-        if (ex->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            senti_example *it = realloc(ex->items, cap * sizeof *it);
-            if (!it) {
-                st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-                break;
-            }
-            ex->items = it;
+        senti_example *it = senti_grow(ex->items, &cap, ex->n + 1, sizeof *it, 64);
+        if (!it) {
+            st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+            break;
         }
+        ex->items = it;
         memset(&ex->items[ex->n], 0, sizeof ex->items[0]);
         ex->n++;
         if (copy_example(&ex->items[ex->n - 1], &r) != SENTI_OK) {

@@ -30,18 +30,12 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
+    char *p = senti_grow(b->p, &b->cap, b->len + n + 1, 1, 256);
+    if (!p) {
+        b->oom = true;
+        return;
     }
+    b->p = p;
     if (n)
         memcpy(b->p + b->len, s, n);
     b->len += n;

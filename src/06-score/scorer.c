@@ -460,6 +460,13 @@ void senti_label_words_buf_free(senti_label_words_buf *b)
 
 /* ---- aggregation ------------------------------------------------------------- */
 
+/* Word j's log-probability, divided by its token count under length_norm. */
+static double word_score(const senti_label_words *w, const double *word_lp, int j, bool length_norm)
+{
+    double v = word_lp[j];
+    return length_norm ? v / (double)(w->word_off[j + 1] - w->word_off[j]) : v;
+}
+
 void senti_label_scores(const senti_label_words *w, const double *word_lp, senti_agg agg, bool length_norm,
                         double *scores)
 {
@@ -469,9 +476,7 @@ void senti_label_scores(const senti_label_words *w, const double *word_lp, senti
         for (int j = 0; j < w->n_words; j++) {
             if (w->word_label[j] != l)
                 continue;
-            double v = word_lp[j];
-            if (length_norm)
-                v /= (double)(w->word_off[j + 1] - w->word_off[j]);
+            double v = word_score(w, word_lp, j, length_norm);
             best = v > best ? v : best;
             sum += v;
             count++;
@@ -482,14 +487,9 @@ void senti_label_scores(const senti_label_words *w, const double *word_lp, senti
             scores[l] = sum / count;
         } else { /* logsumexp, max subtracted */
             double acc = 0.0;
-            for (int j = 0; j < w->n_words; j++) {
-                if (w->word_label[j] != l)
-                    continue;
-                double v = word_lp[j];
-                if (length_norm)
-                    v /= (double)(w->word_off[j + 1] - w->word_off[j]);
-                acc += exp(v - best);
-            }
+            for (int j = 0; j < w->n_words; j++)
+                if (w->word_label[j] == l)
+                    acc += exp(word_score(w, word_lp, j, length_norm) - best);
             scores[l] = best + log(acc);
         }
     }

@@ -87,14 +87,10 @@ static int64_t vocab_add(vocab *v, const char *s, size_t n)
     int64_t t = vocab_find(v, s, n);
     if (t >= 0)
         return t;
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 1024;
-        char **p = realloc(v->terms, cap * sizeof *p);
-        if (!p)
-            return -1;
-        v->terms = p;
-        v->cap = cap;
-    }
+    char **p = senti_grow(v->terms, &v->cap, v->n + 1, sizeof *p, 1024);
+    if (!p)
+        return -1;
+    v->terms = p;
     if (!(v->terms[v->n] = strndup(s, n)))
         return -1;
     v->n++;
@@ -135,22 +131,14 @@ typedef struct {
 static bool terms_push(terms *t, const char *a, size_t na, const char *b, size_t nb)
 {
     size_t need = na + (b ? nb + 1 : 0) + 1;
-    if (t->len + need > t->cap) {
-        size_t cap = 2 * (t->len + need) + 256;
-        char *p = realloc(t->buf, cap);
-        if (!p)
-            return false;
-        t->buf = p;
-        t->cap = cap;
-    }
-    if (t->n == t->cap_off) {
-        size_t cap = t->cap_off ? 2 * t->cap_off : 64;
-        size_t *p = realloc(t->off, cap * sizeof *p);
-        if (!p)
-            return false;
-        t->off = p;
-        t->cap_off = cap;
-    }
+    char *p = senti_grow(t->buf, &t->cap, t->len + need, 1, 256);
+    if (!p)
+        return false;
+    t->buf = p;
+    size_t *o = senti_grow(t->off, &t->cap_off, t->n + 1, sizeof *o, 64);
+    if (!o)
+        return false;
+    t->off = o;
     t->off[t->n++] = t->len;
     memcpy(t->buf + t->len, a, na);
     t->len += na;
@@ -255,17 +243,17 @@ static void csr_free(csr *m)
 
 static bool csr_push(csr *m, int64_t c, double v)
 {
-    if (m->nnz == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 4096;
-        int64_t *pc = realloc(m->col, cap * sizeof *pc);
+    if (m->nnz == m->cap) { /* two arrays, one capacity: it counts once both have grown */
+        size_t cap_col = m->cap, cap_val = m->cap;
+        int64_t *pc = senti_grow(m->col, &cap_col, m->nnz + 1, sizeof *pc, 4096);
         if (pc)
             m->col = pc;
-        double *pv = realloc(m->val, cap * sizeof *pv);
+        double *pv = senti_grow(m->val, &cap_val, m->nnz + 1, sizeof *pv, 4096);
         if (pv)
             m->val = pv;
         if (!pc || !pv)
             return false;
-        m->cap = cap;
+        m->cap = cap_col;
     }
     m->col[m->nnz] = c;
     m->val[m->nnz++] = v;

@@ -735,14 +735,10 @@ static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_r
 
 static senti_status keep_record(run *r, row_record *rec)
 {
-    if (r->n_held == r->cap_held) {
-        size_t cap = r->cap_held ? 2 * r->cap_held : 1024;
-        row_record *h = realloc(r->held, cap * sizeof *h);
-        if (!h)
-            return SENTI_ERR_NOMEM;
-        r->held = h;
-        r->cap_held = cap;
-    }
+    row_record *h = senti_grow(r->held, &r->cap_held, r->n_held + 1, sizeof *h, 1024);
+    if (!h)
+        return SENTI_ERR_NOMEM;
+    r->held = h;
     r->held[r->n_held++] = *rec;
     return SENTI_OK;
 }

@@ -43,15 +43,15 @@ static senti_status memo_sha(senti_sha_memo *m, const char *path, const char **o
             *out = m->sha[i];
             return SENTI_OK;
         }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 8;
-        char **p = realloc(m->path, cap * sizeof *p);
+    if (m->n == m->cap) { /* two arrays, one capacity: it counts once both have grown */
+        size_t cap_path = m->cap, cap_sha = m->cap;
+        char **p = senti_grow(m->path, &cap_path, m->n + 1, sizeof *p, 8);
         if (p)
             m->path = p;
-        char(*s)[65] = p ? realloc(m->sha, cap * sizeof *s) : NULL;
+        char(*s)[65] = p ? senti_grow(m->sha, &cap_sha, m->n + 1, sizeof *s, 8) : NULL;
         if (!s)
             return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-        m->sha = s, m->cap = cap;
+        m->sha = s, m->cap = cap_path;
     }
     senti_status st = senti_file_sha256(path, m->sha[m->n], err);
     if (st)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "00-base/base.h"
 #include "cli.h"
 #include "senti/model.h"
 
@@ -32,22 +33,10 @@ static char *read_text(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b;
-        }
-    }
+    char *buf = senti_read_stream(f, len);
+    int e = errno;
     fclose(f);
-    *len = n;
+    errno = e;
     return buf;
 }
 
@@ -147,7 +136,7 @@ int senti_cmd_bench_prefill(int argc, char **argv)
     size_t len;
     char *text = read_text(text_path, &len);
     if (!text) {
-        fprintf(stderr, "senti bench-prefill: %s: cannot read\n", text_path);
+        fprintf(stderr, "senti bench-prefill: %s: %s\n", text_path, strerror(errno));
         return SENTI_EXIT_USAGE;
     }
     senti_model_params mp = senti_model_default_params();
