@@ -571,6 +571,40 @@ static senti_status finish_run(sel_run *s, senti_select_summary *sum, senti_err 
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
+/* Drop every template and word set equal to an earlier one (-v's template is
+ * often a default one, its words the label names): a duplicate scores the same
+ * prompts again, at the budget's expense, and only repeats a ranking row. */
+static void dedup_space(sel_run *s)
+{
+    sel_space *sp = &s->sp;
+    size_t n = 0;
+    for (size_t i = 0; i < sp->n_tmpl; i++) {
+        size_t j = 0;
+        while (j < n && strcmp(sp->tmpl[j], sp->tmpl[i]))
+            j++;
+        if (j < n) {
+            sel_log(s, "select: template %s is template %s: dropped", sp->tmpl_name[i], sp->tmpl_name[j]);
+            free(sp->tmpl[i]), free(sp->tmpl_name[i]);
+            continue;
+        }
+        sp->tmpl[n] = sp->tmpl[i], sp->tmpl_name[n++] = sp->tmpl_name[i];
+    }
+    sp->n_tmpl = n;
+    n = 0;
+    for (size_t i = 0; i < sp->n_ws; i++) {
+        size_t j = 0;
+        while (j < n && !json_equal(sp->ws[j], sp->ws[i]))
+            j++;
+        if (j < n) {
+            sel_log(s, "select: label words %s are label words %s: dropped", sp->ws_name[i], sp->ws_name[j]);
+            json_decref(sp->ws[i]), free(sp->ws_name[i]);
+            continue;
+        }
+        sp->ws[n] = sp->ws[i], sp->ws_name[n++] = sp->ws_name[i];
+    }
+    sp->n_ws = n;
+}
+
 static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err *err)
 {
     const senti_select_params *p = s->p;
@@ -598,6 +632,8 @@ static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err
         s->sp.ws_name[0] = senti_xstrdup("verbalizer");
         s->sp.n_ws++;
     }
+    if (!st)
+        dedup_space(s);
     if (!st && p->n_models) {
         for (size_t i = 0; i < s->sp.n_models; i++)
             free(s->sp.models[i]);

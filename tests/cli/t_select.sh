@@ -5,7 +5,8 @@
 # equivalent explicit classify; -t 1 without a cache and -t 2 with one give
 # the same recipe and ranking (time columns aside), also under a budget that
 # skips candidates (it counts estimated seconds); bad inputs, spaces,
-# recipes and flag combinations fail with located messages and exit 2/3.
+# recipes and flag combinations fail with located messages and exit 2/3;
+# a template or label-word set equal to an earlier one is dropped.
 set -eu
 SENTI=${SENTI:-build/senti}
 export SENTI_MODEL_DIR=${MODEL_DIR:-models}
@@ -75,6 +76,24 @@ done
 grep -q "^select: [2-8] of 9 candidates evaluated ([1-7] skipped by the budget" "$tmp/b_cold.err" \
     || fail "the budget does not bind: $(cat "$tmp/b_cold.err")"
 same_choice "$tmp/b_cold" "$tmp/b_warm" || fail "a binding budget: the cache state changed the steps"
+
+# duplicates leave the space: -v's template is the space's "review" and its words are "names", so
+# those two are dropped (the verbalizer's names kept) and 2 templates x 2 word sets remain
+printf '{"name": "dup", "template": "Review: {text}\\nSentiment:", "labels": {"negative": ["Negative"], "positive": ["Positive"]}}' \
+    > "$tmp/dup_verb.json"
+cat > "$tmp/space_dup.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:", "plain": "{text}\nThe sentiment is"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}, "lower": {"negative": "bad", "positive": "good"}},
+ "calibrations": ["none"], "shots": [0], "adapters": [], "baselines": [],
+ "ensembles": false, "label_word_search": false}
+JSON
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" -v "$tmp/dup_verb.json" --space "$tmp/space_dup.json" -t 2 \
+    --score-cache "$tmp/cache2" -o "$tmp/d.json" > /dev/null 2> "$tmp/d.err" || fail "select -v (duplicates)"
+grep -q "template review is template verbalizer: dropped" "$tmp/d.err" || fail "no template dropped: $(cat "$tmp/d.err")"
+grep -q "label words names are label words verbalizer: dropped" "$tmp/d.err" || fail "no word set dropped"
+cut -d, -f2 "$tmp/d.ranking.csv" | tail -n +2 | sed 's/^SmolLM2-135M-Instruct.Q4_1.//' | sort | tr '\n' ' ' > "$tmp/d.names"
+[ "$(cat "$tmp/d.names")" = "plain.lower.none.k0 plain.verbalizer.none.k0 verbalizer.lower.none.k0 verbalizer.verbalizer.none.k0 " ] \
+    || fail "candidates after dropping duplicates: $(cat "$tmp/d.names")"
 
 # the round trip: classify --recipe == the explicit classify it stands for
 kind=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['kind'])" "$tmp/r1.json")
