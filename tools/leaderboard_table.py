@@ -107,11 +107,10 @@ def selections(outdir, datasets):
             continue
         r = json.load(open(recipe_path))
         sel = r["selection"]
-        flag = " (stopped by the wall-clock limit of an earlier senti)" if sel.get("wall_limit") else ""
         rows.append((datasets.index(c["dataset"]) if c["dataset"] in datasets else 99, c["seed"],
-                     "%s seed %s: `%s`, CV accuracy %.3f (optimistic), test %.3f; %d of %d candidates evaluated%s"
+                     "%s seed %s: `%s`, CV accuracy %.3f (optimistic), test %.3f; %d of %d candidates evaluated"
                      % (c["dataset"], c["seed"], r["candidate"], r["cv"]["accuracy"],
-                        c["metrics"]["accuracy"]["value"], sel["evaluated"], sel["candidates"], flag)))
+                        c["metrics"]["accuracy"]["value"], sel["evaluated"], sel["candidates"])))
     if not rows:
         return ""
     return "\nWhat `senti select` chose from the 16 labelled rows per class:\n\n" + "".join(

@@ -34,6 +34,21 @@ char *senti_xstrdup(const char *s)
     return d;
 }
 
+void *senti_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (buf && need <= *cap)
+        return buf;
+    size_t n = first > need ? first : need;
+    if (*cap <= SIZE_MAX / 2 && 2 * *cap > n)
+        n = 2 * *cap;
+    if (elem == 0 || n > SIZE_MAX / elem)
+        return NULL;
+    void *p = realloc(buf, n * elem);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 int senti_argmax_row(const double *row, int k)
 {
     int best = 0;
@@ -93,21 +108,6 @@ static void atomic_clear(senti_atomic_file *a)
 
 /* A device, FIFO or socket (/dev/full, /dev/stdout, a pipe) is written in
  * place: renaming a temporary file over it would replace the device node. */
-void *senti_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first)
-{
-    if (buf && need <= *cap)
-        return buf;
-    size_t n = first > need ? first : need;
-    if (*cap <= SIZE_MAX / 2 && 2 * *cap > n)
-        n = 2 * *cap;
-    if (elem == 0 || n > SIZE_MAX / elem)
-        return NULL;
-    void *p = realloc(buf, n * elem);
-    if (p)
-        *cap = n;
-    return p;
-}
-
 static senti_status open_special(senti_atomic_file *a, const char *path, senti_err *err)
 {
     if (!(a->path = senti_xstrdup(path)))
