@@ -160,6 +160,10 @@ START_TEST(test_content_errors_have_paths)
         {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"order\":\"sorted\"}]", "", "strategies[0].order: must be"},
         {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"per_row\":1}]", "", "strategies[0].per_row: must be true"},
         {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"order\":\"fixed\"}]", "", "belong to few-shot strategies only"},
+        {"[{\"name\":\"a\",\"kind\":\"few-shot\",\"shots\":[2],\"demo_turns\":\"yes\"}]", "",
+         "strategies[0].demo_turns: must be true or false"},
+        {"[{\"name\":\"a\",\"kind\":\"zero-shot\",\"demo_turns\":true}]", "",
+         "\"sampling\", \"order\", \"per_row\" and \"demo_turns\" belong to few-shot strategies only"},
         /* baselines */
         {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"bow-logreg\",\"per_class\":16,\"seeds\":[1,2]}]", "", NULL},
         {"[{\"name\":\"b\",\"kind\":\"baseline\",\"method\":\"majority\",\"train\":\"all\",\"calibration\":\"none\"}]", "", NULL},
@@ -240,9 +244,10 @@ START_TEST(test_demo_options_in_hash)
                       "\"datasets\":[{\"name\":\"d\",\"path\":\"d.csv\",\"train\":\"t.csv\"}],"    \
                       "\"verbalizers\":[{\"name\":\"v\",\"path\":\"v.json\"}],"                          \
                       "\"strategies\":[{\"name\":\"f\",\"kind\":\"few-shot\",\"shots\":[2]%s}]}"
-    const char *opts[] = {"", ",\"sampling\":\"balanced\"", ",\"order\":\"fixed\"", ",\"per_row\":true"};
-    char hashes[4][17], buf[1024];
-    for (int i = 0; i < 4; i++) {
+    const char *opts[] = {"", ",\"sampling\":\"balanced\"", ",\"order\":\"fixed\"", ",\"per_row\":true",
+                          ",\"demo_turns\":true"};
+    char hashes[5][17], buf[1024];
+    for (int i = 0; i < 5; i++) {
         senti_experiment *x;
         senti_err e;
         snprintf(buf, sizeof buf, DEMO_FMT, opts[i]);
@@ -252,11 +257,13 @@ START_TEST(test_demo_options_in_hash)
         char *canon = senti_cell_canonical_json(c);
         ck_assert_int_eq(strstr(canon, "\"sampling\"") != NULL, i == 1);
         ck_assert_int_eq(strstr(canon, "\"per_row\"") != NULL, i == 3);
+        ck_assert_int_eq(strstr(canon, "\"demo_turns\"") != NULL, i == 4);
+        ck_assert_int_eq(c->strategy->demo_turns, i == 4);
         free(canon);
         senti_experiment_free(x);
     }
-    for (int i = 0; i < 4; i++)
-        for (int j = i + 1; j < 4; j++)
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
             ck_assert_str_ne(hashes[i], hashes[j]);
 #undef DEMO_FMT
 }

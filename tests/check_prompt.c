@@ -240,6 +240,92 @@ START_TEST(test_gemma_format)
 }
 END_TEST
 
+/* Demonstrations as chat turns: the references are the models' chat
+ * templates rendered by jinja2 for the same conversation (two
+ * demonstrations, then the row; tools/gen_chat_turns.py): SmolLM2's own
+ * ChatML template, and Gemma 3's instruction-tuned one (system text in the
+ * first user turn, every content trimmed). */
+static const char *SMOL_TURNS =
+    "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>"
+    "user\nClassify.\n\nReview: t3\nSentiment:<|im_end|>\n<|im_start|>assistant\ngood<|im_end|>\n<|im_start|>user\n"
+    "Review: t1\nSentiment:<|im_end|>\n<|im_start|>assistant\nbad<|im_end|>\n<|im_start|>user\nReview: fine\n"
+    "Sentiment:<|im_end|>\n<|im_start|>assistant\n";
+static const char *GEMMA_TURNS =
+    "<start_of_turn>user\nBe brief.\n\nReview: t3\nSentiment:<end_of_turn>\n<start_of_turn>model\ngood<end_of_turn>\n"
+    "<start_of_turn>user\nReview: t1\nSentiment:<end_of_turn>\n<start_of_turn>model\nbad<end_of_turn>\n"
+    "<start_of_turn>user\nReview: fine\nSentiment:<end_of_turn>\n<start_of_turn>model\n";
+
+START_TEST(test_demo_turns)
+{
+    senti_gguf *g;
+    senti_chat_info ci;
+    senti_err e = {0};
+    ck_assert_msg(senti_gguf_open(tu_model_path(TU_SMOLLM2), &g, &e) == SENTI_OK, "%s", e.msg);
+    ck_assert_int_eq(senti_chat_from_gguf(g, &ci, &e), SENTI_OK);
+    senti_gguf_close(g);
+    senti_verbalizer *v = load_verb(BIN);
+    senti_examples *tr = make_train(3);
+    size_t idx[] = {2, 0};
+    senti_demo_set ds = {idx, 2, true};
+    senti_prompt_params pp = senti_prompt_default_params();
+    pp.chat = ci.format;
+    pp.chat_default_system = ci.default_system;
+    pp.instruction = "Classify.";
+    pp.demo_turns = true;
+    senti_prompt *p;
+    senti_prompt_text pt;
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_OK);
+    ck_assert(senti_prompt_demo_turns(p));
+    ck_assert_int_eq(senti_prompt_build(p, tr, &ds, "fine", 4, &pt, &e), SENTI_OK);
+    char *s = joined(&pt);
+    ck_assert_str_eq(s, SMOL_TURNS);
+    free(s);
+    /* the cut: the shared prefix ends with the opened user turn, the row follows */
+    ck_assert_str_eq(pt.suffix, "Review: fine\nSentiment:<|im_end|>\n<|im_start|>assistant\n");
+    ck_assert_uint_eq(pt.n_demos, 2);
+    /* without demonstrations: the prompt without demo_turns */
+    ck_assert_int_eq(senti_prompt_build(p, NULL, NULL, "fine", 4, &pt, &e), SENTI_OK);
+    s = joined(&pt);
+    senti_prompt_free(p);
+    pp.demo_turns = false;
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_OK);
+    ck_assert_int_eq(senti_prompt_build(p, NULL, NULL, "fine", 4, &pt, &e), SENTI_OK);
+    char *s0 = joined(&pt);
+    ck_assert_str_eq(s, s0);
+    free(s), free(s0);
+    senti_prompt_free(p);
+    senti_chat_info_clear(&ci);
+
+    pp = senti_prompt_default_params();
+    pp.chat = SENTI_CHAT_GEMMA;
+    pp.system = "Be brief.";
+    pp.tmpl = " Review: {text}\nSentiment: ";
+    pp.demo_turns = true;
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_OK);
+    ck_assert_int_eq(senti_prompt_build(p, tr, &ds, "fine", 4, &pt, &e), SENTI_OK);
+    s = joined(&pt);
+    ck_assert_str_eq(s, GEMMA_TURNS);
+    free(s);
+    senti_prompt_free(p);
+
+    /* plain prompts have no turns: the setting has no effect */
+    pp = senti_prompt_default_params();
+    pp.demo_turns = true;
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_OK);
+    ck_assert(!senti_prompt_demo_turns(p));
+    senti_prompt_free(p);
+    /* a demonstration template says how a demonstration reads: not with turns */
+    pp.chat = SENTI_CHAT_CHATML;
+    pp.demo_template = "{text} => {label}";
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_ERR_ARG);
+    ck_assert_ptr_null(p);
+    ck_assert_str_eq(e.msg, "demonstrations as chat turns take the question from the template and the answer from "
+                            "the label word: drop the demonstration template \"{text} => {label}\"");
+    senti_examples_free(tr);
+    senti_verbalizer_free(v);
+}
+END_TEST
+
 static size_t count_bytes(void *ctx, const char *text, size_t len)
 {
     (void)ctx;
@@ -457,6 +543,7 @@ Suite *prompt_suite(void)
     tcase_add_test(tc, test_chatml_smollm2);
     tcase_add_test(tc, test_chat_mode);
     tcase_add_test(tc, test_gemma_format);
+    tcase_add_test(tc, test_demo_turns);
     tcase_add_test(tc, test_context_budget);
     tcase_add_test(tc, test_sampling_reproducible);
     tcase_add_test(tc, test_never_the_scored_row);

@@ -90,6 +90,7 @@ typedef struct {
     const char *separator;
     int chat;                     /* -1 auto (from the GGUF), 0 off, 1 on */
     const char *system;
+    bool demo_turns;              /* demonstrations as chat turns (senti/prompt.h; chat prompts only) */
     /* scoring */
     senti_agg agg;
     bool length_norm;

@@ -123,6 +123,7 @@ typedef struct {
     char *sampling;      /* few-shot: "random" | "balanced", NULL = the classifier's default (random) */
     char *order;         /* few-shot: "random" | "fixed" | "interleaved", NULL = default (random) */
     bool per_row;        /* few-shot: redraw the demonstrations for every row (default false) */
+    bool demo_turns;     /* few-shot: demonstrations as chat turns (senti/prompt.h; default false) */
     char **models;       /* names of the models this strategy runs with ([n_models]); NULL = every model */
     size_t n_models;
     char *method;        /* baseline: "majority" | "bow-logreg"; finetune: "head" | "lora"; else NULL */

@@ -32,6 +32,15 @@
  *     head = "<start_of_turn>user\n" [SYSTEM "\n\n"]
  *     tail = "<end_of_turn>\n<start_of_turn>model\n"
  *     the user content is trimmed of surrounding whitespace, as Gemma's template does.
+ *   Demonstrations as turns (demo_turns, chat formats only): each one becomes
+ *   a user turn (its template rendering) and an assistant turn (its label's
+ *   first word, as the scored word follows the tail), the way chat templates
+ *   render a conversation (ChatML below; Gemma alike, every content trimmed):
+ *     prefix = head [instruction SEP] row_1 tail word_1 NEXT ... row_k tail word_k NEXT
+ *     suffix = row tail
+ *     NEXT   = "<|im_end|>\n<|im_start|>user\n"
+ *   A demo_template cannot be combined with it (SENTI_ERR_ARG). Without
+ *   demonstrations the prompt is the same as without demo_turns.
  *   No template: plain text. BOS is not part of the text: the tokenizer adds it
  *   (SENTI_TOK_ADD_SPECIAL); chat prompts must be tokenized with
  *   SENTI_TOK_PARSE_SPECIAL (senti_prompt_tok_flags()).
@@ -122,6 +131,7 @@ typedef struct {
     senti_chat_format chat;    /* SENTI_CHAT_NONE: plain text */
     const char *system;        /* chat system text; NULL: the template's default (chat_default_system) */
     const char *chat_default_system; /* from senti_chat_info.default_system; may be NULL */
+    bool demo_turns;           /* demonstrations as user/assistant turns (chat formats only; see above) */
 } senti_prompt_params;
 
 SENTI_API senti_prompt_params senti_prompt_default_params(void);
@@ -141,6 +151,7 @@ SENTI_API const char *senti_prompt_instruction(const senti_prompt *p);   /* NULL
 SENTI_API const char *senti_prompt_separator(const senti_prompt *p);
 SENTI_API const char *senti_prompt_system(const senti_prompt *p);        /* NULL when none */
 SENTI_API senti_chat_format senti_prompt_chat(const senti_prompt *p);
+SENTI_API bool senti_prompt_demo_turns(const senti_prompt *p); /* demo_turns in effect (a chat format is on) */
 SENTI_API int senti_prompt_tok_flags(const senti_prompt *p); /* SENTI_TOK_ADD_SPECIAL [| SENTI_TOK_PARSE_SPECIAL] */
 
 /* Render `template` with {text} (and {label}) replaced; `label` may be NULL

@@ -193,6 +193,7 @@ struct senti_prompt {
     const senti_verbalizer *v;
     char *tmpl, *demo_tmpl, *instruction, *separator, *system;
     senti_chat_format chat;
+    bool demo_turns; /* demonstrations as user/assistant turns (only with a chat format) */
     sbuf prefix, suffix, full, work;
 };
 
@@ -220,6 +221,7 @@ senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verba
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     pr->v = v;
     pr->chat = d.chat;
+    pr->demo_turns = d.demo_turns && d.chat != SENTI_CHAT_NONE;
     const char *t = d.tmpl ? d.tmpl : v && senti_verbalizer_template(v) ? senti_verbalizer_template(v)
                                                                          : SENTI_DEFAULT_TEMPLATE;
     const char *dt = d.demo_template ? d.demo_template : v ? senti_verbalizer_demo_template(v) : NULL;
@@ -240,6 +242,10 @@ senti_status senti_prompt_create(const senti_prompt_params *p, const senti_verba
         st = check_template(pr->tmpl, false, err);
     if (st == SENTI_OK && pr->demo_tmpl)
         st = check_template(pr->demo_tmpl, true, err);
+    if (st == SENTI_OK && pr->demo_turns && pr->demo_tmpl)
+        st = senti_err_set(err, SENTI_ERR_ARG, "demonstrations as chat turns take the question from the template and the "
+                                               "answer from the label word: drop the demonstration template \"%s\"",
+                           pr->demo_tmpl);
     if (st != SENTI_OK) {
         senti_prompt_free(pr);
         return st;
@@ -270,6 +276,7 @@ const char *senti_prompt_instruction(const senti_prompt *p) { return p->instruct
 const char *senti_prompt_separator(const senti_prompt *p) { return p->separator; }
 const char *senti_prompt_system(const senti_prompt *p) { return p->system; }
 senti_chat_format senti_prompt_chat(const senti_prompt *p) { return p->chat; }
+bool senti_prompt_demo_turns(const senti_prompt *p) { return p->demo_turns; }
 
 int senti_prompt_tok_flags(const senti_prompt *p)
 {
@@ -334,6 +341,64 @@ static const char *chat_tail(const senti_prompt *p)
                                          : "";
 }
 
+/* What closes an assistant turn and opens the next user turn. */
+static const char *chat_next_user(const senti_prompt *p)
+{
+    return p->chat == SENTI_CHAT_CHATML ? "<|im_end|>\n<|im_start|>user\n" : "<end_of_turn>\n<start_of_turn>user\n";
+}
+
+/* Gemma's template trims the content of every message. */
+static void trim_both(sbuf *b)
+{
+    size_t k = 0;
+    while (k < b->len && isspace((unsigned char)b->p[k]))
+        k++;
+    memmove(b->p, b->p + k, b->len - k + 1);
+    b->len -= k;
+    while (b->len && isspace((unsigned char)b->p[b->len - 1]))
+        b->p[--b->len] = '\0';
+}
+
+/* Demonstration `e` as a user turn (its template rendering, after the
+ * instruction for the first one) and an assistant turn (its label's first
+ * word, exactly as the scored word follows the chat tail), the next user
+ * turn opened: appended to b. */
+static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool first, sbuf *b, senti_err *err)
+{
+    int li = e->label && p->v ? senti_verbalizer_find(p->v, e->label) : -1;
+    if (li < 0)
+        return senti_err_set(err, SENTI_ERR_NOTFOUND, "demonstration row %zu: label \"%s\" is not in the verbalizer",
+                             e->row, e->label ? e->label : "(none)");
+    const char *tail = chat_tail(p), *word = senti_verbalizer_word(p->v, (size_t)li, 0);
+    sbuf user = {0}, answer = {0};
+    sb_add(&user, "", 0);
+    if (first && p->instruction) {
+        sb_str(&user, p->instruction);
+        sb_str(&user, p->separator);
+    }
+    char *r = senti_template_render(p->tmpl, e->text, e->text_len, NULL);
+    if (r)
+        sb_str(&user, r);
+    free(r);
+    size_t cl = senti_continuation_text(tail, strlen(tail), word, NULL, 0);
+    char *c = malloc(cl + 1);
+    if (c) {
+        senti_continuation_text(tail, strlen(tail), word, c, cl + 1);
+        sb_add(&answer, c, cl);
+    }
+    free(c);
+    if (p->chat == SENTI_CHAT_GEMMA && !user.oom && !answer.oom)
+        trim_both(&user), trim_both(&answer);
+    sb_add(b, user.p, user.len);
+    sb_str(b, tail);
+    sb_add(b, answer.p, answer.len);
+    sb_str(b, chat_next_user(p));
+    bool oom = !r || !c || user.oom || answer.oom;
+    free(user.p);
+    free(answer.p);
+    return oom ? senti_err_set(err, SENTI_ERR_NOMEM, "out of memory") : SENTI_OK;
+}
+
 /* Gemma's template trims the user content: drop leading whitespace of the
  * body (prefix body, or suffix when the prefix body is empty) and trailing
  * whitespace of the suffix body. */
@@ -357,15 +422,20 @@ static senti_status build(senti_prompt *p, const senti_examples *train, const se
 {
     sbuf body = {0};
     senti_status st = SENTI_OK;
+    bool turns = p->demo_turns && n_demos > 0;
     sb_reset(&p->prefix);
     sb_reset(&p->suffix);
     sb_add(&body, "", 0);
-    if (p->instruction)
+    if (p->instruction && !turns)
         sb_str(&body, p->instruction);
     for (size_t i = 0; i < n_demos && st == SENTI_OK; i++) {
         if (demos->idx[i] >= train->n) {
             st = senti_err_set(err, SENTI_ERR_RANGE, "demonstration index %zu out of range", demos->idx[i]);
             break;
+        }
+        if (turns) {
+            st = add_demo_turns(p, &train->items[demos->idx[i]], i == 0, &body, err);
+            continue;
         }
         if (body.len)
             sb_str(&body, p->separator);
@@ -374,12 +444,14 @@ static senti_status build(senti_prompt *p, const senti_examples *train, const se
     sbuf row = {0};
     char *r = senti_template_render(p->tmpl, text, text_len, NULL);
     sb_add(&row, "", 0);
-    if (body.len)
+    if (body.len && !turns)
         sb_str(&row, p->separator);
     if (r)
         sb_str(&row, r);
     free(r);
-    if (p->chat == SENTI_CHAT_GEMMA && !body.oom && !row.oom)
+    if (p->chat == SENTI_CHAT_GEMMA && turns && !row.oom)
+        trim_both(&row);
+    else if (p->chat == SENTI_CHAT_GEMMA && !body.oom && !row.oom)
         gemma_trim(&body, &row);
     chat_head(p, &p->prefix);
     sb_add(&p->prefix, body.p ? body.p : "", body.len);

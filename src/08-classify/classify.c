@@ -142,6 +142,7 @@ static senti_status make_prompt(run *r, const char *tmpl, senti_prompt **out, se
     pp.system = p->system;
     pp.chat = r->chat.format;
     pp.chat_default_system = r->chat.default_system;
+    pp.demo_turns = p->demo_turns;
     return senti_prompt_create(&pp, r->verb, out, err);
 }
 

@@ -58,6 +58,7 @@ static json_t *manifest_prompt(const run *r)
     json_object_set_new(o, "separator", json_string(senti_prompt_separator(r->prompt)));
     json_object_set_new(o, "chat", json_string(senti_chat_format_name(senti_prompt_chat(r->prompt))));
     json_object_set_new(o, "system", opt_string(senti_prompt_system(r->prompt)));
+    json_object_set_new(o, "demo_turns", json_boolean(senti_prompt_demo_turns(r->prompt)));
     json_object_set_new(o, "aggregation", json_string(senti_agg_name(r->p->agg)));
     json_object_set_new(o, "length_norm", json_boolean(r->p->length_norm));
     json_object_set_new(o, "leading_space_rule",

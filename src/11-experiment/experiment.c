@@ -425,11 +425,15 @@ static senti_status parse_demo_options(pctx *c, const char *where, json_t *o, se
     snprintf(kp, sizeof kp, "%s.order", where);
     if (st->order && senti_demo_order_parse(st->order, &dord, NULL))
         return bad(c, kp, "must be \"random\", \"fixed\" or \"interleaved\"");
-    json_t *pr = json_object_get(o, "per_row");
-    snprintf(kp, sizeof kp, "%s.per_row", where);
-    if (pr && !json_is_boolean(pr))
-        return bad(c, kp, "must be true or false");
-    st->per_row = pr && json_is_true(pr);
+    static const char *const flags[] = {"per_row", "demo_turns"};
+    bool *dst[] = {&st->per_row, &st->demo_turns};
+    for (int i = 0; i < 2; i++) {
+        json_t *f = json_object_get(o, flags[i]);
+        snprintf(kp, sizeof kp, "%s.%s", where, flags[i]);
+        if (f && !json_is_boolean(f))
+            return bad(c, kp, "must be true or false");
+        *dst[i] = f && json_is_true(f);
+    }
     return SENTI_OK;
 }
 
@@ -540,7 +544,7 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
 {
     senti_exp_strategy *st = item;
     static const char *const keys[] = {"name",    "kind",     "shots", "seeds",   "calibration", "adapter",
-                                       "sampling", "order",   "per_row", "method", "per_class",   "train", "models", "recipe",
+                                       "sampling", "order",   "per_row", "demo_turns", "method", "per_class",   "train", "models", "recipe",
                                        "budget",  "space",    NULL};
     char *kind = NULL;
     senti_status s;
@@ -584,8 +588,9 @@ static senti_status parse_strategy(pctx *c, const char *where, json_t *o, void *
         return s;
     if (few && !json_object_get(o, "shots"))
         return bad(c, where, "a few-shot strategy needs \"shots\"");
-    if (!few && (json_object_get(o, "sampling") || json_object_get(o, "order") || json_object_get(o, "per_row")))
-        return bad(c, where, "\"sampling\", \"order\" and \"per_row\" belong to few-shot strategies only");
+    if (!few && (json_object_get(o, "sampling") || json_object_get(o, "order") || json_object_get(o, "per_row") ||
+                 json_object_get(o, "demo_turns")))
+        return bad(c, where, "\"sampling\", \"order\", \"per_row\" and \"demo_turns\" belong to few-shot strategies only");
     if ((s = parse_demo_options(c, where, o, st)))
         return s;
     long long *shots, *seeds;

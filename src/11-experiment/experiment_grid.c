@@ -82,6 +82,8 @@ char *senti_cell_canonical_json(const senti_cell *c)
         json_object_set_new(o, "order", json_string(st->order));
     if (st->per_row)
         json_object_set_new(o, "per_row", json_true());
+    if (st->demo_turns)
+        json_object_set_new(o, "demo_turns", json_true());
     if (st->kind == SENTI_STRATEGY_BASELINE || st->kind == SENTI_STRATEGY_FINETUNE) {
         json_object_set_new(o, "method", json_string(st->method));
         json_object_set_new(o, "per_class", json_integer((json_int_t)st->per_class));

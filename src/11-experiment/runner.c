@@ -105,6 +105,7 @@ senti_status senti_run_cell_params(const senti_cell *c, int threads, const char 
         if (c->strategy->order)
             senti_demo_order_parse(c->strategy->order, &p.demos.order, NULL);
         p.demos.per_row = c->strategy->per_row;
+        p.demo_turns = c->strategy->demo_turns;
     }
     senti_chat_mode chat = SENTI_CHAT_MODE_AUTO;
     senti_chat_mode_parse(c->model->chat, &chat, NULL); /* checked at parse */

@@ -46,6 +46,8 @@ static void usage(FILE *f, const senti_classify_params *d)
             "      --sampling random|balanced   (default random)\n"
             "      --order random|fixed|interleaved   (default random)\n"
             "      --per-row           redraw demonstrations for every row (default: one shared set)\n"
+            "      --demo-turns        each demonstration as a user turn and an assistant turn (chat\n"
+            "                          prompts; default: all of them inside the one user turn)\n"
             "scoring:\n"
             "      --word-agg logsumexp|mean|max   words of one label (default logsumexp; --aggregate\n"
             "                          is a deprecated spelling)\n"
@@ -91,7 +93,7 @@ static void usage(FILE *f, const senti_classify_params *d)
 
 enum {
     O_TEXT = 256, O_LABEL, O_ID, O_NOHDR, O_LIMIT, O_SAMPLE, O_SSEED, O_TMPL, O_INSTR, O_SEP, O_CHAT, O_SYS,
-    O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
+    O_TRAIN, O_SEED, O_SAMPLING, O_ORDER, O_PERROW, O_TURNS, O_AGG, O_LNORM, O_CALIB, O_CF, O_NOREUSE, O_ONERR, O_CTX,
     O_JSONL, O_MANIFEST, O_ADAPTER,
     O_SCORE_CACHE, O_PROMPTS, O_KEEP_COLS, O_KEEP_TEXT, O_INFMT, O_PROGRESS, O_UNIT_ROWS, O_AGG_OLD, O_NUMERICS, O_RECIPE
 };
@@ -109,6 +111,7 @@ static const struct option long_opts[] = {
     {"shots", required_argument, 0, 'k'}, {"train", required_argument, 0, O_TRAIN},
     {"seed", required_argument, 0, O_SEED}, {"sampling", required_argument, 0, O_SAMPLING},
     {"order", required_argument, 0, O_ORDER}, {"per-row", no_argument, 0, O_PERROW},
+    {"demo-turns", no_argument, 0, O_TURNS},
     {"word-agg", required_argument, 0, O_AGG},
     {"aggregate", required_argument, 0, O_AGG_OLD}, {"length-norm", no_argument, 0, O_LNORM},
     {"calibrate", required_argument, 0, O_CALIB}, {"content-free", required_argument, 0, O_CF},
@@ -169,6 +172,7 @@ static const char *recipe_conflict(const classify_opts *o, const senti_classify_
     if (p->demos.sampling != d.demos.sampling) return "sampling";
     if (p->demos.order != d.demos.order) return "order";
     if (p->demos.per_row) return "per-row";
+    if (p->demo_turns) return "demo-turns";
     if (p->agg != d.agg) return "word-agg";
     if (p->length_norm) return "length-norm";
     if (p->calib != d.calib) return "calibrate";
@@ -241,6 +245,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case O_SAMPLING: if (senti_demo_sampling_parse(optarg, &p.demos.sampling, NULL)) return bad_value("sampling", optarg); break;
         case O_ORDER: if (senti_demo_order_parse(optarg, &p.demos.order, NULL)) return bad_value("order", optarg); break;
         case O_PERROW: p.demos.per_row = true; break;
+        case O_TURNS: p.demo_turns = true; break;
         case O_AGG_OLD:
             senti_cli_deprecated("classify", "--aggregate", "--word-agg", "--aggregate is compare's summary of "
                                  "many runs");
