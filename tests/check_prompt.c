@@ -124,7 +124,8 @@ static char *joined(const senti_prompt_text *pt)
     return s;
 }
 
-START_TEST(test_chatml_smollm2)
+/* The chat format of the SmolLM2 GGUF (clear with senti_chat_info_clear). */
+static senti_chat_info smollm2_chat(void)
 {
     senti_gguf *g;
     senti_chat_info ci;
@@ -132,6 +133,13 @@ START_TEST(test_chatml_smollm2)
     ck_assert_msg(senti_gguf_open(tu_model_path(TU_SMOLLM2), &g, &e) == SENTI_OK, "%s", e.msg);
     ck_assert_int_eq(senti_chat_from_gguf(g, &ci, &e), SENTI_OK);
     senti_gguf_close(g);
+    return ci;
+}
+
+START_TEST(test_chatml_smollm2)
+{
+    senti_chat_info ci = smollm2_chat();
+    senti_err e = {0};
     ck_assert_int_eq(ci.format, SENTI_CHAT_CHATML);
     ck_assert_str_eq(senti_chat_format_name(ci.format), "chatml");
     ck_assert_str_eq(ci.default_system, "You are a helpful AI assistant named SmolLM, trained by Hugging Face");
@@ -257,12 +265,8 @@ static const char *GEMMA_TURNS =
 
 START_TEST(test_demo_turns)
 {
-    senti_gguf *g;
-    senti_chat_info ci;
+    senti_chat_info ci = smollm2_chat();
     senti_err e = {0};
-    ck_assert_msg(senti_gguf_open(tu_model_path(TU_SMOLLM2), &g, &e) == SENTI_OK, "%s", e.msg);
-    ck_assert_int_eq(senti_chat_from_gguf(g, &ci, &e), SENTI_OK);
-    senti_gguf_close(g);
     senti_verbalizer *v = load_verb(BIN);
     senti_examples *tr = make_train(3);
     size_t idx[] = {2, 0};

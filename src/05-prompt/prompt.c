@@ -285,14 +285,24 @@ int senti_prompt_tok_flags(const senti_prompt *p)
 
 /* ---- building ------------------------------------------------------------------------ */
 
-/* Append demonstration `e` (template + its label's first word) to b. */
-static senti_status add_demo(senti_prompt *p, const senti_example *e, sbuf *b, senti_err *err)
+/* The first word of demonstration e's label into *word. */
+static senti_status demo_word(const senti_prompt *p, const senti_example *e, const char **word, senti_err *err)
 {
     int li = e->label && p->v ? senti_verbalizer_find(p->v, e->label) : -1;
     if (li < 0)
         return senti_err_set(err, SENTI_ERR_NOTFOUND, "demonstration row %zu: label \"%s\" is not in the verbalizer",
                              e->row, e->label ? e->label : "(none)");
-    const char *word = senti_verbalizer_word(p->v, (size_t)li, 0);
+    *word = senti_verbalizer_word(p->v, (size_t)li, 0);
+    return SENTI_OK;
+}
+
+/* Append demonstration `e` (template + its label's first word) to b. */
+static senti_status add_demo(senti_prompt *p, const senti_example *e, sbuf *b, senti_err *err)
+{
+    const char *word;
+    senti_status st = demo_word(p, e, &word, err);
+    if (st)
+        return st;
     if (p->demo_tmpl) {
         char *r = senti_template_render(p->demo_tmpl, e->text, e->text_len, word);
         if (!r)
@@ -365,11 +375,10 @@ static void trim_both(sbuf *b)
  * turn opened: appended to b. */
 static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool first, sbuf *b, senti_err *err)
 {
-    int li = e->label && p->v ? senti_verbalizer_find(p->v, e->label) : -1;
-    if (li < 0)
-        return senti_err_set(err, SENTI_ERR_NOTFOUND, "demonstration row %zu: label \"%s\" is not in the verbalizer",
-                             e->row, e->label ? e->label : "(none)");
-    const char *tail = chat_tail(p), *word = senti_verbalizer_word(p->v, (size_t)li, 0);
+    const char *tail = chat_tail(p), *word;
+    senti_status st = demo_word(p, e, &word, err);
+    if (st)
+        return st;
     sbuf user = {0}, answer = {0};
     sb_add(&user, "", 0);
     if (first && p->instruction) {
