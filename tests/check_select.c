@@ -124,6 +124,17 @@ START_TEST(test_bad_space)
     ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
     ck_assert_msg(strstr(e.msg, "shots: every item must be an integer in 0..16"), "%s", e.msg);
     free(sp);
+    sp = write_tmp(".json", "{\"demo_layouts\": [\"inline\", \"inline\"]}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "demo_layouts: a layout is listed twice"), "%s", e.msg);
+    free(sp);
+    sp = write_tmp(".json", "{\"demo_layouts\": [\"rounds\"]}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(e.msg, "demo_layouts: must be a non-empty array of \"inline\" and/or \"turns\""), "%s", e.msg);
+    free(sp);
+    sp = write_tmp(".json", "{\"demo_layouts\": []}");
+    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+    free(sp);
     sp = write_tmp(".json", "{\"shots\": [0,\n }");
     ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
     ck_assert_msg(strstr(e.msg, ":2:"), "%s", e.msg); /* line of the syntax error */

@@ -434,6 +434,7 @@ void sel_eval_fewshot(sel_run *s, sel_cand *c)
         cp.demos.shots = (size_t)c->shots;
         cp.demos.seed = s->p->seed;
         cp.demos.sampling = SENTI_DEMO_BALANCED;
+        cp.demo_turns = c->turns;
         st = sel_run_pass(s, &cp, idx, n, c->prob, s->r.k, &t, &e);
         sec += t;
     }

@@ -52,6 +52,7 @@ typedef struct {
     size_t n_calib;
     int shots[4];              /* 0 and/or > 0 */
     size_t n_shots;
+    bool layout_inline, layout_turns; /* few-shot demonstrations in one user turn / as chat turns */
     bool head, lora, bow, ensemble, words;
     int words_top;             /* label words kept per label by the search */
     int promote;               /* zero-shot prompts per model promoted to few-shot */
@@ -63,6 +64,7 @@ typedef enum { SEL_PENDING, SEL_DONE, SEL_SKIPPED, SEL_FAILED } sel_state;
 typedef struct {
     sel_kind kind;
     int model, tmpl, ws, calib, shots; /* indices into the space (-1: none) */
+    bool turns;                        /* SEL_FEWSHOT: demonstrations as chat turns */
     char name[200];
     sel_state state;
     char note[600];                    /* why skipped or failed */
@@ -88,6 +90,7 @@ typedef struct {
     double charged;         /* the budget's clock: estimated seconds of the steps taken (select_run.c) */
     double row_tokens;      /* estimated prompt tokens of one pass over the rows */
     double gparams[SEL_MAX_ITEMS]; /* billions of parameters a token passes through, per model */
+    bool chat[SEL_MAX_ITEMS];      /* the model has a chat format (its prompts are wrapped) */
     double probe_acc[SEL_MAX_ITEMS];
     senti_model *model;     /* the model loaded now */
     int model_ix;

@@ -38,6 +38,7 @@ typedef struct {
     int shots, chat;
     uint64_t demo_seed;
     senti_demo_sampling sampling;
+    bool demo_turns;
     char adapter_path[PATH_MAX], train_path[PATH_MAX];
 } recipe;
 
@@ -100,11 +101,14 @@ static senti_status parse_demos(recipe *r, senti_err *err)
     r->shots = (int)json_integer_value(sh);
     if (!r->shots)
         return SENTI_OK;
-    const json_t *seed = json_object_get(d, "seed");
+    const json_t *seed = json_object_get(d, "seed"), *turns = json_object_get(d, "turns");
     const char *samp = json_string_value(json_object_get(d, "sampling"));
     if (!json_is_object(d) || !json_is_integer(seed) || json_integer_value(seed) < 0 || !samp ||
-        senti_demo_sampling_parse(samp, &r->sampling, NULL) || json_object_size(d) != 3)
-        return fmt(err, r, "demonstrations: must be {\"train\": {path, sha256}, \"seed\": N, \"sampling\": NAME}");
+        senti_demo_sampling_parse(samp, &r->sampling, NULL) || (turns && !json_is_boolean(turns)) ||
+        json_object_size(d) != (turns ? 4u : 3u))
+        return fmt(err, r, "demonstrations: must be {\"train\": {path, sha256}, \"seed\": N, \"sampling\": NAME}, "
+                           "and optionally \"turns\": true|false");
+    r->demo_turns = json_is_true(turns);
     r->demo_seed = (uint64_t)json_integer_value(seed);
     r->train = r->train_path;
     return check_file(r, json_object_get(d, "train"), "demonstrations.train", r->train_path, err);
@@ -209,6 +213,7 @@ static senti_classify_params member_params(const recipe *r, const senti_classify
         p.demos.shots = (size_t)r->shots;
         p.demos.seed = r->demo_seed;
         p.demos.sampling = r->sampling;
+        p.demo_turns = r->demo_turns;
     }
     return p;
 }

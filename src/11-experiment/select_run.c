@@ -64,8 +64,25 @@ static double model_gparams(const char *path)
     return n / 1e9;
 }
 
+/* Whether the model's prompts are chat-wrapped (select's chat mode is auto). */
+static bool model_chat(const char *path)
+{
+    senti_gguf *g;
+    senti_err e;
+    senti_chat_info ci = {0};
+    if (senti_gguf_open(path, &g, &e))
+        return false; /* the model fails to load later, with its message */
+    if (senti_chat_from_gguf(g, &ci, &e))
+        ci.format = SENTI_CHAT_NONE;
+    senti_gguf_close(g);
+    bool chat = ci.format != SENTI_CHAT_NONE;
+    senti_chat_info_clear(&ci);
+    return chat;
+}
+
 /* The inputs of pass_cost: prompt tokens of one pass (about 4 bytes of text
- * per token, plus 32 for the template) and each model's parameters. */
+ * per token, plus 32 for the template) and each model's parameters; and
+ * which models have a chat format (few-shot layouts). */
 static void estimate_costs(sel_run *s)
 {
     s->row_tokens = 0;
@@ -73,6 +90,7 @@ static void estimate_costs(sel_run *s)
         s->row_tokens += (double)strlen(s->r.text[i]) / 4.0 + 32.0;
     for (size_t m = 0; m < s->sp.n_models; m++) {
         s->gparams[m] = model_gparams(s->sp.models[m]);
+        s->chat[m] = model_chat(s->sp.models[m]);
         sel_log(s, "select: %s: %.2f billion parameters per token, one pass estimated at %.1f s", s->sp.models[m],
                 s->gparams[m], pass_cost(s, (int)m));
     }
@@ -197,6 +215,22 @@ static int has_calib(const sel_space *sp, int cal)
 }
 
 /* C: everything else of model m. */
+/* Few-shot candidates of prompt `from` with `shots` demonstrations, in each
+ * layout of the space; a model without a chat format has one layout only. */
+static void fewshot_cands(sel_run *s, int m, const sel_cand *from, int shots, double cost)
+{
+    for (int turns = 0; turns < 2; turns++) {
+        bool want = s->chat[m] ? (turns ? s->sp.layout_turns : s->sp.layout_inline) : !turns;
+        sel_cand *c = want ? sel_new_cand(s, SEL_FEWSHOT, m, from->tmpl, from->ws, from->calib, shots) : NULL;
+        if (c && turns) {
+            c->turns = true;
+            size_t len = strlen(c->name);
+            snprintf(c->name + len, sizeof c->name - len, ".turns");
+        }
+        run_or_skip(s, c, cost, sel_eval_fewshot);
+    }
+}
+
 static void model_rest(sel_run *s, int m)
 {
     double pc = pass_cost(s, m);
@@ -232,9 +266,7 @@ static void model_rest(sel_run *s, int m)
     for (size_t i = 0; i < nb && i < (size_t)s->sp.promote; i++)
         for (size_t j = 0; j < s->sp.n_shots; j++)
             if (s->sp.shots[j] > 0)
-                run_or_skip(s, sel_new_cand(s, SEL_FEWSHOT, m, best[i]->tmpl, best[i]->ws, best[i]->calib,
-                                            s->sp.shots[j]),
-                            pc * (1.0 + 0.8 * s->sp.shots[j]), sel_eval_fewshot);
+                fewshot_cands(s, m, best[i], s->sp.shots[j], pc * (1.0 + 0.8 * s->sp.shots[j]));
 }
 
 static int probe_cmp_ix(const sel_run *s, int a, int b)
@@ -388,6 +420,8 @@ static senti_status recipe_members(sel_run *s, const sel_cand *c, const files_di
             json_object_set_new(rec, "shots", json_integer(c->shots));
             json_object_set_new(rec, "demonstrations", json_pack("{s:o, s:I, s:s}", "train", ref, "seed",
                                                                  (json_int_t)s->p->seed, "sampling", "balanced"));
+            if (c->turns)
+                json_object_set_new(json_object_get(rec, "demonstrations"), "turns", json_true());
         }
     }
     if (!st && c->kind == SEL_HEAD)

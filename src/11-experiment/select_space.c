@@ -152,6 +152,7 @@ senti_status sel_space_default(sel_space *s, char *const *labels, int k, senti_e
     s->n_calib = 3;
     s->shots[0] = 0, s->shots[1] = 4;
     s->n_shots = 2;
+    s->layout_inline = s->layout_turns = true;
     s->head = s->bow = s->ensemble = s->words = true;
     s->words_top = 2;
     s->promote = 1;
@@ -359,6 +360,28 @@ static senti_status parse_shots(sel_space *s, const json_t *a, const char *path,
     return SENTI_OK;
 }
 
+/* "demo_layouts": a non-empty array of "inline" and/or "turns". */
+static senti_status parse_layouts(sel_space *s, const json_t *a, const char *path, senti_err *err)
+{
+    size_t i;
+    json_t *x;
+    static const char *what = "must be a non-empty array of \"inline\" and/or \"turns\"";
+    if (!json_is_array(a) || !json_array_size(a))
+        return bad(err, path, "demo_layouts", what);
+    s->layout_inline = s->layout_turns = false;
+    json_array_foreach(a, i, x)
+    {
+        const char *n = json_string_value(x);
+        bool *flag = !n ? NULL : !strcmp(n, "inline") ? &s->layout_inline : !strcmp(n, "turns") ? &s->layout_turns : NULL;
+        if (!flag)
+            return bad(err, path, "demo_layouts", what);
+        if (*flag)
+            return bad(err, path, "demo_layouts", "a layout is listed twice");
+        *flag = true;
+    }
+    return SENTI_OK;
+}
+
 /* "adapters": ["head"], "baselines": ["bow-logreg"] (empty arrays: none). */
 static senti_status parse_flag_list(const json_t *a, const char *path, const char *key, const char *only,
                                     bool *flag, senti_err *err)
@@ -428,6 +451,8 @@ static senti_status parse_key(sel_space *s, const char *key, const json_t *v, co
         return parse_calibs(s, v, path, err);
     if (!strcmp(key, "shots"))
         return parse_shots(s, v, path, err);
+    if (!strcmp(key, "demo_layouts"))
+        return parse_layouts(s, v, path, err);
     if (!strcmp(key, "adapters"))
         return parse_adapters(s, v, path, err);
     if (!strcmp(key, "baselines"))
@@ -448,7 +473,7 @@ static senti_status parse_key(sel_space *s, const char *key, const json_t *v, co
     }
     return senti_err_set(err, SENTI_ERR_FORMAT,
                          "%s: unknown key '%s' (known: models, templates, label_words, calibrations, shots, "
-                         "adapters, baselines, ensembles, label_word_search, promote)",
+                         "demo_layouts, adapters, baselines, ensembles, label_word_search, promote)",
                          path, key);
 }
 

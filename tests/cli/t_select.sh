@@ -149,6 +149,45 @@ cmp "$tmp/run/cells/recipe.new.demo.sel.k0.none/predictions.csv" "$tmp/p_recipe.
 sed 's/"recipe": "[^"]*"/"recipe": "x.json", "models": ["smollm2"]/' "$tmp/exp.json" > "$tmp/exp_bad.json"
 expect 2 'does not apply to a recipe strategy' "$SENTI" run "$tmp/exp_bad.json" -o "$tmp/run2"
 
+# few-shot layouts: a chat model gets both (the default), each a candidate of its own
+cat > "$tmp/space_k.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}},
+ "calibrations": ["none"], "shots": [0, 2], "adapters": [], "baselines": [],
+ "ensembles": false, "label_word_search": false}
+JSON
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space_k.json" -t 2 --score-cache "$tmp/cache2" \
+    -o "$tmp/k.json" -q > /dev/null || fail "select (few-shot layouts)"
+cut -d, -f2 "$tmp/k.ranking.csv" | tail -n +2 | sed 's/^SmolLM2-135M-Instruct.Q4_1.//' | sort | tr '\n' ' ' > "$tmp/k.names"
+[ "$(cat "$tmp/k.names")" = "review.names.none.k0 review.names.none.k2 review.names.none.k2.turns " ] \
+    || fail "few-shot candidates: $(cat "$tmp/k.names")"
+sed 's/"shots"/"demo_layouts": ["turns"], "shots"/' "$tmp/space_k.json" > "$tmp/space_t.json"
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space_t.json" -t 2 --score-cache "$tmp/cache2" \
+    -o "$tmp/t.json" -q > /dev/null || fail "select (turns only)"
+grep -q 'k2.turns' "$tmp/t.ranking.csv" && ! grep -q 'k2,' "$tmp/t.ranking.csv" || fail "turns only: $(cat "$tmp/t.ranking.csv")"
+# a recipe with demonstrations as turns runs as the explicit classify --demo-turns it stands for
+python3 - "$tmp/r1.json" "$tmp/rt.json" "$tmp/lab.csv" <<'PY'
+import hashlib, json, shutil, sys
+r = json.load(open(sys.argv[1]))
+r["kind"] = "prompt"; r["members"] = r["members"][:1]
+shutil.copytree(sys.argv[1][:-5] + ".files", sys.argv[2][:-5] + ".files")
+shutil.copy(sys.argv[3], sys.argv[2][:-5] + ".files/train.csv")
+sha = hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()
+r["shots"] = 2
+r["demonstrations"] = {"train": {"path": "rt.files/train.csv", "sha256": sha}, "seed": 3, "sampling": "balanced",
+                       "turns": True}
+json.dump(r, open(sys.argv[2], "w"))
+r["demonstrations"]["turns"] = "yes"; json.dump(r, open(sys.argv[2][:-5] + "_bad.json", "w"))
+PY
+"$SENTI" classify --recipe "$tmp/rt.json" -i "$tmp/new.csv" -o "$tmp/p_rt.csv" -q > /dev/null || fail "classify --recipe (turns)"
+cal=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['members'][0]['calibration'])" "$tmp/rt.json")
+"$SENTI" classify -m "$MODEL" -v "$tmp/rt.files/verbalizer0.json" --calibrate "$cal" -k 2 --train "$tmp/lab.csv" --seed 3 \
+    --sampling balanced --demo-turns -i "$tmp/new.csv" -o "$tmp/p_rt_explicit.csv" -q > /dev/null || fail "explicit --demo-turns"
+cmp -s "$tmp/p_rt.csv" "$tmp/p_rt_explicit.csv" || fail "a turns recipe differs from the explicit classify --demo-turns"
+cp -r "$tmp/rt.files" "$tmp/rt_bad.files"
+expect 2 'optionally "turns": true|false' "$SENTI" classify --recipe "$tmp/rt_bad.json" -i "$tmp/new.csv" -o "$tmp/x.csv"
+expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/rt.json" -i "$tmp/new.csv" --demo-turns
+
 # conflicting flags, bad recipes
 expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" --calibrate pmi
 expect 2 "cannot be given with --recipe" "$SENTI" classify --recipe "$tmp/r1.json" -i "$tmp/new.csv" -m "$MODEL"
