@@ -284,8 +284,12 @@ START_TEST(test_demo_turns)
     char *s = joined(&pt);
     ck_assert_str_eq(s, SMOL_TURNS);
     free(s);
-    /* the cut: the shared prefix ends with the opened user turn, the row follows */
-    ck_assert_str_eq(pt.suffix, "Review: fine\nSentiment:<|im_end|>\n<|im_start|>assistant\n");
+    /* the cut: the shared prefix ends with the last label word, the suffix opens with a special token
+     * (tokenizers never merge across it, as they could merge a newline that ends the prefix with one
+     * that starts the row) */
+    ck_assert_str_eq(pt.suffix, "<|im_end|>\n<|im_start|>user\nReview: fine\nSentiment:<|im_end|>\n<|im_start|>assistant\n");
+    ck_assert_uint_eq(pt.prefix_len, strlen(SMOL_TURNS) - strlen(pt.suffix));
+    ck_assert_str_eq(pt.prefix + pt.prefix_len - 3, "bad");
     ck_assert_uint_eq(pt.n_demos, 2);
     /* without demonstrations: the prompt without demo_turns */
     ck_assert_int_eq(senti_prompt_build(p, NULL, NULL, "fine", 4, &pt, &e), SENTI_OK);

@@ -126,7 +126,7 @@ START_TEST(test_bad_space)
     free(sp);
     sp = write_tmp(".json", "{\"demo_layouts\": [\"inline\", \"inline\"]}");
     ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "demo_layouts: a layout is listed twice"), "%s", e.msg);
+    ck_assert_msg(strstr(e.msg, "demo_layouts: \"inline\" is listed twice"), "%s", e.msg);
     free(sp);
     sp = write_tmp(".json", "{\"demo_layouts\": [\"rounds\"]}");
     ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);

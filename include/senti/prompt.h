@@ -36,8 +36,8 @@
  *   a user turn (its template rendering) and an assistant turn (its label's
  *   first word, as the scored word follows the tail), the way chat templates
  *   render a conversation (ChatML below; Gemma alike, every content trimmed):
- *     prefix = head [instruction SEP] row_1 tail word_1 NEXT ... row_k tail word_k NEXT
- *     suffix = row tail
+ *     prefix = head [instruction SEP] row_1 tail word_1 NEXT ... NEXT row_k tail word_k
+ *     suffix = NEXT row tail
  *     NEXT   = "<|im_end|>\n<|im_start|>user\n"
  *   A demo_template cannot be combined with it (SENTI_ERR_ARG). Without
  *   demonstrations the prompt is the same as without demo_turns.

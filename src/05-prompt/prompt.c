@@ -370,9 +370,10 @@ static void trim_both(sbuf *b)
 }
 
 /* Demonstration `e` as a user turn (its template rendering, after the
- * instruction for the first one) and an assistant turn (its label's first
- * word, exactly as the scored word follows the chat tail), the next user
- * turn opened: appended to b. */
+ * instruction for the first one; after the next user turn is opened for the
+ * others) and an assistant turn (its label's first word, exactly as the
+ * scored word follows the chat tail): appended to b, which so ends with the
+ * label word. */
 static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool first, sbuf *b, senti_err *err)
 {
     const char *tail = chat_tail(p), *word;
@@ -381,6 +382,7 @@ static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool
         return st;
     sbuf user = {0}, answer = {0};
     sb_add(&user, "", 0);
+    sb_add(&answer, "", 0);
     if (first && p->instruction) {
         sb_str(&user, p->instruction);
         sb_str(&user, p->separator);
@@ -396,16 +398,22 @@ static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool
         sb_add(&answer, c, cl);
     }
     free(c);
-    if (p->chat == SENTI_CHAT_GEMMA && !user.oom && !answer.oom)
+    bool oom = !r || !c || user.oom || answer.oom;
+    if (oom) {
+        free(user.p);
+        free(answer.p);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    }
+    if (p->chat == SENTI_CHAT_GEMMA)
         trim_both(&user), trim_both(&answer);
+    if (!first)
+        sb_str(b, chat_next_user(p));
     sb_add(b, user.p, user.len);
     sb_str(b, tail);
     sb_add(b, answer.p, answer.len);
-    sb_str(b, chat_next_user(p));
-    bool oom = !r || !c || user.oom || answer.oom;
     free(user.p);
     free(answer.p);
-    return oom ? senti_err_set(err, SENTI_ERR_NOMEM, "out of memory") : SENTI_OK;
+    return SENTI_OK;
 }
 
 /* Gemma's template trims the user content: drop leading whitespace of the
@@ -464,6 +472,8 @@ static senti_status build(senti_prompt *p, const senti_examples *train, const se
         gemma_trim(&body, &row);
     chat_head(p, &p->prefix);
     sb_add(&p->prefix, body.p ? body.p : "", body.len);
+    if (turns) /* the cut falls after the last demonstration's label word */
+        sb_str(&p->suffix, chat_next_user(p));
     sb_add(&p->suffix, row.p ? row.p : "", row.len);
     sb_str(&p->suffix, chat_tail(p));
     bool oom = !r || body.oom || row.oom || p->prefix.oom || p->suffix.oom;

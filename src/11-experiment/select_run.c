@@ -214,7 +214,6 @@ static int has_calib(const sel_space *sp, int cal)
     return 0;
 }
 
-/* C: everything else of model m. */
 /* Few-shot candidates of prompt `from` with `shots` demonstrations, in each
  * layout of the space; a model without a chat format has one layout only. */
 static void fewshot_cands(sel_run *s, int m, const sel_cand *from, int shots, double cost)
@@ -231,6 +230,7 @@ static void fewshot_cands(sel_run *s, int m, const sel_cand *from, int shots, do
     }
 }
 
+/* C: everything else of model m. */
 static void model_rest(sel_run *s, int m)
 {
     double pc = pass_cost(s, m);

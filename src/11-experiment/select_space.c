@@ -376,7 +376,7 @@ static senti_status parse_layouts(sel_space *s, const json_t *a, const char *pat
         if (!flag)
             return bad(err, path, "demo_layouts", what);
         if (*flag)
-            return bad(err, path, "demo_layouts", "a layout is listed twice");
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: demo_layouts: \"%s\" is listed twice", path, n);
         *flag = true;
     }
     return SENTI_OK;

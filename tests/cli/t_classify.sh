@@ -66,24 +66,36 @@ $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train da
 grep -q '"shared_rows_in_order"' "$tmp/f.csv.manifest.json" || fail "manifest lacks the demonstration rows"
 grep -q '"content_free_inputs"' "$tmp/f.csv.manifest.json" || fail "manifest lacks calibration inputs"
 
-# --- demonstrations as chat turns: the same bytes as the turns written out by hand in a
-# demonstration template (another path through the prompt builder), recorded in the manifest
+# --- demonstrations as chat turns: the same prompts (text, cut and token ids) and the same bytes as the
+# turns written out by hand in a demonstration template and separator (another path through the prompt
+# builder), recorded in the manifest
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
     --sampling balanced --calibrate contextual --demo-turns -o "$tmp/turns.csv" --prompts "$tmp/turns.jsonl" > /dev/null
 python3 -c 'import json,sys; p = json.load(open(sys.argv[1]))["prompt"]; assert p["demo_turns"] is True, p' \
     "$tmp/turns.csv.manifest.json" || fail "manifest lacks demo_turns"
 python3 -c 'import json,sys; p = json.load(open(sys.argv[1]))["prompt"]; assert p["demo_turns"] is False, p' \
     "$tmp/f.csv.manifest.json" || fail "manifest: demo_turns without the flag"
-head -1 "$tmp/turns.jsonl" | grep -q 'Sentiment:<|im_end|>\\n<|im_start|>assistant\\nPositive<|im_end|>\\n<|im_start|>user\\n' \
-    || fail "no assistant turn in the prompt: $(head -c 600 "$tmp/turns.jsonl")"
 python3 - "$tmp/turns.json" <<'PY'
 import json, sys
 v = json.load(open("verbalizers/demo.json"))
-v["demo_template"] = "Review: {text}\nSentiment:<|im_end|>\n<|im_start|>assistant\n{label}<|im_end|>\n<|im_start|>user\n"
+v["demo_template"] = "Review: {text}\nSentiment:<|im_end|>\n<|im_start|>assistant\n{label}"
+v["separator"] = "<|im_end|>\n<|im_start|>user\n"
 json.dump(v, open(sys.argv[1], "w"))
 PY
-$SENTI classify -m "$MODEL" -v "$tmp/turns.json" --id-col id -q --separator '' -i datasets/demo.csv --limit 6 --shots 2 \
-    --train datasets/demo.csv --seed 3 --sampling balanced --calibrate contextual -o "$tmp/byhand.csv" > /dev/null
+$SENTI classify -m "$MODEL" -v "$tmp/turns.json" --id-col id -q -i datasets/demo.csv --limit 6 --shots 2 \
+    --train datasets/demo.csv --seed 3 --sampling balanced --calibrate contextual -o "$tmp/byhand.csv" \
+    --prompts "$tmp/byhand.jsonl" > /dev/null
+python3 - "$tmp/turns.jsonl" "$tmp/byhand.jsonl" <<'PY' || fail "--demo-turns prompts differ from the turns written by hand"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == len(b) >= 6, (len(a), len(b))
+for x, y in zip(a, b):
+    assert x == y, (x, y)
+p = a[0]
+assert (p["prefix"] + p["suffix"]).count("<|im_start|>assistant\n") == 3, p   # two demonstrations and the row
+assert p["suffix"].startswith("<|im_end|>\n<|im_start|>user\n"), p["suffix"]   # the cut: after a label word
+PY
 cmp -s "$tmp/turns.csv" "$tmp/byhand.csv" || fail "--demo-turns differs from the same turns written by hand"
 cmp -s "$tmp/turns.csv" "$tmp/f.csv" && fail "--demo-turns changed nothing"
 
