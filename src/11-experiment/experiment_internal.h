@@ -65,19 +65,23 @@ senti_status senti_exp_finetune_train(const senti_cell *c, const char *pred_path
 
 /* A recipe cell (strategy_recipe.c): the dataset's evaluated rows through
  * senti_recipe_classify into `pred_path` and `manifest_path`. */
-senti_status senti_exp_recipe_cell(const senti_cell *c, int threads, const char *pred_path,
+senti_status senti_exp_recipe_cell(const senti_cell *c, int threads, const char *cache_dir, const char *pred_path,
                                    const char *manifest_path, bool *model_error, senti_err *err);
 
 /* `recipe` applied to the cell's evaluated rows (senti_recipe_classify) into
- * `pred_path` and `manifest_path`: recipe and select cells. */
-senti_status senti_exp_apply_recipe(const senti_cell *c, const char *recipe, int threads, const char *pred_path,
-                                    const char *manifest_path, bool *model_error, senti_err *err);
+ * `pred_path` and `manifest_path`: recipe and select cells. `cache_dir` (may
+ * be NULL) is the run's score cache: a recipe whose prompts other cells of the
+ * run scored (a select cell that chose a model's zero-shot prompt) reads
+ * them from it; the predictions do not depend on it. */
+senti_status senti_exp_apply_recipe(const senti_cell *c, const char *recipe, int threads, const char *cache_dir,
+                                    const char *pred_path, const char *manifest_path, bool *model_error,
+                                    senti_err *err);
 
 /* A select cell (strategy_select.c): per_class rows per label drawn from the
  * train file with the cell's seed (labelled.csv), senti select on them
  * (recipe.json and its files, ranking, CV predictions in the cell folder),
  * the recipe applied to the evaluated rows into `pred_path`, `manifest_path`. */
-senti_status senti_exp_select_cell(const senti_cell *c, int threads, const char *pred_path, const char *manifest_path,
-                                   bool *model_error, senti_err *err);
+senti_status senti_exp_select_cell(const senti_cell *c, int threads, const char *cache_dir, const char *pred_path,
+                                   const char *manifest_path, bool *model_error, senti_err *err);
 
 #endif

@@ -120,12 +120,15 @@ senti_status senti_run_cell_params(const senti_cell *c, int threads, const char 
     return SENTI_OK;
 }
 
+/* The run's score cache: OUTDIR/cache. */
+static void cache_path(const char *outdir, char *buf, size_t cap) { snprintf(buf, cap, "%s/cache", outdir); }
+
 static senti_status classify_cell(void *user, const senti_cell *c, const char *pred, const char *manifest,
                                   senti_err *err)
 {
     const senti_run_params *rp = ((exec_ctx *)user)->p;
     char cache[4200];
-    snprintf(cache, sizeof cache, "%s/cache", rp->outdir);
+    cache_path(rp->outdir, cache, sizeof cache);
     senti_classify_params p;
     senti_status s = senti_run_cell_params(c, rp->threads, cache, &p, err);
     if (s)
@@ -262,11 +265,12 @@ static senti_status check_resume_rows(const char *outdir, const senti_cell *c, s
 static senti_status run_cell(const senti_experiment *x, const senti_run_params *p, const senti_cell *c,
                              exec_ctx *ctx, senti_err *err)
 {
-    char dir[4096], pred[4200], man[4200], cj[4200];
+    char dir[4096], pred[4200], man[4200], cj[4200], cache[4200];
     cell_path(dir, sizeof dir, p->outdir, c, NULL);
     senti_status s = senti_run_mkdirs(dir, err);
     if (s)
         return s;
+    cache_path(p->outdir, cache, sizeof cache);
     snprintf(pred, sizeof pred, "%s/predictions.csv", dir);
     snprintf(man, sizeof man, "%s/manifest.json", dir);
     snprintf(cj, sizeof cj, "%s/cell.json", dir);
@@ -278,9 +282,9 @@ static senti_status run_cell(const senti_experiment *x, const senti_run_params *
     if (c->strategy->kind == SENTI_STRATEGY_BASELINE) /* trained and applied here, no model (strategy_baseline.c) */
         s = senti_exp_baseline_cell(c, p->threads, pred, man, &e2);
     else if (c->strategy->kind == SENTI_STRATEGY_RECIPE) /* the recipe's own model (strategy_recipe.c) */
-        s = senti_exp_recipe_cell(c, p->threads, pred, man, &ctx->model_error, &e2);
+        s = senti_exp_recipe_cell(c, p->threads, cache, pred, man, &ctx->model_error, &e2);
     else if (c->strategy->kind == SENTI_STRATEGY_SELECT) /* select on drawn rows, then its recipe (strategy_select.c) */
-        s = senti_exp_select_cell(c, p->threads, pred, man, &ctx->model_error, &e2);
+        s = senti_exp_select_cell(c, p->threads, cache, pred, man, &ctx->model_error, &e2);
     else {
         if (c->strategy->kind == SENTI_STRATEGY_FINETUNE) /* its adapter first (strategy_finetune.c) */
             s = senti_exp_finetune_train(c, pred, &ctx->model_error, &e2);

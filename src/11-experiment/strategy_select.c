@@ -13,8 +13,8 @@
  *      kept in the cell folder (recipe.json, recipe.files/, recipe.ranking.csv,
  *      recipe.ranking.md, recipe.cv.csv);
  *   3. the recipe applied to the evaluated rows exactly as
- *      `senti classify --recipe` does (strategy_recipe.c): predictions.csv and
- *      manifest.json like every other cell.
+ *      `senti classify --recipe` does (strategy_recipe.c), with the run's
+ *      score cache: predictions.csv and manifest.json like every other cell.
  * So a cell equals `senti select -i labelled.csv --text-col text -v VERB
  * -m MODEL... --space SPACE --budget B --seed S` followed by
  * `senti classify --recipe` run by hand (tests/cli/t_select_strategy.sh).
@@ -107,8 +107,8 @@ static senti_status select_recipe(const senti_cell *c, int threads, const char *
     return s;
 }
 
-senti_status senti_exp_select_cell(const senti_cell *c, int threads, const char *pred_path, const char *manifest_path,
-                                   bool *model_error, senti_err *err)
+senti_status senti_exp_select_cell(const senti_cell *c, int threads, const char *cache_dir, const char *pred_path,
+                                   const char *manifest_path, bool *model_error, senti_err *err)
 {
     char rows[PATH_MAX], recipe[PATH_MAX];
     cell_file(pred_path, "labelled.csv", rows);
@@ -117,6 +117,6 @@ senti_status senti_exp_select_cell(const senti_cell *c, int threads, const char 
     if (!s)
         s = select_recipe(c, threads, rows, recipe, model_error, err);
     if (!s) /* step 3, as a recipe cell applies its recipe */
-        s = senti_exp_apply_recipe(c, recipe, threads, pred_path, manifest_path, model_error, err);
+        s = senti_exp_apply_recipe(c, recipe, threads, cache_dir, pred_path, manifest_path, model_error, err);
     return s;
 }

@@ -75,6 +75,27 @@ for s in 1 2; do
     done
 done
 
+# the recipe is applied with the run's score cache: a space whose only prompt is the verbalizer's (the
+# space's template and words equal it and are dropped) chooses the prompt the zero-shot cell scored, so
+# the select cell decodes none of the evaluated rows (nor the 3 content-free inputs) and predicts
+# what that cell predicts
+cat > "$tmp/space3.json" <<'JSON'
+{"templates": {"review": "Review: {text}\nSentiment:"},
+ "label_words": {"names": {"negative": "Negative", "positive": "Positive"}},
+ "calibrations": ["contextual"], "shots": [0], "adapters": [], "baselines": [], "ensembles": false,
+ "label_word_search": false}
+JSON
+sed -e "s|\"strategies\": \[|\"strategies\": [{\"name\": \"zs\", \"kind\": \"zero-shot\", \"calibration\": [\"contextual\"]},|" \
+    -e "s|$tmp/space.json|$tmp/space3.json|" "$tmp/exp.json" > "$tmp/exp3.json"
+"$SENTI" run "$tmp/exp3.json" -o "$tmp/run3" -t 2 -q > /dev/null 2>&1 || fail "run with a zero-shot cell first"
+cell=$tmp/run3/cells/select.d.demo.sel.k0.s1.none
+grep -q '"candidate": "SmolLM2-135M-Instruct.Q4_1.verbalizer.verbalizer.contextual.k0"' "$cell/recipe.json" \
+    || fail "space3 chose another candidate: $(grep candidate "$cell/recipe.json")"
+python3 -c 'import json,sys; c = json.load(open(sys.argv[1]))["counts"]; assert c["prompts_from_cache"] == 13 and c["tokens_decoded"] == 0, c' \
+    "$cell/manifest.json" || fail "the select cell did not read the run's cache"
+cmp "$cell/predictions.csv" "$tmp/run3/cells/smollm2.d.demo.zs.k0.contextual/predictions.csv" \
+    || fail "the select cell's predictions differ from the zero-shot cell's"
+
 # what a select strategy does not take
 bad() { # bad PATTERN STRATEGY-JSON: refused at parse (exit 2)
     grep -q '{"name": "sel", "kind": "select"' "$tmp/exp.json" || fail "the test's experiment changed shape"
