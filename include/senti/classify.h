@@ -144,6 +144,7 @@ typedef struct {
     double seconds;
     bool model_error;    /* the failure came from loading or running the model */
     bool no_model;       /* a baseline adapter ran: no language model was loaded */
+    int chat;            /* the prompts' chat format (senti_chat_format; SENTI_CHAT_NONE: plain text) */
 } senti_classify_summary;
 
 SENTI_API senti_status senti_classify_run(const senti_classify_params *p, senti_classify_summary *sum, senti_err *err);

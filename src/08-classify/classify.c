@@ -957,8 +957,8 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
              !(r.hidden_rows = malloc(SENTI_CLASSIFY_GROUP * E * sizeof *r.hidden_rows))))
             s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     }
-    if (!s)
-        s = open_prompts(&r, err);
+    if (!s && !(s = open_prompts(&r, err)))
+        r.sum.chat = (int)senti_prompt_chat(r.prompt);
     if (!s)
         s = build_scoring(&r, err);
     if (!s)

@@ -406,6 +406,9 @@ int senti_cmd_classify(int argc, char **argv)
     if (sum.no_model && o.model_given)
         fprintf(stderr, "senti classify: note: -m %s is not used with a baseline adapter (no language model loaded)\n",
                 p.model_path);
+    if (p.demo_turns && !sum.no_model && sum.chat == SENTI_CHAT_NONE)
+        fprintf(stderr, "senti classify: note: --demo-turns has no effect: the prompts have no chat format "
+                        "(the model has none, or --chat off)\n");
     print_summary(&p, &sum);
     return SENTI_EXIT_OK;
 }

@@ -70,7 +70,8 @@ grep -q '"content_free_inputs"' "$tmp/f.csv.manifest.json" || fail "manifest lac
 # turns written out by hand in a demonstration template and separator (another path through the prompt
 # builder), recorded in the manifest
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
-    --sampling balanced --calibrate contextual --demo-turns -o "$tmp/turns.csv" --prompts "$tmp/turns.jsonl" > /dev/null
+    --sampling balanced --calibrate contextual --demo-turns -o "$tmp/turns.csv" --prompts "$tmp/turns.jsonl" > /dev/null \
+    2> "$tmp/turns.err"
 python3 -c 'import json,sys; p = json.load(open(sys.argv[1]))["prompt"]; assert p["demo_turns"] is True, p' \
     "$tmp/turns.csv.manifest.json" || fail "manifest lacks demo_turns"
 python3 -c 'import json,sys; p = json.load(open(sys.argv[1]))["prompt"]; assert p["demo_turns"] is False, p' \
@@ -98,6 +99,11 @@ assert p["suffix"].startswith("<|im_end|>\n<|im_start|>user\n"), p["suffix"]   #
 PY
 cmp -s "$tmp/turns.csv" "$tmp/byhand.csv" || fail "--demo-turns differs from the same turns written by hand"
 cmp -s "$tmp/turns.csv" "$tmp/f.csv" && fail "--demo-turns changed nothing"
+$SENTI classify "${base[@]}" -i datasets/demo.csv --limit 2 --shots 2 --train datasets/demo.csv --chat off --demo-turns \
+    -o "$tmp/plain.csv" > /dev/null 2> "$tmp/plain.err"
+grep -q "note: --demo-turns has no effect: the prompts have no chat format" "$tmp/plain.err" \
+    || fail "--demo-turns on plain prompts: no note ($(cat "$tmp/plain.err"))"
+grep -q "no effect" "$tmp/turns.err" 2>/dev/null && fail "a note with a chat format"
 
 # --- rows that cannot be scored are accounted for, not lost --------------------------
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 5 --ctx 16 --on-error skip -o "$tmp/s.csv" > /dev/null
