@@ -111,34 +111,26 @@ START_TEST(test_bad_space)
 {
     char *in = labelled(4, "");
     char *out = tu_tmpfile(".json");
-    senti_err e;
-    char *sp = write_tmp(".json", "{\"shots\": [0], \"colour\": 1}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "unknown key 'colour'") && strstr(e.msg, sp), "%s", e.msg);
-    free(sp);
-    sp = write_tmp(".json", "{\"label_words\": {\"a\": {\"neg\": \"bad\", \"happy\": \"good\"}}}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "label_words.a.happy: is not a label of the data"), "%s", e.msg);
-    free(sp);
-    sp = write_tmp(".json", "{\"shots\": [0,\n 99]}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "shots: every item must be an integer in 0..16"), "%s", e.msg);
-    free(sp);
-    sp = write_tmp(".json", "{\"demo_layouts\": [\"inline\", \"inline\"]}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "demo_layouts: \"inline\" is listed twice"), "%s", e.msg);
-    free(sp);
-    sp = write_tmp(".json", "{\"demo_layouts\": [\"rounds\"]}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, "demo_layouts: must be a non-empty array of \"inline\" and/or \"turns\""), "%s", e.msg);
-    free(sp);
-    sp = write_tmp(".json", "{\"demo_layouts\": []}");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    free(sp);
-    sp = write_tmp(".json", "{\"shots\": [0,\n }");
-    ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
-    ck_assert_msg(strstr(e.msg, ":2:"), "%s", e.msg); /* line of the syntax error */
-    free(sp), free(in), free(out);
+    static const struct {
+        const char *space, *want; /* want: a part of the message; "FILE" stands for the space's path */
+    } cases[] = {
+        {"{\"shots\": [0], \"colour\": 1}", "unknown key 'colour'"},
+        {"{\"label_words\": {\"a\": {\"neg\": \"bad\", \"happy\": \"good\"}}}",
+         "label_words.a.happy: is not a label of the data"},
+        {"{\"shots\": [0,\n 99]}", "shots: every item must be an integer in 0..16"},
+        {"{\"demo_layouts\": [\"inline\", \"inline\"]}", "demo_layouts: \"inline\" is listed twice"},
+        {"{\"demo_layouts\": [\"rounds\"]}", "demo_layouts: must be a non-empty array of \"inline\" and/or \"turns\""},
+        {"{\"demo_layouts\": []}", "demo_layouts: must be a non-empty array"},
+        {"{\"shots\": [0,\n }", ":2:"}, /* line of the syntax error */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        senti_err e;
+        char *sp = write_tmp(".json", cases[i].space);
+        ck_assert_int_eq(run_bow(in, sp, out, &e), SENTI_ERR_FORMAT);
+        ck_assert_msg(strstr(e.msg, cases[i].want) && strstr(e.msg, sp), "case %zu: %s", i, e.msg);
+        free(sp);
+    }
+    free(in), free(out);
 }
 END_TEST
 
