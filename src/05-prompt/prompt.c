@@ -357,17 +357,24 @@ static const char *chat_next_user(const senti_prompt *p)
     return p->chat == SENTI_CHAT_CHATML ? "<|im_end|>\n<|im_start|>user\n" : "<end_of_turn>\n<start_of_turn>user\n";
 }
 
-/* Gemma's template trims the content of every message. */
-static void trim_both(sbuf *b)
+/* Drop b's leading / trailing whitespace. */
+static void trim_lead(sbuf *b)
 {
     size_t k = 0;
     while (k < b->len && isspace((unsigned char)b->p[k]))
         k++;
     memmove(b->p, b->p + k, b->len - k + 1);
     b->len -= k;
+}
+
+static void trim_tail(sbuf *b)
+{
     while (b->len && isspace((unsigned char)b->p[b->len - 1]))
         b->p[--b->len] = '\0';
 }
+
+/* Gemma's template trims the content of every message. */
+static void trim_both(sbuf *b) { trim_lead(b), trim_tail(b); }
 
 /* Demonstration `e` as a user turn (its template rendering, after the
  * instruction for the first one; after the next user turn is opened for the
@@ -422,15 +429,10 @@ static senti_status add_demo_turns(senti_prompt *p, const senti_example *e, bool
 static void gemma_trim(sbuf *pre_body, sbuf *suf_body)
 {
     sbuf *first = pre_body->len ? pre_body : suf_body;
-    size_t k = 0;
-    while (k < first->len && isspace((unsigned char)first->p[k]))
-        k++;
-    memmove(first->p, first->p + k, first->len - k + 1);
-    first->len -= k;
+    trim_lead(first);
     if (first == pre_body && pre_body->len == 0) /* all blank: trim the suffix too */
         gemma_trim(pre_body, suf_body);
-    while (suf_body->len && isspace((unsigned char)suf_body->p[suf_body->len - 1]))
-        suf_body->p[--suf_body->len] = '\0';
+    trim_tail(suf_body);
 }
 
 /* Build with the first n_demos of `demos` and text_len bytes of text. */

@@ -40,16 +40,26 @@ senti_select_params senti_select_default_params(void)
  * depend on the machine. Loading a model is charged apart (sel_ensure_model). */
 static double pass_cost(const sel_run *s, int m) { return s->row_tokens * (0.5e-3 + 20e-3 * s->gparams[m]); }
 
-/* Billions of parameters a prompt token passes through: every tensor but the
- * token embeddings and the output matrix (the scorer reads only the label
- * words' rows of it); the file size in GB when the file cannot be read. */
-static double model_gparams(const char *path)
+/* From one read of the model's GGUF: *gparams, the billions of parameters a
+ * prompt token passes through (every tensor but the token embeddings and the
+ * output matrix, of which the scorer reads only the label words' rows; the
+ * file size in GB when the file cannot be read), and *chat, whether its
+ * prompts are chat-wrapped (select's chat mode is auto; false when the file
+ * cannot be read: the model fails to load later, with its message). */
+static void model_facts(const char *path, double *gparams, bool *chat)
 {
     senti_gguf *g;
     senti_err e;
     struct stat st;
-    if (senti_gguf_open(path, &g, &e))
-        return stat(path, &st) ? 1.0 : (double)st.st_size / 1e9;
+    *chat = false;
+    if (senti_gguf_open(path, &g, &e)) {
+        *gparams = stat(path, &st) ? 1.0 : (double)st.st_size / 1e9;
+        return;
+    }
+    senti_chat_info ci = {0};
+    if (!senti_chat_from_gguf(g, &ci, &e))
+        *chat = ci.format != SENTI_CHAT_NONE;
+    senti_chat_info_clear(&ci);
     double n = 0;
     for (size_t i = 0; i < senti_gguf_n_tensors(g); i++) {
         const senti_tensor *t = senti_gguf_tensor(g, i);
@@ -61,23 +71,7 @@ static double model_gparams(const char *path)
         n += k;
     }
     senti_gguf_close(g);
-    return n / 1e9;
-}
-
-/* Whether the model's prompts are chat-wrapped (select's chat mode is auto). */
-static bool model_chat(const char *path)
-{
-    senti_gguf *g;
-    senti_err e;
-    senti_chat_info ci = {0};
-    if (senti_gguf_open(path, &g, &e))
-        return false; /* the model fails to load later, with its message */
-    if (senti_chat_from_gguf(g, &ci, &e))
-        ci.format = SENTI_CHAT_NONE;
-    senti_gguf_close(g);
-    bool chat = ci.format != SENTI_CHAT_NONE;
-    senti_chat_info_clear(&ci);
-    return chat;
+    *gparams = n / 1e9;
 }
 
 /* The inputs of pass_cost: prompt tokens of one pass (about 4 bytes of text
@@ -89,8 +83,7 @@ static void estimate_costs(sel_run *s)
     for (size_t i = 0; i < s->r.n; i++)
         s->row_tokens += (double)strlen(s->r.text[i]) / 4.0 + 32.0;
     for (size_t m = 0; m < s->sp.n_models; m++) {
-        s->gparams[m] = model_gparams(s->sp.models[m]);
-        s->chat[m] = model_chat(s->sp.models[m]);
+        model_facts(s->sp.models[m], &s->gparams[m], &s->chat[m]);
         sel_log(s, "select: %s: %.2f billion parameters per token, one pass estimated at %.1f s", s->sp.models[m],
                 s->gparams[m], pass_cost(s, (int)m));
     }
@@ -417,11 +410,12 @@ static senti_status recipe_members(sel_run *s, const sel_cand *c, const files_di
         json_t *ref = NULL;
         st = sel_write_csv(path, &s->r, NULL, 0, NULL, err);
         if (!st && !(st = file_ref(fd, "train.csv", &ref, err))) {
-            json_object_set_new(rec, "shots", json_integer(c->shots));
-            json_object_set_new(rec, "demonstrations", json_pack("{s:o, s:I, s:s}", "train", ref, "seed",
-                                                                 (json_int_t)s->p->seed, "sampling", "balanced"));
+            json_t *demos = json_pack("{s:o, s:I, s:s}", "train", ref, "seed", (json_int_t)s->p->seed, "sampling",
+                                      "balanced");
             if (c->turns)
-                json_object_set_new(json_object_get(rec, "demonstrations"), "turns", json_true());
+                json_object_set_new(demos, "turns", json_true());
+            json_object_set_new(rec, "shots", json_integer(c->shots));
+            json_object_set_new(rec, "demonstrations", demos);
         }
     }
     if (!st && c->kind == SEL_HEAD)
