@@ -165,6 +165,17 @@ sed 's/"shots"/"demo_layouts": ["turns"], "shots"/' "$tmp/space_k.json" > "$tmp/
 "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space_t.json" -t 2 --score-cache "$tmp/cache2" \
     -o "$tmp/t.json" -q > /dev/null || fail "select (turns only)"
 grep -q 'k2.turns' "$tmp/t.ranking.csv" && ! grep -q 'k2,' "$tmp/t.ranking.csv" || fail "turns only: $(cat "$tmp/t.ranking.csv")"
+# with seed 4 the turns candidate wins: select writes demonstrations.turns, and the recipe runs as the
+# explicit classify --demo-turns on its own demonstration pool
+"$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" --space "$tmp/space_t.json" --seed 4 -t 2 --score-cache "$tmp/cache2" \
+    -o "$tmp/t4.json" -q > /dev/null || fail "select (turns only, seed 4)"
+python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); d = r["demonstrations"]
+assert r["candidate"].endswith(".k2.turns") and d["turns"] is True and d["seed"] == 4, r' "$tmp/t4.json" \
+    || fail "the seed-4 recipe: $(cat "$tmp/t4.json")"
+"$SENTI" classify --recipe "$tmp/t4.json" -i "$tmp/new.csv" -o "$tmp/p_t4.csv" -q > /dev/null || fail "classify --recipe t4"
+"$SENTI" classify -m "$MODEL" -v "$tmp/t4.files/verbalizer0.json" -k 2 --train "$tmp/t4.files/train.csv" --seed 4 \
+    --sampling balanced --demo-turns -i "$tmp/new.csv" -o "$tmp/p_t4_explicit.csv" -q > /dev/null || fail "explicit t4"
+cmp -s "$tmp/p_t4.csv" "$tmp/p_t4_explicit.csv" || fail "the seed-4 turns recipe differs from the explicit classify"
 # a recipe with demonstrations as turns runs as the explicit classify --demo-turns it stands for
 python3 - "$tmp/r1.json" "$tmp/rt.json" "$tmp/lab.csv" <<'PY'
 import hashlib, json, shutil, sys
