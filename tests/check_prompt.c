@@ -252,7 +252,7 @@ END_TEST
  * templates rendered by jinja2 for the same conversation (two
  * demonstrations, then the row; tools/gen_chat_turns.py): SmolLM2's own
  * ChatML template, and Gemma 3's instruction-tuned one (system text in the
- * first user turn, every content trimmed). */
+ * first user turn, every content trimmed, Unicode blanks too). */
 static const char *SMOL_TURNS =
     "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>"
     "user\nClassify.\n\nReview: t3\nSentiment:<|im_end|>\n<|im_start|>assistant\ngood<|im_end|>\n<|im_start|>user\n"
@@ -262,6 +262,11 @@ static const char *GEMMA_TURNS =
     "<start_of_turn>user\nBe brief.\n\nReview: t3\nSentiment:<end_of_turn>\n<start_of_turn>model\ngood<end_of_turn>\n"
     "<start_of_turn>user\nReview: t1\nSentiment:<end_of_turn>\n<start_of_turn>model\nbad<end_of_turn>\n"
     "<start_of_turn>user\nReview: fine\nSentiment:<end_of_turn>\n<start_of_turn>model\n";
+
+static const char *GEMMA_TURNS_BLANKS =
+    "<start_of_turn>user\nBe brief.\n\nReview: t3<end_of_turn>\n<start_of_turn>model\ngood<end_of_turn>\n"
+    "<start_of_turn>user\nReview: caf\xc3\xa9<end_of_turn>\n<start_of_turn>model\n";
+static const char *GEMMA_BLANKS = "<start_of_turn>user\nBe brief.\n\nReview: caf\xc3\xa9<end_of_turn>\n<start_of_turn>model\n";
 
 START_TEST(test_demo_turns)
 {
@@ -313,6 +318,21 @@ START_TEST(test_demo_turns)
     ck_assert_int_eq(senti_prompt_build(p, tr, &ds, "fine", 4, &pt, &e), SENTI_OK);
     s = joined(&pt);
     ck_assert_str_eq(s, GEMMA_TURNS);
+    free(s);
+    senti_prompt_free(p);
+
+    /* blanks that C's isspace misses and jinja's trim drops (ideographic, no-break and em spaces, U+001C,
+     * U+0085), a multi-byte letter before them kept; with a demonstration as turns and without */
+    pp.tmpl = "\xe3\x80\x80\x1c Review: {text}\xc2\xa0\xe2\x80\x83\xc2\x85";
+    ck_assert_int_eq(senti_prompt_create(&pp, v, &p, &e), SENTI_OK);
+    senti_demo_set one = {idx, 1, true};
+    ck_assert_int_eq(senti_prompt_build(p, tr, &one, "caf\xc3\xa9", 5, &pt, &e), SENTI_OK);
+    s = joined(&pt);
+    ck_assert_str_eq(s, GEMMA_TURNS_BLANKS);
+    free(s);
+    ck_assert_int_eq(senti_prompt_build(p, NULL, NULL, "caf\xc3\xa9", 5, &pt, &e), SENTI_OK);
+    s = joined(&pt);
+    ck_assert_str_eq(s, GEMMA_BLANKS);
     free(s);
     senti_prompt_free(p);
 

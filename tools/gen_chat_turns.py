@@ -75,3 +75,17 @@ msgs = [{"role": "system", "content": "Be brief."}] + [
 ]
 tmpl = env.from_string(GEMMA3)
 print("/* Gemma 3 */", c_literal(tmpl.render(messages=msgs, add_generation_prompt=True, bos_token="")))
+# Gemma, blanks that C's isspace misses and jinja's trim (str.strip) drops:
+# template "\u3000\x1c Review: {text}\u00a0\u2003\x85", demonstration t3 ->
+# good, scored row "café"; with the demonstration as turns, and without.
+blank = lambda t: "\u3000\x1c Review: " + t + "\u00a0\u2003\x85"
+msgs = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": blank("t3")},
+    {"role": "assistant", "content": "good"},
+    {"role": "user", "content": blank("café")},
+]
+print("/* Gemma 3, Unicode blanks */", c_literal(tmpl.render(messages=msgs, add_generation_prompt=True, bos_token="")))
+msgs = [msgs[0], msgs[3]]
+print("/* Gemma 3, Unicode blanks, no demonstrations */",
+      c_literal(tmpl.render(messages=msgs, add_generation_prompt=True, bos_token="")))

@@ -5,7 +5,6 @@
  */
 #include "senti/prompt.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <utf8proc.h>
 
 #include "senti/tokenizer.h"
 
@@ -357,20 +357,47 @@ static const char *chat_next_user(const senti_prompt *p)
     return p->chat == SENTI_CHAT_CHATML ? "<|im_end|>\n<|im_start|>user\n" : "<end_of_turn>\n<start_of_turn>user\n";
 }
 
+/* Whitespace as jinja's `trim` (Python's str.strip) sees it: general
+ * category Zs, or bidirectional class WS, B or S. That takes in what C's
+ * isspace does not: no-break and ideographic spaces, U+0085, U+2028/9, and
+ * the separators U+001C-U+001F. */
+static bool is_jinja_space(utf8proc_int32_t cp)
+{
+    const utf8proc_property_t *q = utf8proc_get_property(cp);
+    return q->category == UTF8PROC_CATEGORY_ZS || q->bidi_class == UTF8PROC_BIDI_CLASS_WS ||
+           q->bidi_class == UTF8PROC_BIDI_CLASS_B || q->bidi_class == UTF8PROC_BIDI_CLASS_S;
+}
+
+/* Length of the whitespace character at s[0..n), 0 when there is none (or
+ * the bytes are not UTF-8). */
+static size_t space_at(const char *s, size_t n)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &cp);
+    return k > 0 && is_jinja_space(cp) ? (size_t)k : 0;
+}
+
 /* Drop b's leading / trailing whitespace. */
 static void trim_lead(sbuf *b)
 {
-    size_t k = 0;
-    while (k < b->len && isspace((unsigned char)b->p[k]))
-        k++;
+    size_t k = 0, n;
+    while ((n = space_at(b->p + k, b->len - k)) > 0)
+        k += n;
     memmove(b->p, b->p + k, b->len - k + 1);
     b->len -= k;
 }
 
 static void trim_tail(sbuf *b)
 {
-    while (b->len && isspace((unsigned char)b->p[b->len - 1]))
-        b->p[--b->len] = '\0';
+    for (;;) {
+        size_t start = b->len; /* the last character starts at the last byte that is not 10xxxxxx */
+        while (start > 0 && b->len - start < 4 && ((unsigned char)b->p[start - 1] & 0xC0) == 0x80)
+            start--;
+        if (start == 0 || space_at(b->p + start - 1, b->len - start + 1) != b->len - start + 1)
+            return;
+        b->len = start - 1;
+        b->p[b->len] = '\0';
+    }
 }
 
 /* Gemma's template trims the content of every message. */
