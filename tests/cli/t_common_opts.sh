@@ -4,7 +4,7 @@
 # common flag has the same short letter in every parser that takes it, and
 # no parser gives that letter another meaning; -t has the same default (2)
 # everywhere, eval/compare/report take it; -q is taken by every command with
-# progress; the old spellings whose meaning changed still work, with a warning
+# progress; docs/cli.md's table lists exactly the subcommands that take each flag; the old spellings whose meaning changed still work, with a warning
 # (eval/compare/report --seed -> --bootstrap-seed, eval --calibrate ->
 # --posthoc, logits -k -> --top, classify --aggregate -> --word-agg, finetune
 # --alpha -> --lora-alpha).
@@ -40,7 +40,22 @@ done <"$tmp/common"
 for c in eval compare report; do
     grep -qP "^option\t$c\t-t\t--threads\t" "$tmp/opts" || fail "$c has no -t"
 done
-for c in classify finetune run merge; do
+# docs/cli.md's table names, for each common flag, exactly the subcommands whose parser takes it
+# (the old spellings aside: eval/compare/report --seed, eval --calibrate)
+awk -F'|' '/^## Common options/ { on = 1; next } /^#/ { on = 0 } on && /^\| `-/ { print $2 "|" $4 }' docs/cli.md \
+    >"$tmp/table"
+[ "$(wc -l <"$tmp/table")" -ge 10 ] || fail "docs/cli.md: the common options table is missing"
+while IFS='|' read -r flags doc_cmds; do
+    case $doc_cmds in *every*) continue ;; esac
+    want=$(echo "$doc_cmds" | tr ',' '\n' | tr -d ' ' | grep . | sort | tr '\n' ' ')
+    for long in $(echo "$flags" | grep -o -- '--[a-z-]*'); do
+        case $long in --seed) old='eval|compare|report' ;; --calibrate) old='eval' ;; *) old='-' ;; esac
+        have=$(awk -F'\t' -v l="$long" '$1 == "option" && $4 == l { print $2 }' "$tmp/opts" | grep -vxE "$old" |
+            sort -u | tr '\n' ' ')
+        [ "$have" = "$want" ] || fail "docs/cli.md: $long is taken by [$have], the table says [$want]"
+    done
+done <"$tmp/table"
+for c in classify finetune run merge select; do
     grep -qP "^option\t$c\t-q\t--quiet\t" "$tmp/opts" || fail "$c has no -q"
 done
 # the same thread default in every help that shows one
