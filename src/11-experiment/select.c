@@ -286,7 +286,7 @@ senti_status sel_write_verbalizers(sel_run *s, senti_err *err)
         for (size_t w = 0; w < s->sp.n_ws; w++) {
             sel_verb_path(s, (int)t, (int)w, path);
             snprintf(name, sizeof name, "select-%zu-%zu", t, w);
-            senti_status st = sel_write_verbalizer(path, name, s->sp.tmpl[t], s->sp.ws[w], s->r.labels, s->r.k, err);
+            senti_status st = sel_write_verbalizer(path, name, s->sp.tmpl[t], s->sp.ws[w], s->label_map, s->r.labels, s->r.k, err);
             if (st)
                 return st;
         }

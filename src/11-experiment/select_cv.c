@@ -285,7 +285,7 @@ senti_status sel_write_json(const char *path, const json_t *j, senti_err *err)
 }
 
 senti_status sel_write_verbalizer(const char *path, const char *name, const char *tmpl, const json_t *words,
-                                  char *const *labels, int k, senti_err *err)
+                                  const json_t *label_map, char *const *labels, int k, senti_err *err)
 {
     json_t *v = json_object(), *order = json_array(), *lw = json_object();
     for (int i = 0; i < k; i++) {
@@ -295,6 +295,8 @@ senti_status sel_write_verbalizer(const char *path, const char *name, const char
     json_object_set_new(v, "name", json_string(name));
     json_object_set_new(v, "labels", lw);
     json_object_set_new(v, "label_order", order);
+    if (label_map)
+        json_object_set(v, "label_map", (json_t *)label_map);
     json_object_set_new(v, "template", json_string(tmpl));
     senti_status st = sel_write_json(path, v, err);
     json_decref(v);

@@ -82,6 +82,7 @@ typedef struct {
     const senti_select_params *p;
     sel_rows r;
     sel_space sp;
+    json_t *label_map;      /* -v's label_map (dataset value -> label), NULL without: every written verbalizer keeps it */
     char work[64];          /* temporary folder */
     char cache[PATH_MAX];
     sel_cand *c[SEL_MAX_CANDS];
@@ -184,7 +185,7 @@ senti_status sel_write_csv(const char *path, const sel_rows *r, const size_t *id
                            const char *fake_label, senti_err *err);
 /* A verbalizer file: template + label words (label order of r). */
 senti_status sel_write_verbalizer(const char *path, const char *name, const char *tmpl, const json_t *words,
-                                  char *const *labels, int k, senti_err *err);
+                                  const json_t *label_map, char *const *labels, int k, senti_err *err);
 /* A JSON value written atomically (sorted keys off, indented). */
 senti_status sel_write_json(const char *path, const json_t *j, senti_err *err);
 /* p[k] = softmax(s[k]). */

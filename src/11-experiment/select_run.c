@@ -328,7 +328,7 @@ static senti_status add_member(sel_run *s, const files_dir *fd, json_t *members,
     char name[64], path[PATH_MAX + 64];
     snprintf(name, sizeof name, "verbalizer%zu.json", json_array_size(members));
     snprintf(path, sizeof path, "%s/%s", fd->dir, name);
-    senti_status st = sel_write_verbalizer(path, name, s->sp.tmpl[t], words, s->r.labels, s->r.k, err);
+    senti_status st = sel_write_verbalizer(path, name, s->sp.tmpl[t], words, s->label_map, s->r.labels, s->r.k, err);
     json_t *ref = NULL;
     if (!st)
         st = file_ref(fd, name, &ref, err);
@@ -660,6 +660,14 @@ static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err
         s->sp.ws_name[0] = senti_xstrdup("verbalizer");
         s->sp.n_ws++;
     }
+    if (!st && v && senti_verbalizer_n_mapped(v)) { /* -v's label_map: the recipe reads the same dataset values */
+        s->label_map = json_object();
+        for (size_t i = 0; i < senti_verbalizer_n_mapped(v); i++) {
+            size_t l;
+            const char *value = senti_verbalizer_mapped(v, i, &l);
+            json_object_set_new(s->label_map, value, json_string(senti_verbalizer_label(v, l)));
+        }
+    }
     if (!st)
         dedup_space(s);
     if (!st && p->n_models) {
@@ -709,6 +717,7 @@ static void cleanup(sel_run *s)
         free(s->head_x[t]);
     senti_model_free(s->model);
     sel_space_free(&s->sp);
+    json_decref(s->label_map);
     for (size_t i = 0; i < s->r.n; i++)
         free(s->r.text[i]), free(s->r.id ? s->r.id[i] : NULL);
     for (int j = 0; s->r.labels && j < s->r.k; j++)

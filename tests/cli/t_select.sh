@@ -220,6 +220,29 @@ rm -rf "$tmp/bad_key.files"
 { head -1 datasets/demo.csv; grep ',positive$' datasets/demo.csv | head -3; grep ',negative$' datasets/demo.csv | head -1; } > "$tmp/few.csv"
 expect 2 "label 'negative' has 1 labelled row" "$SENTI" select -i "$tmp/few.csv" -m "$MODEL" -o "$tmp/r3.json"
 expect 2 "is not in verbalizer" "$SENTI" select -i "$tmp/lab.csv" -v verbalizers/sst2.json -m "$MODEL" -o "$tmp/r3.json"
+# -v with a label_map: the rows carry dataset values (neg/pos), and the recipe's verbalizer keeps the map, so
+# classify --recipe reads the same file (the Subj select cells of the leaderboard failed here)
+sed 's/,negative$/,neg/; s/,positive$/,pos/' "$tmp/lab.csv" > "$tmp/lab_map.csv"
+cat > "$tmp/map_verb.json" <<'JSON'
+{"name": "mapped", "labels": {"negative": ["Negative"], "positive": ["Positive"]},
+ "label_map": {"neg": "negative", "pos": "positive"}, "template": "Review: {text}\nSentiment:"}
+JSON
+echo '{"shots": [0], "calibrations": ["none"], "adapters": [], "baselines": [], "ensembles": false,
+ "label_word_search": false, "label_words": {"names": {"negative": "Negative", "positive": "Positive"}},
+ "templates": {"review": "Review: {text}\nSentiment:"}}' > "$tmp/space_map.json"
+"$SENTI" select -i "$tmp/lab_map.csv" -m "$MODEL" -v "$tmp/map_verb.json" --space "$tmp/space_map.json" \
+    -o "$tmp/m.json" -q > /dev/null || fail "select (label_map)"
+"$SENTI" classify --recipe "$tmp/m.json" -i "$tmp/lab_map.csv" -o "$tmp/m_lab.csv" -q > /dev/null ||
+    fail "classify --recipe on rows with mapped labels"
+python3 - "$tmp/m.json" "$tmp/m_lab.csv" <<'PY' || fail "label_map recipe"
+import csv, json, os, sys
+r = json.load(open(sys.argv[1]))
+v = json.load(open(os.path.join(os.path.dirname(sys.argv[1]), r["members"][0]["verbalizer"]["path"])))
+assert v["label_map"] == {"neg": "negative", "pos": "positive"}, v
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 8 and {x["gold"] for x in rows} == {"negative", "positive"}, rows
+PY
+
 echo '{"shots": [0], "colour": 1}' > "$tmp/bad_space.json"
 expect 2 "bad_space.json: unknown key 'colour'" "$SENTI" select -i "$tmp/lab.csv" --space "$tmp/bad_space.json" -m "$MODEL" -o "$tmp/r3.json"
 expect 2 "budget" "$SENTI" select -i "$tmp/lab.csv" --budget 0 -o "$tmp/r3.json"
