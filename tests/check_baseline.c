@@ -233,6 +233,11 @@ static void check_roundtrip(senti_baseline_method method, const char *const *tex
     senti_baseline *b, *c;
     senti_err e;
     ck_assert_msg(senti_baseline_train(method, texts, y, n, 2, names, &bp, &b, &e) == SENTI_OK, "%s", e.msg);
+    const char *from[] = {"neg", "pos", "bad"};
+    const int to[] = {0, 1, 0}, out_of_range[] = {0, 2};
+    ck_assert_int_eq(senti_baseline_set_label_map(b, from, out_of_range, 2, &e), SENTI_ERR_ARG);
+    ck_assert_int_eq(senti_baseline_find(b, "neg"), -1);
+    ck_assert_int_eq(senti_baseline_set_label_map(b, from, to, 3, &e), SENTI_OK);
     size_t rows[] = {3, 5, 8};
     senti_baseline_source src = {"train.csv", "ab12", 7, 16, rows, 3};
     char *path = tu_tmpfile(".json");
@@ -241,6 +246,12 @@ static void check_roundtrip(senti_baseline_method method, const char *const *tex
     ck_assert_msg(senti_baseline_load(path, &c, &e) == SENTI_OK, "%s", e.msg);
     ck_assert_int_eq(senti_baseline_get_method(c), method);
     ck_assert_int_eq(senti_baseline_n_labels(c), 2);
+    /* the label map travels in the file; a label's own name still finds it */
+    ck_assert_int_eq(senti_baseline_find(c, "neg"), 0);
+    ck_assert_int_eq(senti_baseline_find(c, "pos"), 1);
+    ck_assert_int_eq(senti_baseline_find(c, "bad"), 0);
+    ck_assert_int_eq(senti_baseline_find(c, "1"), 1);
+    ck_assert_int_eq(senti_baseline_find(c, "positive"), -1);
     for (size_t i = 0; i < m; i++) {
         double p1[2], p2[2];
         senti_baseline_predict(b, test[i], strlen(test[i]), p1);
@@ -252,6 +263,7 @@ static void check_roundtrip(senti_baseline_method method, const char *const *tex
     ck_assert_str_eq(json_string_value(json_object_get(t, "sha256")), "ab12");
     ck_assert_int_eq(json_integer_value(json_object_get(t, "seed")), 7);
     ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(t, "rows"), 2)), 8);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "label_map"), "pos")), "1");
     json_decref(o);
     senti_baseline_free(c);
     senti_baseline_free(b);
@@ -295,6 +307,12 @@ START_TEST(test_adapter_bad_files)
          " \"counts\": [1, 0]}", "method: must be \"majority\"", 1},
         {"{\"format\": \"senti-bow-logreg\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"terms\": [\"x\"],"
          " \"idf\": [1.0], \"coef\": [[0.5], [\"x\"]], \"intercept\": [0, 0]}", "coef[1]: need 1 finite", 1},
+        {"{\"format\": \"senti-majority\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"counts\": [1, 0],"
+         " \"label_map\": [\"x\"]}", "label_map: must be an object", 1},
+        {"{\"format\": \"senti-majority\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"counts\": [1, 0],"
+         " \"label_map\": {\"x\": \"a\", \"y\": \"c\"}}", "label_map: \"y\" must name one", 1},
+        {"{\"format\": \"senti-majority\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"counts\": [1, 0],"
+         " \"label_map\": {\"x\": 1}}", "label_map: \"x\" must name one", 1},
         {"GGUF\3\0\0\0", "", 0},
     };
     char *path = tu_tmpfile(".json");

@@ -122,6 +122,15 @@ SENTI_API int senti_baseline_n_labels(const senti_baseline *b);
 SENTI_API const char *senti_baseline_label(const senti_baseline *b, int j);
 SENTI_API const senti_bow *senti_baseline_bow(const senti_baseline *b); /* NULL for majority */
 
+/* Dataset values that stand for labels (a verbalizer's "label_map": value from[i]
+ * means label to[i]), kept in the adapter file so that `classify --adapter` reads
+ * the values it was trained on; replaces any earlier map. */
+SENTI_API senti_status senti_baseline_set_label_map(senti_baseline *b, const char *const *from, const int *to,
+                                                    size_t n, senti_err *err);
+/* The label a dataset value names: through the label map, else the label's own
+ * name; -1 when neither. */
+SENTI_API int senti_baseline_find(const senti_baseline *b, const char *value);
+
 /* Written atomically; load validates format, version, shapes and numbers and
  * names the file (and line:column for JSON syntax errors). */
 SENTI_API senti_status senti_baseline_save(const senti_baseline *b, const senti_baseline_source *src,

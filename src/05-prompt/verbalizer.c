@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "00-base/base.h"
+#include "verbalizer_json.h"
 
 typedef struct {
     char *key;     /* dataset label */
@@ -416,6 +417,16 @@ const char *senti_verbalizer_mapped(const senti_verbalizer *v, size_t i, size_t 
 {
     *label = (size_t)v->map_to[i];
     return v->map_from[i];
+}
+
+json_t *senti_verbalizer_map_json(const senti_verbalizer *v)
+{
+    if (!v->n_map)
+        return NULL;
+    json_t *map = json_object();
+    for (size_t i = 0; i < v->n_map; i++)
+        json_object_set_new(map, v->map_from[i], json_string(v->labels[v->map_to[i]].key));
+    return map;
 }
 
 /* ---- label words as token sequences ------------------------------------------- */

@@ -30,6 +30,9 @@ struct senti_baseline {
     double *prob;   /* [k] majority: counts / n */
     size_t *counts; /* [k] majority */
     senti_bow *bow; /* bow-logreg */
+    char **map_from; /* [n_map] dataset values ... */
+    int *map_to;     /* [n_map] ... and the labels they stand for */
+    size_t n_map;
 };
 
 const char *senti_baseline_method_name(senti_baseline_method m)
@@ -59,6 +62,10 @@ void senti_baseline_free(senti_baseline *b)
     free(b->prob);
     free(b->counts);
     senti_bow_free(b->bow);
+    for (size_t i = 0; i < b->n_map; i++)
+        free(b->map_from[i]);
+    free(b->map_from);
+    free(b->map_to);
     free(b);
 }
 
@@ -141,6 +148,48 @@ const char *senti_baseline_label(const senti_baseline *b, int j)
     return j >= 0 && j < b->k ? b->labels[j] : NULL;
 }
 
+senti_status senti_baseline_set_label_map(senti_baseline *b, const char *const *from, const int *to, size_t n,
+                                          senti_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!from[i] || to[i] < 0 || to[i] >= b->k)
+            return senti_err_set(err, SENTI_ERR_ARG, "label_map[%zu]: no value, or label %d outside [0, %d)", i, to[i],
+                                 b->k);
+    char **f = calloc(n + 1, sizeof *f);
+    int *t = malloc((n + 1) * sizeof *t);
+    bool ok = f && t;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = (f[i] = senti_xstrdup(from[i])) != NULL;
+        t[i] = to[i];
+    }
+    if (!ok) {
+        for (size_t i = 0; f && i < n; i++)
+            free(f[i]);
+        free(f);
+        free(t);
+        return senti_err_set(err, SENTI_ERR_NOMEM, "baseline: out of memory");
+    }
+    for (size_t i = 0; i < b->n_map; i++)
+        free(b->map_from[i]);
+    free(b->map_from);
+    free(b->map_to);
+    b->map_from = f;
+    b->map_to = t;
+    b->n_map = n;
+    return SENTI_OK;
+}
+
+int senti_baseline_find(const senti_baseline *b, const char *value)
+{
+    for (size_t i = 0; i < b->n_map; i++)
+        if (!strcmp(b->map_from[i], value))
+            return b->map_to[i];
+    for (int j = 0; j < b->k; j++)
+        if (!strcmp(senti_baseline_label(b, j), value))
+            return j;
+    return -1;
+}
+
 /* ---- files ---------------------------------------------------------------------- */
 
 static json_t *source_json(const senti_baseline_source *src)
@@ -178,6 +227,12 @@ senti_status senti_baseline_save(const senti_baseline *b, const senti_baseline_s
     if (o) {
         json_object_set_new(o, "method", json_string(senti_baseline_method_name(b->method)));
         json_object_set_new(o, "train", source_json(src));
+        if (b->n_map) {
+            json_t *map = json_object();
+            for (size_t i = 0; i < b->n_map; i++)
+                json_object_set_new(map, b->map_from[i], json_string(senti_baseline_label(b, b->map_to[i])));
+            json_object_set_new(o, "label_map", map);
+        }
     }
     senti_status s = senti_bow_write_json(o, path, err);
     json_decref(o);
@@ -223,6 +278,41 @@ static senti_status check_method(const json_t *o, senti_baseline_method want, co
     return SENTI_OK;
 }
 
+/* "label_map" (optional): an object of dataset value -> one of the adapter's labels. */
+static senti_status map_from_json(senti_baseline *b, const json_t *o, const char *path, senti_err *err)
+{
+    const json_t *map = json_object_get(o, "label_map");
+    if (!map || json_is_null(map))
+        return SENTI_OK;
+    if (!json_is_object(map))
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: must be an object (dataset value -> label)", path);
+    size_t n = json_object_size(map), i = 0;
+    const char **from = malloc((n + 1) * sizeof *from);
+    int *to = malloc((n + 1) * sizeof *to);
+    senti_status s = from && to ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "%s: out of memory", path);
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)map, key, val) {
+        if (s)
+            break;
+        const char *label = json_string_value(val);
+        int j = -1;
+        for (int l = 0; label && l < b->k && j < 0; l++)
+            if (!strcmp(senti_baseline_label(b, l), label))
+                j = l;
+        if (j < 0)
+            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" must name one of the adapter's labels", path,
+                              key);
+        from[i] = key;
+        to[i++] = j;
+    }
+    if (!s)
+        s = senti_baseline_set_label_map(b, from, to, n, err);
+    free(from);
+    free(to);
+    return s;
+}
+
 senti_status senti_baseline_load(const char *path, senti_baseline **out, senti_err *err)
 {
     *out = NULL;
@@ -250,6 +340,10 @@ senti_status senti_baseline_load(const char *path, senti_baseline **out, senti_e
     } else {
         s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: format: not a baseline adapter (need \"%s\" or \"%s\")", path,
                           MAJORITY_FORMAT, BOW_FORMAT);
+    }
+    if (!s && (s = map_from_json(*out, o, path, err))) {
+        senti_baseline_free(*out);
+        *out = NULL;
     }
     json_decref(o);
     return s;

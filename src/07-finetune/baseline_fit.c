@@ -44,6 +44,25 @@ static senti_status pick(const senti_examples *all, const senti_verbalizer *v, c
     return SENTI_OK;
 }
 
+/* The verbalizer's label_map goes into the adapter: it reads the values it was trained on. */
+static senti_status copy_map(senti_baseline *b, const senti_verbalizer *v, senti_err *err)
+{
+    size_t n = senti_verbalizer_n_mapped(v);
+    const char **from = malloc((n + 1) * sizeof *from);
+    int *to = malloc((n + 1) * sizeof *to);
+    senti_status s = from && to ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !s && i < n; i++) {
+        size_t l;
+        from[i] = senti_verbalizer_mapped(v, i, &l);
+        to[i] = (int)l;
+    }
+    if (!s)
+        s = senti_baseline_set_label_map(b, from, to, n, err);
+    free(from);
+    free(to);
+    return s;
+}
+
 static senti_status train_and_save(const senti_examples *all, const senti_verbalizer *v,
                                    const senti_baseline_fit_params *p, const picked *pk, size_t n, const char *out_path,
                                    senti_baseline_fit_info *info, senti_err *err)
@@ -62,6 +81,8 @@ static senti_status train_and_save(const senti_examples *all, const senti_verbal
     senti_status s = senti_baseline_train(p->method, pk->texts, pk->labels, n, (int)k, names, &bp, &b, err);
     free(names);
     char sha[65];
+    if (!s)
+        s = copy_map(b, v, err);
     if (!s)
         s = senti_file_sha256(all->path, sha, err);
     if (!s) {

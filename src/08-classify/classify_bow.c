@@ -75,17 +75,11 @@ static senti_status check_labels(bl_run *r, senti_err *err)
 }
 
 /* The adapter's label a gold value names (through the verbalizer's label_map
- * when one was given), or NULL. */
+ * when one was given, else the adapter's own), or NULL. */
 static const char *gold_label(const bl_run *r, const char *value)
 {
-    if (r->verb) {
-        long l = senti_verbalizer_find(r->verb, value);
-        return l < 0 ? NULL : senti_verbalizer_label(r->verb, (size_t)l);
-    }
-    for (int j = 0; j < r->k; j++)
-        if (!strcmp(senti_baseline_label(r->b, j), value))
-            return senti_baseline_label(r->b, j);
-    return NULL;
+    long l = r->verb ? senti_verbalizer_find(r->verb, value) : senti_baseline_find(r->b, value);
+    return l < 0 ? NULL : senti_baseline_label(r->b, (int)l);
 }
 
 static bool adapter_knows(const void *r, const char *label)

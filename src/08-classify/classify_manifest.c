@@ -9,6 +9,7 @@
 #include "senti/tokenizer.h"
 #include "senti/verbalizer.h"
 
+#include "05-prompt/verbalizer_json.h"
 #include "classify_internal.h"
 
 static json_t *manifest_verbalizer(const run *r)
@@ -35,15 +36,8 @@ static json_t *manifest_verbalizer(const run *r)
         json_array_append_new(labels, lab);
     }
     json_object_set_new(v, "labels", labels);
-    json_t *map = json_object();
-    for (size_t i = 0; i < senti_verbalizer_n_mapped(r->verb); i++) {
-        size_t l;
-        const char *from = senti_verbalizer_mapped(r->verb, i, &l);
-        json_object_set_new(map, from, json_string(senti_verbalizer_label(r->verb, l)));
-    }
-    json_object_set_new(v, "label_map", senti_verbalizer_n_mapped(r->verb) ? map : json_null());
-    if (!senti_verbalizer_n_mapped(r->verb))
-        json_decref(map);
+    json_t *map = senti_verbalizer_map_json(r->verb);
+    json_object_set_new(v, "label_map", map ? map : json_null());
     return v;
 }
 

@@ -17,6 +17,7 @@
 #include "00-base/base.h"
 #include "senti/baseline.h"
 #include "senti/gguf.h"
+#include "05-prompt/verbalizer_json.h"
 #include "select_internal.h"
 
 senti_select_params senti_select_default_params(void)
@@ -338,6 +339,26 @@ static senti_status add_member(sel_run *s, const files_dir *fd, json_t *members,
     return st;
 }
 
+/* -v's label_map (s->label_map) into the adapter, so classify --adapter reads the same values. */
+static senti_status bow_label_map(const sel_run *s, senti_baseline *b, senti_err *err)
+{
+    size_t n = json_object_size(s->label_map), i = 0;
+    const char **from = malloc((n + 1) * sizeof *from);
+    int *to = malloc((n + 1) * sizeof *to);
+    senti_status st = from && to ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
+    const char *key;
+    json_t *val;
+    json_object_foreach(s->label_map, key, val) {
+        from[i] = key;
+        to[i++] = senti_baseline_find(b, json_string_value(val));
+    }
+    if (!st)
+        st = senti_baseline_set_label_map(b, from, to, n, err);
+    free(from);
+    free(to);
+    return st;
+}
+
 static senti_status recipe_bow(sel_run *s, const files_dir *fd, json_t *rec, senti_err *err)
 {
     char path[PATH_MAX + 64];
@@ -347,6 +368,8 @@ static senti_status recipe_bow(sel_run *s, const files_dir *fd, json_t *rec, sen
     senti_baseline *b = NULL;
     senti_status st = senti_baseline_train(SENTI_BASELINE_BOW_LOGREG, (const char *const *)s->r.text, s->r.y, s->r.n,
                                            s->r.k, (const char *const *)s->r.labels, &bp, &b, err);
+    if (!st && s->label_map)
+        st = bow_label_map(s, b, err);
     char sha[65] = "";
     if (!st)
         st = senti_file_sha256(s->p->input_path, sha, err);
@@ -660,14 +683,8 @@ static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err
         s->sp.ws_name[0] = senti_xstrdup("verbalizer");
         s->sp.n_ws++;
     }
-    if (!st && v && senti_verbalizer_n_mapped(v)) { /* -v's label_map: the recipe reads the same dataset values */
-        s->label_map = json_object();
-        for (size_t i = 0; i < senti_verbalizer_n_mapped(v); i++) {
-            size_t l;
-            const char *value = senti_verbalizer_mapped(v, i, &l);
-            json_object_set_new(s->label_map, value, json_string(senti_verbalizer_label(v, l)));
-        }
-    }
+    if (!st && v) /* -v's label_map: the recipe reads the same dataset values */
+        s->label_map = senti_verbalizer_map_json(v);
     if (!st)
         dedup_space(s);
     if (!st && p->n_models) {

@@ -242,6 +242,37 @@ assert v["label_map"] == {"neg": "negative", "pos": "positive"}, v
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == 8 and {x["gold"] for x in rows} == {"negative", "positive"}, rows
 PY
+# ... and so do the adapters a recipe names: on rows whose label is a nonsense keyword, the head wins with
+# adapters, bow-logreg without; each recipe then classifies the same neg/pos rows (the bow-logreg adapter
+# keeps the label_map itself: classify --adapter reads no verbalizer)
+python3 - "$tmp/kw.csv" <<'PY'
+import sys
+fill = ["the box", "a window", "some paper", "this chair", "that road", "my coat", "our lamp", "one cup"]
+with open(sys.argv[1], "w") as f:
+    f.write("text,label\n")
+    for i in range(8):
+        f.write(f"{fill[i]} zzqx,neg\n{fill[(i + 3) % 8]} qqwy,pos\n")
+PY
+for ad in head bow-logreg; do
+    [ "$ad" = head ] && adapters='["head"]' || adapters='[]'
+    echo '{"shots": [0], "calibrations": ["none"], "adapters": '"$adapters"', "baselines": ["bow-logreg"],
+     "ensembles": false, "label_word_search": false, "templates": {"review": "Review: {text}\nSentiment:"}}' \
+        > "$tmp/space_kw.json"
+    "$SENTI" select -i "$tmp/kw.csv" -m "$MODEL" -v "$tmp/map_verb.json" --space "$tmp/space_kw.json" \
+        -o "$tmp/kw_$ad.json" -q > /dev/null || fail "select ($ad, label_map)"
+    "$SENTI" classify --recipe "$tmp/kw_$ad.json" -i "$tmp/kw.csv" -o "$tmp/kw_$ad.csv" -q > /dev/null ||
+        fail "classify --recipe ($ad) on rows with mapped labels"
+    python3 - "$tmp/kw_$ad.json" "$tmp/kw_$ad.csv" "$ad" <<'PY' || fail "$ad recipe with a label_map"
+import csv, json, sys
+r = json.load(open(sys.argv[1]))
+assert r["kind"] == sys.argv[3], r["kind"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 16 and [x["gold"] for x in rows] == ["negative", "positive"] * 8, rows
+PY
+done
+"$SENTI" classify --adapter "$tmp/kw_bow-logreg.files/bow-logreg.json" -i "$tmp/kw.csv" -o "$tmp/kw_a.csv" -q \
+    > /dev/null || fail "classify --adapter (bow-logreg with a label_map) on neg/pos rows"
+cmp -s "$tmp/kw_a.csv" "$tmp/kw_bow-logreg.csv" || fail "bow-logreg: --adapter and --recipe differ"
 
 echo '{"shots": [0], "colour": 1}' > "$tmp/bad_space.json"
 expect 2 "bad_space.json: unknown key 'colour'" "$SENTI" select -i "$tmp/lab.csv" --space "$tmp/bad_space.json" -m "$MODEL" -o "$tmp/r3.json"
