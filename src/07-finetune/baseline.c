@@ -278,10 +278,8 @@ static senti_status check_method(const json_t *o, senti_baseline_method want, co
     return SENTI_OK;
 }
 
-/* "label_map" (optional): an object of dataset value -> one of the adapter's labels. */
-static senti_status map_from_json(senti_baseline *b, const json_t *o, const char *path, senti_err *err)
+senti_status senti_baseline_map_from_json(senti_baseline *b, const json_t *map, const char *path, senti_err *err)
 {
-    const json_t *map = json_object_get(o, "label_map");
     if (!map || json_is_null(map))
         return SENTI_OK;
     if (!json_is_object(map))
@@ -341,7 +339,7 @@ senti_status senti_baseline_load(const char *path, senti_baseline **out, senti_e
         s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: format: not a baseline adapter (need \"%s\" or \"%s\")", path,
                           MAJORITY_FORMAT, BOW_FORMAT);
     }
-    if (!s && (s = map_from_json(*out, o, path, err))) {
+    if (!s && (s = senti_baseline_map_from_json(*out, json_object_get(o, "label_map"), path, err))) {
         senti_baseline_free(*out);
         *out = NULL;
     }

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "00-base/base.h"
+#include "05-prompt/verbalizer_json.h"
+#include "bow_internal.h"
 
 /* Texts, label indices and 1-based file rows of the selected examples. */
 typedef struct {
@@ -47,19 +49,9 @@ static senti_status pick(const senti_examples *all, const senti_verbalizer *v, c
 /* The verbalizer's label_map goes into the adapter: it reads the values it was trained on. */
 static senti_status copy_map(senti_baseline *b, const senti_verbalizer *v, senti_err *err)
 {
-    size_t n = senti_verbalizer_n_mapped(v);
-    const char **from = malloc((n + 1) * sizeof *from);
-    int *to = malloc((n + 1) * sizeof *to);
-    senti_status s = from && to ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; !s && i < n; i++) {
-        size_t l;
-        from[i] = senti_verbalizer_mapped(v, i, &l);
-        to[i] = (int)l;
-    }
-    if (!s)
-        s = senti_baseline_set_label_map(b, from, to, n, err);
-    free(from);
-    free(to);
+    json_t *map = senti_verbalizer_map_json(v);
+    senti_status s = senti_baseline_map_from_json(b, map, senti_verbalizer_name(v), err);
+    json_decref(map);
     return s;
 }
 

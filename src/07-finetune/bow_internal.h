@@ -23,4 +23,8 @@ senti_status senti_bow_read_json(const char *path, json_t **o, senti_err *err);
 /* Write o compactly (reals to 17 digits) to path through the atomic writer. */
 senti_status senti_bow_write_json(const json_t *o, const char *path, senti_err *err);
 
+/* A label_map object (dataset value -> one of the adapter's labels; NULL or null: none) into
+ * the baseline; a bad one is SENTI_ERR_FORMAT naming `path`. */
+senti_status senti_baseline_map_from_json(senti_baseline *b, const json_t *map, const char *path, senti_err *err);
+
 #endif

@@ -18,6 +18,7 @@
 #include "senti/baseline.h"
 #include "senti/gguf.h"
 #include "05-prompt/verbalizer_json.h"
+#include "07-finetune/bow_internal.h"
 #include "select_internal.h"
 
 senti_select_params senti_select_default_params(void)
@@ -339,26 +340,6 @@ static senti_status add_member(sel_run *s, const files_dir *fd, json_t *members,
     return st;
 }
 
-/* -v's label_map (s->label_map) into the adapter, so classify --adapter reads the same values. */
-static senti_status bow_label_map(const sel_run *s, senti_baseline *b, senti_err *err)
-{
-    size_t n = json_object_size(s->label_map), i = 0;
-    const char **from = malloc((n + 1) * sizeof *from);
-    int *to = malloc((n + 1) * sizeof *to);
-    senti_status st = from && to ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    const char *key;
-    json_t *val;
-    json_object_foreach(s->label_map, key, val) {
-        from[i] = key;
-        to[i++] = senti_baseline_find(b, json_string_value(val));
-    }
-    if (!st)
-        st = senti_baseline_set_label_map(b, from, to, n, err);
-    free(from);
-    free(to);
-    return st;
-}
-
 static senti_status recipe_bow(sel_run *s, const files_dir *fd, json_t *rec, senti_err *err)
 {
     char path[PATH_MAX + 64];
@@ -369,7 +350,7 @@ static senti_status recipe_bow(sel_run *s, const files_dir *fd, json_t *rec, sen
     senti_status st = senti_baseline_train(SENTI_BASELINE_BOW_LOGREG, (const char *const *)s->r.text, s->r.y, s->r.n,
                                            s->r.k, (const char *const *)s->r.labels, &bp, &b, err);
     if (!st && s->label_map)
-        st = bow_label_map(s, b, err);
+        st = senti_baseline_map_from_json(b, s->label_map, s->p->input_path, err);
     char sha[65] = "";
     if (!st)
         st = senti_file_sha256(s->p->input_path, sha, err);
