@@ -159,6 +159,48 @@ START_TEST(test_names_and_refusals)
 }
 END_TEST
 
+/* n identical binary rows scored (p, 1 - p) of which a fraction f has gold 0:
+ * the best calibrated q_0 is f, so logit(p) / T = logit(f) and T is
+ * logit(p) / logit(f) when f is on p's side of 1/2. When it is not (or f = 1/2),
+ * a positive T can only flatten towards uniform and the fit is refused rather
+ * than returning a negative T that would reverse every prediction. */
+static senti_status fit_identical_rows(double p, int n0, int n1, senti_posthoc *c, senti_err *err)
+{
+    int n = n0 + n1, gold[64], pred[64];
+    double prob[128];
+    ck_assert_int_le(n, 64);
+    for (int i = 0; i < n; i++) {
+        gold[i] = i < n0 ? 0 : 1;
+        pred[i] = p >= 0.5 ? 0 : 1;
+        prob[2 * i] = p;
+        prob[2 * i + 1] = 1.0 - p;
+    }
+    senti_eval_input in = {(size_t)n, 2, gold, pred, prob};
+    return senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, c, err);
+}
+
+START_TEST(test_temperature_closed_form)
+{
+    senti_posthoc c;
+    senti_err err = {0};
+    ck_assert_msg(fit_identical_rows(0.9, 15, 5, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.temperature, log(9.0) / log(3.0), 1e-6); /* = 2 */
+    senti_posthoc_free(&c);
+    ck_assert_msg(fit_identical_rows(0.6, 11, 9, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.temperature, log(1.5) / log(11.0 / 9.0), 1e-6);
+    senti_posthoc_free(&c);
+    ck_assert_msg(fit_identical_rows(0.6, 19, 1, &c, &err) == SENTI_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.temperature, log(1.5) / log(19.0), 1e-6); /* T < 1: sharpen */
+    senti_posthoc_free(&c);
+    /* gold 0 in 4 of 10 rows that all favour label 0; then exactly half */
+    ck_assert_int_eq(fit_identical_rows(0.6, 4, 6, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no finite temperature"));
+    ck_assert_ptr_null(c.w);
+    ck_assert_int_eq(fit_identical_rows(0.9, 5, 5, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_int_eq(fit_identical_rows(0.1, 5, 5, &c, &err), SENTI_ERR_FORMAT);
+}
+END_TEST
+
 Suite *calibrate_suite(void)
 {
     Suite *s = suite_create("calibrate");
@@ -166,6 +208,7 @@ Suite *calibrate_suite(void)
     tcase_add_test(tc, test_posthoc_fits);
     tcase_add_test(tc, test_apply_is_the_formula);
     tcase_add_test(tc, test_names_and_refusals);
+    tcase_add_test(tc, test_temperature_closed_form);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,7 +4,9 @@
  *
  * Contract:
  *   - Scores are l_j = log(max(p_j, 1e-300)) of the input probabilities.
- *   - temperature: q = softmax(l / T), one parameter T > 0 (argmax unchanged).
+ *   - temperature: q = softmax(l / T), one parameter T > 0 (argmax unchanged),
+ *                  fitted as log(1/T); SENTI_ERR_FORMAT when the best T is
+ *                  infinite (the scores favour the gold label no more than chance).
  *   - vector:      q = softmax(w .* l + b), w and b per label, b_0 = 0 fixed
  *                  (softmax ignores a common shift, so b_0 would not be identified).
  *   - platt:       two labels only; q_1 = sigmoid(a * (l_1 - l_0) + c).

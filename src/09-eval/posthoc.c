@@ -3,11 +3,15 @@
  * mean NLL with GSL's vector_bfgs2 (analytic gradient).
  *
  * Contract: see include/senti/calibrate.h. Parameter vectors theta:
- *   temperature  [beta]                   z_j = beta * l_j, T = 1 / beta
+ *   temperature  [theta]                  z_j = exp(theta) * l_j, T = exp(-theta)
  *   vector       [w_0..w_{k-1}, b_1..b_{k-1}]  z_j = w_j * l_j + b_j (b_0 = 0)
  *   platt        [a, c]                   z_0 = 0, z_1 = a * (l_1 - l_0) + c
  * The fitted model is q = softmax(z). The gradient of the mean NLL in z is
  * q - onehot(gold); the chain rule to theta is in accumulate_grad().
+ * The temperature is fitted in log space so that it stays positive: a negative
+ * one would reverse every ranking. The mean NLL is convex in 1/T, so when its
+ * slope at 1/T = 0 is not negative no finite temperature is best (the scores
+ * favour the gold label no more than chance) and the fit is refused.
  */
 #include "senti/calibrate.h"
 
@@ -55,7 +59,7 @@ static void scores(senti_posthoc_method m, int k, const double *th, const double
     switch (m) {
     case SENTI_POSTHOC_TEMPERATURE:
         for (int j = 0; j < k; j++)
-            z[j] = th[0] * l[j];
+            z[j] = exp(th[0]) * l[j];
         break;
     case SENTI_POSTHOC_VECTOR:
         for (int j = 0; j < k; j++)
@@ -83,13 +87,13 @@ static double softmax_inplace(double *z, int k)
 }
 
 /* g += d NLL_row / d theta, with dz = q - onehot(gold). */
-static void accumulate_grad(senti_posthoc_method m, int k, const double *l, const double *dz,
-                            double *g)
+static void accumulate_grad(senti_posthoc_method m, int k, const double *th, const double *l,
+                            const double *dz, double *g)
 {
     switch (m) {
     case SENTI_POSTHOC_TEMPERATURE:
         for (int j = 0; j < k; j++)
-            g[0] += dz[j] * l[j];
+            g[0] += exp(th[0]) * dz[j] * l[j];
         break;
     case SENTI_POSTHOC_VECTOR:
         for (int j = 0; j < k; j++) {
@@ -120,7 +124,7 @@ static double nll_and_grad(const fit_ctx *c, const double *th, double *g)
         total += lse - zy;
         if (g) {
             z[y] -= 1.0;
-            accumulate_grad(c->method, k, l, z, g);
+            accumulate_grad(c->method, k, th, l, z, g);
         }
     }
     if (g)
@@ -140,10 +144,10 @@ static void fdf_cb(const gsl_vector *x, void *p, double *f, gsl_vector *g)
 
 static void initial_params(senti_posthoc_method m, int k, gsl_vector *x)
 {
-    gsl_vector_set_zero(x);
-    if (m == SENTI_POSTHOC_TEMPERATURE || m == SENTI_POSTHOC_PLATT)
+    gsl_vector_set_zero(x); /* temperature: theta = 0 is T = 1 */
+    if (m == SENTI_POSTHOC_PLATT)
         gsl_vector_set(x, 0, 1.0);
-    else
+    else if (m == SENTI_POSTHOC_VECTOR)
         for (int j = 0; j < k; j++)
             gsl_vector_set(x, (size_t)j, 1.0);
 }
@@ -181,6 +185,21 @@ static senti_status minimise(fit_ctx *c, double *theta, int *iters, senti_err *e
     return SENTI_OK;
 }
 
+/* d NLL / d(1/T) at 1/T = 0, where every row is uniform: the mean over rows of
+ * mean_j l_j - l_gold. Negative exactly when some positive 1/T does better. */
+static double slope_at_infinite_temperature(const fit_ctx *c)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < c->n; i++) {
+        const double *l = c->l + i * (size_t)c->k;
+        double mean = 0.0;
+        for (int j = 0; j < c->k; j++)
+            mean += l[j];
+        s += mean / c->k - l[c->gold[i]];
+    }
+    return s / (double)c->n;
+}
+
 static double *log_probs(const double *prob, size_t n, int k)
 {
     double *l = malloc(n * (size_t)k * sizeof *l);
@@ -212,11 +231,17 @@ senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_inp
     gsl_vector_view tv = gsl_vector_view_array(theta, (size_t)n_params(method, in->k));
     initial_params(method, in->k, &tv.vector);
     out->nll_before = nll_and_grad(&c, theta, NULL); /* the start point is the identity map */
-    senti_status st = minimise(&c, theta, &out->iterations, err);
+    senti_status st = SENTI_OK;
+    if (method == SENTI_POSTHOC_TEMPERATURE && !(slope_at_infinite_temperature(&c) < 0.0))
+        st = senti_err_set(err, SENTI_ERR_FORMAT,
+                           "temperature scaling: on these rows the scores favour the gold label no "
+                           "more than chance, so no finite temperature fits (the best is uniform)");
+    if (st == SENTI_OK)
+        st = minimise(&c, theta, &out->iterations, err);
     if (st == SENTI_OK) {
         out->nll_after = nll_and_grad(&c, theta, NULL);
         if (method == SENTI_POSTHOC_TEMPERATURE) {
-            out->temperature = 1.0 / theta[0];
+            out->temperature = exp(-theta[0]);
         } else if (method == SENTI_POSTHOC_VECTOR) {
             for (int j = 0; j < in->k; j++) {
                 out->w[j] = theta[j];
@@ -237,7 +262,7 @@ senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_inp
 static void pack_params(const senti_posthoc *c, double *theta)
 {
     if (c->method == SENTI_POSTHOC_TEMPERATURE) {
-        theta[0] = 1.0 / c->temperature;
+        theta[0] = -log(c->temperature);
     } else if (c->method == SENTI_POSTHOC_VECTOR) {
         for (int j = 0; j < c->k; j++) {
             theta[j] = c->w[j];

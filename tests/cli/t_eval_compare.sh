@@ -16,6 +16,15 @@ assert abs(c["temperature"] - want["temperature"]) < 1e-6, (c["temperature"], wa
 assert c["after"]["accuracy"] == got["accuracy"]       # argmax unchanged
 assert c["after"]["nll"] < got["nll"]                  # over-confident input gets better
 PY
+# calibration rows where the favoured label is gold less often than chance: no
+# positive temperature fits, and a negative one (which reversed every prediction
+# before) is refused, exit 2 naming the file
+printf 'gold,p_a,p_b\n' > "$T/below.csv"
+for g in a a a a b b b b b b; do echo "$g,0.6,0.4" >> "$T/below.csv"; done
+rc=0; "$SENTI" eval --bootstrap 0 --posthoc temperature --calib-file "$T/below.csv" "$T/below.csv" \
+    > "$T/o" 2> "$T/e" || rc=$?
+[ "$rc" = 2 ] && grep -q "below.csv: temperature scaling: .*no finite temperature" "$T/e" \
+    && [ ! -s "$T/o" ] || { cat "$T/e"; fail "below-chance temperature fit: exit $rc"; }
 "$SENTI" eval --bootstrap 0 --posthoc platt --calib-file "$D/calib_bin.csv" "$D/calib_bin.csv" \
     | grep -q 'post-hoc calibration: platt' || fail "platt text"
 
