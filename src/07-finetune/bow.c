@@ -208,7 +208,10 @@ static bool text_terms(const tokenizer *tk, const char *text, size_t len, terms 
     size_t prev_at = 0, prev_n = 0;
     bool have_prev = false, ok = true;
     PCRE2_SIZE start = 0;
-    while (ok && pcre2_match(tk->re, (PCRE2_SPTR)low, n, start, 0, tk->md, NULL) > 0) {
+    uint32_t opts = 0; /* the first match checks the UTF-8 of the whole text; later ones need not
+                          (checking again at every match made the scan quadratic in the length) */
+    while (ok && pcre2_match(tk->re, (PCRE2_SPTR)low, n, start, opts, tk->md, NULL) > 0) {
+        opts = PCRE2_NO_UTF_CHECK;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(tk->md);
         size_t a = ov[0], b = ov[1];
         ok = terms_push(t, low + a, b - a, NULL, 0);
