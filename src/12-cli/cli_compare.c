@@ -268,10 +268,15 @@ static void aggregate_output(FILE *f, const cmp_opts *o, const senti_compare_gro
                 g[i].runs);
         fprintf(f, "  %-18s %9s %9s %9s %9s %9s\n", "metric", what[0], what[1], what[2], what[3],
                 what[4]);
-        for (int m = 0; m < SENTI_M_COUNT; m++)
-            if (!isnan(g[i].mean[m]))
-                fprintf(f, "  %-18s %9.4f %9.4f %9.4f %9.4f %9.4f\n", senti_metric_name(m),
-                        g[i].mean[m], g[i].sd[m], g[i].min[m], g[i].max[m], g[i].worst[m]);
+        for (int m = 0; m < SENTI_M_COUNT; m++) {
+            if (isnan(g[i].mean[m]))
+                continue;
+            fprintf(f, "  %-18s", senti_metric_name(m));
+            const double v[5] = {g[i].mean[m], g[i].sd[m], g[i].min[m], g[i].max[m], g[i].worst[m]};
+            for (int c = 0; c < 5; c++) /* sd of a one-run group is undefined */
+                isnan(v[c]) ? fprintf(f, " %9s", "n/a") : fprintf(f, " %9.4f", v[c]);
+            fputc('\n', f);
+        }
     }
 }
 

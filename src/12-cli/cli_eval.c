@@ -207,6 +207,10 @@ static void text_metrics(FILE *f, const senti_metrics *m)
     for (int i = 0; i < SENTI_M_COUNT; i++) {
         if (!m->has_prob && senti_metric_needs_prob(i))
             continue;
+        if (isnan(m->value[i])) { /* undefined on these rows (kappa when chance agreement is 1) */
+            fprintf(f, "%-18s %10s\n", senti_metric_name(i), "n/a");
+            continue;
+        }
         fprintf(f, "%-18s %10.4f", senti_metric_name(i), m->value[i]);
         if (!isnan(m->ci[i].lo))
             fprintf(f, "   [%.4f, %.4f]", m->ci[i].lo, m->ci[i].hi);
@@ -268,6 +272,10 @@ static void csv_row(FILE *f, const char *metric, const char *label, double v, do
         fputc('"', f);
     }
     char a[32], b[32];
+    if (isnan(v)) { /* undefined, or needs probabilities the file lacks: an empty cell, as JSON's null */
+        fputs(",,,\n", f);
+        return;
+    }
     fprintf(f, ",%s,", senti_fmt_real(v, a, sizeof a)); /* shortest decimal that reads back exactly */
     if (!isnan(lo))
         fprintf(f, "%s,%s\n", senti_fmt_real(lo, a, sizeof a), senti_fmt_real(hi, b, sizeof b));

@@ -47,6 +47,24 @@ set +e
 set -e
 [ $rc -eq 2 ] || fail "compare of different rows: exit $rc"
 
+# undefined metrics are "n/a" in text and an empty cell in CSV (null in JSON), never "nan":
+# kappa when every row has one label; the probability metrics of a file without
+# probabilities; the sd of a one-run group
+printf 'gold,pred,p_a,p_b\na,a,1,0\na,a,1,0\na,a,0.8,0.2\n' > "$T/same.csv"
+"$SENTI" eval --bootstrap 10 "$T/same.csv" > "$T/s.txt" 2> /dev/null
+grep -Eq '^kappa +n/a$' "$T/s.txt" || fail "kappa n/a: $(cat "$T/s.txt")"
+"$SENTI" eval --bootstrap 10 --format csv "$T/same.csv" > "$T/s.csv" 2> /dev/null
+grep -qx 'kappa,,,,' "$T/s.csv" || fail "kappa csv: $(grep kappa "$T/s.csv")"
+printf 'id,gold,pred\n1,neg,neg\n2,pos,neg\n' > "$T/noprob.csv"
+"$SENTI" eval --bootstrap 10 --format csv "$T/noprob.csv" > "$T/n.csv" 2> /dev/null
+grep -qx 'nll,,,,' "$T/n.csv" && grep -qx 'accuracy,,0.5,0,1' "$T/n.csv" || fail "no-prob csv: $(cat "$T/n.csv")"
+cp "$D/cmp_a.csv" "$T/one.csv"; echo '{"params": {"shots": 0}}' > "$T/one.manifest.json"
+"$SENTI" compare --aggregate --group-by params.shots "$T/one.csv" > "$T/g.txt"
+grep -Eq '^  accuracy +[0-9.]+ +n/a ' "$T/g.txt" || fail "one-run sd: $(cat "$T/g.txt")"
+for f in "$T/s.txt" "$T/s.csv" "$T/n.csv" "$T/g.txt"; do
+    ! grep -qi 'nan' "$f" || fail "nan written in $f: $(cat "$f")"
+done
+
 # many runs grouped by a manifest field
 for i in 1 2 3 4; do
     cp "$D/cmp_a.csv" "$T/run$i.csv"
