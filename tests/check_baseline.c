@@ -237,6 +237,10 @@ static void check_roundtrip(senti_baseline_method method, const char *const *tex
     const int to[] = {0, 1, 0}, out_of_range[] = {0, 2};
     ck_assert_int_eq(senti_baseline_set_label_map(b, from, out_of_range, 2, &e), SENTI_ERR_ARG);
     ck_assert_int_eq(senti_baseline_find(b, "neg"), -1);
+    const char *self[] = {"neg", "1"}; /* "1" is a label: mapping it would rewrite gold labels */
+    ck_assert_int_eq(senti_baseline_set_label_map(b, self, to, 2, &e), SENTI_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(e.msg, "\"1\" is a label itself"));
+    ck_assert_int_eq(senti_baseline_find(b, "neg"), -1);
     ck_assert_int_eq(senti_baseline_set_label_map(b, from, to, 3, &e), SENTI_OK);
     size_t rows[] = {3, 5, 8};
     senti_baseline_source src = {"train.csv", "ab12", 7, 16, rows, 3};
@@ -313,6 +317,8 @@ START_TEST(test_adapter_bad_files)
          " \"label_map\": {\"x\": \"a\", \"y\": \"c\"}}", "label_map: \"y\" must name one", 1},
         {"{\"format\": \"senti-majority\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"counts\": [1, 0],"
          " \"label_map\": {\"x\": 1}}", "label_map: \"x\" must name one", 1},
+        {"{\"format\": \"senti-majority\", \"version\": 1, \"labels\": [\"a\", \"b\"], \"counts\": [1, 0],"
+         " \"label_map\": {\"x\": \"a\", \"b\": \"a\"}}", "label_map: \"b\" is a label itself", 1},
         {"GGUF\3\0\0\0", "", 0},
     };
     char *path = tu_tmpfile(".json");

@@ -148,13 +148,25 @@ const char *senti_baseline_label(const senti_baseline *b, int j)
     return j >= 0 && j < b->k ? b->labels[j] : NULL;
 }
 
+/* Index of the label spelled name, or -1. */
+static int label_index(const senti_baseline *b, const char *name)
+{
+    for (int l = 0; name && l < b->k; l++)
+        if (!strcmp(senti_baseline_label(b, l), name))
+            return l;
+    return -1;
+}
+
 senti_status senti_baseline_set_label_map(senti_baseline *b, const char *const *from, const int *to, size_t n,
                                           senti_err *err)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!from[i] || to[i] < 0 || to[i] >= b->k)
             return senti_err_set(err, SENTI_ERR_ARG, "label_map[%zu]: no value, or label %d outside [0, %d)", i, to[i],
                                  b->k);
+        if (label_index(b, from[i]) >= 0) /* it would rewrite gold labels that are already labels */
+            return senti_err_set(err, SENTI_ERR_ARG, "label_map: \"%s\" is a label itself", from[i]);
+    }
     char **f = calloc(n + 1, sizeof *f);
     int *t = malloc((n + 1) * sizeof *t);
     bool ok = f && t;
@@ -293,14 +305,13 @@ senti_status senti_baseline_map_from_json(senti_baseline *b, const json_t *map, 
     json_object_foreach((json_t *)map, key, val) {
         if (s)
             break;
-        const char *label = json_string_value(val);
-        int j = -1;
-        for (int l = 0; label && l < b->k && j < 0; l++)
-            if (!strcmp(senti_baseline_label(b, l), label))
-                j = l;
+        int j = label_index(b, json_string_value(val));
         if (j < 0)
             s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" must name one of the adapter's labels", path,
                               key);
+        else if (label_index(b, key) >= 0)
+            s = senti_err_set(err, SENTI_ERR_FORMAT, "%s: label_map: \"%s\" is a label itself; map only the dataset "
+                              "values that are not", path, key);
         from[i] = key;
         to[i++] = j;
     }
