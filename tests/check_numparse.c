@@ -57,7 +57,17 @@ START_TEST(test_real)
     ck_assert(v == 1e-3);
     ck_assert_int_eq(senti_parse_real("-2", -5, 5, &v, NULL), SENTI_OK);
     ck_assert(v == -2.0);
-    static const char *const bad[] = {"", "abc", "0.5x", "nan", "NaN", "inf", "-inf", "1e999", " 0.5"};
+    ck_assert_int_eq(senti_parse_real(".5", 0, 1, &v, NULL), SENTI_OK);
+    ck_assert(v == 0.5);
+    ck_assert_int_eq(senti_parse_real("5.", 0, 9, &v, NULL), SENTI_OK);
+    ck_assert(v == 5.0);
+    ck_assert_int_eq(senti_parse_real("+2.5E+1", 0, 99, &v, NULL), SENTI_OK);
+    ck_assert(v == 25.0);
+    /* what strtod would take but a decimal flag value is not: hex, spaces, words, bare parts */
+    static const char *const bad[] = {"",      "abc",  "0.5x", "nan",     "NaN",  "inf",    "-inf",
+                                      "0x10",  "0X1p-3", "0x0.F", "-0x1", "infinity", "1e",  "1e+",
+                                      ".",     "-",    "+.e1", "e5",      "1.2.3", "5 ",    "\t5",
+                                      " 0.5"};
     senti_err e;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_int_eq(senti_parse_real(bad[i], -1e300, 1e300, &v, &e), SENTI_ERR_FORMAT);
@@ -65,7 +75,13 @@ START_TEST(test_real)
     ck_assert_int_eq(senti_parse_real("-1", 0, 1, &v, &e), SENTI_ERR_RANGE);
     ck_assert_str_eq(e.msg, "-1 is not in [0, 1]");
     ck_assert_int_eq(senti_parse_real("1e9", 0, 1, &v, NULL), SENTI_ERR_RANGE);
-    ck_assert(v == -2.0);
+    /* beyond a double: not read as inf, nor as 0 */
+    ck_assert_int_eq(senti_parse_real("1e999", -1e300, 1e300, &v, NULL), SENTI_ERR_RANGE);
+    ck_assert_int_eq(senti_parse_real("1e-400", 0, 1, &v, &e), SENTI_ERR_RANGE);
+    ck_assert_str_eq(e.msg, "1e-400 is beyond the range of a double");
+    ck_assert(v == 25.0);
+    ck_assert(senti_real_syntax("0.5junk", 3));    /* only the first len bytes count */
+    ck_assert(!senti_real_syntax("0.5\0junk", 8)); /* a NUL inside is not the end */
 }
 END_TEST
 

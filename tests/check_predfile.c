@@ -51,10 +51,24 @@ START_TEST(test_reader_errors)
     expect_error("gold,p_a,p_b\n", SENTI_ERR_FORMAT, "no usable data rows");
     expect_error("gold,x\na,1\n", SENTI_ERR_NOTFOUND, "no probability columns");
     expect_error("", SENTI_ERR_FORMAT, "empty file");
+    /* probabilities are decimal numbers: no hex, words or spaces inside */
+    expect_error("gold,p_a,p_b\na,0.5,0x0.8p0\n", SENTI_ERR_FORMAT, "row 1: probability column 'p_b' has '0x0.8p0'");
+    expect_error("gold,p_a,p_b\na,0.5,0.5\nb,inf,0\n", SENTI_ERR_FORMAT, "row 2: probability column 'p_a'");
+    expect_error("gold,p_a,p_b\na,0.5,0.5\nb,\"0. 5\",0.5\n", SENTI_ERR_FORMAT, "row 2: probability");
     /* the file name is part of every message */
     expect_error("gold,p_a,p_b\na,0.5,0.6\n", SENTI_ERR_FORMAT, "senti-test-");
     senti_predfile pf;
     senti_err err = {0};
+    /* a NUL inside a probability cell: the number before it is not the cell */
+    static const char nul[] = "gold,p_a,p_b\na,0.5\0junk,0.5\n";
+    char *path = tu_tmpfile(".csv");
+    FILE *f = fopen(path, "wb");
+    fwrite(nul, 1, sizeof nul - 1, f);
+    fclose(f);
+    ck_assert_int_eq(senti_predfile_read(path, NULL, &pf, &err), SENTI_ERR_FORMAT);
+    ck_assert_msg(strstr(err.msg, "row 1: probability column 'p_a' has a value with a NUL byte"), "%s", err.msg);
+    remove(path);
+    free(path);
     ck_assert_int_eq(senti_predfile_read("/nonexistent/x.csv", NULL, &pf, &err), SENTI_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/x.csv"));
 }
@@ -174,6 +188,13 @@ START_TEST(test_reader_prob_cols)
     P.prob_cols = "x=prob_a,x=prob_b";
     ck_assert_int_eq(read_text(text, &P, &pf, &err), SENTI_ERR_FORMAT);
     ck_assert_msg(strstr(err.msg, "duplicate label 'x'") != NULL, "%s", err.msg);
+    /* a list that names no column is a mistake, not "no probabilities" */
+    static const char *const empty[] = {"", ",", ",,"};
+    for (size_t i = 0; i < 3; i++) {
+        P.prob_cols = empty[i];
+        ck_assert_int_eq(read_text(text, &P, &pf, &err), SENTI_ERR_ARG);
+        ck_assert_msg(strstr(err.msg, "names no column") != NULL, "%s", err.msg);
+    }
 }
 END_TEST
 

@@ -61,9 +61,17 @@ START_TEST(test_gate_parse)
     ck_assert_str_eq(g.cells, "gemma3.*");
     ck_assert_double_eq(g.threshold, 0.7);
     static const char *const bad[] = {"accuracy", "accuracy=", "accuracy=x", "=0.5", "recall[neg=0.5",
-                                      "recall[]=0.5", "accuracy@=0.5", "recall[a]b=0.5"};
+                                      "recall[]=0.5", "accuracy@=0.5", "recall[a]b=0.5",
+                                      "accuracy= 0.5", "accuracy=0x0.8", "accuracy=inf", "accuracy=0.5 "};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(senti_gate_parse(bad[i], SENTI_GATE_OVER, &g, &e) == SENTI_ERR_ARG, "%s accepted", bad[i]);
+    static const char *const bad_alpha[] = {"accuracy=0x0.1", "accuracy= 0.05", "accuracy=1", "accuracy=0",
+                                            "accuracy=", "accuracy=nan"};
+    for (size_t i = 0; i < sizeof bad_alpha / sizeof bad_alpha[0]; i++)
+        ck_assert_msg(senti_gate_parse(bad_alpha[i], SENTI_GATE_BASELINE, &g, &e) == SENTI_ERR_ARG, "%s accepted",
+                      bad_alpha[i]);
+    ck_assert_int_eq(senti_gate_parse("accuracy=.01", SENTI_GATE_BASELINE, &g, &e), SENTI_OK);
+    ck_assert_double_eq(g.threshold, 0.01);
 }
 END_TEST
 

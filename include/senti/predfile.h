@@ -45,7 +45,8 @@ typedef struct {
     const char *prob_prefix; /* default "p_" */
     const char *prob_cols;   /* NULL = by prefix; else comma-separated "col" or
                                 "label=col" items (label defaults to col minus
-                                the prefix when it has it) */
+                                the prefix when it has it); one naming no
+                                column ("", ",") is SENTI_ERR_ARG */
     double tol;              /* row-sum tolerance, default 1e-6 */
     int renormalize;         /* divide rows by their sum instead of failing */
 } senti_predfile_params;

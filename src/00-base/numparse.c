@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 senti_status senti_parse_int(const char *s, long long lo, long long hi, long long *out, senti_err *err)
 {
@@ -27,13 +28,45 @@ senti_status senti_parse_int(const char *s, long long lo, long long hi, long lon
     return SENTI_OK;
 }
 
+/* Skips a run of decimal digits; returns how many. */
+static size_t digits(const char *s, size_t len, size_t *i)
+{
+    size_t from = *i;
+    while (*i < len && isdigit((unsigned char)s[*i]))
+        (*i)++;
+    return *i - from;
+}
+
+bool senti_real_syntax(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+        i++;
+    size_t whole = digits(s, len, &i), frac = 0;
+    if (i < len && s[i] == '.') {
+        i++;
+        frac = digits(s, len, &i);
+    }
+    if (whole + frac == 0)
+        return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (!digits(s, len, &i))
+            return false;
+    }
+    return i == len;
+}
+
 senti_status senti_parse_real(const char *s, double lo, double hi, double *out, senti_err *err)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = s && *s && !isspace((unsigned char)*s) ? strtod(s, &end) : NAN;
-    if (!end || *end || end == s || !isfinite(v))
+    if (!s || !senti_real_syntax(s, strlen(s)))
         return senti_err_set(err, SENTI_ERR_FORMAT, "'%s' is not a finite number", s ? s : "");
+    errno = 0;
+    double v = strtod(s, NULL);
+    if (errno == ERANGE) /* beyond a double, or so close to 0 that it reads as 0 or a subnormal */
+        return senti_err_set(err, SENTI_ERR_RANGE, "%s is beyond the range of a double", s);
     if (v < lo || v > hi)
         return senti_err_set(err, SENTI_ERR_RANGE, "%s is not in [%g, %g]", s, lo, hi);
     *out = v;

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "00-base/base.h"
+#include "00-base/numparse.h"
 
 enum { ROLE_NONE = 0, ROLE_GOLD, ROLE_PRED, ROLE_ID, ROLE_STATUS, ROLE_PROB };
 
@@ -47,6 +48,7 @@ typedef struct {
     double *row;       /* [k] probabilities of the current row */
     int bad_col;       /* first probability column of the row that did not parse, or -1 */
     strbuf bad;        /* its text */
+    bool bad_nul;      /* which holds a NUL byte */
     /* label-free mode: raw strings, mapped at the end */
     char **gold_str, **pred_str;
 } parser;
@@ -142,6 +144,12 @@ static senti_status map_prob_list(parser *ps, const char *list)
     char *copy = strdup(list), *save = NULL;
     if (!copy)
         return fail(ps, SENTI_ERR_NOMEM, "out of memory");
+    if (!strtok_r(strcpy(copy, list), ",", &save)) { /* "", ",": naming no column is a mistake, not a choice */
+        free(copy);
+        return fail(ps, SENTI_ERR_ARG, "the probability column list '%s' names no column", list);
+    }
+    strcpy(copy, list);
+    save = NULL;
     for (char *item = strtok_r(copy, ",", &save); item && !ps->st;
          item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '='), *col = eq ? eq + 1 : item, *label = item;
@@ -191,7 +199,7 @@ static senti_status map_header(parser *ps)
         ps->role[c] = ROLE_ID;
     if ((c = header_index(ps, P->status_col)) >= 0 && ps->role[c] == ROLE_NONE)
         ps->role[c] = ROLE_STATUS;
-    if (P->prob_cols && *P->prob_cols) {
+    if (P->prob_cols) {
         if (map_prob_list(ps, P->prob_cols))
             return ps->st;
     } else if (P->prob_prefix && *P->prob_prefix) {
@@ -301,13 +309,13 @@ static void on_field(void *data, size_t len, void *ctx)
     case ROLE_ID: r = strbuf_set(&ps->id, s, len); break;
     case ROLE_STATUS: r = strbuf_set(&ps->status, s, len); break;
     case ROLE_PROB: {
-        char *end = NULL;
-        errno = 0;
-        double v = len ? strtod(s, &end) : NAN;
-        /* Judged at the end of the row: a skipped (error) row may be empty. */
-        if ((!len || *end != '\0' || !isfinite(v) || v < 0.0 || v > 1.0 + ps->P->tol) &&
-            ps->bad_col < 0) {
+        /* Decimal only (no spaces, hex, NUL bytes); a probability that underflows
+         * reads as 0 or a subnormal, as written. Judged at the end of the row: a
+         * skipped (error) row may be empty. */
+        double v = senti_real_syntax(s, len) ? strtod(s, NULL) : NAN;
+        if ((!isfinite(v) || v < 0.0 || v > 1.0 + ps->P->tol) && ps->bad_col < 0) {
             ps->bad_col = (int)c;
+            ps->bad_nul = memchr(s, '\0', len) != NULL;
             r = strbuf_set(&ps->bad, s, len);
         }
         ps->row[ps->role_label[c]] = v > 1.0 ? 1.0 : v; /* (1, 1 + tol]: rounding, read as 1 */
@@ -412,8 +420,12 @@ static void handle_record(parser *ps, size_t fields)
         return;
     }
     if (ps->bad_col >= 0) {
-        fail(ps, SENTI_ERR_FORMAT, "probability column '%s' has '%s' (need a number in [0, 1])",
-             ps->header[ps->bad_col], ps->bad.s);
+        if (ps->bad_nul) /* the text would stop at the NUL */
+            fail(ps, SENTI_ERR_FORMAT, "probability column '%s' has a value with a NUL byte",
+                 ps->header[ps->bad_col]);
+        else
+            fail(ps, SENTI_ERR_FORMAT, "probability column '%s' has '%s' (need a number in [0, 1])",
+                 ps->header[ps->bad_col], ps->bad.s);
         return;
     }
     if (ps->pf->k > 0)

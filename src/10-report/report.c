@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "00-base/base.h"
+#include "00-base/numparse.h"
 #include "senti/compare.h"
 
 #include "report_internal.h"
@@ -189,18 +190,16 @@ senti_status senti_gate_parse(const char *spec, senti_gate_kind kind, senti_gate
         strcpy(g->metric, "accuracy");
         g->threshold = 0.05;
         if (eq) {
-            char *end;
-            g->threshold = strtod(eq + 1, &end);
-            if (*end || !(g->threshold > 0 && g->threshold < 1))
+            g->threshold = NAN;
+            senti_parse_real(eq + 1, 0.0, 1.0, &g->threshold, NULL);
+            if (!(g->threshold > 0 && g->threshold < 1))
                 return senti_err_set(err, SENTI_ERR_ARG, "baseline alpha \"%s\": expected a number in (0, 1)", eq + 1);
         }
         return SENTI_OK;
     }
     if (!eq || eq == spec)
         return senti_err_set(err, SENTI_ERR_ARG, "gate \"%s\": expected metric=value", spec);
-    char *end;
-    g->threshold = strtod(eq + 1, &end);
-    if (eq[1] == '\0' || *end || !isfinite(g->threshold))
+    if (senti_parse_real(eq + 1, -HUGE_VAL, HUGE_VAL, &g->threshold, NULL))
         return senti_err_set(err, SENTI_ERR_ARG, "gate \"%s\": \"%s\" is not a number", spec, eq + 1);
     size_t n = (size_t)(eq - spec);
     char lhs[256];

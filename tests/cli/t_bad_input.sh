@@ -77,6 +77,11 @@ printf 'gold,pred\na,a\nb,a\n' > "$tmp/P.csv"
 expect eval-bootstrap-abc 2 "--bootstrap: 'abc' is not a whole number" -- "$SENTI" eval "$tmp/P.csv" --bootstrap abc
 expect eval-bins-wrap 2 "--bins: 4294967311 is not in [1, 10000]" -- "$SENTI" eval "$tmp/P.csv" --bins 4294967311
 expect eval-tol-nan 2 "--tol: 'nan' is not a finite number" -- "$SENTI" eval "$tmp/P.csv" --tol nan
+expect eval-ci-hex 2 "--ci: '0x0.F' is not a finite number" -- "$SENTI" eval "$tmp/P.csv" --ci 0x0.F
+expect compare-alpha-underflow 2 "--alpha: 1e-400 is beyond the range of a double" \
+    -- "$SENTI" compare "$tmp/P.csv" "$tmp/P.csv" --alpha 1e-400
+expect finetune-C-hex 2 "--C: '0x10' is not a finite number" \
+    -- "$SENTI" finetune --method bow-logreg -v "$V" --train "$D" -o "$tmp/b.json" --C 0x10
 expect eval-tol-negative 2 "--tol: -1 is not in [0, 0.1]" -- "$SENTI" eval "$tmp/P.csv" --tol -1
 expect eval-tol-huge 2 "--tol: 1e9 is not in [0, 0.1]" -- "$SENTI" eval "$tmp/P.csv" --tol 1e9
 expect eval-threads-100000 2 "--threads: 100000 is not in [1, " -- "$SENTI" eval "$tmp/P.csv" --threads 100000
