@@ -46,11 +46,28 @@ void rep_metric_ci(const json_t *cell, const char *key, double *lo, double *hi)
     *hi = rep_num(json_object_get(m, "hi"));
 }
 
+/* Reports never print inf or nan: a value that is not finite reads "n/a". */
 const char *rep_fmt(double v, char *buf)
 {
-    if (isnan(v))
+    if (!isfinite(v))
         return "n/a";
     snprintf(buf, 32, "%.3f", v);
+    return buf;
+}
+
+const char *rep_fmt_diff(double v, char *buf)
+{
+    if (!isfinite(v))
+        return "n/a";
+    snprintf(buf, 32, "%+.3f", v);
+    return buf;
+}
+
+const char *rep_fmt_p(double v, char *buf)
+{
+    if (!isfinite(v))
+        return "n/a";
+    snprintf(buf, 32, "%.4g", v);
     return buf;
 }
 
@@ -95,6 +112,45 @@ json_t *rep_find_cell(const senti_results *r, const char *name)
 
 /* ---- loading ------------------------------------------------------------------ */
 
+/* The values a metric can take: [-1, 1] for the correlations, [0, 2] for the
+ * Brier score, [0, inf) for NLL, [0, 1] for every other metric senti writes;
+ * a key it does not know is only checked to be a number. */
+static void metric_range(const char *key, double *lo, double *hi)
+{
+    *lo = -HUGE_VAL;
+    *hi = HUGE_VAL;
+    for (int m = 0; m < SENTI_M_COUNT; m++)
+        if (!strcmp(key, senti_metric_name((senti_metric)m))) {
+            *lo = m == SENTI_M_MCC || m == SENTI_M_KAPPA ? -1.0 : 0.0;
+            *hi = m == SENTI_M_NLL ? HUGE_VAL : m == SENTI_M_BRIER ? 2.0 : 1.0;
+        }
+}
+
+/* metrics: {key: {value, lo, hi, ...}}, each of the three a number in the
+ * metric's range or null; a bad value would poison every mean and chart. */
+static senti_status check_metrics(const char *path, size_t i, json_t *m, senti_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(m, key, v) {
+        if (!json_is_object(v))
+            return senti_err_set(err, SENTI_ERR_FORMAT, "%s: cells[%zu].metrics.%s: must be an object", path, i, key);
+        double lo, hi;
+        metric_range(key, &lo, &hi);
+        static const char *const parts[] = {"value", "lo", "hi"};
+        for (size_t p = 0; p < 3; p++) {
+            json_t *x = json_object_get(v, parts[p]);
+            if (!x || json_is_null(x))
+                continue;
+            double d = json_is_number(x) ? json_number_value(x) : NAN;
+            if (!(d >= lo - 1e-9 && d <= hi + 1e-9))
+                return senti_err_set(err, SENTI_ERR_FORMAT, "%s: cells[%zu].metrics.%s.%s: must be a number in "
+                                     "[%g, %g] or null", path, i, key, parts[p], lo, hi);
+        }
+    }
+    return SENTI_OK;
+}
+
 static senti_status check_cell(const char *path, size_t i, json_t *c, senti_err *err)
 {
     if (!json_is_object(c) || !json_is_string(json_object_get(c, "name")))
@@ -102,6 +158,9 @@ static senti_status check_cell(const char *path, size_t i, json_t *c, senti_err 
     json_t *m = json_object_get(c, "metrics");
     if (m && !json_is_object(m))
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: cells[%zu].metrics: must be an object", path, i);
+    senti_status st = m ? check_metrics(path, i, m, err) : SENTI_OK;
+    if (st)
+        return st;
     static const char *const arrays[] = {"labels", "per_class", "confusion", "reliability"};
     for (size_t k = 0; k < 4; k++) {
         json_t *a = json_object_get(c, arrays[k]);

@@ -137,14 +137,14 @@ void rep_md_vs_baseline(FILE *f, const senti_results *r, const rep_row *rows, si
         "is significantly better.\n\n| Configuration | Best baseline | Accuracy | Baseline | Δ | Verdict | Beats it |\n"
         "|---|---|---:|---:|---:|---|---|\n",
         f);
-    char a[32], b[32], verdict[160];
+    char a[32], b[32], d[32], verdict[160];
     for (size_t i = 0; i < m; i++) {
         fputs("| ", f);
         rep_md_escape(f, v[i].row->name);
         fputs(" | ", f);
         rep_md_escape(f, rep_str(v[i].base, "name"));
-        fprintf(f, " | %s | %s | %+.3f | %s | %s |\n", rep_fmt(v[i].row->mean[0], a),
-                rep_fmt(rep_metric_value(v[i].base, "accuracy"), b), v[i].diff,
+        fprintf(f, " | %s | %s | %s | %s | %s |\n", rep_fmt(v[i].row->mean[0], a),
+                rep_fmt(rep_metric_value(v[i].base, "accuracy"), b), rep_fmt_diff(v[i].diff, d),
                 rep_vs_verdict(&v[i], verdict, sizeof verdict),
                 rep_vs_mark(&v[i]) > 0 ? "**yes**" : mark_word(rep_vs_mark(&v[i])));
     }
@@ -164,15 +164,16 @@ void rep_html_vs_baseline(FILE *f, const senti_results *r, const rep_row *rows, 
           "<th class=\"num\">Accuracy</th><th class=\"num\">Baseline</th><th class=\"num\">&Delta;</th>"
           "<th>Verdict</th><th>Beats it</th></tr>\n",
           f);
-    char a[32], b[32], verdict[160];
+    char a[32], b[32], d[32], verdict[160];
     for (size_t i = 0; i < m; i++) {
         int mark = rep_vs_mark(&v[i]);
         fputs("<tr><td>", f);
         rep_xml_escape(f, v[i].row->name);
         fputs("</td><td>", f);
         rep_xml_escape(f, rep_str(v[i].base, "name"));
-        fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%+.3f</td><td>",
-                rep_fmt(v[i].row->mean[0], a), rep_fmt(rep_metric_value(v[i].base, "accuracy"), b), v[i].diff);
+        fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
+                rep_fmt(v[i].row->mean[0], a), rep_fmt(rep_metric_value(v[i].base, "accuracy"), b),
+                rep_fmt_diff(v[i].diff, d));
         rep_xml_escape(f, rep_vs_verdict(&v[i], verdict, sizeof verdict));
         fprintf(f, "</td><td>%s%s%s</td></tr>\n", mark > 0 ? "<strong>&#10003; " : "", mark_word(mark),
                 mark > 0 ? "</strong>" : "");

@@ -591,7 +591,7 @@ static void html_comparisons(FILE *f, const senti_results *r)
           f);
     size_t i;
     json_t *c;
-    char a[32], b[32];
+    char a[32], b[32], d[32], p[32];
     json_array_foreach(r->comparisons, i, c)
     {
         fputs("<tr><td>", f);
@@ -601,11 +601,11 @@ static void html_comparisons(FILE *f, const senti_results *r)
         fputs("</td><td>", f);
         esc(f, rep_str(c, "factor"));
         const char *v = rep_str(c, "verdict");
-        fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%+.3f</td>"
-                   "<td class=\"num\">%lld / %lld</td><td class=\"num\">%.4g</td><td>%s",
+        fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                   "<td class=\"num\">%lld / %lld</td><td class=\"num\">%s</td><td>%s",
                 rep_fmt(rep_num(json_object_get(c, "a_value")), a), rep_fmt(rep_num(json_object_get(c, "b_value")), b),
-                rep_num(json_object_get(c, "diff")), jint(c, "a_only"), jint(c, "b_only"),
-                rep_num(json_object_get(c, "p_value")), strcmp(v, "no significant difference") ? "<strong>" : "");
+                rep_fmt_diff(rep_num(json_object_get(c, "diff")), d), jint(c, "a_only"), jint(c, "b_only"),
+                rep_fmt_p(rep_num(json_object_get(c, "p_value")), p), strcmp(v, "no significant difference") ? "<strong>" : "");
         esc(f, v);
         fprintf(f, "%s</td></tr>\n", strcmp(v, "no significant difference") ? "</strong>" : "");
     }

@@ -37,8 +37,11 @@ const char *rep_str(const json_t *obj, const char *key);
 /* metrics.<key>.value / .lo / .hi of a cell (NaN when absent). */
 double rep_metric_value(const json_t *cell, const char *key);
 void rep_metric_ci(const json_t *cell, const char *key, double *lo, double *hi);
-/* "0.842" (3 decimals) or "n/a" for NaN; buf >= 32 bytes. */
+/* "0.842" (3 decimals), a difference "+0.012", a p-value "0.0123" (%.4g), or
+ * "n/a" for a value that is not finite; buf >= 32 bytes. */
 const char *rep_fmt(double v, char *buf);
+const char *rep_fmt_diff(double v, char *buf);
+const char *rep_fmt_p(double v, char *buf);
 /* Write text escaped for HTML/XML. */
 void rep_xml_escape(FILE *f, const char *s);
 /* Write text escaped for a Markdown table cell (| and newlines). */

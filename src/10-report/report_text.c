@@ -69,16 +69,16 @@ static void md_comparisons(FILE *f, const senti_results *r)
           f);
     size_t i;
     json_t *c;
-    char a[32], b[32];
+    char a[32], b[32], d[32], p[32];
     json_array_foreach(r->comparisons, i, c)
     {
         fputs("| ", f);
         rep_md_escape(f, rep_str(c, "a"));
         fputs(" | ", f);
         rep_md_escape(f, rep_str(c, "b"));
-        fprintf(f, " | %s | %s | %+.3f | %.4g | %s |\n", rep_fmt(rep_num(json_object_get(c, "a_value")), a),
-                rep_fmt(rep_num(json_object_get(c, "b_value")), b), rep_num(json_object_get(c, "diff")),
-                rep_num(json_object_get(c, "p_value")), rep_str(c, "verdict"));
+        fprintf(f, " | %s | %s | %s | %s | %s |\n", rep_fmt(rep_num(json_object_get(c, "a_value")), a),
+                rep_fmt(rep_num(json_object_get(c, "b_value")), b), rep_fmt_diff(rep_num(json_object_get(c, "diff")), d),
+                rep_fmt_p(rep_num(json_object_get(c, "p_value")), p), rep_str(c, "verdict"));
     }
 }
 
@@ -281,7 +281,8 @@ senti_status senti_report_csv(const senti_results *r, FILE *f, senti_err *err)
 
 /* ---- JSON -------------------------------------------------------------------------- */
 
-static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
+/* JSON has no inf or nan (and json_real refuses them): an undefined value is null. */
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *json_gates(const senti_gate_result *g, size_t n)
 {
@@ -321,7 +322,7 @@ senti_status senti_report_json(const senti_results *r, const senti_gate_result *
     rep_row *rows = rep_rows(r, &n);
     if (!rows)
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
-    json_t *o = json_pack("{s:s, s:s, s:O, s:b, s:o, s:o}", "schema", "senti-report/1", "results", r->path,
+    json_t *o = json_pack("{s:s, s:s, s:O?, s:b, s:o, s:o}", "schema", "senti-report/1", "results", r->path,
                           "experiment", json_object_get(r->root, "experiment"), "passed",
                           n_failed_gates(gates, n_gates) == 0, "gates", json_gates(gates, n_gates), "summary",
                           json_summary(rows, n));

@@ -4,8 +4,8 @@
  * A predictions CSV (anything that is not a directory or JSON) is read as
  * `senti eval` reads it and reported on one page, without an experiment.
  *
- * Writes the requested reports (each atomically: a temporary file renamed
- * into place), evaluates the gates and prints one summary line per gate on
+ * Writes the requested reports (all or none: temporary files renamed into
+ * place once every report was written), evaluates the gates and prints one summary line per gate on
  * stderr. Exit codes: 0 every gate passed (or none given), 1 a gate failed,
  * 2 usage or input error (bad option, unreadable results, gate naming an
  * unknown metric, label or cell pattern, baseline on different rows).
@@ -70,32 +70,32 @@ static senti_status csv_writer(const senti_results *r, const senti_gate_result *
     return senti_report_csv(r, f, e);
 }
 
-/* Write one report to `path` ("-" = stdout) through a temporary file. */
-static int write_report(const char *path, writer_fn fn, const senti_results *r, const senti_gate_result *g,
-                        size_t n)
+/* Write one report to standard output. */
+static int write_stdout(writer_fn fn, const senti_results *r, const senti_gate_result *g, size_t n)
 {
     senti_err e = {0};
-    if (!strcmp(path, "-")) {
-        if (fn(r, g, n, stdout, &e)) {
-            fprintf(stderr, "senti report: stdout: %s\n", e.msg);
-            return -1;
-        }
-        return 0;
+    if (fn(r, g, n, stdout, &e)) {
+        fprintf(stderr, "senti report: stdout: %s\n", e.msg);
+        return -1;
     }
-    senti_atomic_file a;
-    senti_status s = senti_atomic_open(&a, path, &e);
-    if (s) {
+    return 0;
+}
+
+/* Write one report into a temporary file beside `path`; *a is open on success. */
+static int write_temp(const char *path, writer_fn fn, const senti_results *r, const senti_gate_result *g, size_t n,
+                      senti_atomic_file *a)
+{
+    senti_err e = {0};
+    if (senti_atomic_open(a, path, &e)) {
         fprintf(stderr, "senti report: %s\n", e.msg);
         return -1;
     }
-    if ((s = fn(r, g, n, a.f, &e)) != SENTI_OK) {
+    if (fn(r, g, n, a->f, &e) != SENTI_OK) {
         fprintf(stderr, "senti report: %s: %s\n", path, e.msg);
-        senti_atomic_abort(&a);
+        senti_atomic_abort(a);
         return -1;
     }
-    if ((s = senti_atomic_commit(&a, &e)))
-        fprintf(stderr, "senti report: %s\n", e.msg);
-    return s ? -1 : 0;
+    return 0;
 }
 
 typedef struct {
@@ -204,21 +204,42 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
     return 0;
 }
 
+/* All or nothing: every report goes to a temporary file (or stdout for "-")
+ * first, and the files are put in place only when every one was written. */
 static int write_all(const report_opts *o, const senti_results *r, const senti_gate_result *res)
 {
+    const struct {
+        const char *path;
+        writer_fn fn;
+    } outs[] = {{o->html, senti_report_html},   {o->markdown, senti_report_markdown}, {o->json, senti_report_json},
+                {o->csv, csv_writer},           {o->junit, senti_report_junit}};
+    enum { N_OUTS = sizeof outs / sizeof outs[0] };
+    senti_atomic_file tmp[N_OUTS];
+    bool open[N_OUTS] = {false}, any = false;
     int bad = 0;
-    if (o->html)
-        bad |= write_report(o->html, senti_report_html, r, res, o->n_gates);
-    if (o->markdown)
-        bad |= write_report(o->markdown, senti_report_markdown, r, res, o->n_gates);
-    if (o->json)
-        bad |= write_report(o->json, senti_report_json, r, res, o->n_gates);
-    if (o->csv)
-        bad |= write_report(o->csv, csv_writer, r, res, o->n_gates);
-    if (o->junit)
-        bad |= write_report(o->junit, senti_report_junit, r, res, o->n_gates);
-    if (!o->html && !o->markdown && !o->json && !o->csv && !o->junit)
-        bad |= write_report("-", senti_report_markdown, r, res, o->n_gates);
+    for (size_t i = 0; i < N_OUTS && !bad; i++) {
+        any |= outs[i].path != NULL;
+        if (outs[i].path && strcmp(outs[i].path, "-")) {
+            bad = write_temp(outs[i].path, outs[i].fn, r, res, o->n_gates, &tmp[i]);
+            open[i] = !bad;
+        }
+    }
+    for (size_t i = 0; i < N_OUTS && !bad; i++)
+        if (outs[i].path && !strcmp(outs[i].path, "-"))
+            bad = write_stdout(outs[i].fn, r, res, o->n_gates);
+    if (!any)
+        bad = write_stdout(senti_report_markdown, r, res, o->n_gates);
+    for (size_t i = 0; i < N_OUTS; i++) {
+        senti_err e = {0};
+        if (!open[i])
+            continue;
+        if (bad)
+            senti_atomic_abort(&tmp[i]);
+        else if (senti_atomic_commit(&tmp[i], &e)) {
+            fprintf(stderr, "senti report: %s\n", e.msg);
+            bad = -1;
+        }
+    }
     return bad;
 }
 

@@ -40,6 +40,32 @@ ls "$tmp" | grep -q tmp && { echo "temporary file left behind"; exit 1; }
 [ "$(wc -l <"$tmp/r.csv")" -eq 29 ]
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="senti-report/1" and d["passed"] is False and [g["passed"] for g in d["gates"]]==[True,False,True], d["gates"]' "$tmp/r.json"
 
+# all or nothing: when one report cannot be written, none is left in place
+mkdir "$tmp/aon"
+expect 2 "$fx" --html "$tmp/aon/r.html" --markdown "$tmp/aon/r.md" --json "$tmp/aon/no/such/dir/r.json" \
+    --csv "$tmp/aon/r.csv"
+[ -z "$(ls -A "$tmp/aon")" ] || { echo "reports left after a failed one: $(ls -A "$tmp/aon")"; exit 1; }
+
+# results that senti run would not write: no "experiment" is fine (null in the JSON report);
+# a metric outside its range is refused by name; a comparison without numbers reads n/a
+python3 - "$fx" "$tmp" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = dict(d); e.pop("experiment"); json.dump(e, open(sys.argv[2] + "/noexp.json", "w"))
+h = json.loads(json.dumps(d)); h["cells"][3]["metrics"]["accuracy"]["value"] = 1.7e308
+json.dump(h, open(sys.argv[2] + "/huge.json", "w"))
+c = json.loads(json.dumps(d))
+for k in ("diff", "p_value"): del c["comparisons"][0][k]
+json.dump(c, open(sys.argv[2] + "/cmp.json", "w"))
+PY
+expect 0 "$tmp/noexp.json" --json "$tmp/noexp.out.json" --markdown "$tmp/noexp.md"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["experiment"] is None' "$tmp/noexp.out.json"
+expect 2 "$tmp/huge.json" --markdown "$tmp/huge.md"
+grep -q 'huge.json: cells\[3\].metrics.accuracy.value: must be a number in \[0, 1\] or null' "$tmp/err" || { cat "$tmp/err"; exit 1; }
+expect 0 "$tmp/cmp.json" --markdown "$tmp/cmp.md" --html "$tmp/cmp.html"
+grep -q '| n/a | n/a |' "$tmp/cmp.md" || { grep -n "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["comparisons"][0]["a"])' "$fx")" "$tmp/cmp.md"; exit 1; }
+! grep -qiw 'nan\|inf' "$tmp/cmp.md" "$tmp/cmp.html" || { echo "nan/inf in a report"; exit 1; }
+
 # JUnit: schema-valid, and parsed by junitparser: 3 test cases, exactly the ece gate failed
 xmllint --noout --schema tests/data/report/junit.xsd "$tmp/r.xml"
 /usr/bin/python3 - "$tmp/r.xml" <<'PY'
