@@ -676,6 +676,20 @@ static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err
             s->sp.models[s->sp.n_models++] = senti_xstrdup(p->models[i]);
     } else if (!st && !s->sp.n_models)
         st = sel_space_scan_models(&s->sp, p->model_dir ? p->model_dir : "models", err);
+    /* a model named by -m or the space that cannot be read is a mistake to report
+     * now, not a row of failed candidates under a recipe chosen without it */
+    for (size_t i = 0; !st && i < s->sp.n_models; i++) {
+        struct stat sb;
+        FILE *f = fopen(s->sp.models[i], "rb");
+        bool regular = f && !fstat(fileno(f), &sb) && S_ISREG(sb.st_mode); /* a directory opens too */
+        if (!f)
+            st = senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", s->sp.models[i], strerror(errno));
+        else if (!regular)
+            st = senti_err_set(err, SENTI_ERR_IO, "%s: not a model file (not a regular file)", s->sp.models[i]);
+        s->model_error |= st != SENTI_OK;
+        if (f)
+            fclose(f);
+    }
     return st;
 }
 

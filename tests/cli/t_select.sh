@@ -220,6 +220,9 @@ rm -rf "$tmp/bad_key.files"
 { head -1 datasets/demo.csv; grep ',positive$' datasets/demo.csv | head -3; grep ',negative$' datasets/demo.csv | head -1; } > "$tmp/few.csv"
 expect 2 "label 'negative' has 1 labelled row" "$SENTI" select -i "$tmp/few.csv" -m "$MODEL" -o "$tmp/r3.json"
 expect 2 "is not in verbalizer" "$SENTI" select -i "$tmp/lab.csv" -v verbalizers/sst2.json -m "$MODEL" -o "$tmp/r3.json"
+# a named model that cannot be read stops the search (it used to fail its candidates and choose bow-logreg, exit 0)
+expect 3 "$tmp/typo.gguf: cannot open" "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" -m "$tmp/typo.gguf" -o "$tmp/r3.json"
+[ ! -e "$tmp/r3.json" ] || fail "a recipe was written without the named model"
 # -v with a label_map: the rows carry dataset values (neg/pos), and the recipe's verbalizer keeps the map, so
 # classify --recipe reads the same file (the Subj select cells of the leaderboard failed here)
 sed 's/,negative$/,neg/; s/,positive$/,pos/' "$tmp/lab.csv" > "$tmp/lab_map.csv"
