@@ -181,6 +181,50 @@ START_TEST(test_atomic_failures)
 }
 END_TEST
 
+/* Several files as one: all renamed into place, or (one failing at its flush:
+ * /dev/full) none, every temporary file removed. */
+START_TEST(test_atomic_commit_all)
+{
+    char *dir = tmp_dir(), a_path[4096], b_path[4096];
+    snprintf(a_path, sizeof a_path, "%s/a.csv", dir);
+    snprintf(b_path, sizeof b_path, "%s/b.json", dir);
+    write_plain(a_path, "old a\n");
+    senti_err err = {0};
+    senti_atomic_file a, b, full, unused = {0};
+    ck_assert_int_eq(senti_atomic_open(&a, a_path, &err), SENTI_OK);
+    ck_assert_int_eq(senti_atomic_open(&b, b_path, &err), SENTI_OK);
+    ck_assert_int_eq(senti_atomic_open(&full, "/dev/full", &err), SENTI_OK);
+    ck_assert(fputs("new a\n", a.f) >= 0 && fputs("{}\n", b.f) >= 0 && fputs("lost\n", full.f) >= 0);
+    senti_atomic_file *bad[] = {&a, &unused, &b, &full};
+    ck_assert_int_eq(senti_atomic_commit_all(bad, 4, &err), SENTI_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/dev/full"));
+    char *got = tu_read_file(a_path, NULL);
+    ck_assert_str_eq(got, "old a\n"); /* untouched, b never created, no temporary file left */
+    free(got);
+    ck_assert_uint_eq(count_entries(dir), 1);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert(bad[i]->f == NULL && bad[i]->tmp == NULL && bad[i]->path == NULL);
+    senti_atomic_abort(&a); /* cleared: a no-op */
+
+    ck_assert_int_eq(senti_atomic_open(&a, a_path, &err), SENTI_OK);
+    ck_assert_int_eq(senti_atomic_open(&b, b_path, &err), SENTI_OK);
+    ck_assert(fputs("new a\n", a.f) >= 0 && fputs("{}\n", b.f) >= 0);
+    senti_atomic_file *good[] = {&a, &unused, &b};
+    ck_assert_int_eq(senti_atomic_commit_all(good, 3, &err), SENTI_OK);
+    got = tu_read_file(a_path, NULL);
+    ck_assert_str_eq(got, "new a\n");
+    free(got);
+    got = tu_read_file(b_path, NULL);
+    ck_assert_str_eq(got, "{}\n");
+    free(got);
+    ck_assert_uint_eq(count_entries(dir), 2);
+    remove(a_path);
+    remove(b_path);
+    ck_assert(rmdir(dir) == 0);
+    free(dir);
+}
+END_TEST
+
 /* "-": standard input read once and served to every open (several passes),
  * standard output written in place and left open, and two outputs on
  * standard output refused. */
@@ -301,6 +345,7 @@ Suite *base_suite(void)
     tc = tcase_create("atomic");
     tcase_add_test(tc, test_atomic_commit_abort);
     tcase_add_test(tc, test_atomic_failures);
+    tcase_add_test(tc, test_atomic_commit_all);
     tcase_add_test(tc, test_standard_streams);
     suite_add_tcase(s, tc);
     tc = tcase_create("blas");

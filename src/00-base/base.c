@@ -156,12 +156,11 @@ senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err
     return SENTI_OK;
 }
 
-senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
+/* Every step of a commit but the rename: check the stream, flush, fsync and
+ * close it (stdout: flush only). On failure the temporary file is removed, *a
+ * cleared and err set; on success *a keeps its names, closed, for the rename. */
+static senti_status atomic_finish(senti_atomic_file *a, senti_err *err)
 {
-    if (!a->f) {
-        atomic_clear(a);
-        return SENTI_OK;
-    }
     const char *step = NULL;
     int e = 0;
     bool out = a->f == stdout;
@@ -174,16 +173,53 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
     if (!out && fclose(a->f) != 0 && !step)
         step = "close failed", e = errno;
     a->f = NULL;
-    if (!step && a->tmp && rename(a->tmp, a->path) != 0)
-        step = "cannot rename into place", e = errno;
+    if (!step)
+        return SENTI_OK;
+    if (a->tmp)
+        remove(a->tmp);
+    senti_status s = senti_err_set(err, SENTI_ERR_IO, "%s: %s: %s", out ? "standard output" : a->path, step,
+                                   strerror(e));
+    atomic_clear(a);
+    return s;
+}
+
+/* The rename of a finished file; *a is cleared either way. */
+static senti_status atomic_rename(senti_atomic_file *a, senti_err *err)
+{
     senti_status s = SENTI_OK;
-    if (step) {
-        if (a->tmp)
-            remove(a->tmp);
-        s = senti_err_set(err, SENTI_ERR_IO, "%s: %s: %s", out ? "standard output" : a->path, step,
-                          strerror(e));
+    if (a->tmp && rename(a->tmp, a->path) != 0) {
+        int e = errno;
+        remove(a->tmp);
+        s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot rename into place: %s", a->path, strerror(e));
     }
     atomic_clear(a);
+    return s;
+}
+
+senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err)
+{
+    if (!a->f) {
+        atomic_clear(a);
+        return SENTI_OK;
+    }
+    senti_status s = atomic_finish(a, err);
+    return s ? s : atomic_rename(a, err);
+}
+
+senti_status senti_atomic_commit_all(senti_atomic_file *const *a, size_t n, senti_err *err)
+{
+    senti_status s = SENTI_OK;
+    for (size_t i = 0; i < n && !s; i++)
+        if (a[i]->f)
+            s = atomic_finish(a[i], err);
+    for (size_t i = 0; i < n; i++) {
+        if (s) {
+            senti_atomic_abort(a[i]);
+            continue;
+        }
+        senti_status r = a[i]->path ? atomic_rename(a[i], err) : SENTI_OK;
+        s = s ? s : r;
+    }
     return s;
 }
 
@@ -191,11 +227,10 @@ void senti_atomic_abort(senti_atomic_file *a)
 {
     if (a->f == stdout)
         fflush(stdout);
-    else if (a->f) {
+    else if (a->f)
         fclose(a->f);
-        if (a->tmp)
-            remove(a->tmp);
-    }
+    if (a->f != stdout && a->tmp) /* open, or finished by senti_atomic_commit_all */
+        remove(a->tmp);
     atomic_clear(a);
 }
 

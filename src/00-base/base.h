@@ -92,6 +92,13 @@ senti_status senti_atomic_open(senti_atomic_file *a, const char *path, senti_err
  * either way; a closed *a gives SENTI_OK. */
 senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err);
 
+/* Commit the open files among a[0..n) as one: each is checked, flushed, synced
+ * and closed first, and only when all of them were is any renamed into place;
+ * when one fails every temporary file is removed (abort) and err names the
+ * first failure. A rename failing part-way leaves the files before it in
+ * place. Closed entries are skipped; every *a[i] is cleared either way. */
+senti_status senti_atomic_commit_all(senti_atomic_file *const *a, size_t n, senti_err *err);
+
 /* Remove the temporary files that writers killed before their commit left in
  * `dir` ("<name>.tmpXXXXXX"); returns how many. For resumed runs. */
 size_t senti_atomic_sweep(const char *dir);

@@ -866,32 +866,41 @@ static senti_status open_tmp(const char *path, senti_atomic_file *a, FILE **f, s
     return s;
 }
 
-static senti_status close_tmp(senti_atomic_file *a, FILE **f, bool keep, senti_err *err)
+/* A run that failed: its temporary file goes, the final name stays untouched. */
+static void drop_tmp(senti_atomic_file *a, FILE **f)
 {
     *f = NULL;
-    if (keep)
-        return senti_atomic_commit(a, err);
     senti_atomic_abort(a);
-    return SENTI_OK;
 }
 
 /* The default manifest path (output + ".manifest.json") into buf; NULL when
  * none: no output file, or predictions on standard output ("-"). */
-static senti_status write_manifest(run *r, senti_err *err)
+static senti_status write_manifest(run *r, senti_atomic_file *a, senti_err *err)
 {
     char buf[4096];
     const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
     if (!path)
         return SENTI_OK;
-    senti_atomic_file a;
-    senti_status s = senti_atomic_open(&a, path, err);
-    if (s)
+    senti_status s = senti_atomic_open(a, path, err);
+    if (!s && json_dumpf(r->manifest, a->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
+    return s;
+}
+
+/* Every output or none: the predictions, JSON lines, prompts and manifest are
+ * renamed into place together, once all of them are written. */
+static senti_status commit_outputs(run *r, senti_err *err)
+{
+    senti_atomic_file manifest = {0};
+    senti_status s = write_manifest(r, &manifest, err);
+    senti_atomic_file *all[] = {&r->out_af, &r->jsonl_af, &r->prompts_af, &manifest};
+    r->out = r->jsonl = r->prompts = NULL;
+    if (s) {
+        for (size_t i = 0; i < 4; i++)
+            senti_atomic_abort(all[i]);
         return s;
-    if (json_dumpf(r->manifest, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        senti_atomic_abort(&a);
-        return senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
     }
-    return senti_atomic_commit(&a, err);
+    return senti_atomic_commit_all(all, 4, err);
 }
 
 static void run_free(run *r)
@@ -899,9 +908,9 @@ static void run_free(run *r)
     for (size_t i = 0; i < r->n_held; i++)
         record_free(&r->held[i]);
     free(r->held);
-    close_tmp(&r->out_af, &r->out, false, NULL);
-    close_tmp(&r->jsonl_af, &r->jsonl, false, NULL);
-    close_tmp(&r->prompts_af, &r->prompts, false, NULL);
+    drop_tmp(&r->out_af, &r->out);
+    drop_tmp(&r->jsonl_af, &r->jsonl);
+    drop_tmp(&r->prompts_af, &r->prompts);
     json_decref(r->manifest);
     for (int i = 0; i < 3; i++)
         free(r->cols[i]);
@@ -975,18 +984,12 @@ senti_status senti_classify_run(const senti_classify_params *p, senti_classify_s
         s = run_rows(&r, n_total, err);
     if (!s && p->calib == SENTI_CALIB_BATCH)
         flush_batch(&r);
-    if (!s)
-        s = close_tmp(&r.out_af, &r.out, true, err);
-    if (!s)
-        s = close_tmp(&r.jsonl_af, &r.jsonl, true, err);
-    if (!s)
-        s = close_tmp(&r.prompts_af, &r.prompts, true, err);
     r.sum.seconds = senti_now() - r.t0;
     if (!s) {
         json_object_set_new(calib, "method", json_string(senti_calib_name(r.p->calib)));
         senti_classify_manifest_build(&r, calib);
         calib = NULL;
-        s = write_manifest(&r, err);
+        s = commit_outputs(&r, err);
     }
     json_decref(calib);
     if (sum)

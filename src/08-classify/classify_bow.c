@@ -179,21 +179,16 @@ static json_t *manifest_json(const bl_run *r)
     return m;
 }
 
-static senti_status write_manifest(const bl_run *r, senti_err *err)
+static senti_status write_manifest(const bl_run *r, senti_atomic_file *a, senti_err *err)
 {
     char buf[4096];
     const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
     if (!path)
         return SENTI_OK;
     json_t *m = manifest_json(r);
-    senti_atomic_file a;
-    senti_status s = senti_atomic_open(&a, path, err);
-    if (!s && json_dumpf(m, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        senti_atomic_abort(&a);
+    senti_status s = senti_atomic_open(a, path, err);
+    if (!s && json_dumpf(m, a->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
         s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
-    } else if (!s) {
-        s = senti_atomic_commit(&a, err);
-    }
     json_decref(m);
     return s;
 }
@@ -257,20 +252,16 @@ senti_status senti_classify_baseline_run(const senti_classify_params *p, senti_c
     senti_status s = setup(&r, &n_total, err);
     if (!s)
         s = run_rows(&r, n_total, t0, err);
-    if (!s && r.out) {
-        r.out = NULL;
-        s = senti_atomic_commit(&r.out_af, err);
-    }
-    if (!s && r.jsonl) {
-        r.jsonl = NULL;
-        s = senti_atomic_commit(&r.jsonl_af, err);
-    }
+    senti_atomic_file manifest = {0};
     if (!s)
-        s = write_manifest(&r, err);
-    if (r.out)
-        senti_atomic_abort(&r.out_af);
-    if (r.jsonl)
-        senti_atomic_abort(&r.jsonl_af);
+        s = write_manifest(&r, &manifest, err);
+    /* every output or none: renamed into place together once all are written */
+    senti_atomic_file *all[] = {&r.out_af, &r.jsonl_af, &manifest};
+    r.out = r.jsonl = NULL;
+    if (!s)
+        s = senti_atomic_commit_all(all, 3, err);
+    for (size_t i = 0; i < 3; i++)
+        senti_atomic_abort(all[i]); /* after a failure; a no-op on committed files */
     r.sum.seconds = senti_now() - t0;
     if (sum)
         *sum = r.sum;

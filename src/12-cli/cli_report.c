@@ -214,31 +214,29 @@ static int write_all(const report_opts *o, const senti_results *r, const senti_g
     } outs[] = {{o->html, senti_report_html},   {o->markdown, senti_report_markdown}, {o->json, senti_report_json},
                 {o->csv, csv_writer},           {o->junit, senti_report_junit}};
     enum { N_OUTS = sizeof outs / sizeof outs[0] };
-    senti_atomic_file tmp[N_OUTS];
-    bool open[N_OUTS] = {false}, any = false;
+    senti_atomic_file tmp[N_OUTS] = {{0}};
+    bool any = false;
     int bad = 0;
     for (size_t i = 0; i < N_OUTS && !bad; i++) {
         any |= outs[i].path != NULL;
-        if (outs[i].path && strcmp(outs[i].path, "-")) {
+        if (outs[i].path && strcmp(outs[i].path, "-"))
             bad = write_temp(outs[i].path, outs[i].fn, r, res, o->n_gates, &tmp[i]);
-            open[i] = !bad;
-        }
     }
     for (size_t i = 0; i < N_OUTS && !bad; i++)
         if (outs[i].path && !strcmp(outs[i].path, "-"))
             bad = write_stdout(outs[i].fn, r, res, o->n_gates);
     if (!any)
         bad = write_stdout(senti_report_markdown, r, res, o->n_gates);
-    for (size_t i = 0; i < N_OUTS; i++) {
-        senti_err e = {0};
-        if (!open[i])
-            continue;
-        if (bad)
-            senti_atomic_abort(&tmp[i]);
-        else if (senti_atomic_commit(&tmp[i], &e)) {
-            fprintf(stderr, "senti report: %s\n", e.msg);
-            bad = -1;
-        }
+    senti_atomic_file *all[N_OUTS];
+    for (size_t i = 0; i < N_OUTS; i++)
+        all[i] = &tmp[i];
+    senti_err e = {0};
+    if (bad)
+        for (size_t i = 0; i < N_OUTS; i++)
+            senti_atomic_abort(all[i]);
+    else if (senti_atomic_commit_all(all, N_OUTS, &e)) {
+        fprintf(stderr, "senti report: %s\n", e.msg);
+        bad = -1;
     }
     return bad;
 }

@@ -133,6 +133,23 @@ if [ -c /dev/full ]; then
     expect run-list-full 2 "error writing standard output" -- sh -c "'$SENTI' run experiments/demo.json --list > /dev/full"
     expect report-markdown-full 2 "/dev/full: flush failed" -- "$SENTI" report tests/data/report/results.json --markdown /dev/full
     expect report-html-full 2 "/dev/full: " -- "$SENTI" report tests/data/report/results.json --html /dev/full
+    # classify writes every output or none: a failed JSON lines file or manifest takes the predictions
+    # with it (with a language model, and with a bow-logreg adapter that loads none)
+    expect classify-jsonl-full 2 "/dev/full: flush failed" -- "$SENTI" classify -q -v "$V" -i "$D" --limit 2 \
+        -o "$tmp/full1.csv" --jsonl /dev/full
+    name="classify-jsonl-full: predictions left" then_check test ! -e "$tmp/full1.csv"
+    expect classify-manifest-missing-dir 2 "$tmp/no/dir/m.json: cannot create a temporary file" \
+        -- "$SENTI" classify -q -v "$V" -i "$D" --limit 2 -o "$tmp/full2.csv" --jsonl "$tmp/full2.jsonl" \
+        --manifest "$tmp/no/dir/m.json"
+    name="classify-manifest-missing-dir: outputs left" then_check test ! -e "$tmp/full2.csv" -a ! -e "$tmp/full2.jsonl"
+    "$SENTI" finetune -q --method bow-logreg -v "$V" --train "$D" -o "$tmp/bow.json" > /dev/null
+    expect classify-bow-manifest-full 2 "/dev/full: flush failed" -- "$SENTI" classify -q --adapter "$tmp/bow.json" \
+        -i "$D" -o "$tmp/full3.csv" --jsonl "$tmp/full3.jsonl" --manifest /dev/full
+    name="classify-bow-manifest-full: outputs left" then_check test ! -e "$tmp/full3.csv" -a ! -e "$tmp/full3.jsonl"
+    expect report-one-full 2 "/dev/full: flush failed" -- "$SENTI" report tests/data/report/results.json \
+        --html "$tmp/full4.html" --markdown /dev/full
+    name="report-one-full: HTML left" then_check test ! -e "$tmp/full4.html"
+    name="no temporary file left" then_check test -z "$(find "$tmp" -name '*.tmp??????')"
     name="/dev/full is still the device" then_check test -c /dev/full
 else
     fail "/dev/full is missing or not a character device"
