@@ -30,6 +30,9 @@ enum { SENTI_EXIT_OK = 0, SENTI_EXIT_GATE = 1, SENTI_EXIT_USAGE = 2, SENTI_EXIT_
  * or 3 when model_error says the failure came from loading or running the
  * model (a truncated GGUF is a format error of the model, not of the input). */
 int senti_cli_exit(senti_status s, bool model_error);
+/* After getopt named a bad option: "Try 'senti CMD --help' ..." on stderr (as
+ * GNU tools do, instead of the whole usage); returns SENTI_EXIT_USAGE. */
+int senti_cli_try_help(const char *cmd);
 
 /* ---- the common options (docs/cli.md): one spelling, one meaning -------------------
  * Every parser takes the common flags it has a use for from these entries,

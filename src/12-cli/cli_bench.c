@@ -124,7 +124,7 @@ int senti_cmd_bench_prefill(int argc, char **argv)
             senti_set_numerics(senti_numerics_parse(optarg));
             break;
         case 'h': return usage(stdout);
-        default: return usage(stderr);
+        default: return senti_cli_try_help("bench-prefill");
         }
     }
     if (n < 1 || reps < 1 || threads < 1 || !text_path || optind != argc) {

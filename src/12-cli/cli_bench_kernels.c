@@ -148,7 +148,7 @@ int senti_cmd_bench_kernels(int argc, char **argv)
             break;
         case 'n': if (!senti_cli_int("bench-kernels", "tokens", optarg, 1, 4096, &v)) return SENTI_EXIT_USAGE; sh.tokens = (int)v; break;
         case 'h': return usage(stdout);
-        default: return usage(stderr);
+        default: return senti_cli_try_help("bench-kernels");
         }
     }
     if (optind != argc)

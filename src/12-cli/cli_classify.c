@@ -288,7 +288,7 @@ static int parse_args(int argc, char **argv, classify_opts *o)
         case 'q': o->progress = SENTI_PROGRESS_NONE; break;
         case O_PROGRESS: if (!senti_cli_progress_opt(optarg, &o->progress)) return bad_value("progress", optarg); break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
-        default: usage(stderr, &p); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("classify");
         }
     }
     if (n_cf) {

@@ -255,6 +255,12 @@ int senti_cli_eval_opt(const char *cmd, int c, const char *arg, senti_predfile_p
     return ok ? 1 : -1;
 }
 
+int senti_cli_try_help(const char *cmd)
+{
+    fprintf(stderr, "Try 'senti %s --help' for more information.\n", cmd);
+    return SENTI_EXIT_USAGE;
+}
+
 int senti_cli_exit(senti_status s, bool model_error)
 {
     switch (s) {

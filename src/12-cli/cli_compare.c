@@ -79,7 +79,7 @@ static int parse_cmp_opts(int argc, char **argv, cmp_opts *o)
         case O_AGG: o->aggregate = 1; break;
         case O_GROUP: o->group_by = optarg; break;
         case 'h': compare_usage(stdout); return -1;
-        default: compare_usage(stderr); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("compare");
         }
     }
     const char *bad = NULL;

@@ -85,7 +85,7 @@ static int parse_eval_opts(int argc, char **argv, eval_opts *o)
         case O_CAL: o->calibrate = optarg; break;
         case O_CALFILE: o->calib_file = optarg; break;
         case 'h': eval_usage(stdout); return -1;
-        default: eval_usage(stderr); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("eval");
         }
     }
     return 0;

@@ -429,8 +429,7 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         if (c == '?' || !set_opt(o, c, optarg)) {
             if (c != '?' && !is_numeric_opt(c))
                 fprintf(stderr, "senti finetune: bad value '%s' for option %s\n", optarg, argv[optind - 1]);
-            usage(stderr, o);
-            return SENTI_EXIT_USAGE;
+            return senti_cli_try_help("finetune");
         }
     }
     if (!o->verbalizer || !o->train || !o->output || !o->method) {

@@ -42,7 +42,7 @@ int senti_cmd_merge(int argc, char **argv)
         case 'r': p.resume = true; break;
         case 't': if (!senti_cli_threads("merge", optarg, &p.threads)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
-        default: usage(stderr); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("merge");
         }
     }
     if (optind != argc - 1 && optind != argc - 2) {

@@ -97,7 +97,7 @@ int senti_cmd_model(int argc, char **argv)
         else if (c == 'c')
             check = true;
         else
-            return usage_model(c == 'h' ? stdout : stderr);
+            return c == 'h' ? usage_model(stdout) : senti_cli_try_help("model");
     }
     if (optind >= argc || strcmp(argv[optind], "info") != 0)
         return usage_model(stderr);
@@ -175,7 +175,7 @@ static int parse_logits_args(int argc, char **argv, logits_args *a)
         case 't': if (!senti_cli_threads("logits", optarg, &a->threads)) return SENTI_EXIT_USAGE; break;
         case 'p': a->parse_special = true; break;
         case 'h': return usage_logits(stdout) == 0 ? -1 : SENTI_EXIT_USAGE;
-        default: return usage_logits(stderr);
+        default: return senti_cli_try_help("logits");
         }
     }
     if (optind != argc - 1 || a->top < 1 || a->threads < 1)

@@ -172,7 +172,7 @@ static int parse_args(int argc, char **argv, report_opts *o, const char **input)
                 return -1;
             break;
         case 'h': usage(stdout); exit(SENTI_EXIT_OK);
-        default: usage(stderr); return -1;
+        default: senti_cli_try_help("report"); return -1;
         }
     }
     if (optind != argc - 1) {

@@ -194,7 +194,7 @@ int senti_cmd_run(int argc, char **argv)
         case 'L': if (!senti_cli_int("run", "limit", optarg, 1, 100000000, &limit)) return SENTI_EXIT_USAGE; break;
         case 'S': if (!senti_cli_int("run", "sample", optarg, 1, 100000000, &sample)) return SENTI_EXIT_USAGE; break;
         case 'h': usage(stdout); return SENTI_EXIT_OK;
-        default: usage(stderr); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("run");
         }
     }
     if (optind != argc - 1 || (!outdir && !list)) {

@@ -104,7 +104,7 @@ int senti_cmd_select(int argc, char **argv)
         case 'o': p.output_path = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout, &p); return SENTI_EXIT_OK;
-        default: usage(stderr, &p); return SENTI_EXIT_USAGE;
+        default: return senti_cli_try_help("select");
         }
     }
     if (optind < argc || !p.input_path || !p.output_path) {

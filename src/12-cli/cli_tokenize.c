@@ -136,7 +136,7 @@ int senti_cmd_tokenize(int argc, char **argv)
         case OPT_PIECES: pieces = 1; break;
         case OPT_NO_SPECIAL: flags &= ~SENTI_TOK_ADD_SPECIAL; break;
         case OPT_PARSE_SPECIAL: flags |= SENTI_TOK_PARSE_SPECIAL; break;
-        default: return usage_tokenize(c == 'h' ? stdout : stderr);
+        default: return c == 'h' ? usage_tokenize(stdout) : senti_cli_try_help("tokenize");
         }
     }
     if ((file != NULL) == (optind < argc) || optind + 1 < argc)

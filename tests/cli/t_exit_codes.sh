@@ -41,4 +41,11 @@ expect 3 "v4.gguf: GGUF version 4 is not supported" classify -m "$T/v4.gguf" -v 
 expect 2 "nope.csv" classify -m "$MODEL" -v verbalizers/demo.json -i "$T/nope.csv" -o "$T/p.csv"
 expect 2 "nope.json" run "$T/nope.json" -o "$T/run2"
 expect 2 "nope.csv" finetune -m "$MODEL" -v verbalizers/demo.json --train "$T/nope.csv" --method head -o "$T/h.json"
+
+# an unknown option: exit 2, getopt's line and a pointer to --help (GNU style), not the whole usage
+for cmd in model tokenize logits classify finetune eval compare run merge select report bench-prefill bench-kernels; do
+    expect 2 "Try 'senti $cmd --help' for more information." "$cmd" --no-such-option
+    grep -q "unrecognized option '--no-such-option'" "$T/err" || fail "$cmd: getopt's message missing: $(cat "$T/err")"
+    [ "$(wc -l < "$T/err")" -eq 2 ] || fail "$cmd --no-such-option printed more than two lines: $(cat "$T/err")"
+done
 echo ok
