@@ -87,10 +87,16 @@ static senti_status run_bow(const char *input, const char *space, const char *ou
     p.input_path = input;
     p.space_path = space;
     p.output_path = out;
-    const char *none[] = {"/nonexistent.gguf"};
-    p.models = none; /* a space with shots [] never loads it */
+    /* never loaded (these spaces skip every prompt), but select checks that each
+     * named model can be read before it starts */
+    char *placeholder = write_tmp(".gguf", "not a model");
+    const char *models[] = {placeholder};
+    p.models = models;
     p.n_models = 1;
-    return senti_select_run(&p, NULL, e);
+    senti_status s = senti_select_run(&p, NULL, e);
+    unlink(placeholder);
+    free(placeholder);
+    return s;
 }
 
 START_TEST(test_too_few_rows)
