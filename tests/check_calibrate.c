@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,9 +167,9 @@ END_TEST
  * than returning a negative T that would reverse every prediction. */
 static senti_status fit_identical_rows(double p, int n0, int n1, senti_posthoc *c, senti_err *err)
 {
-    int n = n0 + n1, gold[64], pred[64];
-    double prob[128];
-    ck_assert_int_le(n, 64);
+    int n = n0 + n1, *gold = malloc((size_t)n * sizeof *gold), *pred = malloc((size_t)n * sizeof *pred);
+    double *prob = malloc(2 * (size_t)n * sizeof *prob);
+    ck_assert(gold && pred && prob);
     for (int i = 0; i < n; i++) {
         gold[i] = i < n0 ? 0 : 1;
         pred[i] = p >= 0.5 ? 0 : 1;
@@ -176,7 +177,9 @@ static senti_status fit_identical_rows(double p, int n0, int n1, senti_posthoc *
         prob[2 * i + 1] = 1.0 - p;
     }
     senti_eval_input in = {(size_t)n, 2, gold, pred, prob};
-    return senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, c, err);
+    senti_status s = senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, c, err);
+    free(gold), free(pred), free(prob);
+    return s;
 }
 
 START_TEST(test_temperature_closed_form)
@@ -198,6 +201,55 @@ START_TEST(test_temperature_closed_form)
     ck_assert_ptr_null(c.w);
     ck_assert_int_eq(fit_identical_rows(0.9, 5, 5, &c, &err), SENTI_ERR_FORMAT);
     ck_assert_int_eq(fit_identical_rows(0.1, 5, 5, &c, &err), SENTI_ERR_FORMAT);
+    /* exactly half, in sums whose rounding leans either way (5+5 and 500+500 rows) */
+    ck_assert_int_eq(fit_identical_rows(0.9, 500, 500, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_int_eq(fit_identical_rows(0.7, 333, 333, &c, &err), SENTI_ERR_FORMAT);
+    /* the favoured label always gold: the loss falls as T -> 0, no finite fit */
+    ck_assert_int_eq(fit_identical_rows(0.9, 10, 0, &c, &err), SENTI_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "always gold"));
+}
+END_TEST
+
+/* Hard 0/1 probabilities (a tool rounding to 3 decimals): scores are clipped
+ * at DBL_EPSILON, as the NLL metric clips them, so 5 confidently wrong rows
+ * among 100 do not drown the 95 right ones (at 1e-300 the fit was refused as
+ * "no better than chance"). The fitted T is the minimum of the NLL written out
+ * here, and temperature never changes a prediction. */
+START_TEST(test_temperature_hard_zeros)
+{
+    enum { N = 100 };
+    int gold[N], pred[N];
+    double prob[2 * N];
+    for (int i = 0; i < N; i++) {
+        gold[i] = i < 95 ? 0 : 1;
+        pred[i] = 0;
+        prob[2 * i] = i < 95 ? 0.999 : 1.0;
+        prob[2 * i + 1] = i < 95 ? 0.001 : 0.0;
+    }
+    senti_eval_input in = {N, 2, gold, pred, prob};
+    senti_posthoc c;
+    senti_err err = {0};
+    ck_assert_msg(senti_posthoc_fit(SENTI_POSTHOC_TEMPERATURE, &in, &c, &err) == SENTI_OK, "%s", err.msg);
+    /* NLL(T) = 0.95 log(1 + e^(-r/T)) + 0.05 log(1 + e^(s/T)), r = log(999), s = log(1/eps) */
+    const double r = log(999.0), sc = -log(DBL_EPSILON);
+    double nll_at[3];
+    for (int d = -1; d <= 1; d++) {
+        double T = c.temperature * (1.0 + 1e-3 * d);
+        nll_at[d + 1] = 0.95 * log1p(exp(-r / T)) + 0.05 * log1p(exp(sc / T));
+    }
+    ck_assert(nll_at[1] <= nll_at[0] && nll_at[1] <= nll_at[2]); /* a minimum */
+    ck_assert_double_eq_tol(c.nll_after, nll_at[1], 1e-12);
+    ck_assert(c.temperature > 1.0 && isfinite(c.temperature));
+    double q[2 * N];
+    ck_assert(senti_posthoc_apply(&c, prob, N, 2, q, &err) == SENTI_OK);
+    for (int i = 0; i < N; i++)
+        ck_assert(q[2 * i] > q[2 * i + 1]);
+    /* a hand-set temperature that is not positive is refused */
+    c.temperature = -1.0;
+    ck_assert_int_eq(senti_posthoc_apply(&c, prob, N, 2, q, &err), SENTI_ERR_ARG);
+    c.temperature = 0.0;
+    ck_assert_int_eq(senti_posthoc_apply(&c, prob, N, 2, q, &err), SENTI_ERR_ARG);
+    senti_posthoc_free(&c);
 }
 END_TEST
 
@@ -209,6 +261,7 @@ Suite *calibrate_suite(void)
     tcase_add_test(tc, test_apply_is_the_formula);
     tcase_add_test(tc, test_names_and_refusals);
     tcase_add_test(tc, test_temperature_closed_form);
+    tcase_add_test(tc, test_temperature_hard_zeros);
     suite_add_tcase(s, tc);
     return s;
 }

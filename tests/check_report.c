@@ -46,6 +46,52 @@ START_TEST(test_load_fixture)
 }
 END_TEST
 
+/* Metric values on load: each metric's whole range is accepted (its edges
+ * included; null; a key senti does not know), one step outside is refused
+ * naming the cell, metric and part. */
+static senti_status load_metrics(const char *metrics, senti_err *e)
+{
+    char *path = tu_tmpfile(".json");
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"schema\": \"senti-results/1\", \"cells\": [{\"name\": \"a\"}, {\"name\": \"b\", \"metrics\": %s}]}",
+            metrics);
+    fclose(f);
+    senti_results *r = NULL;
+    senti_status s = senti_results_load(path, &r, e);
+    senti_results_free(r);
+    remove(path);
+    free(path);
+    return s;
+}
+
+START_TEST(test_load_metric_ranges)
+{
+    senti_err e;
+    static const char *const ok[] = {
+        "{\"accuracy\": {\"value\": 1, \"lo\": 0, \"hi\": 1}, \"mcc\": {\"value\": -1}, \"kappa\": {\"value\": -1}}",
+        "{\"brier\": {\"value\": 2}, \"nll\": {\"value\": 36.04}, \"aurc\": {\"value\": 0}, \"ece\": {\"value\": 1}}",
+        "{\"accuracy\": {\"value\": 0.5, \"lo\": null, \"hi\": null}, \"kappa\": {\"value\": null}}",
+        "{\"my_metric\": {\"value\": -1234.5}}", "{}"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        ck_assert_msg(load_metrics(ok[i], &e) == SENTI_OK, "%s: %s", ok[i], e.msg);
+    static const struct {
+        const char *metrics, *want;
+    } bad[] = {
+        {"{\"accuracy\": {\"value\": 1.0000001}}", "cells[1].metrics.accuracy.value: must be a number in [0, 1]"},
+        {"{\"mcc\": {\"value\": 0.1, \"lo\": -1.01}}", "cells[1].metrics.mcc.lo: must be a number in [-1, 1]"},
+        {"{\"brier\": {\"value\": 2.1}}", "metrics.brier.value: must be a number in [0, 2]"},
+        {"{\"nll\": {\"value\": -0.5}}", "metrics.nll.value: must be a number in [0, inf]"},
+        {"{\"ece\": {\"value\": \"0.1\"}}", "metrics.ece.value: must be a number"},
+        {"{\"accuracy\": {\"value\": 1.7e308}}", "metrics.accuracy.value"},
+        {"{\"accuracy\": 0.5}", "metrics.accuracy: must be an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(load_metrics(bad[i].metrics, &e), SENTI_ERR_FORMAT);
+        ck_assert_msg(strstr(e.msg, bad[i].want) != NULL, "%s: %s", bad[i].metrics, e.msg);
+    }
+}
+END_TEST
+
 START_TEST(test_gate_parse)
 {
     senti_gate g;
@@ -354,6 +400,7 @@ Suite *report_suite(void)
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_load_fixture);
+    tcase_add_test(tc, test_load_metric_ranges);
     tcase_add_test(tc, test_gate_parse);
     tcase_add_test(tc, test_gates_thresholds);
     tcase_add_test(tc, test_mcnemar);

@@ -3,10 +3,13 @@
  * one labelled split and applied to another.
  *
  * Contract:
- *   - Scores are l_j = log(max(p_j, 1e-300)) of the input probabilities.
+ *   - Scores are l_j = log(max(p_j, DBL_EPSILON)) of the input probabilities
+ *     (clipped as the NLL metric clips them).
  *   - temperature: q = softmax(l / T), one parameter T > 0 (argmax unchanged),
- *                  fitted as log(1/T); SENTI_ERR_FORMAT when the best T is
- *                  infinite (the scores favour the gold label no more than chance).
+ *                  fitted as log(1/T); SENTI_ERR_FORMAT when the best T is not
+ *                  finite: infinite (the scores favour the gold label no more
+ *                  than chance) or 0 (the favoured label is gold in every row).
+ *                  apply refuses a T that is not positive and finite.
  *   - vector:      q = softmax(w .* l + b), w and b per label, b_0 = 0 fixed
  *                  (softmax ignores a common shift, so b_0 would not be identified).
  *   - platt:       two labels only; q_1 = sigmoid(a * (l_1 - l_0) + c).

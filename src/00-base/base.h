@@ -96,7 +96,9 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err);
  * and closed first, and only when all of them were is any renamed into place;
  * when one fails every temporary file is removed (abort) and err names the
  * first failure. A rename failing part-way leaves the files before it in
- * place. Closed entries are skipped; every *a[i] is cleared either way. */
+ * place, and a device, FIFO or "-" among them was written as it went (only
+ * regular files can be held back). Closed entries are skipped; every *a[i] is
+ * cleared either way. */
 senti_status senti_atomic_commit_all(senti_atomic_file *const *a, size_t n, senti_err *err);
 
 /* Remove the temporary files that writers killed before their commit left in

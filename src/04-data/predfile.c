@@ -141,15 +141,11 @@ static senti_status add_label(parser *ps, const char *label, int col)
 static senti_status map_prob_list(parser *ps, const char *list)
 {
     const char *pre = ps->P->prob_prefix ? ps->P->prob_prefix : "";
+    if (strspn(list, ",") == strlen(list)) /* "", ",": naming no column is a mistake, not a choice */
+        return fail(ps, SENTI_ERR_ARG, "the probability column list '%s' names no column", list);
     char *copy = strdup(list), *save = NULL;
     if (!copy)
         return fail(ps, SENTI_ERR_NOMEM, "out of memory");
-    if (!strtok_r(strcpy(copy, list), ",", &save)) { /* "", ",": naming no column is a mistake, not a choice */
-        free(copy);
-        return fail(ps, SENTI_ERR_ARG, "the probability column list '%s' names no column", list);
-    }
-    strcpy(copy, list);
-    save = NULL;
     for (char *item = strtok_r(copy, ",", &save); item && !ps->st;
          item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '='), *col = eq ? eq + 1 : item, *label = item;

@@ -3,19 +3,25 @@
  * mean NLL with GSL's vector_bfgs2 (analytic gradient).
  *
  * Contract: see include/senti/calibrate.h. Parameter vectors theta:
- *   temperature  [theta]                  z_j = exp(theta) * l_j, T = exp(-theta)
+ *   temperature  [t]                      z_j = beta * l_j, beta = 1/T = exp(t)
  *   vector       [w_0..w_{k-1}, b_1..b_{k-1}]  z_j = w_j * l_j + b_j (b_0 = 0)
  *   platt        [a, c]                   z_0 = 0, z_1 = a * (l_1 - l_0) + c
  * The fitted model is q = softmax(z). The gradient of the mean NLL in z is
- * q - onehot(gold); the chain rule to theta is in accumulate_grad().
+ * q - onehot(gold); the chain rule to the linear parameters (beta, w, b, a, c)
+ * is in accumulate_grad(), and from beta to t in nll_and_grad().
+ *
  * The temperature is fitted in log space so that it stays positive: a negative
- * one would reverse every ranking. The mean NLL is convex in 1/T, so when its
- * slope at 1/T = 0 is not negative no finite temperature is best (the scores
- * favour the gold label no more than chance) and the fit is refused.
+ * one would reverse every ranking. The mean NLL is convex in beta. Its
+ * infimum is at beta -> 0 (T infinite: every row uniform) when the slope at
+ * beta = 0 is not negative, and at beta -> infinity (T = 0) when the gold label
+ * has the highest score in every row; both fits are refused, as no finite T
+ * is best. Otherwise the minimum is finite and interior.
  */
 #include "senti/calibrate.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +65,7 @@ static void scores(senti_posthoc_method m, int k, const double *th, const double
     switch (m) {
     case SENTI_POSTHOC_TEMPERATURE:
         for (int j = 0; j < k; j++)
-            z[j] = exp(th[0]) * l[j];
+            z[j] = th[0] * l[j];
         break;
     case SENTI_POSTHOC_VECTOR:
         for (int j = 0; j < k; j++)
@@ -87,13 +93,12 @@ static double softmax_inplace(double *z, int k)
 }
 
 /* g += d NLL_row / d theta, with dz = q - onehot(gold). */
-static void accumulate_grad(senti_posthoc_method m, int k, const double *th, const double *l,
-                            const double *dz, double *g)
+static void accumulate_grad(senti_posthoc_method m, int k, const double *l, const double *dz, double *g)
 {
     switch (m) {
     case SENTI_POSTHOC_TEMPERATURE:
         for (int j = 0; j < k; j++)
-            g[0] += exp(th[0]) * dz[j] * l[j];
+            g[0] += dz[j] * l[j];
         break;
     case SENTI_POSTHOC_VECTOR:
         for (int j = 0; j < k; j++) {
@@ -109,11 +114,25 @@ static void accumulate_grad(senti_posthoc_method m, int k, const double *th, con
     }
 }
 
-/* Mean NLL at th; gradient into g when non-NULL (length n_params). */
-static double nll_and_grad(const fit_ctx *c, const double *th, double *g)
+/* The temperature's log-space parameter t, kept where exp(t) and the scores
+ * it multiplies stay finite (a line search may try far-off points). */
+#define LOG_BETA_MAX 50.0
+
+static double beta_of(double t)
+{
+    return exp(t < -LOG_BETA_MAX ? -LOG_BETA_MAX : t > LOG_BETA_MAX ? LOG_BETA_MAX : t);
+}
+
+/* Mean NLL at the minimiser's parameters x; gradient into g when non-NULL
+ * (length n_params). */
+static double nll_and_grad(const fit_ctx *c, const double *x, double *g)
 {
     int k = c->k, np = n_params(c->method, k);
-    double z[k > 2 ? k : 2], total = 0.0;
+    double z[k > 2 ? k : 2], total = 0.0, lin[2 * k];
+    memcpy(lin, x, (size_t)np * sizeof *lin); /* the linear parameters */
+    if (c->method == SENTI_POSTHOC_TEMPERATURE)
+        lin[0] = beta_of(x[0]);
+    const double *th = lin;
     if (g)
         memset(g, 0, (size_t)np * sizeof *g);
     for (size_t i = 0; i < c->n; i++) {
@@ -124,12 +143,15 @@ static double nll_and_grad(const fit_ctx *c, const double *th, double *g)
         total += lse - zy;
         if (g) {
             z[y] -= 1.0;
-            accumulate_grad(c->method, k, th, l, z, g);
+            accumulate_grad(c->method, k, l, z, g);
         }
     }
-    if (g)
+    if (g) {
         for (int j = 0; j < np; j++)
             g[j] /= (double)c->n;
+        if (c->method == SENTI_POSTHOC_TEMPERATURE)
+            g[0] *= lin[0]; /* d beta / d t = beta */
+    }
     return total / (double)c->n;
 }
 
@@ -185,26 +207,64 @@ static senti_status minimise(fit_ctx *c, double *theta, int *iters, senti_err *e
     return SENTI_OK;
 }
 
-/* d NLL / d(1/T) at 1/T = 0, where every row is uniform: the mean over rows of
- * mean_j l_j - l_gold. Negative exactly when some positive 1/T does better. */
-static double slope_at_infinite_temperature(const fit_ctx *c)
+/* d NLL / d beta at beta = 0, where every row is uniform: the mean over rows of
+ * mean_j l_j - l_gold, against the mean of its magnitude. The fit has a finite
+ * T only when the slope is negative; sums of rounded terms decide that only
+ * beyond a relative margin. */
+static bool slope_negative_at_infinite_temperature(const fit_ctx *c)
 {
-    double s = 0.0;
+    double s = 0.0, scale = 0.0;
     for (size_t i = 0; i < c->n; i++) {
         const double *l = c->l + i * (size_t)c->k;
         double mean = 0.0;
         for (int j = 0; j < c->k; j++)
             mean += l[j];
-        s += mean / c->k - l[c->gold[i]];
+        double d = mean / c->k - l[c->gold[i]];
+        s += d;
+        scale += fabs(d);
     }
-    return s / (double)c->n;
+    return s < -1e-9 * scale;
+}
+
+/* Whether the gold label has the highest score (ties included) in every row:
+ * then the NLL falls for ever as T -> 0. */
+static bool gold_always_top(const fit_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const double *l = c->l + i * (size_t)c->k;
+        for (int j = 0; j < c->k; j++)
+            if (l[j] > l[c->gold[i]])
+                return false;
+    }
+    return true;
+}
+
+/* Refuse a temperature fit whose best T is not finite. */
+static senti_status check_temperature_fit(const fit_ctx *c, senti_err *err)
+{
+    if (!slope_negative_at_infinite_temperature(c))
+        return senti_err_set(err, SENTI_ERR_FORMAT,
+                             "temperature scaling: on these rows the scores favour the gold label no more than "
+                             "chance, so no finite temperature fits (the best is uniform, T infinite)");
+    if (gold_always_top(c))
+        return senti_err_set(err, SENTI_ERR_FORMAT,
+                             "temperature scaling: on these rows the favoured label is always gold, so no finite "
+                             "temperature fits (the loss keeps falling as T -> 0); calibrate on rows with errors");
+    return SENTI_OK;
+}
+
+/* A score: the log of a probability clipped at DBL_EPSILON, as the NLL metric
+ * clips it (a hard 0 would weigh -690 and drown every other row). */
+static double score_of(double p)
+{
+    return log(p > DBL_EPSILON ? p : DBL_EPSILON);
 }
 
 static double *log_probs(const double *prob, size_t n, int k)
 {
     double *l = malloc(n * (size_t)k * sizeof *l);
     for (size_t i = 0; l && i < n * (size_t)k; i++)
-        l[i] = log(prob[i] > 1e-300 ? prob[i] : 1e-300);
+        l[i] = score_of(prob[i]);
     return l;
 }
 
@@ -231,17 +291,13 @@ senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_inp
     gsl_vector_view tv = gsl_vector_view_array(theta, (size_t)n_params(method, in->k));
     initial_params(method, in->k, &tv.vector);
     out->nll_before = nll_and_grad(&c, theta, NULL); /* the start point is the identity map */
-    senti_status st = SENTI_OK;
-    if (method == SENTI_POSTHOC_TEMPERATURE && !(slope_at_infinite_temperature(&c) < 0.0))
-        st = senti_err_set(err, SENTI_ERR_FORMAT,
-                           "temperature scaling: on these rows the scores favour the gold label no "
-                           "more than chance, so no finite temperature fits (the best is uniform)");
+    senti_status st = method == SENTI_POSTHOC_TEMPERATURE ? check_temperature_fit(&c, err) : SENTI_OK;
     if (st == SENTI_OK)
         st = minimise(&c, theta, &out->iterations, err);
     if (st == SENTI_OK) {
         out->nll_after = nll_and_grad(&c, theta, NULL);
         if (method == SENTI_POSTHOC_TEMPERATURE) {
-            out->temperature = exp(-theta[0]);
+            out->temperature = 1.0 / beta_of(theta[0]);
         } else if (method == SENTI_POSTHOC_VECTOR) {
             for (int j = 0; j < in->k; j++) {
                 out->w[j] = theta[j];
@@ -258,11 +314,11 @@ senti_status senti_posthoc_fit(senti_posthoc_method method, const senti_eval_inp
     return st;
 }
 
-/* The parameter vector of a fitted model (inverse of the unpacking in fit). */
+/* The linear parameters of a fitted model (beta = 1/T, w, b, a, c). */
 static void pack_params(const senti_posthoc *c, double *theta)
 {
     if (c->method == SENTI_POSTHOC_TEMPERATURE) {
-        theta[0] = -log(c->temperature);
+        theta[0] = 1.0 / c->temperature;
     } else if (c->method == SENTI_POSTHOC_VECTOR) {
         for (int j = 0; j < c->k; j++) {
             theta[j] = c->w[j];
@@ -281,12 +337,14 @@ senti_status senti_posthoc_apply(const senti_posthoc *c, const double *prob, siz
     if (!c || k != c->k || !c->w)
         return senti_err_set(err, SENTI_ERR_ARG, "posthoc: fitted for %d labels, data has %d",
                              c ? c->k : 0, k);
+    if (c->method == SENTI_POSTHOC_TEMPERATURE && !(c->temperature > 0 && isfinite(c->temperature)))
+        return senti_err_set(err, SENTI_ERR_ARG, "posthoc: the temperature must be positive and finite, not %g",
+                             c->temperature);
     double theta[2 * k], l[k], z[k > 2 ? k : 2];
     pack_params(c, theta);
     for (size_t i = 0; i < n; i++) {
         for (int j = 0; j < k; j++) {
-            double p = prob[i * (size_t)k + (size_t)j];
-            l[j] = log(p > 1e-300 ? p : 1e-300);
+            l[j] = score_of(prob[i * (size_t)k + (size_t)j]);
         }
         scores(c->method, k, theta, l, z);
         softmax_inplace(z, k);

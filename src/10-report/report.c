@@ -248,12 +248,10 @@ senti_status senti_gate_parse(const char *spec, senti_gate_kind kind, senti_gate
     if (kind == SENTI_GATE_BASELINE) { /* "accuracy" or "accuracy=alpha" or "" */
         strcpy(g->metric, "accuracy");
         g->threshold = 0.05;
-        if (eq) {
-            g->threshold = NAN;
-            senti_parse_real(eq + 1, 0.0, 1.0, &g->threshold, NULL);
-            if (!(g->threshold > 0 && g->threshold < 1))
-                return senti_err_set(err, SENTI_ERR_ARG, "baseline alpha \"%s\": expected a number in (0, 1)", eq + 1);
-        }
+        bool bad = eq && (senti_parse_real(eq + 1, 0.0, 1.0, &g->threshold, NULL) ||
+                          !(g->threshold > 0 && g->threshold < 1));
+        if (bad)
+            return senti_err_set(err, SENTI_ERR_ARG, "baseline alpha \"%s\": expected a number in (0, 1)", eq + 1);
         return SENTI_OK;
     }
     if (!eq || eq == spec)

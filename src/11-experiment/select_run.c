@@ -637,6 +637,30 @@ static void dedup_space(sel_run *s)
     sp->n_ws = n;
 }
 
+
+/* A model named by -m or the space that cannot be read is a mistake to report
+ * now, not a row of failed candidates under a recipe chosen without it. */
+static senti_status check_models(sel_run *s, senti_err *err)
+{
+    for (size_t i = 0; i < s->sp.n_models; i++) {
+        struct stat sb;
+        FILE *f = fopen(s->sp.models[i], "rb");
+        bool regular = f && !fstat(fileno(f), &sb) && S_ISREG(sb.st_mode); /* a directory opens too */
+        senti_status st = SENTI_OK;
+        if (!f)
+            st = senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", s->sp.models[i], strerror(errno));
+        else if (!regular)
+            st = senti_err_set(err, SENTI_ERR_IO, "%s: not a model file (not a regular file)", s->sp.models[i]);
+        if (f)
+            fclose(f);
+        if (st) {
+            s->model_error = true;
+            return st;
+        }
+    }
+    return SENTI_OK;
+}
+
 static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err *err)
 {
     const senti_select_params *p = s->p;
@@ -672,24 +696,13 @@ static senti_status setup_space(sel_run *s, const senti_verbalizer *v, senti_err
         for (size_t i = 0; i < s->sp.n_models; i++)
             free(s->sp.models[i]);
         s->sp.n_models = 0;
-        for (size_t i = 0; i < p->n_models && i < SEL_MAX_ITEMS; i++)
-            s->sp.models[s->sp.n_models++] = senti_xstrdup(p->models[i]);
+        for (size_t i = 0; i < p->n_models && i < SEL_MAX_ITEMS && !st; i++)
+            if (!(s->sp.models[s->sp.n_models++] = senti_xstrdup(p->models[i])))
+                st = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     } else if (!st && !s->sp.n_models)
         st = sel_space_scan_models(&s->sp, p->model_dir ? p->model_dir : "models", err);
-    /* a model named by -m or the space that cannot be read is a mistake to report
-     * now, not a row of failed candidates under a recipe chosen without it */
-    for (size_t i = 0; !st && i < s->sp.n_models; i++) {
-        struct stat sb;
-        FILE *f = fopen(s->sp.models[i], "rb");
-        bool regular = f && !fstat(fileno(f), &sb) && S_ISREG(sb.st_mode); /* a directory opens too */
-        if (!f)
-            st = senti_err_set(err, SENTI_ERR_IO, "%s: cannot open: %s", s->sp.models[i], strerror(errno));
-        else if (!regular)
-            st = senti_err_set(err, SENTI_ERR_IO, "%s: not a model file (not a regular file)", s->sp.models[i]);
-        s->model_error |= st != SENTI_OK;
-        if (f)
-            fclose(f);
-    }
+    if (!st)
+        st = check_models(s, err);
     return st;
 }
 

@@ -143,8 +143,10 @@ static void paired_text(FILE *f, const char *a, const char *b, const senti_compa
     for (int m = 0; m < SENTI_M_COUNT; m++) {
         if (isnan(c->value_a[m]) && isnan(c->value_b[m]))
             continue;
-        fprintf(f, "%-18s %10.4f %10.4f %+10.4f", senti_metric_name(m), c->value_a[m],
-                c->value_b[m], c->value_b[m] - c->value_a[m]);
+        const double v[3] = {c->value_a[m], c->value_b[m], c->value_b[m] - c->value_a[m]};
+        fprintf(f, "%-18s", senti_metric_name(m));
+        for (int t = 0; t < 3; t++) /* one side undefined (kappa, no probabilities): n/a, and so is B - A */
+            isnan(v[t]) ? fprintf(f, " %10s", "n/a") : fprintf(f, t == 2 ? " %+10.4f" : " %10.4f", v[t]);
         if (!isnan(c->diff[m].lo))
             fprintf(f, "   [%+.4f, %+.4f]", c->diff[m].lo, c->diff[m].hi);
         fputc('\n', f);

@@ -61,7 +61,11 @@ grep -qx 'nll,,,,' "$T/n.csv" && grep -qx 'accuracy,,0.5,0,1' "$T/n.csv" || fail
 cp "$D/cmp_a.csv" "$T/one.csv"; echo '{"params": {"shots": 0}}' > "$T/one.manifest.json"
 "$SENTI" compare --aggregate --group-by params.shots "$T/one.csv" > "$T/g.txt"
 grep -Eq '^  accuracy +[0-9.]+ +n/a ' "$T/g.txt" || fail "one-run sd: $(cat "$T/g.txt")"
-for f in "$T/s.txt" "$T/s.csv" "$T/n.csv" "$T/g.txt"; do
+printf 'id,gold,pred,p_a,p_b\n1,a,a,0.9,0.1\n2,a,b,0.4,0.6\n3,a,a,0.7,0.3\n' > "$T/other.csv"
+printf 'id,gold,pred,p_a,p_b\n1,a,a,1,0\n2,a,a,1,0\n3,a,a,0.8,0.2\n' > "$T/same_ids.csv"
+"$SENTI" compare --bootstrap 0 "$T/same_ids.csv" "$T/other.csv" > "$T/k.txt"
+grep -Eq '^kappa +n/a +0\.0000 +n/a$' "$T/k.txt" || fail "compare kappa n/a: $(cat "$T/k.txt")"
+for f in "$T/s.txt" "$T/s.csv" "$T/n.csv" "$T/g.txt" "$T/k.txt"; do
     ! grep -qi 'nan' "$f" || fail "nan written in $f: $(cat "$f")"
 done
 

@@ -223,6 +223,9 @@ expect 2 "is not in verbalizer" "$SENTI" select -i "$tmp/lab.csv" -v verbalizers
 # a named model that cannot be read stops the search (it used to fail its candidates and choose bow-logreg, exit 0)
 expect 3 "$tmp/typo.gguf: cannot open" "$SENTI" select -i "$tmp/lab.csv" -m "$MODEL" -m "$tmp/typo.gguf" -o "$tmp/r3.json"
 [ ! -e "$tmp/r3.json" ] || fail "a recipe was written without the named model"
+expect 3 "$tmp: not a model file" "$SENTI" select -i "$tmp/lab.csv" -m "$tmp" -o "$tmp/r3.json"
+echo "{\"models\": [\"$tmp/gone.gguf\"]}" > "$tmp/space_gone.json"
+expect 3 "$tmp/gone.gguf: cannot open" "$SENTI" select -i "$tmp/lab.csv" --space "$tmp/space_gone.json" -o "$tmp/r3.json"
 # -v with a label_map: the rows carry dataset values (neg/pos), and the recipe's verbalizer keeps the map, so
 # classify --recipe reads the same file (the Subj select cells of the leaderboard failed here)
 sed 's/,negative$/,neg/; s/,positive$/,pos/' "$tmp/lab.csv" > "$tmp/lab_map.csv"
