@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "00-base/base.h"
+#include "08-classify/classify_out.h"
 #include "senti/predfile.h"
 #include "select_internal.h"
 
@@ -220,18 +221,18 @@ static senti_classify_params member_params(const recipe *r, const senti_classify
 
 /* ---- ensembles ----------------------------------------------------------------- */
 
-static senti_status write_mean(const senti_classify_params *user, senti_predfile *pf, size_t n_m,
-                               senti_classify_summary *sum, senti_err *err)
+/* The predictions file: the mean of the members' label distributions. */
+static void write_mean_rows(FILE *f, const senti_predfile *pf, size_t n_m, senti_classify_summary *sum)
 {
-    senti_atomic_file af;
-    senti_status st = senti_atomic_open(&af, user->output_path, err);
-    if (st)
-        return st;
     int k = pf[0].k;
-    fprintf(af.f, "id,gold,pred");
-    for (int j = 0; j < k; j++)
-        fprintf(af.f, ",p_%s", pf[0].labels[j]);
-    fprintf(af.f, ",status\n");
+    fputs("id,gold,pred", f);
+    for (int j = 0; j < k; j++) {
+        fputc(',', f);
+        char name[512];
+        snprintf(name, sizeof name, "p_%s", pf[0].labels[j]);
+        senti_csv_field(f, name);
+    }
+    fputs(",status\n", f);
     double p[SENTI_MAX_LABELS];
     for (size_t i = 0; i < pf[0].n; i++) {
         for (int j = 0; j < k; j++) {
@@ -240,15 +241,66 @@ static senti_status write_mean(const senti_classify_params *user, senti_predfile
                 p[j] += pf[m].prob[i * (size_t)k + (size_t)j] / (double)n_m;
         }
         int pred = senti_argmax_row(p, k);
-        fprintf(af.f, "%s,%s,%s", pf[0].ids ? pf[0].ids[i] : "", pf[0].labels[pf[0].gold[i]], pf[0].labels[pred]);
+        senti_csv_field(f, pf[0].ids ? pf[0].ids[i] : "");
+        fputc(',', f);
+        senti_csv_field(f, pf[0].labels[pf[0].gold[i]]);
+        fputc(',', f);
+        senti_csv_field(f, pf[0].labels[pred]);
         for (int j = 0; j < k; j++)
-            fprintf(af.f, ",%.9f", p[j]);
-        fprintf(af.f, ",ok\n");
+            fprintf(f, ",%.9f", p[j]);
+        fputs(",ok\n", f);
         sum->n_labelled++;
         sum->n_correct += pred == pf[0].gold[i];
     }
     sum->n_rows = sum->n_ok = pf[0].n;
-    return senti_atomic_commit(&af, err);
+}
+
+/* The manifest: the recipe, each member's own manifest, the rows it read (the
+ * first member's "data") and the counts. Steals `members`. */
+static json_t *ensemble_manifest(const recipe *r, json_t *members, const senti_classify_summary *sum)
+{
+    json_t *m = json_object();
+    json_object_set_new(m, "senti_version", json_string(senti_version()));
+    json_object_set_new(m, "ensemble", json_pack("{s:s, s:o}", "recipe", r->path, "members", members));
+    json_t *data = json_object_get(json_array_get(members, 0), "data");
+    if (data)
+        json_object_set(m, "data", data);
+    json_object_set_new(m, "counts", json_pack("{s:I, s:I, s:I, s:I}", "rows", (json_int_t)sum->n_rows, "ok",
+                                               (json_int_t)sum->n_ok, "labelled", (json_int_t)sum->n_labelled,
+                                               "correct", (json_int_t)sum->n_correct));
+    return m;
+}
+
+/* Predictions and manifest, every output or none (senti_atomic_commit_all). */
+static senti_status write_mean(const recipe *r, const senti_classify_params *user, senti_predfile *pf, size_t n_m,
+                               json_t *members, senti_classify_summary *sum, senti_err *err)
+{
+    char buf[4096];
+    const char *man_path = senti_pred_manifest_path(user, buf, sizeof buf);
+    senti_atomic_file out = {0}, man = {0};
+    senti_status st = senti_atomic_open(&out, user->output_path, err);
+    if (!st)
+        write_mean_rows(out.f, pf, n_m, sum);
+    json_t *m = ensemble_manifest(r, members, sum);
+    if (!st && man_path && !(st = senti_atomic_open(&man, man_path, err)) &&
+        json_dumpf(m, man.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        st = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", man_path);
+    json_decref(m);
+    senti_atomic_file *all[] = {&out, &man};
+    if (!st)
+        return senti_atomic_commit_all(all, 2, err);
+    senti_atomic_abort(&out);
+    senti_atomic_abort(&man);
+    return st;
+}
+
+/* A member's manifest from its temporary folder (null when it wrote none). */
+static json_t *member_manifest(const char *pred_path)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s.manifest.json", pred_path);
+    json_t *m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    return m ? m : json_null();
 }
 
 static senti_status run_ensemble(const recipe *r, const senti_classify_params *user, senti_classify_summary *sum,
@@ -262,6 +314,7 @@ static senti_status run_ensemble(const recipe *r, const senti_classify_params *u
     senti_predfile pf[RECIPE_MAX_MEMBERS];
     size_t n_read = 0;
     senti_status st = SENTI_OK;
+    json_t *members = json_array();
     double t0 = senti_now();
     for (size_t i = 0; i < r->n_members && !st; i++) {
         senti_classify_params p = member_params(r, user, i);
@@ -274,13 +327,16 @@ static senti_status run_ensemble(const recipe *r, const senti_classify_params *u
         sum->model_error |= ms.model_error;
         sum->n_tokens += ms.n_tokens;
         sum->n_cached += ms.n_cached;
+        if (!st)
+            json_array_append_new(members, member_manifest(out));
         if (!st && !(st = senti_predfile_read(out, NULL, &pf[n_read], err)))
             n_read++;
         if (!st && (pf[i].n != pf[0].n || pf[i].k != pf[0].k || !pf[i].prob))
             st = senti_err_set(err, SENTI_ERR_STATE, "%s: ensemble members disagree on the rows", r->path);
     }
     if (!st)
-        st = write_mean(user, pf, n_read, sum, err);
+        st = write_mean(r, user, pf, n_read, json_incref(members), sum, err);
+    json_decref(members);
     for (size_t i = 0; i < r->n_members; i++) {
         snprintf(out, sizeof out, "%s/m%zu.csv", tmpl, i);
         unlink(out);

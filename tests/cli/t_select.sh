@@ -136,6 +136,36 @@ for a, b in zip(cv, cl):
 print(r["kind"], r["candidate"], "cv rows = classify --recipe rows, accuracy", acc)
 PY
 
+# an ensemble recipe (written here: the demo verbalizer without and with calibration) writes the mean
+# of its members' distributions, ids quoted as CSV needs, and a manifest holding the members' manifests
+mkdir -p "$tmp/ens.files"; cp verbalizers/demo.json "$tmp/ens.files/v.json"
+vsha=$(sha256sum "$tmp/ens.files/v.json" | cut -d' ' -f1); msha=$(sha256sum "$MODEL" | cut -d' ' -f1)
+cat > "$tmp/ens.json" <<JSON
+{"format": "senti-recipe", "version": 1, "candidate": "by.hand.ensemble", "kind": "ensemble",
+ "labels": ["negative", "positive"], "model": {"path": "$MODEL", "sha256": "$msha"}, "chat": "auto",
+ "members": [{"verbalizer": {"path": "ens.files/v.json", "sha256": "$vsha"}, "calibration": "none"},
+             {"verbalizer": {"path": "ens.files/v.json", "sha256": "$vsha"}, "calibration": "contextual"}]}
+JSON
+awk -F, 'NR == 1 {print; next} {$1 = "\"r," $1 "\""; print}' OFS=, "$tmp/new.csv" > "$tmp/new_ids.csv"
+"$SENTI" classify --recipe "$tmp/ens.json" -i "$tmp/new_ids.csv" --id-col id -o "$tmp/ens.csv" -q > /dev/null ||
+    fail "ensemble recipe"
+"$SENTI" classify -m "$MODEL" -v verbalizers/demo.json -i "$tmp/new_ids.csv" --id-col id -o "$tmp/m0.csv" -q > /dev/null
+"$SENTI" classify -m "$MODEL" -v verbalizers/demo.json --calibrate contextual -i "$tmp/new_ids.csv" --id-col id \
+    -o "$tmp/m1.csv" -q > /dev/null
+python3 - "$tmp/ens.csv" "$tmp/m0.csv" "$tmp/m1.csv" <<'PY' || fail "the ensemble's file"
+import csv, json, sys
+e, a, b = (list(csv.DictReader(open(p))) for p in sys.argv[1:4])
+assert len(e) == len(a) == 10 and e[0]["id"].startswith("r,"), e[0]
+for x, y, z in zip(e, a, b):
+    assert x["id"] == y["id"] and x["gold"] == y["gold"], (x, y)
+    for k in ("p_negative", "p_positive"):
+        assert abs(float(x[k]) - (float(y[k]) + float(z[k])) / 2) < 2e-9, (k, x, y, z)
+m = json.load(open(sys.argv[1] + ".manifest.json"))
+members = m["ensemble"]["members"]
+assert len(members) == 2 and [p["calibration"]["method"] for p in members] == ["none", "contextual"], members
+assert m["data"] == members[0]["data"] and m["counts"]["rows"] == 10, m
+PY
+
 # the recipe as an experiment strategy: the cell's predictions are classify --recipe's
 cat > "$tmp/exp.json" <<JSON
 {"name": "rec", "models": [{"name": "smollm2", "path": "$MODEL"}],
