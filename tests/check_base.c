@@ -109,6 +109,13 @@ static void write_plain(const char *path, const char *text)
     ck_assert(fputs(text, f) >= 0 && fclose(f) == 0);
 }
 
+static void assert_file_is(const char *path, const char *want)
+{
+    char *got = tu_read_file(path, NULL);
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
 START_TEST(test_atomic_commit_abort)
 {
     char *dir = tmp_dir(), path[4096];
@@ -120,13 +127,9 @@ START_TEST(test_atomic_commit_abort)
     ck_assert_int_eq(senti_atomic_open(&a, path, &err), SENTI_OK);
     ck_assert(fputs("new 2.385\n", a.f) >= 0);
     ck_assert_uint_eq(count_entries(dir), 2);
-    char *got = tu_read_file(path, NULL);
-    ck_assert_str_eq(got, "old\n");
-    free(got);
+    assert_file_is(path, "old\n");
     ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_OK);
-    got = tu_read_file(path, NULL);
-    ck_assert_str_eq(got, "new 2.385\n");
-    free(got);
+    assert_file_is(path, "new 2.385\n");
     ck_assert_uint_eq(count_entries(dir), 1);
     /* fopen's mode: 0666 minus the umask, not mkstemp's 0600 */
     mode_t um = umask(022);
@@ -198,9 +201,7 @@ START_TEST(test_atomic_commit_all)
     senti_atomic_file *bad[] = {&a, &unused, &b, &full};
     ck_assert_int_eq(senti_atomic_commit_all(bad, 4, &err), SENTI_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "/dev/full"));
-    char *got = tu_read_file(a_path, NULL);
-    ck_assert_str_eq(got, "old a\n"); /* untouched, b never created, no temporary file left */
-    free(got);
+    assert_file_is(a_path, "old a\n"); /* untouched, b never created, no temporary file left */
     ck_assert_uint_eq(count_entries(dir), 1);
     for (size_t i = 0; i < 4; i++)
         ck_assert(bad[i]->f == NULL && bad[i]->tmp == NULL && bad[i]->path == NULL);
@@ -211,12 +212,8 @@ START_TEST(test_atomic_commit_all)
     ck_assert(fputs("new a\n", a.f) >= 0 && fputs("{}\n", b.f) >= 0);
     senti_atomic_file *good[] = {&a, &unused, &b};
     ck_assert_int_eq(senti_atomic_commit_all(good, 3, &err), SENTI_OK);
-    got = tu_read_file(a_path, NULL);
-    ck_assert_str_eq(got, "new a\n");
-    free(got);
-    got = tu_read_file(b_path, NULL);
-    ck_assert_str_eq(got, "{}\n");
-    free(got);
+    assert_file_is(a_path, "new a\n");
+    assert_file_is(b_path, "{}\n");
     ck_assert_uint_eq(count_entries(dir), 2);
     remove(a_path);
     remove(b_path);
