@@ -177,6 +177,14 @@ START_TEST(test_atomic_failures)
     ck_assert_ptr_nonnull(strstr(err.msg, path));
     ck_assert_ptr_nonnull(strstr(err.msg, "rename"));
     ck_assert_uint_eq(count_entries(dir), 1);
+    /* a write that failed before the commit (more than a buffer to /dev/full):
+     * the reason is the device's, not a bare "Input/output error" */
+    ck_assert_int_eq(senti_atomic_open(&a, "/dev/full", &err), SENTI_OK);
+    for (int i = 0; i < 100000; i++)
+        fputs("x", a.f);
+    ck_assert(ferror(a.f));
+    ck_assert_int_eq(senti_atomic_commit(&a, &err), SENTI_ERR_IO);
+    ck_assert_msg(strstr(err.msg, "/dev/full: write failed: No space left on device"), "%s", err.msg);
     remove(inner);
     rmdir(path);
     ck_assert(rmdir(dir) == 0);

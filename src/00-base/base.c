@@ -164,8 +164,8 @@ static senti_status atomic_finish(senti_atomic_file *a, senti_err *err)
     const char *step = NULL;
     int e = 0;
     bool out = a->f == stdout;
-    if (ferror(a->f))
-        step = "write failed", e = EIO;
+    if (ferror(a->f)) /* an earlier write failed; flushing again usually says why (ENOSPC) */
+        step = "write failed", e = fflush(a->f) != 0 && errno ? errno : EIO;
     else if (fflush(a->f) != 0)
         step = "flush failed", e = errno;
     else if (a->tmp && fsync(fileno(a->f)) != 0)
