@@ -116,7 +116,8 @@ SENTI_API senti_status senti_head_load(const char *path, senti_head **out, senti
  * round(val_frac * taken) of each label (at most taken - 1) go to `va`, the
  * rest to `tr`. Both lists are indices into all->items in file order; tr and
  * va need room for all->n entries. `avail` (may be NULL) receives each
- * label's row count [n_labels of v]. */
+ * label's row count [n_labels of v]. A label with no row at all is
+ * SENTI_ERR_ARG naming it. */
 SENTI_API senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbalizer *v, size_t per_class,
                                             uint64_t seed, double val_frac, size_t *tr, size_t *n_tr, size_t *va,
                                             size_t *n_va, size_t *avail, senti_err *err);

@@ -163,7 +163,8 @@ static void split_rows(const int *y, size_t n, int K, double frac, uint64_t seed
         for (size_t i = 0; i < n; i++)
             if (y[i] == k)
                 perm[c++] = i;
-        gsl_ran_shuffle(rng, perm, c, sizeof *perm);
+        if (c > 1) /* GSL's shuffle of 0 items reads out of bounds */
+            gsl_ran_shuffle(rng, perm, c, sizeof *perm);
         size_t nv = (size_t)floor(frac * (double)c + 0.5);
         if (nv == 0 && c >= 2 && frac > 0)
             nv = 1;
@@ -292,11 +293,11 @@ static double choose_lambda(const double *X, const int *y, size_t n, int d, int 
     }
     free(tr);
     free(va);
-    return grid[best];
-done:
+    return n_va ? grid[best] : grid[ng - 1];
+done: /* no validation rows: every lambda ties, and ties go to the larger */
     free(tr);
     free(va);
-    return grid[0];
+    return grid[ng - 1];
 }
 
 senti_status senti_head_fit(const double *X, const int *y, size_t n, int d, int n_labels,

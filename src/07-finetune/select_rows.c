@@ -36,7 +36,13 @@ senti_status senti_ft_select_rows(const senti_examples *all, const senti_verbali
         for (size_t i = 0; i < all->n; i++)
             if (all->items[i].label && senti_verbalizer_find(v, all->items[i].label) == (int)l)
                 cls[c++] = i;
-        if (c > 1) /* GSL's shuffle of 0 items reads out of bounds; of 1 item it draws nothing */
+        if (c == 0) { /* a head or an adapter cannot learn a label it never sees */
+            free(cls);
+            gsl_rng_free(rng);
+            return senti_err_set(err, SENTI_ERR_ARG, "label '%s' has no rows in the training data",
+                                 senti_verbalizer_label(v, l));
+        }
+        if (c > 1) /* GSL's shuffle of 1 item draws nothing */
             gsl_ran_shuffle(rng, cls, c, sizeof *cls);
         if (avail)
             avail[l] = c;

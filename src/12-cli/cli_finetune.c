@@ -333,9 +333,14 @@ static void log_summary(const ft_opts *o, const senti_ft_info *info, reporter *r
                               "n_rows", (int)info->n_train, "lambda_train", (int)h->n_train, "lambda_val",
                               (int)h->n_val, "train_loss", h->train_loss, "train_acc", h->train_acc, "iterations",
                               h->iterations, "seconds", senti_now() - r->t0));
-        printf("head: lambda = %g (chosen on %zu train / %zu validation rows), train accuracy = %.1f%% on all %zu "
-               "rows, %d features, %.1f s -> %s\n", info->lambda, h->n_train, h->n_val, 100.0 * h->train_acc,
-               info->n_train, info->n_features, senti_now() - r->t0, o->output);
+        char how[96];
+        if (h->n_val)
+            snprintf(how, sizeof how, "chosen on %zu train / %zu validation rows", h->n_train, h->n_val);
+        else
+            snprintf(how, sizeof how, "no validation rows: the largest of the grid");
+        printf("head: lambda = %g (%s), train accuracy = %.1f%% on all %zu rows, %d features, %.1f s -> %s\n",
+               info->lambda, how, 100.0 * h->train_acc, info->n_train, info->n_features, senti_now() - r->t0,
+               o->output);
         return;
     }
     const senti_lora_train_info *l = &info->lora;
@@ -344,8 +349,13 @@ static void log_summary(const ft_opts *o, const senti_ft_info *info, reporter *r
                           l->best_epoch, "best_val_loss", l->best_val_loss, "best_val_acc", l->best_val_acc,
                           "zero_val_loss", l->zero_val_loss, "zero_val_acc", l->zero_val_acc, "seconds", l->seconds,
                           "tokens_per_s", tps));
-    printf("lora: %d steps, best epoch %d, val accuracy %.1f%% (zero-shot %.1f%%), %.0f tokens/s, %.1f s -> %s\n",
-           l->steps, l->best_epoch, 100.0 * l->best_val_acc, 100.0 * l->zero_val_acc, tps, l->seconds, o->output);
+    if (isfinite(l->best_val_acc) && isfinite(l->zero_val_acc))
+        printf("lora: %d steps, best epoch %d, val accuracy %.1f%% (zero-shot %.1f%%), %.0f tokens/s, %.1f s -> %s\n",
+               l->steps, l->best_epoch, 100.0 * l->best_val_acc, 100.0 * l->zero_val_acc, tps, l->seconds,
+               o->output);
+    else /* no validation rows: the last epoch is kept */
+        printf("lora: %d steps, no validation rows (the last epoch kept), %.0f tokens/s, %.1f s -> %s\n", l->steps,
+               tps, l->seconds, o->output);
 }
 
 static int run_adapter(const ft_opts *o, senti_model *m, const senti_verbalizer *v, const senti_examples *all,
@@ -448,10 +458,13 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         fprintf(stderr, "senti finetune: -o -: the adapter must be a file (its log goes beside it)\n");
         return SENTI_EXIT_USAGE;
     }
-    const senti_path_role out = {o->output, "adapter"},
+    char log_path[4096];
+    snprintf(log_path, sizeof log_path, "%s.log.jsonl", o->output);
+    const bool has_log = !strcmp(o->method, "head") || !strcmp(o->method, "lora");
+    const senti_path_role out[] = {{o->output, "adapter"}, {has_log ? log_path : NULL, "training log"}},
                           in[] = {{o->train, "training file"}, {o->verbalizer, "verbalizer"}, {o->model, "model"}};
     senti_err e;
-    if (senti_check_outputs(&out, 1, in, 3, &e)) {
+    if (senti_check_outputs(out, 2, in, 3, &e)) {
         fprintf(stderr, "senti finetune: %s\n", e.msg);
         return SENTI_EXIT_USAGE;
     }
@@ -500,6 +513,8 @@ int senti_cmd_finetune(int argc, char **argv)
         fprintf(stderr, "senti finetune: cannot write %s\n", log_path);
         rc = SENTI_EXIT_USAGE;
     }
+    if (rc != SENTI_EXIT_OK && r.log) /* no adapter, so no log of one */
+        remove(log_path);
     senti_model_free(m);
     senti_examples_free(all);
     senti_verbalizer_free(v);

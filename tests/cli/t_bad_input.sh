@@ -95,6 +95,21 @@ expect run-threads-negative 2 "--threads: -5 is not in [1, " -- "$SENTI" run exp
 expect finetune-epochs-huge 2 "--epochs: 1000000 is not in [1, 100000]" \
     -- "$SENTI" finetune --method lora -v "$V" --train "$D" -o "$tmp/a.gguf" --epochs 1000000
 
+# ---- fine-tuning on too few rows ----
+printf 'id,text,label\n1,Loved it.,positive\n2,Great stuff.,positive\n' > "$tmp/pos_only.csv"
+for method in head lora bow-logreg; do # head crashed (GSL shuffle of 0 rows), lora trained without a word
+    expect "finetune-$method-label-without-rows" 2 "label 'negative' has no rows in the training data" \
+        -- "$SENTI" finetune -q -t 1 --method "$method" --epochs 1 -v "$V" --train "$tmp/pos_only.csv" -o "$tmp/no.$method"
+    name="finetune-$method-label-without-rows: files left" then_check test -z "$(ls "$tmp" | grep "^no\.")"
+done
+printf 'id,text,label\n1,Loved it.,positive\n2,Hated it.,negative\n' > "$tmp/one_each.csv"
+expect finetune-head-no-validation 0 "" \
+    -- "$SENTI" finetune -q -t 1 --method head -v "$V" --train "$tmp/one_each.csv" -o "$tmp/h1.json"
+name="finetune-head-no-validation: summary" then_check grep -q "lambda = 10 (no validation rows: the largest of the grid)" "$tmp/out"
+expect finetune-lora-no-validation 0 "" \
+    -- "$SENTI" finetune -q -t 1 --method lora --epochs 1 -v "$V" --train "$tmp/one_each.csv" -o "$tmp/l1.gguf"
+name="finetune-lora-no-validation: no nan" then_check grep -q "no validation rows (the last epoch kept)" "$tmp/out"
+
 # ---- input problems are exit 2, naming the limit ----
 printf 'text,label\ngood,positive\nbad,negative\n' > "$tmp/two.csv"
 expect shots-more-than-rows 2 "64 demonstrations needed from the training set, only 2 rows available" \
@@ -121,6 +136,10 @@ expect report-html-is-results 2 "the HTML report would replace the input" \
 expect eval-o-is-input 2 "the output would replace the predictions file" -- "$SENTI" eval "$tmp/P.csv" -o "$tmp/P.csv"
 expect finetune-o-is-train 2 "the adapter would replace the training file" \
     -- "$SENTI" finetune --method head -v "$V" --train "$tmp/in.csv" -o "$tmp/in.csv"
+cp "$tmp/in.csv" "$tmp/ad.json.log.jsonl"
+expect finetune-log-is-train 2 "the training log would replace the training file" \
+    -- "$SENTI" finetune -q --method head -v "$V" --train "$tmp/ad.json.log.jsonl" -o "$tmp/ad.json"
+name="finetune-log-is-train: training file intact" then_check cmp -s "$tmp/ad.json.log.jsonl" "$tmp/in.csv"
 name="inputs intact" then_check test "$(sha256sum < "$tmp/in.csv")" = "$sum_in"
 name="verbalizer intact" then_check cmp -s "$tmp/v.json" "$V"
 name="no output files made" then_check test ! -e "$tmp/p.csv" -a ! -e "$tmp/same.out"
