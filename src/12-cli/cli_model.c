@@ -184,6 +184,14 @@ static int parse_logits_args(int argc, char **argv, logits_args *a)
     return a->model ? SENTI_EXIT_OK : senti_cli_model_missing("logits");
 }
 
+static bool all_finite(const float *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
 /* Print the K most likely next tokens (log-probabilities) after ids[0..n). */
 static int print_top(senti_model *m, const int32_t *ids, int n, int top)
 {
@@ -200,6 +208,10 @@ static int print_top(senti_model *m, const int32_t *ids, int n, int top)
     senti_outputs out = {.n_out = 1, .pos = &pos, .logits = lp};
     if (!lp || senti_decode(ctx, ids, n, &out, &e)) {
         fprintf(stderr, "senti logits: %s\n", lp ? e.msg : "out of memory");
+        rc = SENTI_EXIT_MODEL;
+    } else if (!all_finite(lp, hp->n_vocab)) {
+        fprintf(stderr, "senti logits: NaN or infinity in the model output (senti model info --check scans the "
+                        "weights)\n");
         rc = SENTI_EXIT_MODEL;
     } else {
         senti_log_softmax(lp, hp->n_vocab);

@@ -20,6 +20,13 @@ set -e
 grep -q 'nan.gguf: tensor "output_norm.weight" (data at byte [0-9]*): row 0, element 0 is nan' <<<"$out" \
     || fail "--check message: $out"
 
+set +e
+out=$("$SENTI" logits -m "$tmp/nan.gguf" --top 2 hello 2>&1); rc=$?
+set -e
+[ $rc -eq 3 ] || fail "logits with a NaN weight: exit $rc, want 3 ($out)"
+grep -q 'NaN or infinity in the model output' <<<"$out" || fail "logits message: $out"
+! grep -qiw 'nan\|-inf' <<<"$(grep -v 'NaN or infinity' <<<"$out")" || fail "logits printed a non-finite number: $out"
+
 args=(classify -m "$tmp/nan.gguf" -v verbalizers/demo.json -i datasets/demo.csv --limit 4)
 set +e
 out=$("$SENTI" "${args[@]}" -o "$tmp/p.csv" 2>&1); rc=$?
