@@ -56,6 +56,34 @@ START_TEST(test_score_cache)
 }
 END_TEST
 
+/* A row's key in its company: the same prompt, company and place give the
+ * same key; another place, another company or packing on/off give another.
+ * Scored alone (no packing), the company is empty and the place 0. */
+START_TEST(test_key_in_company)
+{
+    uint8_t p[3 * 32], c1[32], c2[32], c3[32], alone[32], k[6][32];
+    for (int i = 0; i < 3 * 32; i++)
+        p[i] = (uint8_t)(i * 7 + 1);
+    senti_score_cache_company(p, 3, true, c1);
+    senti_score_cache_company(p, 2, true, c2); /* the first two rows only */
+    senti_score_cache_company(p, 3, true, c3);
+    senti_score_cache_company(NULL, 0, false, alone);
+    ck_assert(memcmp(c1, c3, 32) == 0);
+    ck_assert(memcmp(c1, c2, 32) != 0);
+    senti_score_cache_key_in(p, c1, 0, k[0]);
+    senti_score_cache_key_in(p, c1, 0, k[1]);
+    senti_score_cache_key_in(p, c1, 2, k[2]);  /* a duplicate of row 0 at place 2 */
+    senti_score_cache_key_in(p, c2, 0, k[3]);
+    senti_score_cache_key_in(p, alone, 0, k[4]);
+    senti_score_cache_key_in(p + 32, c1, 1, k[5]);
+    ck_assert(memcmp(k[0], k[1], 32) == 0);
+    for (int a = 1; a < 6; a++)
+        for (int b = a + 1; b < 6; b++)
+            ck_assert_msg(memcmp(k[a], k[b], 32) != 0, "keys %d and %d", a, b);
+    ck_assert(memcmp(k[0], p, 32) != 0); /* never the bare prompt key */
+}
+END_TEST
+
 static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* One record as the header writes it: key[32] | u32 k | u32 n_tokens |
@@ -144,6 +172,7 @@ Suite *scorecache_suite(void)
     Suite *s = suite_create("scorecache");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_score_cache);
+    tcase_add_test(tc, test_key_in_company);
     tcase_add_test(tc, test_record_layout);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);

@@ -10,9 +10,13 @@
  * and the scoring rule (continuation texts, aggregation, length normalization,
  * tokenizer flags) chosen by the caller. Equal keys mean equal inputs to the
  * scorer, hence equal scores up to float rounding: classify packs several rows
- * into one forward pass, and a row computed among other neighbours can differ
- * in its last bits. Within one run configuration the packs are always the same
- * (senti_scorer_score_many), so a run resumed from its own cache is exact.
+ * into one forward pass, and a row computed among other neighbours, or at
+ * another place among them, differs in its last bits. So classify stores a
+ * packed row under a key of the row in its company (senti_score_cache_key_in):
+ * its prompt key, the prompt keys of every row it is packed from, in order,
+ * and its place. A hit is then the very bits a cold run computes, whatever
+ * filled the cache: another file that scores the same prompt among other rows,
+ * or a duplicate row of the same file, misses and is computed.
  * Value: the label scores (log space, as doubles, bit-exact) and the number of
  * tokens of the prompt.
  *
@@ -46,6 +50,15 @@ SENTI_API void senti_score_cache_close(senti_score_cache *c);
 /* The key of one prompt (see above). `words_desc` is a NUL-terminated text. */
 SENTI_API void senti_score_cache_key(const senti_score_cache *c, const char *prefix, size_t prefix_len,
                                      const char *suffix, size_t suffix_len, const char *words_desc, uint8_t key[32]);
+
+/* The company of a packed call: a digest of the prompt keys of its rows
+ * (keys: n * 32 bytes, in order) and whether rows are packed at all (`packed`
+ * false: each is scored alone). */
+SENTI_API void senti_score_cache_company(const uint8_t *keys, size_t n, bool packed, uint8_t company[32]);
+
+/* The key of the prompt `prompt_key` scored as row `index` of `company`. */
+SENTI_API void senti_score_cache_key_in(const uint8_t prompt_key[32], const uint8_t company[32], size_t index,
+                                        uint8_t key[32]);
 
 /* Look a key up: true and scores[0..k) (and *n_tokens when non-NULL) filled
  * when present with the same k. */

@@ -183,6 +183,29 @@ void senti_score_cache_key(const senti_score_cache *c, const char *prefix, size_
     sha256_digest(&h, 32, key);
 }
 
+void senti_score_cache_company(const uint8_t *keys, size_t n, bool packed, uint8_t company[32])
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    hash_part(&h, packed ? "senti-company-packed-v1" : "senti-company-alone-v1", packed ? 23 : 22);
+    uint64_t count = n;
+    sha256_update(&h, sizeof count, (const uint8_t *)&count);
+    sha256_update(&h, 32 * n, keys);
+    sha256_digest(&h, 32, company);
+}
+
+void senti_score_cache_key_in(const uint8_t prompt_key[32], const uint8_t company[32], size_t index, uint8_t key[32])
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    hash_part(&h, "senti-score-in-company-v1", 25);
+    sha256_update(&h, 32, prompt_key);
+    sha256_update(&h, 32, company);
+    uint64_t at = index;
+    sha256_update(&h, sizeof at, (const uint8_t *)&at);
+    sha256_digest(&h, 32, key);
+}
+
 bool senti_score_cache_get(senti_score_cache *c, const uint8_t key[32], int k, double *scores, uint32_t *n_tokens)
 {
     const entry *e = &c->slots[slot_of(c, key)];

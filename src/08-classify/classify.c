@@ -545,7 +545,8 @@ typedef struct {
     int32_t *ids;       /* the row part's tokens, until the group is scored */
     int n_ids;
     bool cached;        /* its scores came from the score cache */
-    uint8_t key[32];    /* its score-cache key */
+    uint8_t prompt[32]; /* its prompt's score-cache key */
+    uint8_t key[32];    /* its key in the company it is scored with (senti_score_cache_key_in) */
 } group_row;
 
 static void mark_error(run *r, group_row *g, const char *msg)
@@ -660,11 +661,52 @@ static senti_status score_packed(run *r, group_row *grp, waiting_rows *w, double
     return s;
 }
 
+/* The score cache for the waiting rows of grp[0, n): each row's key is its
+ * prompt in the company of every waiting row (packed together, or, without
+ * prefix reuse, alone), so that a hit holds the bits this very call computes. */
+static senti_status lookup_company(run *r, group_row *grp, size_t n, senti_err *err)
+{
+    if (!r->cache)
+        return SENTI_OK;
+    uint8_t keys[SENTI_CLASSIFY_GROUP * 32], company[32];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (grp[i].ids)
+            memcpy(keys + 32 * k++, grp[i].prompt, 32);
+    if (k == 0)
+        return SENTI_OK;
+    bool packed = r->p->reuse_prefix;
+    senti_score_cache_company(keys, packed ? k : 0, packed, company);
+    for (size_t i = 0, at = 0; i < n; i++) {
+        group_row *g = &grp[i];
+        if (!g->ids)
+            continue;
+        senti_score_cache_key_in(g->prompt, company, packed ? at++ : 0, g->key);
+        uint32_t nt = 0;
+        senti_status s = cache_lookup(r, g->key, g->rec.score, &nt, &g->cached, err);
+        if (s)
+            return s;
+        if (g->cached) {
+            count_hit(r, nt);
+            senti_label_softmax(g->rec.score, r->n_labels, g->rec.raw);
+        }
+    }
+    return SENTI_OK;
+}
+
 /* Score the group's rows [0, n) that the model has not scored yet (they share
  * the current prefix); their tokens are freed either way. */
 static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
 {
     waiting_rows w;
+    senti_status ls = lookup_company(r, grp, n, err);
+    if (ls) {
+        for (size_t i = 0; i < n; i++) {
+            free(grp[i].ids);
+            grp[i].ids = NULL;
+        }
+        return ls;
+    }
     collect_waiting(grp, n, &w);
     senti_status s = SENTI_OK;
     if (w.n_need) {
@@ -706,16 +748,8 @@ static senti_status prepare_row(run *r, group_row *grp, size_t gi, const senti_r
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     rec->n_tokens = pt.n_tokens;
     r->sum.n_truncated += cut;
-    if (r->cache) {
-        senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->key);
-        uint32_t nt = 0;
-        if ((s = cache_lookup(r, g->key, rec->score, &nt, &g->cached, err)))
-            return s;
-        if (g->cached) {
-            count_hit(r, nt);
-            senti_label_softmax(rec->score, r->n_labels, rec->raw);
-        }
-    }
+    if (r->cache) /* looked up with the rows it is scored with (lookup_company) */
+        senti_score_cache_key(r->cache, pt.prefix, pt.prefix_len, pt.suffix, pt.suffix_len, r->words_desc, g->prompt);
     if (!r->last_prefix || strcmp(r->last_prefix, pt.prefix) != 0) {
         if ((s = score_waiting(r, grp, gi, err)) || (s = note_prefix(r, &pt, err)))
             return s;

@@ -59,6 +59,24 @@ $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 40 --score-cache "$tmp
 grep -q ' 23 prompts from the score cache' "$tmp/p2.err" || fail "partial cache: $(cat "$tmp/p2.err")"
 cmp -s "$tmp/p1.csv" "$tmp/p2.csv" || fail "a run resumed from a partial cache differs"
 
+# --- a row's bits depend on the rows packed with it (and its place among them), so the cache
+# keys a row in its company: a duplicate row, or a prompt first scored in another file in
+# another place, is computed, and a warm run gives the bytes of a cold one -------------
+{ echo 'id,text,label'; echo 'a,Great phone.,positive'; echo 'b,Terrible food and a rude waiter.,negative'
+  echo 'c,Great phone.,positive'; echo 'd,It was fine I guess.,positive'; } > "$tmp/dup.csv"
+{ echo 'id,text,label'; echo 'd,It was fine I guess.,positive'; echo 'b,Terrible food and a rude waiter.,negative'
+  echo 'a,Great phone.,positive'; } > "$tmp/other_order.csv"
+$SENTI classify "${base[@]}" --id-col id -i "$tmp/dup.csv" -o "$tmp/dup0.csv" 2>/dev/null >/dev/null
+$SENTI classify "${base[@]}" --id-col id -i "$tmp/other_order.csv" --score-cache "$tmp/dc" -o "$tmp/oo.csv" \
+    2>/dev/null >/dev/null
+for run in 1 2; do
+    $SENTI classify "${base[@]}" --id-col id -i "$tmp/dup.csv" --score-cache "$tmp/dc" -o "$tmp/dup$run.csv" \
+        2> "$tmp/dup$run.err" >/dev/null
+    cmp -s "$tmp/dup0.csv" "$tmp/dup$run.csv" || fail "duplicates, run $run through the cache: $(diff "$tmp/dup0.csv" "$tmp/dup$run.csv")"
+done
+grep -q ' 0 prompts from the score cache' "$tmp/dup1.err" || fail "another file's company hit: $(cat "$tmp/dup1.err")"
+grep -q ' 4 prompts from the score cache' "$tmp/dup2.err" || fail "own company missed: $(cat "$tmp/dup2.err")"
+
 # --- few-shot from the same file, calibrated ------------------------------------------
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 6 --shots 2 --train datasets/demo.csv --seed 3 \
     --sampling balanced --calibrate contextual -o "$tmp/f.csv" > /dev/null
