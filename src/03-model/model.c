@@ -283,6 +283,9 @@ static senti_status read_hparams(loader *L, senti_err *err)
         (s = opt_f32(L, "attention.layer_norm_rms_epsilon", &hp->norm_eps, err)) ||
         (s = opt_f32(L, "rope.freq_base", &hp->rope_base, err)))
         return s;
+    if (hp->n_ctx_train < 1)
+        return senti_err_set(err, SENTI_ERR_FORMAT, "%s: context_length %d: need at least 1",
+                             senti_gguf_path(L->g), hp->n_ctx_train);
     if (hp->n_head_kv < 1 || hp->n_head % hp->n_head_kv != 0)
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: head_count %d is not a multiple of head_count_kv %d",
                              senti_gguf_path(L->g), hp->n_head, hp->n_head_kv);
@@ -297,8 +300,8 @@ static senti_status read_hparams(loader *L, senti_err *err)
     hp->rope_dim = hp->head_dim;
     if ((s = opt_int(L, "rope.dimension_count", &hp->rope_dim, err)))
         return s;
-    if (hp->head_dim < 2 || hp->rope_dim % 2 || hp->rope_dim > hp->head_dim || hp->norm_eps <= 0.0f ||
-        hp->rope_base <= 0.0f)
+    if (hp->head_dim < 2 || hp->rope_dim < 2 || hp->rope_dim % 2 || hp->rope_dim > hp->head_dim ||
+        hp->norm_eps <= 0.0f || hp->rope_base <= 0.0f)
         return senti_err_set(err, SENTI_ERR_FORMAT, "%s: inconsistent head_dim %d / rope_dim %d / eps / base",
                              senti_gguf_path(L->g), hp->head_dim, hp->rope_dim);
     hp->rope_base_local = hp->rope_base;

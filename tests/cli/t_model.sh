@@ -60,6 +60,18 @@ set +e
 $SENTI tokenize -m "$tmp/none.gguf" hi 2> "$tmp/err"; rc=$?
 set -e
 [ $rc -eq 3 ] && grep -q "none.gguf" "$tmp/err" || fail "missing model: rc=$rc (want 3)"
+# metadata values that no model can have (byte offsets of the pinned SmolLM2 file): rope.dimension_count 0
+# (it ran with the rotary embedding off) and context_length 0 (classify blamed the data)
+for case in 885:rope_dim 522:context_length; do
+    cp "$SMOL" "$tmp/meta.gguf"
+    python3 -c 'import struct,sys; f=open(sys.argv[1],"r+b"); f.seek(int(sys.argv[2])); f.write(struct.pack("<I",0))' \
+        "$tmp/meta.gguf" "${case%%:*}"
+    set +e
+    $SENTI model info -m "$tmp/meta.gguf" > /dev/null 2> "$tmp/err"; rc=$?
+    set -e
+    [ $rc -eq 3 ] && grep -q "meta.gguf: .*${case#*:} 0" "$tmp/err" || fail "${case#*:} 0: rc=$rc (want 3) $(cat "$tmp/err")"
+done
+rm -f "$tmp/meta.gguf"
 printf 'GGUX not a model\n' > "$tmp/magic.gguf"
 set +e
 $SENTI logits -m "$tmp/magic.gguf" hi 2> "$tmp/err"; rc=$?
