@@ -425,6 +425,18 @@ static senti_status check_head(senti_adapter *ad, const char *path, const senti_
     return ad->x ? SENTI_OK : senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
 }
 
+/* An adapter applies to the model it was trained on: the one whose SHA-256 it
+ * records (an adapter that records none, as from before senti wrote it, is
+ * taken on trust). Another file of the same shapes would run, silently wrong. */
+static senti_status check_base_model(const char *path, const char *trained_on, senti_model *m, senti_err *err)
+{
+    const char *this_one = senti_model_sha256(m);
+    if (!trained_on[0] || !this_one || !strcmp(trained_on, this_one))
+        return SENTI_OK;
+    return senti_err_set(err, SENTI_ERR_FORMAT, "%s: the adapter was trained on the model with SHA-256 %.16s..., "
+                         "not on this one (%.16s...)", path, trained_on, this_one);
+}
+
 static bool is_gguf(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -448,9 +460,13 @@ senti_status senti_adapter_load(const char *path, senti_model *m, const senti_ve
     if (is_gguf(path)) {
         s = senti_lora_load(path, m, &ad->lora, err);
         if (!s)
+            s = check_base_model(path, ad->lora->model_sha256, m, err);
+        if (!s)
             s = lora_merge(ad, err);
     } else {
         s = senti_head_load(path, &ad->head, err);
+        if (!s)
+            s = check_base_model(path, ad->head->model_sha256, m, err);
         if (!s)
             s = check_head(ad, path, v, err);
     }

@@ -24,4 +24,15 @@ cmp -s "$cell/predictions.csv" "$tmp/run/cells/smollm2.demo.demo.zs.k0.none/pred
     fail "the adapter changed nothing"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["cells"]) == 2, r.keys()' \
     "$tmp/run/results.json" || fail "results.json"
+
+# the adapter belongs to the model it was trained on: a file of the same shapes but other bytes
+# (one byte appended) is refused naming both SHA-256s; it used to run, silently wrong
+cp "$MODEL" "$tmp/other.gguf"; printf 'x' >> "$tmp/other.gguf"
+set +e
+"$SENTI" classify -m "$tmp/other.gguf" -v verbalizers/demo.json -i datasets/demo.csv --limit 2 --adapter "$tmp/head.json" \
+    -q -o "$tmp/other.csv" > /dev/null 2> "$tmp/other.err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "head.json: the adapter was trained on the model with SHA-256 $(sha256sum "$MODEL" | cut -c1-16)" \
+    "$tmp/other.err" || fail "adapter on another model: exit $rc $(cat "$tmp/other.err")"
+[ ! -e "$tmp/other.csv" ] || fail "predictions written with another model"
 echo ok
