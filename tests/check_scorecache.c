@@ -87,8 +87,9 @@ END_TEST
 static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* One record as the header writes it: key[32] | u32 k | u32 n_tokens |
- * f64 score[k] | "SREC", little-endian; a record whose end marker is damaged
- * is where the file is cut on the next open (the records before it stay). */
+ * f64 score[k] | check[8] | "SRC2", little-endian; a record whose end marker
+ * or checksum is damaged is where the file is cut on the next open (the
+ * records before it stay). */
 START_TEST(test_record_layout)
 {
     char dir[] = "/tmp/senti-cache-XXXXXX";
@@ -113,7 +114,7 @@ START_TEST(test_record_layout)
     size_t len;
     unsigned char *b = (unsigned char *)tu_read_file(path, &len);
     ck_assert_ptr_nonnull(b);
-    const size_t rec = 32 + 4 + 4 + 3 * 8 + 4;
+    const size_t rec = 32 + 4 + 4 + 3 * 8 + 8 + 4;
     ck_assert_uint_eq(len, 2 * rec);
     ck_assert(memcmp(b, k1, 32) == 0);
     ck_assert_uint_eq(le32(b + 32), 3);
@@ -125,7 +126,7 @@ START_TEST(test_record_layout)
         memcpy(&want, &s1[j], 8);
         ck_assert(bits == want);
     }
-    ck_assert(memcmp(b + rec - 4, "SREC", 4) == 0);
+    ck_assert(memcmp(b + rec - 4, "SRC2", 4) == 0);
     ck_assert(memcmp(b + rec, k2, 32) == 0);
     free(b);
 
@@ -145,8 +146,21 @@ START_TEST(test_record_layout)
     senti_score_cache_close(c);
     b = (unsigned char *)tu_read_file(path, &len);
     ck_assert_uint_eq(len, 2 * rec);
-    ck_assert(memcmp(b + 2 * rec - 4, "SREC", 4) == 0);
+    ck_assert(memcmp(b + 2 * rec - 4, "SRC2", 4) == 0);
     free(b);
+    /* a flipped bit inside the first record's scores: its checksum no longer
+     * holds, so nothing from it on is loaded (it was served as a score) */
+    f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 46, SEEK_SET), 0);
+    int byte = fgetc(f);
+    ck_assert_int_eq(fseek(f, 46, SEEK_SET), 0);
+    ck_assert_int_eq(fputc(byte ^ 0x10, f), byte ^ 0x10);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(senti_score_cache_open(dir, sha, &c, &e), SENTI_OK);
+    ck_assert_uint_eq(senti_score_cache_get_stats(c).loaded, 0);
+    ck_assert(!senti_score_cache_get(c, k1, 3, out, NULL));
+    senti_score_cache_close(c);
     remove(path);
     rmdir(dir);
 }

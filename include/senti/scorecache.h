@@ -21,10 +21,13 @@
  * tokens of the prompt.
  *
  * File: DIR/<model sha256>.scores, append-only records
- *     key[32] | u32 k | u32 n_tokens | f64 score[k] | "SREC"
- * in little-endian byte order. On open, records are read until the first
- * incomplete or damaged one; the file is truncated there (a torn last record
- * from a killed process is dropped, never misread).
+ *     key[32] | u32 k | u32 n_tokens | f64 score[k] | check[8] | "SRC2"
+ * in little-endian byte order, check = the first 8 bytes of the SHA-256 of
+ * key, k, n_tokens and the scores. On open, records are read until the first
+ * incomplete or damaged one (a bad marker or checksum); the file is truncated
+ * there (a torn last record from a killed process, or a flipped bit, is
+ * dropped, never misread). A file of version-1 records ("SREC", no checksum)
+ * reads as empty.
  */
 #ifndef SENTI_SCORECACHE_H
 #define SENTI_SCORECACHE_H

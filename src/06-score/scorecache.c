@@ -15,7 +15,7 @@
 
 #include <nettle/sha2.h>
 
-#define REC_END "SREC"
+#define REC_END "SRC2" /* version 2: a checksum before the marker ("SREC" records had none) */
 #define MAX_K 4096
 
 typedef struct {
@@ -79,16 +79,31 @@ static int insert(senti_score_cache *c, const uint8_t key[32], int k, double *sc
     return 0;
 }
 
+/* The first 8 bytes of the SHA-256 of a record's contents, as stored after
+ * the scores: a flipped bit anywhere makes the record damaged. */
+static void record_check(const uint8_t key[32], uint32_t k, uint32_t nt, const double *s, uint8_t check[8])
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, 32, key);
+    sha256_update(&h, 4, (const uint8_t *)&k);
+    sha256_update(&h, 4, (const uint8_t *)&nt);
+    sha256_update(&h, k * sizeof *s, (const uint8_t *)s);
+    sha256_digest(&h, 8, check);
+}
+
 /* Read one record into key, *k, *nt and a new *s (owned by the caller);
  * false at EOF or on a damaged record. */
 static bool read_record(FILE *f, uint8_t key[32], uint32_t *k, uint32_t *nt, double **s)
 {
     char end[4];
+    uint8_t check[8], want[8];
     *s = NULL;
     if (fread(key, 1, 32, f) != 32 || fread(k, 4, 1, f) != 1 || fread(nt, 4, 1, f) != 1 || *k == 0 || *k > MAX_K)
         return false;
     *s = malloc(*k * sizeof **s);
-    if (!*s || fread(*s, sizeof **s, *k, f) != *k || fread(end, 1, 4, f) != 4 || memcmp(end, REC_END, 4)) {
+    if (!*s || fread(*s, sizeof **s, *k, f) != *k || fread(check, 1, 8, f) != 8 || fread(end, 1, 4, f) != 4 ||
+        memcmp(end, REC_END, 4) || (record_check(key, *k, *nt, *s, want), memcmp(check, want, 8))) {
         free(*s);
         *s = NULL;
         return false;
@@ -232,9 +247,11 @@ senti_status senti_score_cache_put(senti_score_cache *c, const uint8_t key[32], 
         return senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
     memcpy(copy, scores, (size_t)k * sizeof *copy);
     uint32_t uk = (uint32_t)k;
+    uint8_t check[8];
+    record_check(key, uk, n_tokens, scores, check);
     if (fwrite(key, 1, 32, c->f) != 32 || fwrite(&uk, 4, 1, c->f) != 1 || fwrite(&n_tokens, 4, 1, c->f) != 1 ||
-        fwrite(scores, sizeof *scores, (size_t)k, c->f) != (size_t)k || fwrite(REC_END, 1, 4, c->f) != 4 ||
-        fflush(c->f) != 0) {
+        fwrite(scores, sizeof *scores, (size_t)k, c->f) != (size_t)k || fwrite(check, 1, 8, c->f) != 8 ||
+        fwrite(REC_END, 1, 4, c->f) != 4 || fflush(c->f) != 0) {
         free(copy);
         return senti_err_set(err, SENTI_ERR_IO, "%s: write failed", c->path);
     }

@@ -50,7 +50,7 @@ grep -q ' 0 prompts from the score cache' "$tmp/c5.err" || fail "another scoring
 
 # --- a run that finds part of its rows in the cache (as after a kill) gives the same
 # bits as one that computes them all: rows are packed the same way either way ------
-rec=60 # bytes per record with 2 labels: key 32, k 4, n_tokens 4, 2 doubles, "SREC"
+rec=68 # bytes per record with 2 labels: key 32, k 4, n_tokens 4, 2 doubles, check 8, "SRC2"
 $SENTI classify "${base[@]}" -i datasets/demo.csv --limit 40 --score-cache "$tmp/pc" -o "$tmp/p1.csv" 2>/dev/null >/dev/null
 f=$(ls "$tmp"/pc/*.scores)
 [ "$(stat -c %s "$f")" -eq $((40 * rec)) ] || fail "cache size $(stat -c %s "$f")"

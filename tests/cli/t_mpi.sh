@@ -62,8 +62,8 @@ for f in "$tmp"/n3/ranks/*/rank.json; do  # no rank outlives the job
     ! kill -0 "$p" 2>/dev/null || { kill -9 "$p"; echo "rank process $p survived the job"; exit 1; }
 done
 [ $rc -ne 0 ] && [ ! -e "$tmp/n3/results.json" ] || { echo "the killed job got to the end; the test proves nothing"; exit 1; }
-# a record: key 32 + k 4 + n_tokens 4 + 2 labels x 8 + "SREC" 4 = 60 bytes
-kept=$(( $(records) / 60 ))
+# a record: key 32 + k 4 + n_tokens 4 + 2 labels x 8 + check 8 + "SRC2" 4 = 68 bytes
+kept=$(( $(records) / 68 ))
 [ "$kept" -gt 0 ]
 mpi -n 3 "$SENTI" run "$exp" -o "$tmp/n3" -t 1 --unit-rows 64 --resume >"$tmp/n3b.out" 2>"$tmp/n3b.log"
 cached=$(sed -n 's/^mpi: .* \([0-9]*\) prompts from the caches$/\1/p' "$tmp/n3b.out")
@@ -111,7 +111,7 @@ pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "
 kill -9 "$pid"
 rc=0; wait $job || rc=$?
 [ $rc -ne 0 ] && [ ! -e "$tmp/ck.csv" ] || { echo "the killed classify job got to the end"; exit 1; }
-kept=$(( $(crecords) / 60 ))
+kept=$(( $(crecords) / 68 ))
 [ "$kept" -gt 0 ]
 mpi -n 3 "$SENTI" "${cls[@]}" --unit-rows 64 -o "$tmp/ck.csv" --jsonl "$tmp/ck.jsonl" --prompts "$tmp/ck.prompts" \
     >"$tmp/ck.out" 2>"$tmp/ck.log"
