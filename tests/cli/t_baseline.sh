@@ -72,8 +72,8 @@ expect 2 "label 'neutral'.*not a label of adapter" "$SENTI" classify --adapter "
     -o "$tmp/x.csv"
 expect 2 "not calibrated" "$SENTI" classify --adapter "$tmp/bow.json" -i datasets/demo.csv --calibrate contextual \
     -o "$tmp/x.csv"
-expect 2 "too few\|need at least 2" "$SENTI" finetune --method bow-logreg -v verbalizers/demo.json \
-    --train "$tmp/neutral.csv" -o "$tmp/y.json"
+expect 2 "label 'negative' has no rows in the training data" "$SENTI" finetune --method bow-logreg \
+    -v verbalizers/demo.json --train "$tmp/neutral.csv" -o "$tmp/y.json"
 expect 2 "applies to --method bow-logreg only" "$SENTI" finetune --method majority --C 2 -v verbalizers/demo.json \
     --train "$tmp/train.csv" -o "$tmp/y.json"
 [ ! -e "$tmp/x.csv" ] && [ ! -e "$tmp/y.json" ] || fail "output written after an error"
