@@ -148,10 +148,12 @@ static senti_status claim_dir(const senti_experiment *x, const char *outdir, siz
     char path[4096];
     snprintf(path, sizeof path, "%s/shards.json", outdir);
     json_error_t je;
+    struct stat st;
     json_t *o = json_load_file(path, 0, &je);
+    if (!o && stat(path, &st) == 0) /* another shard may have put it in place just now: read it again */
+        o = json_load_file(path, 0, &je);
     senti_status s = SENTI_OK;
     if (!o) {
-        struct stat st;
         if (stat(path, &st) == 0)
             return senti_err_set(err, SENTI_ERR_FORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         o = json_pack("{s:s, s:s, s:s, s:I}", "experiment", senti_experiment_name(x), "file",
