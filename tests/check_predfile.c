@@ -59,6 +59,20 @@ START_TEST(test_reader_errors)
     expect_error("gold,p_a,p_b\na,0.5,0.6\n", SENTI_ERR_FORMAT, "senti-test-");
     senti_predfile pf;
     senti_err err = {0};
+    /* every form senti's writers print ("%.9g", "%.9f": exponents, -0, a subnormal, 1, 5.) reads back */
+    {
+        senti_predfile ok;
+        const char *text = "gold,p_a,p_b\na,1,0\na,0.99999,1e-05\nb,-0,1.000000000\na,1,4.94065646e-324\n"
+                           "b,.5,5.e-1\n";
+        ck_assert_msg(read_text(text, NULL, &ok, &err) == SENTI_OK, "%s", err.msg);
+        ck_assert_uint_eq(ok.n, 5);
+        ck_assert_double_eq(ok.prob[3], 1e-05);
+        ck_assert_double_eq(ok.prob[4], 0.0);
+        ck_assert(ok.prob[7] > 0 && ok.prob[7] < 1e-300);
+        ck_assert_double_eq(ok.prob[8], 0.5);
+        ck_assert_double_eq(ok.prob[9], 0.5);
+        senti_predfile_free(&ok);
+    }
     /* a NUL inside a probability cell: the number before it is not the cell */
     static const char nul[] = "gold,p_a,p_b\na,0.5\0junk,0.5\n";
     char *path = tu_tmpfile(".csv");
