@@ -212,15 +212,21 @@ senti_status senti_atomic_commit_all(senti_atomic_file *const *a, size_t n, sent
     for (size_t i = 0; i < n && !s; i++)
         if (a[i]->f)
             s = atomic_finish(a[i], err);
+    if (s) {
+        senti_atomic_abort_all(a, n);
+        return s;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (s) {
-            senti_atomic_abort(a[i]);
-            continue;
-        }
         senti_status r = a[i]->path ? atomic_rename(a[i], err) : SENTI_OK;
         s = s ? s : r;
     }
     return s;
+}
+
+void senti_atomic_abort_all(senti_atomic_file *const *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        senti_atomic_abort(a[i]);
 }
 
 void senti_atomic_abort(senti_atomic_file *a)

@@ -101,6 +101,9 @@ senti_status senti_atomic_commit(senti_atomic_file *a, senti_err *err);
  * cleared either way. */
 senti_status senti_atomic_commit_all(senti_atomic_file *const *a, size_t n, senti_err *err);
 
+/* senti_atomic_abort on each of a[0..n) (a failed run: none is kept). */
+void senti_atomic_abort_all(senti_atomic_file *const *a, size_t n);
+
 /* Remove the temporary files that writers killed before their commit left in
  * `dir` ("<name>.tmpXXXXXX"); returns how many. For resumed runs. */
 size_t senti_atomic_sweep(const char *dir);

@@ -699,17 +699,10 @@ static senti_status lookup_company(run *r, group_row *grp, size_t n, senti_err *
 static senti_status score_waiting(run *r, group_row *grp, size_t n, senti_err *err)
 {
     waiting_rows w;
-    senti_status ls = lookup_company(r, grp, n, err);
-    if (ls) {
-        for (size_t i = 0; i < n; i++) {
-            free(grp[i].ids);
-            grp[i].ids = NULL;
-        }
-        return ls;
-    }
-    collect_waiting(grp, n, &w);
-    senti_status s = SENTI_OK;
-    if (w.n_need) {
+    senti_status s = lookup_company(r, grp, n, err);
+    if (!s)
+        collect_waiting(grp, n, &w);
+    if (!s && w.n_need) {
         double *lp = malloc(w.k * (size_t)r->words.n_words * sizeof *lp);
         if (!lp)
             s = senti_err_set(err, SENTI_ERR_NOMEM, "out of memory");
@@ -907,31 +900,16 @@ static void drop_tmp(senti_atomic_file *a, FILE **f)
     senti_atomic_abort(a);
 }
 
-/* The default manifest path (output + ".manifest.json") into buf; NULL when
- * none: no output file, or predictions on standard output ("-"). */
-static senti_status write_manifest(run *r, senti_atomic_file *a, senti_err *err)
-{
-    char buf[4096];
-    const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
-    if (!path)
-        return SENTI_OK;
-    senti_status s = senti_atomic_open(a, path, err);
-    if (!s && json_dumpf(r->manifest, a->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-        s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
-    return s;
-}
-
 /* Every output or none: the predictions, JSON lines, prompts and manifest are
  * renamed into place together, once all of them are written. */
 static senti_status commit_outputs(run *r, senti_err *err)
 {
-    senti_atomic_file manifest = {0};
-    senti_status s = write_manifest(r, &manifest, err);
+    senti_atomic_file manifest;
+    senti_status s = senti_pred_manifest_write(r->p, r->manifest, &manifest, err);
     senti_atomic_file *all[] = {&r->out_af, &r->jsonl_af, &r->prompts_af, &manifest};
     r->out = r->jsonl = r->prompts = NULL;
     if (s) {
-        for (size_t i = 0; i < 4; i++)
-            senti_atomic_abort(all[i]);
+        senti_atomic_abort_all(all, 4);
         return s;
     }
     return senti_atomic_commit_all(all, 4, err);

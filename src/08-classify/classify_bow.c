@@ -179,19 +179,6 @@ static json_t *manifest_json(const bl_run *r)
     return m;
 }
 
-static senti_status write_manifest(const bl_run *r, senti_atomic_file *a, senti_err *err)
-{
-    char buf[4096];
-    const char *path = senti_pred_manifest_path(r->p, buf, sizeof buf);
-    if (!path)
-        return SENTI_OK;
-    json_t *m = manifest_json(r);
-    senti_status s = senti_atomic_open(a, path, err);
-    if (!s && json_dumpf(m, a->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-        s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
-    json_decref(m);
-    return s;
-}
 
 /* ---- the run -------------------------------------------------------------------------- */
 
@@ -253,15 +240,18 @@ senti_status senti_classify_baseline_run(const senti_classify_params *p, senti_c
     if (!s)
         s = run_rows(&r, n_total, t0, err);
     senti_atomic_file manifest = {0};
-    if (!s)
-        s = write_manifest(&r, &manifest, err);
+    if (!s) {
+        json_t *m = manifest_json(&r);
+        s = senti_pred_manifest_write(p, m, &manifest, err);
+        json_decref(m);
+    }
     /* every output or none: renamed into place together once all are written */
     senti_atomic_file *all[] = {&r.out_af, &r.jsonl_af, &manifest};
     r.out = r.jsonl = NULL;
-    if (!s)
+    if (s)
+        senti_atomic_abort_all(all, 3);
+    else
         s = senti_atomic_commit_all(all, 3, err);
-    for (size_t i = 0; i < 3; i++)
-        senti_atomic_abort(all[i]); /* after a failure; a no-op on committed files */
     r.sum.seconds = senti_now() - t0;
     if (sum)
         *sum = r.sum;

@@ -141,6 +141,20 @@ const char *senti_pred_manifest_path(const senti_classify_params *p, char *buf, 
     return buf;
 }
 
+senti_status senti_pred_manifest_write(const senti_classify_params *p, const json_t *m, senti_atomic_file *a,
+                                       senti_err *err)
+{
+    char buf[4096];
+    const char *path = senti_pred_manifest_path(p, buf, sizeof buf);
+    *a = (senti_atomic_file){0};
+    if (!path)
+        return SENTI_OK;
+    senti_status s = senti_atomic_open(a, path, err);
+    if (!s && json_dumpf(m, a->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        s = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", path);
+    return s;
+}
+
 senti_status senti_pred_check_paths(const senti_classify_params *p, senti_err *err)
 {
     char buf[4096];

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "00-base/base.h"
 #include "senti/classify.h"
 #include "senti/common.h"
 #include "senti/dataset.h"
@@ -55,6 +56,12 @@ void senti_pred_row_extra(const senti_classify_params *p, const senti_row *row, 
 /* The manifest's path: --manifest, else OUTPUT.manifest.json; NULL when
  * there is neither or the predictions go to standard output. */
 const char *senti_pred_manifest_path(const senti_classify_params *p, char *buf, size_t cap);
+
+/* The manifest m written to a temporary file at that path, left open in *a for
+ * the caller to commit with the predictions (senti_atomic_commit_all); *a stays
+ * closed when there is no manifest path. */
+senti_status senti_pred_manifest_write(const senti_classify_params *p, const json_t *m, senti_atomic_file *a,
+                                       senti_err *err);
 
 /* No output of p may replace an input or another output (before anything is written). */
 senti_status senti_pred_check_paths(const senti_classify_params *p, senti_err *err);

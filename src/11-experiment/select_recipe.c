@@ -275,23 +275,20 @@ static json_t *ensemble_manifest(const recipe *r, json_t *members, const senti_c
 static senti_status write_mean(const recipe *r, const senti_classify_params *user, senti_predfile *pf, size_t n_m,
                                json_t *members, senti_classify_summary *sum, senti_err *err)
 {
-    char buf[4096];
-    const char *man_path = senti_pred_manifest_path(user, buf, sizeof buf);
     senti_atomic_file out = {0}, man = {0};
     senti_status st = senti_atomic_open(&out, user->output_path, err);
     if (!st)
         write_mean_rows(out.f, pf, n_m, sum);
     json_t *m = ensemble_manifest(r, members, sum);
-    if (!st && man_path && !(st = senti_atomic_open(&man, man_path, err)) &&
-        json_dumpf(m, man.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-        st = senti_err_set(err, SENTI_ERR_IO, "%s: cannot write the manifest", man_path);
+    if (!st)
+        st = senti_pred_manifest_write(user, m, &man, err);
     json_decref(m);
     senti_atomic_file *all[] = {&out, &man};
-    if (!st)
-        return senti_atomic_commit_all(all, 2, err);
-    senti_atomic_abort(&out);
-    senti_atomic_abort(&man);
-    return st;
+    if (st) {
+        senti_atomic_abort_all(all, 2);
+        return st;
+    }
+    return senti_atomic_commit_all(all, 2, err);
 }
 
 /* A member's manifest from its temporary folder (null when it wrote none). */

@@ -232,8 +232,7 @@ static int write_all(const report_opts *o, const senti_results *r, const senti_g
         all[i] = &tmp[i];
     senti_err e = {0};
     if (bad)
-        for (size_t i = 0; i < N_OUTS; i++)
-            senti_atomic_abort(all[i]);
+        senti_atomic_abort_all(all, N_OUTS);
     else if (senti_atomic_commit_all(all, N_OUTS, &e)) {
         fprintf(stderr, "senti report: %s\n", e.msg);
         bad = -1;
