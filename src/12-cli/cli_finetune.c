@@ -413,6 +413,12 @@ static int run_baseline(const ft_opts *o, const senti_verbalizer *v, const senti
 
 /* ---- main ------------------------------------------------------------------------------------------ */
 
+/* The training log of a head or LoRA adapter: ADAPTER.log.jsonl. */
+static void log_path_of(const ft_opts *o, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s.log.jsonl", o->output);
+}
+
 static int parse_args(int argc, char **argv, ft_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -459,7 +465,7 @@ static int parse_args(int argc, char **argv, ft_opts *o)
         return SENTI_EXIT_USAGE;
     }
     char log_path[4096];
-    snprintf(log_path, sizeof log_path, "%s.log.jsonl", o->output);
+    log_path_of(o, log_path, sizeof log_path);
     const bool has_log = !strcmp(o->method, "head") || !strcmp(o->method, "lora");
     const senti_path_role out[] = {{o->output, "adapter"}, {has_log ? log_path : NULL, "training log"}},
                           in[] = {{o->train, "training file"}, {o->verbalizer, "verbalizer"}, {o->model, "model"}};
@@ -503,7 +509,7 @@ int senti_cmd_finetune(int argc, char **argv)
         return senti_cli_exit(s, true);
     }
     char log_path[4096];
-    snprintf(log_path, sizeof log_path, "%s.log.jsonl", o.output);
+    log_path_of(&o, log_path, sizeof log_path);
     reporter r = {.log = fopen(log_path, "w"), .bar = !o.quiet && isatty(2), .t0 = senti_now(), .o = &o, .m = m,
                   .v = v};
     if (!r.log)
